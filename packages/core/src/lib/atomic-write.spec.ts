@@ -1,0 +1,37 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeDirectoryAtomic, writeFileAtomic } from './atomic-write';
+
+describe('atomic writes', () => {
+  it('replaces a file whole and leaves no temp files', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atomic-'));
+    await writeFileAtomic(join(dir, 'f.json'), 'one');
+    await writeFileAtomic(join(dir, 'f.json'), 'two');
+    expect(await readFile(join(dir, 'f.json'), 'utf8')).toBe('two');
+    expect(await readdir(dir)).toEqual(['f.json']);
+  });
+
+  it('keeps the previous folder untouched when building the new one fails', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atomic-'));
+    const out = join(dir, 'out');
+    await writeDirectoryAtomic(out, async (temp) => writeFile(join(temp, 'model.onnx'), 'v1'));
+    await expect(
+      writeDirectoryAtomic(out, async (temp) => {
+        await writeFile(join(temp, 'model.onnx'), 'half-written');
+        throw new Error('training diverged');
+      }),
+    ).rejects.toThrow('training diverged');
+    expect(await readFile(join(out, 'model.onnx'), 'utf8')).toBe('v1');
+    expect(await readdir(dir)).toEqual(['out']);
+  });
+
+  it('never leaves a partial folder at the target when there was none before', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atomic-'));
+    const out = join(dir, 'out');
+    await expect(writeDirectoryAtomic(out, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(existsSync(out)).toBe(false);
+  });
+});

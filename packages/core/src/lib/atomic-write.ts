@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { StageIOError } from './errors';
+
+function siblingTempPath(target: string, tag: string): string {
+  return join(dirname(target), `.${basename(target)}.${tag}-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/** Writes through a temp file in the same folder and renames it into place: readers see old or new, never half. */
+export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  const temp = siblingTempPath(target, 'tmp');
+  try {
+    await writeFile(temp, data);
+    await rename(temp, target);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw describeWriteFailure(error, target);
+  }
+}
+
+/**
+ * Builds a whole folder in a temp sibling, then swaps it into place. If `build` throws
+ * (or the process dies) the previous folder stays as it was and no partial folder is left
+ * at `target` for a later stage or the cache to pick up.
+ */
+export async function writeDirectoryAtomic<T>(target: string, build: (tempDir: string) => Promise<T>): Promise<T> {
+  await mkdir(dirname(target), { recursive: true }).catch((error) => {
+    throw describeWriteFailure(error, target);
+  });
+  const temp = siblingTempPath(target, 'building');
+  await mkdir(temp).catch((error) => {
+    throw describeWriteFailure(error, target);
+  });
+  let result: T;
+  try {
+    result = await build(temp);
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+  const previous = siblingTempPath(target, 'previous');
+  try {
+    await rename(target, previous).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+    await rename(temp, target);
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw describeWriteFailure(error, target);
+  }
+  await rm(previous, { recursive: true, force: true });
+  return result;
+}
+
+function describeWriteFailure(error: unknown, target: string): Error {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new StageIOError(`Permission denied writing ${target}`, {
+      file: target,
+      hint: 'Make the output folder writable (check its owner and mode), then rerun.',
+      cause: error,
+    });
+  }
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new StageIOError(`No space left on the device while writing ${target}`, {
+      file: target,
+      hint: 'Free disk space (old Nx caches: `nx reset`), then rerun; nothing partial was kept.',
+      cause: error,
+    });
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,171 @@
+import { hostname } from 'node:os';
+import { join, relative, sep, posix } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { writeDirectoryAtomic, writeFileAtomic } from './atomic-write';
+import { captureEnvironment } from './environment';
+import { withStage } from './errors';
+import { digestFiles, sha256OfFile } from './hash';
+import {
+  LINEAGE_FILE,
+  type InputArtifact,
+  type LineageRecord,
+  type RunMetadata,
+  type StageIdentity,
+} from './lineage-record';
+import { createProgressReporter, type ProgressEvent, type ProgressListener } from './progress';
+import { SeededRandom } from './seeded-random';
+import { stableStringify } from './stable-json';
+
+export interface StageContext {
+  readonly stage: StageIdentity;
+  readonly workspaceRoot: string;
+  /** Temp folder that becomes the stage's output folder when the work succeeds. */
+  readonly outDir: string;
+  readonly rng: SeededRandom;
+  readonly seed: number | null;
+  /** Reports progress; shown as a bar on a TTY and plain lines otherwise. */
+  readonly progress: ProgressListener;
+  log(message: string): void;
+  warn(message: string): void;
+  /** Records a file the stage read, with its sha256, in the lineage record. */
+  recordInput(absolutePath: string, from: string): Promise<InputArtifact>;
+  /** Adds figures to the lineage summary (shapes, counts, metrics). */
+  summarize(values: Record<string, unknown>): void;
+}
+
+export interface RunStageParams {
+  stage: StageIdentity;
+  config: Record<string, unknown>;
+  seed?: number | null;
+  workspaceRoot: string;
+  /** Absolute path of the stage's output folder (the Nx `outputs` of its `run` target). */
+  outputDir: string;
+  /** Packages whose versions go into the lineage record. */
+  packages: readonly string[];
+  /** Where the run metadata of this execution is written (outside the cached outputs). */
+  runMetadataPath?: string;
+  onProgress?: ProgressListener;
+  work: (context: StageContext) => Promise<void>;
+}
+
+export interface RunStageResult {
+  lineage: LineageRecord;
+  metadata: RunMetadata;
+}
+
+export const DEFAULT_SEED = 42;
+
+/** Default place of a stage's run metadata: outside every project, so it is never hashed. */
+export function defaultRunMetadataPath(workspaceRoot: string, stageName: string): string {
+  return join(workspaceRoot, '.reproml', 'runs', stageName, 'last-run.json');
+}
+
+/**
+ * Runs one stage: the work writes into a temp folder; on success the lineage record is
+ * added and the folder is swapped into place atomically. On failure nothing is left at
+ * the output path that a downstream stage or the Nx cache could take.
+ */
+export async function runStage(params: RunStageParams): Promise<RunStageResult> {
+  const startedAt = new Date();
+  const seed = params.seed === undefined ? DEFAULT_SEED : params.seed;
+  const reporter = params.onProgress ?? createProgressReporter({ prefix: params.stage.name });
+  const phases = new PhaseClock();
+  const progress: ProgressListener = (event: ProgressEvent) => {
+    if (event.type === 'phase') phases.start(event.phase);
+    reporter(event);
+  };
+  const inputs: InputArtifact[] = [];
+  const summary: Record<string, unknown> = {};
+  const metadataPath = params.runMetadataPath ?? defaultRunMetadataPath(params.workspaceRoot, params.stage.name);
+
+  try {
+    const lineage = await writeDirectoryAtomic(params.outputDir, async (outDir) => {
+      const context: StageContext = {
+        stage: params.stage,
+        workspaceRoot: params.workspaceRoot,
+        outDir,
+        rng: new SeededRandom(seed ?? DEFAULT_SEED),
+        seed,
+        progress,
+        log: (message) => progress({ type: 'log', level: 'info', message }),
+        warn: (message) => progress({ type: 'log', level: 'warn', message }),
+        recordInput: async (absolutePath, from) => {
+          const artifact: InputArtifact = {
+            path: toWorkspacePath(params.workspaceRoot, absolutePath),
+            sha256: await sha256OfFile(absolutePath),
+            size: (await stat(absolutePath)).size,
+            from,
+          };
+          inputs.push(artifact);
+          return artifact;
+        },
+        summarize: (values) => Object.assign(summary, values),
+      };
+      await params.work(context);
+      const record: LineageRecord = {
+        schemaVersion: 1,
+        stage: params.stage,
+        config: params.config,
+        seed,
+        inputs: [...inputs].sort((a, b) => a.path.localeCompare(b.path)),
+        outputs: (await digestFiles(outDir)).filter((file) => file.path !== LINEAGE_FILE),
+        environment: captureEnvironment({ workspaceRoot: params.workspaceRoot, packages: params.packages }),
+        summary,
+      };
+      await writeFileAtomic(join(outDir, LINEAGE_FILE), stableStringify(record));
+      return record;
+    });
+    const metadata = buildMetadata(params.stage.name, startedAt, phases, 'succeeded');
+    await writeFileAtomic(metadataPath, stableStringify(metadata));
+    return { lineage, metadata };
+  } catch (error) {
+    const failure = withStage(error, params.stage.name);
+    const metadata = buildMetadata(params.stage.name, startedAt, phases, 'failed', failure.message);
+    await writeFileAtomic(metadataPath, stableStringify(metadata)).catch(() => undefined);
+    throw failure;
+  }
+}
+
+function buildMetadata(
+  stage: string,
+  startedAt: Date,
+  phases: PhaseClock,
+  status: RunMetadata['status'],
+  error?: string,
+): RunMetadata {
+  return {
+    schemaVersion: 1,
+    stage,
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+    host: hostname(),
+    pid: process.pid,
+    status,
+    ...(error ? { error } : {}),
+    phases: phases.finish(),
+  };
+}
+
+export function toWorkspacePath(workspaceRoot: string, absolutePath: string): string {
+  return relative(workspaceRoot, absolutePath).split(sep).join(posix.sep);
+}
+
+class PhaseClock {
+  private readonly done: { phase: string; durationMs: number }[] = [];
+  private current?: { phase: string; startedAt: number };
+
+  start(phase: string): void {
+    this.stop();
+    this.current = { phase, startedAt: Date.now() };
+  }
+
+  finish(): { phase: string; durationMs: number }[] {
+    this.stop();
+    return this.done;
+  }
+
+  private stop(): void {
+    if (this.current) this.done.push({ phase: this.current.phase, durationMs: Date.now() - this.current.startedAt });
+    this.current = undefined;
+  }
+}

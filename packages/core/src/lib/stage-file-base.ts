@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+/** `<stage>` in the same pipeline, or `<pipeline>/<stage>` in another one. */
+export const stageReferenceSchema = z
+  .string()
+  .regex(/^([a-z0-9][a-z0-9_-]*\/)?[a-z0-9][a-z0-9_-]*$/, "should be a stage folder name like 'data' or 'other-pipeline/data'");
+
+/**
+ * Fields every stage file has, whatever its kind. Each kind extends this with its own
+ * fields and `.strict()` so that a misspelt field is an error, not a silent default.
+ */
+export const stageBaseShape = {
+  $schema: z.string().optional().meta({ description: 'JSON schema for editor completion; ignored by ReproML.' }),
+  description: z.string().optional().meta({ description: 'What this stage does, shown in `nx show project`.' }),
+  inputs: z
+    .record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, 'input names are identifiers'), stageReferenceSchema)
+    .default({})
+    .meta({ description: 'Named upstream stages whose outputs this stage reads, e.g. { "dataset": "data" }. Each becomes an Nx dependency. Default: none.' }),
+  seed: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .meta({ description: 'Seed of every random choice the stage makes. Default: 42.' }),
+};
+
+export const STAGE_FILE_NAME = 'stage.json';

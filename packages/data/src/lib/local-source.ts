@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs';
+import { copyFile, stat } from 'node:fs/promises';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { ConfigError, DataError, sha256OfFile } from '@reproml/core';
+
+export interface LocalSourceLocation {
+  stage: string;
+  file: string;
+  field: string;
+}
+
+/** Resolves a workspace-relative source path, refusing paths that leave the workspace. */
+export function resolveLocalSource(workspaceRoot: string, source: string, location: LocalSourceLocation): string {
+  const absolute = resolve(workspaceRoot, source);
+  const inside = relative(workspaceRoot, absolute);
+  if (isAbsolute(source) || inside.startsWith('..')) {
+    throw new ConfigError(`Source '${source}' is outside the workspace`, {
+      ...location,
+      hint: 'Local sources are paths relative to the workspace root, so that every clone reads the same file.',
+    });
+  }
+  if (!existsSync(absolute)) {
+    throw new DataError(`Source file '${source}' does not exist`, {
+      ...location,
+      hint: 'Check the path (relative to the workspace root) or restore the file from git.',
+    });
+  }
+  return absolute;
+}
+
+export interface LocalFileDigest {
+  sha256: string;
+  size: number;
+}
+
+export async function digestLocalFile(absolutePath: string): Promise<LocalFileDigest> {
+  return { sha256: await sha256OfFile(absolutePath), size: (await stat(absolutePath)).size };
+}
+
+export async function copyLocalFile(absoluteSource: string, destination: string): Promise<void> {
+  await copyFile(absoluteSource, destination);
+}

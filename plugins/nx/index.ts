@@ -1,0 +1,2 @@
+export { createNodesV2, type ReproMLPluginOptions } from './src/plugin/create-nodes';
+export { createDependencies } from './src/plugin/create-dependencies';

@@ -1,0 +1,27 @@
+import { join } from 'node:path';
+import { logger, type ExecutorContext } from '@nx/devkit';
+import { LOCK_FILE_NAME, updateLock, type PullStageConfig } from '@reproml/data';
+import { loadStage } from '../../stage-file/load-stage';
+import { reportFailures, type ExecutorResult } from '../shared/execute-stage';
+import type { StageExecutorOptions } from '../shared/stage-executor-options';
+
+export default async function lockExecutor(options: StageExecutorOptions, context: ExecutorContext): Promise<ExecutorResult> {
+  return reportFailures(async () => {
+    const stage = loadStage(context.root, options.stageFile);
+    const lockFile = `${stage.root}/${LOCK_FILE_NAME}`;
+    const changes = await updateLock({
+      workspaceRoot: context.root,
+      stage: stage.identity.name,
+      config: stage.config as PullStageConfig,
+      stageFile: stage.identity.file,
+      lockPath: join(context.root, lockFile),
+      lockFile,
+    });
+    for (const change of changes) {
+      const sha = change.after?.sha256 ?? change.before?.sha256 ?? '';
+      logger.info(`${change.change.padEnd(9)} ${change.key} ${sha.slice(0, 12)}`);
+    }
+    const moved = changes.filter((change) => change.change !== 'unchanged').length;
+    logger.info(moved ? `${lockFile} updated: review and commit it to make dependent stages affected.` : `${lockFile} is up to date.`);
+  });
+}

@@ -1,0 +1,29 @@
+import { DependencyType, type CreateDependencies, type RawProjectGraphDependency } from '@nx/devkit';
+import { ConfigError, didYouMean } from '@reproml/core';
+import { loadStage, resolveStageReference } from '../stage-file/load-stage';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** An edge from each stage to every upstream stage it names in `inputs`. */
+export const createDependencies: CreateDependencies = (_options, context) => {
+  const dependencies: RawProjectGraphDependency[] = [];
+  const projectNames = Object.keys(context.projects);
+  for (const [projectName, project] of Object.entries(context.projects)) {
+    const stageFile = `${project.root}/stage.json`;
+    if (!existsSync(join(context.workspaceRoot, stageFile))) continue;
+    const stage = loadStage(context.workspaceRoot, stageFile);
+    for (const [inputName, reference] of Object.entries(stage.config.inputs).sort()) {
+      const target = resolveStageReference(stage.identity.pipeline, reference);
+      if (!context.projects[target]) {
+        throw new ConfigError(`Input '${inputName}' names stage '${reference}', which does not exist${didYouMean(target, projectNames)}`, {
+          stage: projectName,
+          file: stageFile,
+          field: `inputs.${inputName}`,
+          hint: `Name a stage folder of pipeline '${stage.identity.pipeline}' (or '<pipeline>/<stage>').`,
+        });
+      }
+      dependencies.push({ source: projectName, target, type: DependencyType.static, sourceFile: stageFile });
+    }
+  }
+  return dependencies;
+};

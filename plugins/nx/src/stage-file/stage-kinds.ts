@@ -1,0 +1,31 @@
+import type { z } from 'zod';
+import { pullStageConfigSchema } from '@reproml/data';
+
+export interface StageKind {
+  /** Zod schema of the whole stage file for this kind (strict). */
+  schema: z.ZodObject;
+  /** Executor that runs the stage, `@reproml/nx:<executor>`. */
+  executor: string;
+  /** Third-party npm packages whose versions can change the stage's artifacts. */
+  externalPackages: readonly string[];
+  /** Workspace packages whose code does the stage's work (hashed as files while they live in this workspace). */
+  reproPackages: readonly string[];
+  /** Extra uncached targets, e.g. `lock` for pull stages. */
+  extraTargets: readonly ('lock')[];
+  description: string;
+}
+
+/** Every stage kind the plugin knows; a later kind is one entry here plus its executor. */
+export const STAGE_KINDS = {
+  pull: {
+    schema: pullStageConfigSchema,
+    executor: 'pull',
+    externalPackages: ['zod'],
+    reproPackages: ['core', 'data'],
+    extraTargets: ['lock'],
+    description: 'Pull the dataset files named by the lock and verify their sha256',
+  },
+} as const satisfies Record<string, StageKind>;
+
+export type StageKindName = keyof typeof STAGE_KINDS;
+export const STAGE_KIND_NAMES = Object.keys(STAGE_KINDS) as StageKindName[];

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// Entry point of `npm run demo` and `npm test` on a fresh clone: installs what is missing
+// with the pinned pnpm (from the lockfile, frozen), then runs the requested job.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const PNPM = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager;
+const STAMP = join(root, 'node_modules', '.reproml-install-stamp');
+
+const JOBS = {
+  demo: [['node', ['tools/demo.mjs']]],
+  test: [['node_modules/.bin/vitest', ['run']]],
+  typecheck: [['node_modules/.bin/tsc', ['-p', 'tsconfig.json']]],
+};
+
+function checkNode() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major < 20 || (major === 20 && minor < 19) || major === 21 || (major === 22 && minor < 12)) {
+    console.error(`ReproML needs Node >=20.19 (20.x) or >=22.12; this is ${process.version}.`);
+    process.exit(1);
+  }
+}
+
+function installStamp() {
+  const hash = createHash('sha256');
+  for (const file of ['pnpm-lock.yaml', 'pnpm-workspace.yaml', 'package.json']) hash.update(readFileSync(join(root, file)));
+  hash.update(process.version);
+  return hash.digest('hex');
+}
+
+function ensureInstalled() {
+  const wanted = installStamp();
+  if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === wanted) return;
+  console.log(`Installing dependencies with ${PNPM} (frozen lockfile)…`);
+  const result = spawnSync('npx', ['--yes', PNPM, 'install', '--frozen-lockfile'], {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, COREPACK_INTEGRITY_KEYS: '0' },
+  });
+  if (result.status !== 0) {
+    console.error('Dependency install failed; see the output above. The lockfile is pnpm-lock.yaml.');
+    process.exit(result.status ?? 1);
+  }
+  writeFileSync(STAMP, wanted);
+}
+
+function run(job) {
+  const steps = JOBS[job];
+  if (!steps) {
+    console.error(`usage: node tools/bootstrap.mjs <${Object.keys(JOBS).join('|')}> [args…]`);
+    process.exit(2);
+  }
+  checkNode();
+  ensureInstalled();
+  const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' };
+  for (const [command, args] of steps) {
+    const result = spawnSync(command, [...args, ...process.argv.slice(3)], { cwd: root, stdio: 'inherit', env });
+    if (result.status !== 0) process.exit(result.status ?? 1);
+  }
+}
+
+run(process.argv[2]);

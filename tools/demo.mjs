@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// The main job: runs the example pipeline end to end through Nx, then says where the results are.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pipeline = process.argv[2] ?? 'penguins';
+const nx = join(root, 'node_modules', '.bin', 'nx');
+
+const result = spawnSync(nx, ['run-many', '-t', 'run', '--projects', `tag:pipeline:${pipeline}`, '--output-style=stream'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (result.status !== 0) process.exit(result.status ?? 1);
+
+console.log(`\nPipeline '${pipeline}' results:`);
+const pipelineDir = join(root, 'pipelines', pipeline);
+for (const stage of readdirSync(pipelineDir).sort()) {
+  const lineagePath = join(pipelineDir, stage, 'out', 'lineage.json');
+  if (!existsSync(lineagePath)) continue;
+  const lineage = JSON.parse(readFileSync(lineagePath, 'utf8'));
+  const files = lineage.outputs.map((o) => o.path).join(', ');
+  console.log(`  ${lineage.stage.name.padEnd(24)} pipelines/${pipeline}/${stage}/out/  (${files}, lineage.json)`);
+}
