@@ -10,3 +10,4 @@ export * from './lib/run-stage';
 export * from './lib/seeded-random';
 export * from './lib/stable-json';
 export * from './lib/stage-file-base';
+export * from './lib/table';
