@@ -11,3 +11,5 @@ export * from './lib/seeded-random';
 export * from './lib/stable-json';
 export * from './lib/stage-file-base';
 export * from './lib/table';
+export * from './lib/script-stage-config';
+export * from './lib/run-script-stage';

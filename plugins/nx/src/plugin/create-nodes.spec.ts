@@ -54,7 +54,7 @@ describe('createNodesV2', () => {
         '{projectRoot}/**/*',
         '!{projectRoot}/out/**/*',
         '{workspaceRoot}/raw/penguins.json',
-        { dependentTasksOutputFiles: '**/*', transitive: true },
+        { dependentTasksOutputFiles: '**/!(lineage.json)', transitive: true },
         { runtime: 'node --version' },
       ]),
     );

@@ -1,23 +1,20 @@
-import { existsSync, realpathSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TargetConfiguration } from '@nx/devkit';
 import type { LoadedStage } from '../stage-file/load-stage';
 
 type TargetInput = NonNullable<TargetConfiguration['inputs']>[number];
 
+/** Workspace folders where ReproML's own packages live when the workspace is ReproML's monorepo. */
+const WORKSPACE_PACKAGE_DIRS: Record<string, string> = { nx: 'plugins/nx' };
+
 /** Where ReproML's own code for a stage kind lives, when it is part of this workspace. */
-function workspacePackageRoot(workspaceRoot: string, packageName: string): string | undefined {
-  try {
-    // Resolved from the plugin itself: it depends on every ReproML package a stage kind uses.
-    const manifest = createRequire(__filename).resolve(`${packageName}/package.json`);
-    const real = dirname(realpathSync(manifest));
-    const inside = relative(workspaceRoot, real);
-    if (inside.startsWith('..') || inside.split(/[\\/]/).includes('node_modules')) return undefined;
-    return inside.split('\\').join('/');
-  } catch {
-    return undefined;
-  }
+function workspacePackageRoot(workspaceRoot: string, short: string): string | undefined {
+  const root = WORKSPACE_PACKAGE_DIRS[short] ?? `packages/${short}`;
+  const manifest = join(workspaceRoot, root, 'package.json');
+  if (!existsSync(manifest)) return undefined;
+  const { name } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string };
+  return name === `@reproml/${short}` ? root : undefined;
 }
 
 /**
@@ -30,7 +27,7 @@ function implementationInputs(workspaceRoot: string, stage: LoadedStage): Target
   const external: string[] = [...stage.kind.externalPackages];
   for (const short of [...stage.kind.reproPackages, 'nx']) {
     const packageName = `@reproml/${short}`;
-    const root = workspacePackageRoot(workspaceRoot, packageName);
+    const root = workspacePackageRoot(workspaceRoot, short);
     if (root === undefined) {
       external.push(packageName);
       continue;
@@ -52,6 +49,13 @@ function localSourceInputs(workspaceRoot: string, stage: LoadedStage): string[] 
     .map((source) => `{workspaceRoot}/${source}`);
 }
 
+/**
+ * Every upstream output file except lineage.json: an upstream rerun that writes the same
+ * artifacts (say, after editing only its description) must not rerun this stage, and the
+ * lineage record is the one output that records such edits.
+ */
+export const UPSTREAM_ARTIFACTS_GLOB = '**/!(lineage.json)';
+
 /** Everything that can change a stage's artifacts, in the order `nx show target inputs` lists them. */
 export function stageRunInputs(workspaceRoot: string, stage: LoadedStage): TargetInput[] {
   return [
@@ -59,7 +63,7 @@ export function stageRunInputs(workspaceRoot: string, stage: LoadedStage): Targe
     '!{projectRoot}/out/**/*',
     '!{projectRoot}/**/*.md',
     ...localSourceInputs(workspaceRoot, stage),
-    { dependentTasksOutputFiles: '**/*', transitive: true },
+    { dependentTasksOutputFiles: UPSTREAM_ARTIFACTS_GLOB, transitive: true },
     ...implementationInputs(workspaceRoot, stage),
     { runtime: 'node --version' },
   ];

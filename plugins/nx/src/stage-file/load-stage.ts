@@ -61,8 +61,18 @@ function readKind(raw: unknown, file: string, stage: string): StageKindName {
   });
 }
 
+/** Workspace-relative output folder of the stage a reference names. */
+export function stageOutputDir(pipeline: string, reference: string): string {
+  const [refPipeline, refStage] = splitReference(pipeline, reference);
+  return `pipelines/${refPipeline}/${refStage}/out`;
+}
+
+function splitReference(pipeline: string, reference: string): [string, string] {
+  return reference.includes('/') ? (reference.split('/') as [string, string]) : [pipeline, reference];
+}
+
 /** Resolves a stage reference (`data` or `other/data`) from a stage in `pipeline` to a project name. */
 export function resolveStageReference(pipeline: string, reference: string): string {
-  const [refPipeline, refStage] = reference.includes('/') ? (reference.split('/') as [string, string]) : [pipeline, reference];
+  const [refPipeline, refStage] = splitReference(pipeline, reference);
   return stageProjectName(refPipeline, refStage);
 }

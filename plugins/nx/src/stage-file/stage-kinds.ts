@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { scriptStageConfigSchema } from '@reproml/core';
 import { pullStageConfigSchema } from '@reproml/data';
 
 export interface StageKind {
@@ -24,6 +25,14 @@ export const STAGE_KINDS = {
     reproPackages: ['core', 'data'],
     extraTargets: ['lock'],
     description: 'Pull the dataset files named by the lock and verify their sha256',
+  },
+  script: {
+    schema: scriptStageConfigSchema,
+    executor: 'script',
+    externalPackages: [],
+    reproPackages: ['core'],
+    extraTargets: [],
+    description: 'Run a user module over named upstream outputs',
   },
 } as const satisfies Record<string, StageKind>;
 

@@ -1,0 +1,141 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/** The ReproML checkout the tests run from. */
+export const REPO_ROOT = join(__dirname, '..', '..');
+
+/** What a temp workspace copies from the checkout: the tooling, not the user's pipelines. */
+const WORKSPACE_FILES = [
+  'package.json',
+  'nx.json',
+  'tsconfig.base.json',
+  'tsconfig.json',
+  'pnpm-workspace.yaml',
+  'pnpm-lock.yaml',
+  '.gitignore',
+  'packages',
+  'plugins',
+];
+
+export interface NxResult {
+  status: number;
+  output: string;
+}
+
+/**
+ * A throwaway copy of the workspace with its own git repo and its own Nx cache folder,
+ * driven by the real nx CLI. node_modules is a link to the checkout's install.
+ */
+export class TempWorkspace {
+  readonly cacheDir: string;
+
+  private constructor(readonly root: string) {
+    this.cacheDir = join(root, '.nx-test-cache');
+  }
+
+  static create(options: { pipelines?: string[]; label?: string } = {}): TempWorkspace {
+    const root = mkdtempSync(join(tmpdir(), `reproml-${options.label ?? 'e2e'}-`));
+    for (const entry of WORKSPACE_FILES) {
+      cpSync(join(REPO_ROOT, entry), join(root, entry), {
+        recursive: true,
+        verbatimSymlinks: true,
+        filter: (source) => !/[\\/](out|\.nx|\.reproml)([\\/]|$)/.test(source.slice(REPO_ROOT.length)),
+      });
+    }
+    for (const pipeline of options.pipelines ?? []) {
+      cpSync(join(REPO_ROOT, 'pipelines', pipeline), join(root, 'pipelines', pipeline), {
+        recursive: true,
+        filter: (source) => !/[\\/]out([\\/]|$)/.test(source),
+      });
+    }
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
+    const workspace = new TempWorkspace(root);
+    workspace.git('init', '-q', '-b', 'main');
+    workspace.commitAll('initial workspace');
+    return workspace;
+  }
+
+  path(...parts: string[]): string {
+    return join(this.root, ...parts);
+  }
+
+  write(relativePath: string, content: string | object): void {
+    const target = this.path(relativePath);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`);
+  }
+
+  read(relativePath: string): string {
+    return readFileSync(this.path(relativePath), 'utf8');
+  }
+
+  exists(relativePath: string): boolean {
+    return existsSync(this.path(relativePath));
+  }
+
+  git(...args: string[]): string {
+    return execFileSync('git', ['-c', 'user.name=ReproML Tests', '-c', 'user.email=tests@reproml.dev', ...args], {
+      cwd: this.root,
+      encoding: 'utf8',
+    });
+  }
+
+  commitAll(message: string): string {
+    this.git('add', '-A');
+    this.git('commit', '-q', '--allow-empty', '-m', message);
+    return this.git('rev-parse', 'HEAD').trim();
+  }
+
+  /** Runs the real nx CLI with the daemon and cloud off and this workspace's own cache folder. */
+  nx(args: string[], env: Record<string, string> = {}): NxResult {
+    const result = spawnSync(join(this.root, 'node_modules', '.bin', 'nx'), args, {
+      cwd: this.root,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        NX_DAEMON: 'false',
+        NX_NO_CLOUD: 'true',
+        NX_TUI: 'false',
+        NX_CACHE_DIRECTORY: this.cacheDir,
+        NX_SKIP_NX_CACHE: '',
+        FORCE_COLOR: '0',
+        NO_COLOR: '1',
+        ...env,
+      },
+      timeout: 300_000,
+    });
+    return { status: result.status ?? 1, output: `${result.stdout}${result.stderr}` };
+  }
+
+  /** `nx` that must succeed; the output is in the error when it does not. */
+  nxOk(args: string[], env: Record<string, string> = {}): string {
+    const result = this.nx(args, env);
+    if (result.status !== 0) throw new Error(`nx ${args.join(' ')} failed (${result.status}):\n${result.output}`);
+    return result.output;
+  }
+
+  remove(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+export interface TaskOutcome {
+  /** Tasks whose executor ran. */
+  executed: string[];
+  /** Tasks restored from (or already matching) the cache. */
+  cached: string[];
+}
+
+/** Which tasks ran and which came from the cache, read from `--output-style=stream` output. */
+export function taskOutcomes(output: string): TaskOutcome {
+  const executed: string[] = [];
+  const cached: string[] = [];
+  for (const match of output.matchAll(/^> nx run (\S+?)(?:\s+(\[[^\]]+\]))?\s*$/gm)) {
+    const task = match[1]!;
+    if (match[2] && /cache/.test(match[2])) cached.push(task);
+    else executed.push(task);
+  }
+  return { executed: [...new Set(executed)].sort(), cached: [...new Set(cached)].sort() };
+}
