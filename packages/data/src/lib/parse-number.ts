@@ -1,0 +1,73 @@
+/** Exact powers of ten: m / 10^k with m < 2^53 and k ≤ 22 is one correctly rounded division. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+const PLUS = 43;
+const MINUS = 45;
+const DOT = 46;
+const ZERO = 48;
+const NINE = 57;
+const LOWER_E = 101;
+const UPPER_E = 69;
+const SPACE = 32;
+const TAB = 9;
+
+/**
+ * Parses `text[start, end)` as a decimal number (`-12`, `3.5`, `.5`, `1e-3`, surrounding
+ * spaces allowed) without creating a substring on the common path; returns undefined when
+ * the span is not a number. `Infinity`, `0x10`, `1_000` and empty spans are not numbers.
+ * Short mantissas take the exact fast path; the rest goes through `Number()`, so the
+ * result always equals JavaScript's own (correctly rounded) parse.
+ */
+export function parseNumberSpan(text: string, start: number, end: number): number | undefined {
+  while (start < end && isBlank(text.charCodeAt(start))) start++;
+  while (end > start && isBlank(text.charCodeAt(end - 1))) end--;
+  if (start === end) return undefined;
+  let i = start;
+  let negative = false;
+  const first = text.charCodeAt(i);
+  if (first === MINUS || first === PLUS) {
+    negative = first === MINUS;
+    i++;
+  }
+  let mantissa = 0;
+  let digits = 0;
+  let fractionDigits = 0;
+  let code = text.charCodeAt(i);
+  while (i < end && code >= ZERO && code <= NINE) {
+    mantissa = mantissa * 10 + (code - ZERO);
+    digits++;
+    code = text.charCodeAt(++i);
+  }
+  if (i < end && code === DOT) {
+    code = text.charCodeAt(++i);
+    while (i < end && code >= ZERO && code <= NINE) {
+      mantissa = mantissa * 10 + (code - ZERO);
+      digits++;
+      fractionDigits++;
+      code = text.charCodeAt(++i);
+    }
+  }
+  if (digits === 0) return undefined;
+  if (i === end) {
+    if (digits <= 15) {
+      const magnitude = fractionDigits === 0 ? mantissa : mantissa / POWERS_OF_TEN[fractionDigits]!;
+      return negative ? -magnitude : magnitude;
+    }
+    return Number(text.slice(start, end));
+  }
+  if (code !== LOWER_E && code !== UPPER_E) return undefined;
+  code = text.charCodeAt(++i);
+  if (code === PLUS || code === MINUS) code = text.charCodeAt(++i);
+  let exponentDigits = 0;
+  while (i < end && code >= ZERO && code <= NINE) {
+    exponentDigits++;
+    code = text.charCodeAt(++i);
+  }
+  if (exponentDigits === 0 || i !== end) return undefined;
+  const value = Number(text.slice(start, end));
+  return Number.isFinite(value) ? value : undefined;
+}
+
+function isBlank(code: number): boolean {
+  return code === SPACE || code === TAB;
+}

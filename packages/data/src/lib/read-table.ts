@@ -1,0 +1,74 @@
+import { readFile } from 'node:fs/promises';
+import { DataError, StageIOError, type Table } from '@reproml/core';
+import { DEFAULT_MISSING_VALUES, type ColumnKind } from './column-kinds';
+import { decodeText, type TextEncoding } from './decode-text';
+import type { DatasetFormat } from './pull-stage-config';
+import { readDelimited } from './read-delimited';
+import { readJsonRecords } from './read-json-records';
+import { readParquet } from './read-parquet';
+
+export interface ParseTableParams {
+  bytes: Uint8Array;
+  format: DatasetFormat;
+  /** Text encoding of csv/tsv/json/jsonl files. Default: utf-8 (Parquet strings are always UTF-8). */
+  encoding?: TextEncoding;
+  /** Columns whose kind is forced instead of inferred (e.g. zip codes as strings). */
+  columnKinds?: Readonly<Record<string, ColumnKind>>;
+  /** csv/tsv cell texts that mean "missing". Default: DEFAULT_MISSING_VALUES. */
+  missingValues?: readonly string[];
+  /** Workspace-relative path (or URL) of the file, for messages. */
+  file: string;
+}
+
+export interface ReadTableParams extends Omit<ParseTableParams, 'bytes' | 'file'> {
+  /** Absolute path of the file to read. */
+  path: string;
+  /** Name of the file in messages. Default: `path`. */
+  file?: string;
+}
+
+/**
+ * Reads a data file into the columnar Table every stage uses. Column order is the file's
+ * (header order, first appearance of a key, or the Parquet schema); row order is the file's.
+ * A column whose every present value is a number becomes a number column (NaN = missing),
+ * anything else a string column (null = missing), unless `columnKinds` says otherwise.
+ */
+export async function readTable(params: ReadTableParams): Promise<Table> {
+  const file = params.file ?? params.path;
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(params.path);
+  } catch (error) {
+    throw new StageIOError(`Cannot read ${file}: ${(error as Error).message}`, {
+      file,
+      hint: 'Check that the file exists and is readable (an upstream stage may not have run).',
+      cause: error,
+    });
+  }
+  const { path: _path, ...rest } = params;
+  return parseTable({ ...rest, bytes, file });
+}
+
+/** `readTable` for bytes already in memory. */
+export async function parseTable(params: ParseTableParams): Promise<Table> {
+  const { bytes, format, file, columnKinds } = params;
+  const encoding = params.encoding ?? 'utf-8';
+  if (format === 'parquet') {
+    if (encoding !== 'utf-8') {
+      throw new DataError(`${file}: Parquet text is always UTF-8, so encoding '${encoding}' cannot apply`, {
+        file,
+        hint: 'Remove "encoding" for Parquet files.',
+      });
+    }
+    return readParquet({ bytes, file, columnKinds });
+  }
+  const text = decodeText({ bytes, encoding, file });
+  if (format === 'json' || format === 'jsonl') return readJsonRecords({ text, layout: format, file, columnKinds });
+  return readDelimited({
+    text,
+    delimiter: format === 'tsv' ? '\t' : ',',
+    file,
+    missingValues: params.missingValues ?? DEFAULT_MISSING_VALUES,
+    columnKinds,
+  });
+}
