@@ -152,7 +152,7 @@ describe('readTable: Parquet', () => {
     expect(table.columns.map((c) => `${c.name}:${c.kind}`)).toEqual(['label:string', 'x:number', 'id:number', 'flag:string']);
     const [label, x, id, flag] = table.columns;
     expect(label!.values.slice(0, 3)).toEqual([null, 'c1', 'c2']);
-    expect(Array.from(x!.values.slice(2495))).toEqual([NaN, 624, 624.25, 624.5, 624.75]);
+    expect(Array.from(x!.values as Float64Array).slice(2495)).toEqual([NaN, 624, 624.25, 624.5, 624.75]);
     expect(Array.from(id!.values as Float64Array)).toEqual(ids);
     expect(flag!.values[2499]).toBe('false');
   });
