@@ -1,6 +1,6 @@
 import { DependencyType, type CreateDependencies, type RawProjectGraphDependency } from '@nx/devkit';
 import { ConfigError, didYouMean } from '@reproml/core';
-import { loadStage, resolveStageReference } from '../stage-file/load-stage';
+import { loadStage, resolveStageReference, stageOutputDir } from '../stage-file/load-stage';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -15,6 +15,8 @@ export const createDependencies: CreateDependencies = (_options, context) => {
     for (const [inputName, reference] of Object.entries(stage.config.inputs).sort()) {
       const target = resolveStageReference(stage.identity.pipeline, reference);
       if (!context.projects[target]) {
+        // A stage file that exists but failed to load has already been reported by createNodes.
+        if (existsSync(join(context.workspaceRoot, stageOutputDir(stage.identity.pipeline, reference), '..', 'stage.json'))) continue;
         throw new ConfigError(`Input '${inputName}' names stage '${reference}', which does not exist${didYouMean(target, projectNames)}`, {
           stage: projectName,
           file: stageFile,

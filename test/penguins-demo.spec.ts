@@ -1,0 +1,33 @@
+import { readdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { snapshotFiles } from './support/output-snapshot';
+import { taskOutcomes, TempWorkspace } from './support/temp-workspace';
+
+/** The example pipeline, as `npm run demo` runs it, in a throwaway copy of the workspace. */
+describe('the penguins example pipeline (real nx CLI)', () => {
+  let workspace: TempWorkspace;
+  let stages: string[];
+  const runPipeline = ['run-many', '-t', 'run', '--projects', 'tag:pipeline:penguins', '--output-style=stream'];
+
+  beforeAll(() => {
+    workspace = TempWorkspace.create({ label: 'penguins', pipelines: ['penguins'] });
+    stages = workspace.nxOk(['show', 'projects', '--projects', 'tag:pipeline:penguins']).trim().split('\n').sort();
+  });
+  afterAll(() => workspace?.remove());
+
+  it('runs end to end, every stage writing its lineage, and a second run is all cache hits', () => {
+    expect(stages).toContain('penguins-data');
+    const first = taskOutcomes(workspace.nxOk(runPipeline));
+    expect(first.executed).toEqual(stages.map((stage) => `${stage}:run`));
+    const outDirs = readdirSync(workspace.path('pipelines/penguins'))
+      .filter((stage) => workspace.exists(`pipelines/penguins/${stage}/stage.json`))
+      .map((stage) => `pipelines/penguins/${stage}/out`);
+    for (const dir of outDirs) expect(workspace.exists(`${dir}/lineage.json`)).toBe(true);
+    const artifacts = snapshotFiles(workspace.root, outDirs);
+
+    const second = taskOutcomes(workspace.nxOk(runPipeline));
+    expect(second.executed).toEqual([]);
+    expect(second.cached).toEqual(stages.map((stage) => `${stage}:run`));
+    expect(snapshotFiles(workspace.root, outDirs)).toEqual(artifacts);
+  });
+});
