@@ -68,7 +68,9 @@ export function defaultRunMetadataPath(workspaceRoot: string, stageName: string)
 export async function runStage(params: RunStageParams): Promise<RunStageResult> {
   const startedAt = new Date();
   const seed = params.seed === undefined ? DEFAULT_SEED : params.seed;
-  const reporter = params.onProgress ?? createProgressReporter({ prefix: params.stage.name });
+  // Nx already prefixes each line of a task's output with its project name.
+  const prefix = process.env.NX_TASK_TARGET_PROJECT ? undefined : params.stage.name;
+  const reporter = params.onProgress ?? createProgressReporter({ prefix });
   const phases = new PhaseClock();
   const progress: ProgressListener = (event: ProgressEvent) => {
     if (event.type === 'phase') phases.start(event.phase);

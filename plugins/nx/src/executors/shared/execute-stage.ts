@@ -30,9 +30,7 @@ export async function executeStage(
       packages: [...stage.kind.externalPackages],
       work: (stageContext) => work(stage, stageContext),
     });
-    logger.info(
-      `${stage.identity.name}: wrote ${result.lineage.outputs.length} artifact(s) to ${stage.outputDir} in ${result.metadata.durationMs} ms`,
-    );
+    logger.info(`wrote ${result.lineage.outputs.length} artifact(s) to ${stage.outputDir} in ${result.metadata.durationMs} ms`);
   });
 }
 
