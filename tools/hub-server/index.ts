@@ -1,0 +1,3 @@
+export * from './src/hub-faults';
+export * from './src/hub-repos';
+export * from './src/hub-server';
