@@ -1,0 +1,32 @@
+import type { onnx } from 'onnx-proto';
+import { attr } from './attribute';
+import { GraphBuilder } from './graph-builder';
+import { addForward, BATCH_INPUTS } from './training-graphs';
+import type { Network, Parameters } from './network';
+
+/** Names of the outputs every ReproML model has (see the data contract). */
+export const MODEL_OUTPUTS = { label: 'label', probabilities: 'probabilities' } as const;
+
+/**
+ * The serving graph of a trained network, weights stored as initializers. Input
+ * `features` [N, F]; outputs `label` (int64 class id [N], or float prediction [N] for
+ * regression) and, for classification, `probabilities` [N, C] (softmax).
+ */
+export function buildInferenceGraph(network: Network, parameters: Parameters): onnx.IGraphProto {
+  const g = new GraphBuilder('model');
+  g.input({ name: BATCH_INPUTS.features, type: network.dtype, shape: ['N', network.inputSize] });
+  const names = parameters.map((tensor) =>
+    g.constant({ name: tensor.name, type: network.dtype, dims: tensor.dims, values: tensor.values }),
+  );
+  const { output } = addForward(g, network, BATCH_INPUTS.features, names);
+  if (network.task === 'classification') {
+    g.opTo(MODEL_OUTPUTS.probabilities, 'Softmax', [output], { axis: attr.int(1) });
+    g.opTo(MODEL_OUTPUTS.label, 'ArgMax', [output], { axis: attr.int(1), keepdims: attr.int(0) });
+    g.output({ name: MODEL_OUTPUTS.label, type: 'int64', shape: ['N'] });
+    g.output({ name: MODEL_OUTPUTS.probabilities, type: network.dtype, shape: ['N', network.outputSize] });
+  } else {
+    g.opTo(MODEL_OUTPUTS.label, 'Reshape', [output, g.int64s([-1], 'flat')]);
+    g.output({ name: MODEL_OUTPUTS.label, type: network.dtype, shape: ['N'] });
+  }
+  return g.build();
+}

@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import { SeededRandom } from '@reproml/core';
+import { buildModel, serializeModel } from './onnx-model';
+import { initialParameters, parameterShapes, type Network, type Parameters } from './network';
+import { buildEpochGraph, buildGradientGraph, optimizerStateNames } from './training-graphs';
+import type { OptimizerConfig } from './training-config';
+
+const mlp: Network = { family: 'mlp', task: 'classification', loss: 'cross-entropy', inputSize: 3, hiddenLayers: [5, 4], outputSize: 3, dtype: 'float64' };
+const linear: Network = { family: 'linear', task: 'regression', loss: 'mse', inputSize: 3, hiddenLayers: [], outputSize: 1, dtype: 'float64' };
+
+interface Batch { features: Float64Array; targets: Float64Array; weights: Float64Array; rows: number }
+
+function randomBatch(network: Network, rows: number, rng: SeededRandom): Batch {
+  const features = Float64Array.from({ length: rows * network.inputSize }, () => rng.nextGaussian());
+  const targets = new Float64Array(rows * network.outputSize);
+  for (let row = 0; row < rows; row++) {
+    if (network.task === 'classification') targets[row * network.outputSize + rng.nextInt(network.outputSize)] = 1;
+    else targets[row] = rng.nextGaussian() * 3;
+  }
+  const weights = Float64Array.from({ length: rows }, () => 0.5 + rng.nextFloat());
+  return { features, targets, weights, rows };
+}
+
+function randomParameters(network: Network, rng: SeededRandom): Parameters {
+  // Random even for linear models (which start at zero), so that every path is exercised.
+  return initialParameters({ ...network, family: 'mlp' }, rng).map((tensor) => ({ ...tensor, values: tensor.values.map((value) => value * 2 + 0.1) }));
+}
+
+function feeds(network: Network, batch: Batch, parameters: Parameters): Record<string, ort.Tensor> {
+  const result: Record<string, ort.Tensor> = {
+    features: new ort.Tensor('float64', batch.features, [batch.rows, network.inputSize]),
+    targets: new ort.Tensor('float64', batch.targets, [batch.rows, network.outputSize]),
+    weights: new ort.Tensor('float64', batch.weights, [batch.rows, 1]),
+  };
+  for (const tensor of parameters) result[tensor.name] = new ort.Tensor('float64', tensor.values, [...tensor.dims]);
+  return result;
+}
+
+/** Objective computed in plain JS, independently of the graph: weighted CE / MSE + λ/2·Σ‖W‖². */
+function referenceObjective(network: Network, batch: Batch, parameters: Parameters, l2: number): number {
+  let total = 0;
+  let weightSum = 0;
+  for (let row = 0; row < batch.rows; row++) {
+    let activation = Array.from(batch.features.subarray(row * network.inputSize, (row + 1) * network.inputSize));
+    const layers = parameters.length / 2;
+    for (let layer = 0; layer < layers; layer++) {
+      const weight = parameters[2 * layer]!;
+      const bias = parameters[2 * layer + 1]!;
+      const [fanIn, fanOut] = weight.dims as [number, number];
+      const next = Array.from({ length: fanOut }, (_, j) => {
+        let sum = bias.values[j]!;
+        for (let i = 0; i < fanIn; i++) sum += activation[i]! * weight.values[i * fanOut + j]!;
+        return sum;
+      });
+      activation = layer < layers - 1 ? next.map((value) => Math.max(0, value)) : next;
+    }
+    const target = batch.targets.subarray(row * network.outputSize, (row + 1) * network.outputSize);
+    let loss: number;
+    if (network.loss === 'cross-entropy') {
+      const max = Math.max(...activation);
+      const logSumExp = max + Math.log(activation.reduce((sum, value) => sum + Math.exp(value - max), 0));
+      loss = -activation.reduce((sum, value, c) => sum + target[c]! * (value - logSumExp), 0);
+    } else {
+      loss = activation.reduce((sum, value, c) => sum + (value - target[c]!) ** 2, 0);
+    }
+    total += batch.weights[row]! * loss;
+    weightSum += batch.weights[row]!;
+  }
+  let penalty = 0;
+  for (let index = 0; index < parameters.length; index += 2) for (const value of parameters[index]!.values) penalty += value * value;
+  return total / weightSum + (l2 / 2) * penalty;
+}
+
+async function gradientSession(network: Network, l2: number): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(serializeModel(buildModel({ graph: buildGradientGraph(network, l2) })));
+}
+
+describe.each([
+  ['MLP, weighted cross-entropy, L2', mlp, 0.1],
+  ['linear regression, weighted MSE', linear, 0],
+])('training-step gradients: %s', (_label, network, l2) => {
+  it('computes the objective the loss formula defines', async () => {
+    const rng = new SeededRandom(7);
+    const batch = randomBatch(network, 6, rng);
+    const parameters = randomParameters(network, rng);
+    const session = await gradientSession(network, l2);
+    const out = await session.run(feeds(network, batch, parameters));
+    expect((out.objective!.data as Float64Array)[0]).toBeCloseTo(referenceObjective(network, batch, parameters, l2), 12);
+  });
+
+  it('matches central finite differences for every parameter', async () => {
+    const rng = new SeededRandom(11);
+    const batch = randomBatch(network, 6, rng);
+    const parameters = randomParameters(network, rng);
+    const session = await gradientSession(network, l2);
+    const out = await session.run(feeds(network, batch, parameters));
+    const step = 1e-6;
+    let checked = 0;
+    for (const [index, tensor] of parameters.entries()) {
+      const analytic = out[`grad.${tensor.name}`]!.data as Float64Array;
+      for (let i = 0; i < tensor.values.length; i++) {
+        const shifted = (delta: number): Parameters =>
+          parameters.map((other, j) => (j === index ? { ...other, values: other.values.map((v, k) => (k === i ? v + delta : v)) } : other));
+        const numeric = (referenceObjective(network, batch, shifted(step), l2) - referenceObjective(network, batch, shifted(-step), l2)) / (2 * step);
+        expect(Math.abs(analytic[i]! - numeric)).toBeLessThan(1e-6 * Math.max(1, Math.abs(numeric)));
+        checked++;
+      }
+    }
+    expect(checked).toBe(parameterShapes(network).reduce((sum, { dims }) => sum + dims.reduce((a, b) => a * b, 1), 0));
+  });
+});
+
+describe('epoch graph optimizer updates', () => {
+  async function runEpochs(network: Network, optimizer: OptimizerConfig, batch: Batch, parameters: Parameters, epochs: number): Promise<Parameters> {
+    const { graph, names } = buildEpochGraph({ network, optimizer, l2: 0, batchSize: batch.rows });
+    const session = await ort.InferenceSession.create(serializeModel(buildModel({ graph })));
+    let current = parameters;
+    let state: Float64Array[] = parameters.flatMap((tensor) => optimizerStateNames(optimizer, tensor.name).map(() => new Float64Array(tensor.values.length)));
+    let step: ort.Tensor = new ort.Tensor('float64', Float64Array.of(0), []);
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const input = feeds(network, batch, current);
+      input.order = new ort.Tensor('int64', BigInt64Array.from({ length: batch.rows }, (_, row) => BigInt(row)), [batch.rows]);
+      input.batch_count = new ort.Tensor('int64', BigInt64Array.of(1n), []);
+      input.step = step;
+      state.forEach((values, index) => (input[names.state[index]!] = new ort.Tensor('float64', values, [...current[Math.floor(index / (state.length / current.length))]!.dims])));
+      const out = await session.run(input);
+      current = current.map((tensor, index) => ({ ...tensor, values: out[names.parametersOut[index]!]!.data as Float64Array }));
+      state = names.stateOut.map((name) => out[name]!.data as Float64Array);
+      step = out[names.stepOut] as ort.Tensor;
+    }
+    return current;
+  }
+
+  async function gradients(network: Network, batch: Batch, parameters: Parameters): Promise<Float64Array[]> {
+    const out = await (await gradientSession(network, 0)).run(feeds(network, batch, parameters));
+    return parameters.map((tensor) => out[`grad.${tensor.name}`]!.data as Float64Array);
+  }
+
+  it('SGD with momentum follows v ← μv + g, p ← p − lr·v', async () => {
+    const rng = new SeededRandom(3);
+    const batch = randomBatch(mlp, 8, rng);
+    const start = randomParameters(mlp, rng);
+    const optimizer: OptimizerConfig = { type: 'sgd', learningRate: 0.1, momentum: 0.9 };
+    let expected = start;
+    let velocity = start.map((tensor) => new Float64Array(tensor.values.length));
+    for (let epoch = 0; epoch < 2; epoch++) {
+      const grads = await gradients(mlp, batch, expected);
+      velocity = velocity.map((v, index) => v.map((value, i) => 0.9 * value + grads[index]![i]!));
+      expected = expected.map((tensor, index) => ({ ...tensor, values: tensor.values.map((value, i) => value - 0.1 * velocity[index]![i]!) }));
+    }
+    const actual = await runEpochs(mlp, optimizer, batch, start, 2);
+    actual.forEach((tensor, index) => tensor.values.forEach((value, i) => expect(value).toBeCloseTo(expected[index]!.values[i]!, 12)));
+  });
+
+  it('Adam follows PyTorch\'s update with bias correction', async () => {
+    const rng = new SeededRandom(5);
+    const batch = randomBatch(mlp, 8, rng);
+    const start = randomParameters(mlp, rng);
+    const optimizer: OptimizerConfig = { type: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+    let expected = start;
+    let m = start.map((tensor) => new Float64Array(tensor.values.length));
+    let v = start.map((tensor) => new Float64Array(tensor.values.length));
+    for (let t = 1; t <= 3; t++) {
+      const grads = await gradients(mlp, batch, expected);
+      m = m.map((values, index) => values.map((value, i) => 0.9 * value + 0.1 * grads[index]![i]!));
+      v = v.map((values, index) => values.map((value, i) => 0.999 * value + 0.001 * grads[index]![i]! ** 2));
+      expected = expected.map((tensor, index) => ({
+        ...tensor,
+        values: tensor.values.map((value, i) => value - (0.01 / (1 - 0.9 ** t)) * (m[index]![i]! / (Math.sqrt(v[index]![i]!) / Math.sqrt(1 - 0.999 ** t) + 1e-8))),
+      }));
+    }
+    const actual = await runEpochs(mlp, optimizer, batch, start, 3);
+    actual.forEach((tensor, index) => tensor.values.forEach((value, i) => expect(value).toBeCloseTo(expected[index]!.values[i]!, 10)));
+  });
+});
