@@ -14,3 +14,5 @@ export * from './lib/training-errors';
 export * from './lib/training-graphs';
 /** The generated protobuf types (onnx.IGraphProto, onnx.ModelProto, ...), for code that builds or reads graphs. */
 export { onnx } from 'onnx-proto';
+export * from './lib/classification-metrics';
+export * from './lib/regression-metrics';
