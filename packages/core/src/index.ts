@@ -13,3 +13,4 @@ export * from './lib/stage-file-base';
 export * from './lib/table';
 export * from './lib/script-stage-config';
 export * from './lib/run-script-stage';
+export * from './lib/strict-reads';

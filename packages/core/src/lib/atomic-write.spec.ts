@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeDirectoryAtomic, writeFileAtomic } from './atomic-write';
+import { removeStaleTempSiblings, writeDirectoryAtomic, writeFileAtomic } from './atomic-write';
 
 describe('atomic writes', () => {
   it('replaces a file whole and leaves no temp files', async () => {
@@ -33,5 +33,16 @@ describe('atomic writes', () => {
     const out = join(dir, 'out');
     await expect(writeDirectoryAtomic(out, async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('stale temp folders', () => {
+  it('removes the temp folder a killed process left beside the output, and keeps a live one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atomic-'));
+    const deadPid = 2 ** 22 + 12345; // above Linux's pid_max default: no such process
+    await mkdir(join(dir, `.out.building-${deadPid}-deadbeef`));
+    await mkdir(join(dir, `.out.building-${process.pid}-cafebabe`));
+    expect(await removeStaleTempSiblings(join(dir, 'out'))).toEqual([`.out.building-${deadPid}-deadbeef`]);
+    expect((await readdir(dir)).sort()).toEqual([`.out.building-${process.pid}-cafebabe`]);
   });
 });

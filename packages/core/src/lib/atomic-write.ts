@@ -1,10 +1,41 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { StageIOError } from './errors';
 
-function siblingTempPath(target: string, tag: string): string {
+type TempTag = 'tmp' | 'building' | 'previous';
+
+function siblingTempPath(target: string, tag: TempTag): string {
   return join(dirname(target), `.${basename(target)}.${tag}-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+/**
+ * Removes temp siblings of `target` left by a process that was killed mid-write (its pid is
+ * gone). They are gitignored, so Nx never hashes them, but they would pile up.
+ */
+export async function removeStaleTempSiblings(target: string): Promise<string[]> {
+  const prefix = `.${basename(target)}.`;
+  const pattern = /^(?:tmp|building|previous)-(\d+)-[0-9a-f]+$/;
+  const removed: string[] = [];
+  const entries = await readdir(dirname(target)).catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = pattern.exec(entry.slice(prefix.length))?.[1];
+    if (pid === undefined || isProcessAlive(Number(pid))) continue;
+    await rm(join(dirname(target), entry), { recursive: true, force: true });
+    removed.push(entry);
+  }
+  return removed;
+}
+
+function isProcessAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Writes through a temp file in the same folder and renames it into place: readers see old or new, never half. */
@@ -29,6 +60,7 @@ export async function writeDirectoryAtomic<T>(target: string, build: (tempDir: s
   await mkdir(dirname(target), { recursive: true }).catch((error) => {
     throw describeWriteFailure(error, target);
   });
+  await removeStaleTempSiblings(target);
   const temp = siblingTempPath(target, 'building');
   await mkdir(temp).catch((error) => {
     throw describeWriteFailure(error, target);

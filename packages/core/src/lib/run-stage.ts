@@ -14,6 +14,7 @@ import {
 } from './lineage-record';
 import { createProgressReporter, type ProgressEvent, type ProgressListener } from './progress';
 import { SeededRandom } from './seeded-random';
+import { withStrictReads } from './strict-reads';
 import { stableStringify } from './stable-json';
 
 export interface StageContext {
@@ -42,6 +43,11 @@ export interface RunStageParams {
   outputDir: string;
   /** Packages whose versions go into the lineage record. */
   packages: readonly string[];
+  /**
+   * Files and folders the work may read inside the workspace (strict inputs); the temp
+   * output folder is always allowed. Omit to allow every read.
+   */
+  allowedReads?: readonly string[];
   /** Where the run metadata of this execution is written (outside the cached outputs). */
   runMetadataPath?: string;
   onProgress?: ProgressListener;
@@ -103,7 +109,12 @@ export async function runStage(params: RunStageParams): Promise<RunStageResult> 
         },
         summarize: (values) => Object.assign(summary, values),
       };
-      await params.work(context);
+      if (params.allowedReads) {
+        const policy = { workspaceRoot: params.workspaceRoot, allowed: [...params.allowedReads, outDir], stage: params.stage.name, stageFile: params.stage.file };
+        await withStrictReads(policy, () => params.work(context));
+      } else {
+        await params.work(context);
+      }
       const record: LineageRecord = {
         schemaVersion: 1,
         stage: params.stage,

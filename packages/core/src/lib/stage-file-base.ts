@@ -16,6 +16,13 @@ export const stageBaseShape = {
     .record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, 'input names are identifiers'), stageReferenceSchema)
     .default({})
     .meta({ description: 'Named upstream stages whose outputs this stage reads, e.g. { "dataset": "data" }. Each becomes an Nx dependency. Default: none.' }),
+  strict: z
+    .boolean()
+    .default(true)
+    .meta({
+      description:
+        'Fail the stage when it reads a workspace file that is not among its declared inputs (so the Nx cache key cannot miss a dependency). Default: true.',
+    }),
   seed: z
     .number()
     .int()

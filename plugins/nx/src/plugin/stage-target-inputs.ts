@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TargetConfiguration } from '@nx/devkit';
+import { localSources } from '../stage-file/declared-reads';
 import type { LoadedStage } from '../stage-file/load-stage';
 
 type TargetInput = NonNullable<TargetConfiguration['inputs']>[number];
@@ -38,17 +39,6 @@ function implementationInputs(workspaceRoot: string, stage: LoadedStage): Target
   return [...fileInputs, { externalDependencies: [...new Set(external)].sort() }];
 }
 
-/** Local source files a pull stage reads (relative to the workspace), so editing one reruns the stage. */
-function localSourceInputs(workspaceRoot: string, stage: LoadedStage): string[] {
-  if (stage.identity.kind !== 'pull') return [];
-  const files = (stage.config as { files?: Record<string, { source: string }> }).files ?? {};
-  return Object.values(files)
-    .map((spec) => spec.source)
-    .filter((source) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(source) && existsSync(join(workspaceRoot, source)))
-    .sort()
-    .map((source) => `{workspaceRoot}/${source}`);
-}
-
 /**
  * Every upstream output file except lineage.json: an upstream rerun that writes the same
  * artifacts (say, after editing only its description) must not rerun this stage, and the
@@ -62,7 +52,7 @@ export function stageRunInputs(workspaceRoot: string, stage: LoadedStage): Targe
     '{projectRoot}/**/*',
     '!{projectRoot}/out/**/*',
     '!{projectRoot}/**/*.md',
-    ...localSourceInputs(workspaceRoot, stage),
+    ...localSources(workspaceRoot, stage).map((source) => `{workspaceRoot}/${source}`),
     { dependentTasksOutputFiles: UPSTREAM_ARTIFACTS_GLOB, transitive: true },
     ...implementationInputs(workspaceRoot, stage),
     { runtime: 'node --version' },

@@ -12,6 +12,7 @@ export interface StageFile {
   description?: string;
   inputs: Record<string, string>;
   seed?: number;
+  strict?: boolean;
   [field: string]: unknown;
 }
 

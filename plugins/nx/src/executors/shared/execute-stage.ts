@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { logger, type ExecutorContext } from '@nx/devkit';
 import { DEFAULT_SEED, isReproError, runStage, type StageContext } from '@reproml/core';
+import { declaredReadPaths } from '../../stage-file/declared-reads';
 import { loadStage, type LoadedStage } from '../../stage-file/load-stage';
 import type { StageExecutorOptions } from './stage-executor-options';
 
@@ -28,6 +29,7 @@ export async function executeStage(
       workspaceRoot: context.root,
       outputDir: join(context.root, stage.outputDir),
       packages: [...stage.kind.externalPackages],
+      allowedReads: stage.config.strict === false ? undefined : declaredReadPaths(context.root, stage),
       work: (stageContext) => work(stage, stageContext),
     });
     logger.info(`wrote ${result.lineage.outputs.length} artifact(s) to ${stage.outputDir} in ${result.metadata.durationMs} ms`);
