@@ -21,10 +21,10 @@ export const STAGE_KINDS = {
   pull: {
     schema: pullStageConfigSchema,
     executor: 'pull',
-    externalPackages: ['zod'],
+    externalPackages: ['@huggingface/hub', 'hyparquet', 'zod'],
     reproPackages: ['core', 'data'],
     extraTargets: ['lock'],
-    description: 'Pull the dataset files named by the lock and verify their sha256',
+    description: 'Pull the dataset files pinned by the lock (local, https:// or hf://), verify their sha256, validate and profile them',
   },
   script: {
     schema: scriptStageConfigSchema,

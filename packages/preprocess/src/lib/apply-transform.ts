@@ -1,0 +1,217 @@
+import { DataError, findColumn, type Column, type NumberColumn, type StringColumn, type Table } from '@reproml/core';
+import { describeRows } from './describe-rows';
+import { featureNamesOf } from './fit-transform';
+import type { FittedNumberColumn, FittedStringColumn, FittedTransform } from './fitted-transform';
+import type { StageLocation } from './stage-location';
+
+/**
+ * Transformed features, column-wise: a dense float64 column per number/ordinal feature,
+ * and category codes for one-hot groups (expanded only when written, to keep memory at
+ * 4 bytes per row per group instead of 8 bytes per category).
+ */
+export type FeatureBlock =
+  | { kind: 'dense'; names: [string]; values: Float64Array }
+  | { kind: 'onehot'; names: string[]; /** Category index per row; -1 = all zeros (unseen, ignored). */ codes: Int32Array };
+
+export interface NullCount {
+  column: string;
+  /** Missing values before imputation (NaN, null, "" and declared markers). */
+  before: number;
+  /** Missing values left after imputation. */
+  after: number;
+}
+
+export interface TransformedRows {
+  blocks: FeatureBlock[];
+  /** Class id (classification) or target value (regression) per row; absent when the table has no target column. */
+  labels?: Float64Array;
+  nullCounts: NullCount[];
+  rowCount: number;
+}
+
+export interface ApplyTransformParams {
+  transform: FittedTransform;
+  /** Must hold every raw input column (by name); the target column is optional. */
+  table: Table;
+  /** Input-file row of each table row (0-based), for messages. Default: the table's own row index. */
+  rowNumbers?: ArrayLike<number>;
+  location?: StageLocation;
+}
+
+/**
+ * Applies a fitted transform using its fitted statistics only: imputation, then encoding
+ * or scaling, per column on typed arrays. Values it cannot transform (a category not
+ * fitted under unseen "error", a missing number with no impute rule, an unknown class)
+ * fail with the column and the rows.
+ */
+export function applyTransform(params: ApplyTransformParams): TransformedRows {
+  const { transform, table } = params;
+  const context = { rowNumbers: params.rowNumbers ?? identityRows(table.rowCount), location: params.location ?? {} };
+  const blocks: FeatureBlock[] = [];
+  const nullCounts: NullCount[] = [];
+  transform.columns.forEach((fitted, index) => {
+    const column = rawColumn(table, transform, index, context.location);
+    if (fitted.kind === 'number') blocks.push(applyNumber(fitted, column as NumberColumn, nullCounts, context));
+    else blocks.push(applyString(fitted, column as StringColumn, nullCounts, context));
+  });
+  const target = findColumn(table, transform.target);
+  return {
+    blocks,
+    ...(target ? { labels: encodeLabels(transform, target, context) } : {}),
+    nullCounts,
+    rowCount: table.rowCount,
+  };
+}
+
+interface ApplyContext {
+  rowNumbers: ArrayLike<number>;
+  location: StageLocation;
+}
+
+function identityRows(n: number): Uint32Array {
+  const rows = new Uint32Array(n);
+  for (let i = 0; i < n; i++) rows[i] = i;
+  return rows;
+}
+
+function rawColumn(table: Table, transform: FittedTransform, index: number, location: StageLocation): Column {
+  const input = transform.rawInputs[index]!;
+  const column = findColumn(table, input.name);
+  if (!column) {
+    throw new DataError(`The data has no column '${input.name}', which the fitted transform takes as input`, {
+      ...location,
+      field: input.name,
+      hint: `Inputs of this transform: ${transform.rawInputs.map((i) => `'${i.name}'`).join(', ')}.`,
+    });
+  }
+  if (column.kind !== input.kind) {
+    throw new DataError(`Column '${input.name}' is a ${column.kind} column, but the transform was fitted on a ${input.kind} column`, {
+      ...location,
+      field: input.name,
+      hint: 'Read or cast the column to the kind it had when the transform was fitted.',
+    });
+  }
+  return column;
+}
+
+function applyNumber(fitted: FittedNumberColumn, column: NumberColumn, nullCounts: NullCount[], context: ApplyContext): FeatureBlock {
+  const source = column.values;
+  const out = new Float64Array(source.length);
+  const fill = fitted.impute ? fitted.impute.value : NaN;
+  const offset = fitted.scale ? fitted.scale.offset : 0;
+  const scale = fitted.scale ? fitted.scale.scale : 1;
+  const scaled = fitted.scale !== null;
+  let before = 0;
+  let missingRows: number[] | undefined;
+  for (let i = 0; i < source.length; i++) {
+    let value = source[i]!;
+    if (Number.isNaN(value)) {
+      before++;
+      value = fill;
+      if (Number.isNaN(value)) (missingRows ??= []).push(context.rowNumbers[i]!);
+    } else if (value === Infinity || value === -Infinity) {
+      throw new DataError(`Column '${column.name}' has a non-finite number (${value}) in ${describeRows([context.rowNumbers[i]!])}`, {
+        ...context.location,
+        field: column.name,
+        hint: 'Fix the data or filter the row out; ±Infinity cannot be imputed or scaled.',
+      });
+    }
+    // Same formula and order as the ai.onnx.ml Scaler: (x - offset) * scale.
+    out[i] = scaled ? (value - offset) * scale : value;
+  }
+  nullCounts.push({ column: column.name, before, after: missingRows?.length ?? 0 });
+  if (missingRows) {
+    throw new DataError(`Column '${column.name}' has missing values in ${describeRows(missingRows)} and no impute rule`, {
+      ...context.location,
+      field: column.name,
+      hint: `Add an impute rule (e.g. { "columns": ["${column.name}"], "strategy": "median" }) or drop those rows with a filter { "op": "notNull", "column": "${column.name}" }.`,
+    });
+  }
+  return { kind: 'dense', names: [column.name], values: out };
+}
+
+function applyString(fitted: FittedStringColumn, column: StringColumn, nullCounts: NullCount[], context: ApplyContext): FeatureBlock {
+  const { encode } = fitted;
+  const index = new Map(encode.categories.map((category, i) => [category, i]));
+  const markers = new Set(['', ...fitted.missingValues]);
+  const fill = fitted.impute?.value ?? null;
+  const codes = new Int32Array(column.values.length);
+  let before = 0;
+  let after = 0;
+  const unseenRows: number[] = [];
+  const unseenValues = new Set<string>();
+  for (let i = 0; i < codes.length; i++) {
+    let value = column.values[i] ?? null;
+    if (value === null || markers.has(value)) {
+      before++;
+      value = fill;
+      if (value === null) after++;
+    }
+    const code = value === null ? undefined : index.get(value);
+    if (code !== undefined) codes[i] = code;
+    else {
+      codes[i] = -1;
+      if (encode.unseen === 'error') {
+        unseenRows.push(context.rowNumbers[i]!);
+        if (unseenValues.size < 5) unseenValues.add(value === null ? '(missing)' : JSON.stringify(value));
+      }
+    }
+  }
+  nullCounts.push({ column: column.name, before, after });
+  if (unseenRows.length) {
+    throw new DataError(
+      `Column '${column.name}' has values that are not fitted categories: ${[...unseenValues].join(', ')} in ${describeRows(unseenRows)} (categories: ${encode.categories.map((c) => JSON.stringify(c)).join(', ')})`,
+      {
+        ...context.location,
+        field: column.name,
+        hint: `Declare the categories ("categories": { "${column.name}": [...] }), impute missing values, mark placeholders with "missingValues", or set "unseen": "ignore" to encode them as ${encode.method === 'onehot' ? 'all zeros' : `${encode.unknownValue}`}.`,
+      },
+    );
+  }
+  if (encode.method === 'onehot') return { kind: 'onehot', names: featureNamesOf(fitted) as string[], codes };
+  const values = new Float64Array(codes.length);
+  for (let i = 0; i < codes.length; i++) values[i] = codes[i]! >= 0 ? codes[i]! : encode.unknownValue!;
+  return { kind: 'dense', names: [column.name], values };
+}
+
+function encodeLabels(transform: FittedTransform, target: Column, context: ApplyContext): Float64Array {
+  const labels = new Float64Array(target.values.length);
+  const badRows: number[] = [];
+  const badValues = new Set<string>();
+  if (transform.task === 'regression') {
+    if (target.kind !== 'number') {
+      throw new DataError(`The regression target '${target.name}' is a string column`, {
+        ...context.location,
+        field: 'target.column',
+        hint: `Cast it with "casts": { "${target.name}": "number" }, or set "task": "classification".`,
+      });
+    }
+    for (let i = 0; i < labels.length; i++) {
+      const value = target.values[i]!;
+      if (!Number.isFinite(value)) badRows.push(context.rowNumbers[i]!);
+      labels[i] = value;
+    }
+  } else {
+    const classIds = new Map(transform.classes!.map((name, id) => [name, id]));
+    const values = target.values as (string | null)[];
+    for (let i = 0; i < labels.length; i++) {
+      const id = values[i] === null ? undefined : classIds.get(values[i]!);
+      if (id === undefined) {
+        badRows.push(context.rowNumbers[i]!);
+        if (badValues.size < 5) badValues.add(values[i] === null ? '(missing)' : JSON.stringify(values[i]));
+      } else labels[i] = id;
+    }
+  }
+  if (badRows.length) {
+    const what = transform.task === 'regression' ? 'missing or non-finite values' : `values that are not fitted classes (${[...badValues].join(', ')})`;
+    throw new DataError(`The target '${target.name}' has ${what} in ${describeRows(badRows)}`, {
+      ...context.location,
+      field: 'target.column',
+      hint:
+        transform.task === 'regression'
+          ? `Drop those rows with a filter { "op": "notNull", "column": "${target.name}" }.`
+          : `Drop those rows with a filter, declare "classes" in the target, or stratify by '${target.name}' so every class is in the training split (classes: ${transform.classes!.join(', ')}).`,
+    });
+  }
+  return labels;
+}

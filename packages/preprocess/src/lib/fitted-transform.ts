@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/**
+ * `transform.json`: everything needed to apply the transform to new rows, fitted on the
+ * training split only. Applying it (in TypeScript or through preprocess.onnx) reads
+ * nothing else, so serving cannot drift from training.
+ */
+export const FITTED_TRANSFORM_VERSION = 1;
+
+export const rawInputSchema = z.object({
+  /** Column name in the data. */
+  name: z.string(),
+  /** Kind after casts: numbers go into the graph as tensor(float) (NaN = missing), strings as tensor(string) ("" = missing). */
+  kind: z.enum(['number', 'string']),
+  /** Name of the [N, 1] input of preprocess.onnx (and of the fused model). */
+  onnxName: z.string(),
+});
+export type RawInput = z.infer<typeof rawInputSchema>;
+
+const numberImputeSchema = z.object({ strategy: z.enum(['mean', 'median', 'most_frequent', 'constant']), value: z.number() });
+const stringImputeSchema = z.object({ strategy: z.enum(['most_frequent', 'constant']), value: z.string() });
+
+export const fittedScaleSchema = z.object({
+  method: z.enum(['standard', 'minmax']),
+  /** Applied as (x - offset) * scale, exactly like the ai.onnx.ml Scaler. */
+  offset: z.number(),
+  scale: z.number(),
+  /** The training statistics behind offset and scale (mean/std or min/max), for auditors. */
+  statistics: z.record(z.string(), z.number()),
+});
+export type FittedScale = z.infer<typeof fittedScaleSchema>;
+
+export const fittedEncodingSchema = z.object({
+  method: z.enum(['onehot', 'ordinal']),
+  /** Category order: index = one-hot position or ordinal code. */
+  categories: z.array(z.string()),
+  unseen: z.enum(['error', 'ignore']),
+  /** Ordinal code of an unseen value under unseen "ignore". */
+  unknownValue: z.number().optional(),
+});
+export type FittedEncoding = z.infer<typeof fittedEncodingSchema>;
+
+export const fittedNumberColumnSchema = z.object({
+  name: z.string(),
+  kind: z.literal('number'),
+  impute: numberImputeSchema.nullable(),
+  scale: fittedScaleSchema.nullable(),
+});
+
+export const fittedStringColumnSchema = z.object({
+  name: z.string(),
+  kind: z.literal('string'),
+  /** Values that mean "missing" besides null and "". */
+  missingValues: z.array(z.string()),
+  impute: stringImputeSchema.nullable(),
+  encode: fittedEncodingSchema,
+});
+
+export const fittedColumnSchema = z.discriminatedUnion('kind', [fittedNumberColumnSchema, fittedStringColumnSchema]);
+export type FittedColumn = z.infer<typeof fittedColumnSchema>;
+export type FittedNumberColumn = z.infer<typeof fittedNumberColumnSchema>;
+export type FittedStringColumn = z.infer<typeof fittedStringColumnSchema>;
+
+export const fittedTransformSchema = z.object({
+  schemaVersion: z.literal(FITTED_TRANSFORM_VERSION),
+  task: z.enum(['classification', 'regression']),
+  target: z.string(),
+  /** Classification only: index = class id. */
+  classes: z.array(z.string()).optional(),
+  /** One entry per raw input, in feature order; `columns[i]` belongs to `rawInputs[i]`. */
+  rawInputs: z.array(rawInputSchema),
+  columns: z.array(fittedColumnSchema),
+  featureNames: z.array(z.string()),
+  fittedOn: z.object({ split: z.literal('train'), rows: z.number().int().nonnegative() }),
+});
+export type FittedTransform = z.infer<typeof fittedTransformSchema>;

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { stageBaseShape } from '@reproml/core';
+import { checkRuleOverlaps, transformSpecShape } from './transform-spec';
+
+/** The name under `inputs` that points at the pull stage whose file is preprocessed. */
+export const DATASET_INPUT = 'dataset';
+
+export const preprocessStageConfigSchema = z
+  .object({
+    ...stageBaseShape,
+    kind: z.literal('preprocess'),
+    file: z
+      .string()
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'should be a file key of the upstream pull stage, like "penguins"')
+      .optional()
+      .meta({ description: 'Key of the upstream pull stage file to read (out/<file>.<format>). Default: its only data file.' }),
+    ...transformSpecShape,
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    if (!config.inputs[DATASET_INPUT]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['inputs', DATASET_INPUT],
+        message: `a preprocess stage reads its data from inputs.${DATASET_INPUT}, e.g. { "${DATASET_INPUT}": "data" }`,
+      });
+    }
+    checkRuleOverlaps(config, ctx);
+  })
+  .meta({
+    title: 'preprocess stage',
+    description: 'Splits a pulled dataset (seeded), fits imputation/encoding/scaling on the training split, writes the splits and preprocess.onnx.',
+  });
+export type PreprocessStageConfig = z.infer<typeof preprocessStageConfigSchema>;

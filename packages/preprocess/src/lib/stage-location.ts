@@ -1,0 +1,6 @@
+/** Where a preprocess problem is reported: the stage (Nx project) and its stage file. */
+export interface StageLocation {
+  stage?: string;
+  /** Workspace-relative stage file, e.g. pipelines/penguins/preprocess/stage.json. */
+  file?: string;
+}
