@@ -10,6 +10,8 @@ export const lockedFileSchema = z
     source: z.string().min(1),
     /** Immutable revision of the source (a Hub commit sha); null for sources without revisions. */
     revision: z.string().nullable(),
+    /** The branch or tag the stage file asked for when `revision` was resolved (hf:// sources). */
+    ref: z.string().optional(),
     sha256: z.string().regex(SHA256_PATTERN, 'should be 64 lowercase hex characters'),
     size: z.number().int().nonnegative(),
     format: datasetFormatSchema,

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { ConfigError, DataError, sha256OfFile } from '@reproml/core';
+import type { DatasetSource, OpenSourceParams } from './dataset-source';
 
 export interface LocalSourceLocation {
   stage: string;
@@ -39,4 +40,20 @@ export async function digestLocalFile(absolutePath: string): Promise<LocalFileDi
 
 export async function copyLocalFile(absoluteSource: string, destination: string): Promise<void> {
   await copyFile(absoluteSource, destination);
+}
+
+/**
+ * A file in the workspace: git versions it, so it has no revision of its own and needs no
+ * store; `run` reads it in place and checks its sha256 against the lock.
+ */
+export function localSource(params: OpenSourceParams): DatasetSource {
+  const { source, context } = params;
+  return {
+    kind: 'local',
+    resolve: async () => ({ revision: null }),
+    materialize: async () => {
+      const path = resolveLocalSource(context.workspaceRoot, source, context.location);
+      return { path, ...(await digestLocalFile(path)) };
+    },
+  };
 }

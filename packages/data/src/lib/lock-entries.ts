@@ -24,6 +24,15 @@ export function assertLockMatchesConfig(config: PullStageConfig, lock: DatasetLo
         hint: fix,
       });
     }
+    const requestedRef = spec.source.startsWith('hf://') ? (spec.revision ?? 'main') : undefined;
+    if (requestedRef !== undefined && locked.ref !== requestedRef && locked.revision !== requestedRef) {
+      throw new ConfigError(`File '${key}' asks for revision '${requestedRef}' but the lock was resolved from '${locked.ref ?? locked.revision}'`, {
+        stage: location.stage,
+        file: location.lockFile,
+        field: `files.${key}.revision`,
+        hint: fix,
+      });
+    }
     if (locked.source !== spec.source) {
       throw new ConfigError(`File '${key}' comes from '${spec.source}' in the stage file but from '${locked.source}' in the lock`, {
         stage: location.stage,

@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs';
+import type { ProgressListener } from '@reproml/core';
+import { ContentStore } from './content-store';
 import { datasetLockSchema, readDatasetLock, writeDatasetLock, type DatasetLock, type LockedFile } from './dataset-lock';
+import { openSource } from './dataset-source';
 import { inferFormat } from './infer-format';
-import { digestLocalFile, resolveLocalSource } from './local-source';
 import type { PullStageConfig } from './pull-stage-config';
+import { sourceEnvironmentFromEnv, type SourceEnvironment } from './source-environment';
 
 export interface UpdateLockParams {
   workspaceRoot: string;
@@ -12,6 +15,10 @@ export interface UpdateLockParams {
   stageFile: string;
   lockPath: string;
   lockFile: string;
+  /** Hub endpoint, token, store and network settings. Default: from process.env. */
+  environment?: SourceEnvironment;
+  progress?: ProgressListener;
+  warn?: (message: string) => void;
 }
 
 export interface LockChange {
@@ -22,20 +29,37 @@ export interface LockChange {
 }
 
 /**
- * Resolves every source to its current bytes and writes the lock, like `dvc update`.
- * This is the one place where data may move; `run` only ever reads what the lock names.
+ * Resolves every source to its current revision and bytes and writes the lock, like
+ * `dvc update`: branches and tags become commit shas, downloads land in the store. This is
+ * the one place where data may move; `run` only ever reads what the lock names. The lock is
+ * written only when every file resolved, so a failure leaves the workspace as it was.
  */
 export async function updateLock(params: UpdateLockParams): Promise<LockChange[]> {
   const previous: DatasetLock | undefined = existsSync(params.lockPath)
     ? await readDatasetLock({ absolutePath: params.lockPath, file: params.lockFile, stage: params.stage })
     : undefined;
+  const environment = params.environment ?? sourceEnvironmentFromEnv();
+  const warn = params.warn ?? ((message: string) => process.stderr.write(`warning: ${message}\n`));
+  const store = new ContentStore(environment.storeDir, warn);
   const files: Record<string, LockedFile> = {};
   for (const key of Object.keys(params.config.files).sort()) {
     const spec = params.config.files[key]!;
     const location = { stage: params.stage, file: params.stageFile, field: `files.${key}` };
-    const absolute = resolveLocalSource(params.workspaceRoot, spec.source, { ...location, field: `${location.field}.source` });
-    const digest = await digestLocalFile(absolute);
-    files[key] = { source: spec.source, revision: null, ...digest, format: inferFormat(spec, location) };
+    const source = openSource({
+      source: spec.source,
+      revision: spec.revision,
+      context: { workspaceRoot: params.workspaceRoot, environment, store, progress: params.progress, warn, location: { ...location, field: `${location.field}.source` } },
+    });
+    const resolved = await source.resolve();
+    const fetched = await source.materialize({ revision: resolved.revision });
+    files[key] = {
+      source: spec.source,
+      revision: resolved.revision,
+      ...(resolved.ref !== undefined ? { ref: resolved.ref } : {}),
+      sha256: fetched.sha256,
+      size: fetched.size,
+      format: inferFormat(spec, location),
+    };
   }
   const lock = datasetLockSchema.parse({ lockVersion: 1, files });
   await writeDatasetLock(params.lockPath, lock);
@@ -52,4 +76,20 @@ function describeChanges(previous: DatasetLock | undefined, next: DatasetLock): 
     const same = JSON.stringify(before) === JSON.stringify(after);
     return { key, change: same ? 'unchanged' : 'changed', before, after };
   });
+}
+
+/** A reviewable diff of a lock update, one line per file plus one per changed field. */
+export function formatLockChanges(changes: readonly LockChange[]): string[] {
+  const lines: string[] = [];
+  for (const change of changes) {
+    const entry = change.after ?? change.before!;
+    lines.push(`${change.change.padEnd(9)} ${change.key}  ${entry.source}${entry.revision ? `@${entry.revision.slice(0, 12)}` : ''}  sha256 ${entry.sha256.slice(0, 12)}`);
+    if (change.change !== 'changed') continue;
+    for (const field of ['source', 'ref', 'revision', 'sha256', 'size', 'format'] as const) {
+      const before = change.before?.[field];
+      const after = change.after?.[field];
+      if (before !== after) lines.push(`            ${field}: ${before ?? '(none)'} → ${after ?? '(none)'}`);
+    }
+  }
+  return lines;
 }
