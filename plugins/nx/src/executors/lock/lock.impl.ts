@@ -1,10 +1,12 @@
 import { join } from 'node:path';
 import { logger, type ExecutorContext } from '@nx/devkit';
-import { LOCK_FILE_NAME, updateLock, type PullStageConfig } from '@reproml/data';
+import { createProgressReporter } from '@reproml/core';
+import { formatLockChanges, LOCK_FILE_NAME, updateLock, type PullStageConfig } from '@reproml/data';
 import { loadStage } from '../../stage-file/load-stage';
 import { reportFailures, type ExecutorResult } from '../shared/execute-stage';
 import type { StageExecutorOptions } from '../shared/stage-executor-options';
 
+/** `nx run <stage>:lock`: resolves branches, tags and changed sources to a new lock, and prints the diff. */
 export default async function lockExecutor(options: StageExecutorOptions, context: ExecutorContext): Promise<ExecutorResult> {
   return reportFailures(async () => {
     const stage = loadStage(context.root, options.stageFile);
@@ -16,11 +18,10 @@ export default async function lockExecutor(options: StageExecutorOptions, contex
       stageFile: stage.identity.file,
       lockPath: join(context.root, lockFile),
       lockFile,
+      progress: createProgressReporter({ prefix: stage.identity.name }),
+      warn: (message) => logger.warn(`warning: ${message}`),
     });
-    for (const change of changes) {
-      const sha = change.after?.sha256 ?? change.before?.sha256 ?? '';
-      logger.info(`${change.change.padEnd(9)} ${change.key} ${sha.slice(0, 12)}`);
-    }
+    for (const line of formatLockChanges(changes)) logger.info(line);
     const moved = changes.filter((change) => change.change !== 'unchanged').length;
     logger.info(moved ? `${lockFile} updated: review and commit it to make dependent stages affected.` : `${lockFile} is up to date.`);
   });
