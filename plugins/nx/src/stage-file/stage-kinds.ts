@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { scriptStageConfigSchema } from '@reproml/core';
 import { pullStageConfigSchema } from '@reproml/data';
+import { preprocessStageConfigSchema } from '@reproml/preprocess';
 
 export interface StageKind {
   /** Zod schema of the whole stage file for this kind (strict). */
@@ -33,6 +34,15 @@ export const STAGE_KINDS = {
     reproPackages: ['core'],
     extraTargets: [],
     description: 'Run a user module over named upstream outputs',
+  },
+  preprocess: {
+    schema: preprocessStageConfigSchema,
+    executor: 'preprocess',
+    // danfojs-node only runs custom transforms; its version is still hashed because they can use it.
+    externalPackages: ['danfojs-node', 'onnx-proto', 'zod'],
+    reproPackages: ['core', 'data', 'onnx', 'preprocess'],
+    extraTargets: [],
+    description: 'Split a pulled dataset (seeded), fit transforms on the training split, write the splits, transform.json and preprocess.onnx',
   },
 } as const satisfies Record<string, StageKind>;
 
