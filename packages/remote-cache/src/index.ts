@@ -1,1 +1,5 @@
-export {};
+export * from './lib/access-log';
+export * from './lib/access-tokens';
+export * from './lib/cache-server';
+export * from './lib/cache-storage';
+export * from './lib/filesystem-storage';
