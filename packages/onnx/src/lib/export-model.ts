@@ -1,0 +1,73 @@
+import { DataError } from '@reproml/core';
+import { composeGraphs } from './compose-graphs';
+import type { RawInput } from './features-manifest';
+import { buildInferenceGraph } from './inference-graph';
+import { buildModel, decodeModel, serializeModel, type OpsetImport } from './onnx-model';
+import type { Network, Parameters } from './network';
+
+/** Metadata keys of a ReproML model.onnx: enough for predict to check and label its input without model.json. */
+export const MODEL_METADATA_KEYS = {
+  rawInputs: 'reproml.rawInputs',
+  classes: 'reproml.classes',
+  task: 'reproml.task',
+  featureNames: 'reproml.featureNames',
+  family: 'reproml.family',
+} as const;
+
+export interface ExportModelParams {
+  network: Network;
+  parameters: Parameters;
+  /** Bytes of the preprocess stage's preprocess.onnx (raw inputs → `features`). */
+  preprocessOnnx: Uint8Array;
+  rawInputs: readonly RawInput[];
+  featureNames: readonly string[];
+  classes?: readonly string[];
+  /** File named in messages. */
+  preprocessFile?: string;
+}
+
+/**
+ * model.onnx: the fitted preprocessing graph fused in front of the trained network, so the
+ * model takes raw rows and training/serving skew cannot happen. Same inputs → same bytes.
+ */
+export function exportModel(params: ExportModelParams): Uint8Array {
+  const preprocess = decodeModel(params.preprocessOnnx);
+  const graph = preprocess.graph;
+  const featuresOutput = graph?.output?.find((output) => output.name === 'features');
+  if (!graph || !featuresOutput) {
+    throw new DataError(`${params.preprocessFile ?? 'preprocess.onnx'} has no output named 'features'`, {
+      file: params.preprocessFile,
+      hint: 'Rerun the preprocess stage; its graph must output features [N, F].',
+    });
+  }
+  const width = featuresOutput.type?.tensorType?.shape?.dim?.[1]?.dimValue;
+  if (width !== undefined && width !== null && Number(width) !== params.featureNames.length) {
+    throw new DataError(
+      `${params.preprocessFile ?? 'preprocess.onnx'} outputs ${Number(width)} features, but features.json names ${params.featureNames.length}`,
+      { file: params.preprocessFile, hint: 'The preprocess outputs come from different runs: rerun the preprocess stage.' },
+    );
+  }
+  const fused = composeGraphs({
+    first: graph,
+    second: buildInferenceGraph(params.network, params.parameters),
+    connections: [{ from: 'features', to: 'features' }],
+    firstPrefix: 'preprocess/',
+    secondPrefix: 'model/',
+    name: 'reproml_model',
+  });
+  const opsets: OpsetImport[] = (preprocess.opsetImport ?? []).map((opset) => ({ domain: opset.domain ?? '', version: Number(opset.version) }));
+  return serializeModel(
+    buildModel({
+      graph: fused,
+      opsets: [...opsets, { domain: '', version: 17 }],
+      metadata: {
+        [MODEL_METADATA_KEYS.rawInputs]: JSON.stringify(params.rawInputs),
+        [MODEL_METADATA_KEYS.featureNames]: JSON.stringify(params.featureNames),
+        [MODEL_METADATA_KEYS.task]: params.network.task,
+        [MODEL_METADATA_KEYS.family]: params.network.family,
+        ...(params.classes ? { [MODEL_METADATA_KEYS.classes]: JSON.stringify(params.classes) } : {}),
+      },
+      docString: `ReproML ${params.network.family} model (${params.network.task}) with its preprocessing fused in front`,
+    }),
+  );
+}

@@ -1,0 +1,70 @@
+import { StageIOError, type Table } from '@reproml/core';
+import { readFile } from 'node:fs/promises';
+import * as ort from 'onnxruntime-node';
+import { MODEL_OUTPUTS } from './inference-graph';
+import { checkInputColumns, readModelSignature, type ModelSignature } from './model-signature';
+
+/** A loaded model: one onnxruntime session plus the signature read from the file. */
+export interface LoadedModel {
+  session: ort.InferenceSession;
+  signature: ModelSignature;
+  file: string;
+  release(): Promise<void>;
+}
+
+export interface Predictions {
+  rows: number;
+  /** Class ids (classification) or predictions (regression). */
+  label: Float64Array;
+  /** Row-major [rows × classes] (classification only). */
+  probabilities?: Float32Array;
+}
+
+export async function loadModel(params: { path: string; file?: string; threads?: number }): Promise<LoadedModel> {
+  const file = params.file ?? params.path;
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(params.path);
+  } catch (error) {
+    throw new StageIOError(`cannot read model ${file}: ${(error as Error).message}`, { file, hint: 'Run the train stage first.', cause: error });
+  }
+  return loadModelBytes({ bytes, file, threads: params.threads });
+}
+
+export async function loadModelBytes(params: { bytes: Uint8Array; file: string; threads?: number }): Promise<LoadedModel> {
+  const signature = readModelSignature(params.bytes);
+  const session = await ort.InferenceSession.create(params.bytes, {
+    intraOpNumThreads: params.threads ?? 0,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+  });
+  return { session, signature, file: params.file, release: () => session.release() };
+}
+
+/** Runs the model on every row of a table (one batch); columns are checked against the model's raw inputs. */
+export async function predictTable(params: { model: LoadedModel; table: Table; file: string }): Promise<Predictions> {
+  const { model, table } = params;
+  checkInputColumns({ signature: model.signature, columns: table.columns, file: params.file });
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const input of model.signature.rawInputs) {
+    const column = table.columns.find((candidate) => candidate.name === input.name)!;
+    feeds[input.onnxName] =
+      column.kind === 'number'
+        ? new ort.Tensor('float32', Float32Array.from(column.values), [table.rowCount, 1])
+        : new ort.Tensor('string', column.values.map((value) => value ?? ''), [table.rowCount, 1]);
+  }
+  const out = await model.session.run(feeds);
+  const labelData = out[MODEL_OUTPUTS.label]!.data as BigInt64Array | Float32Array;
+  const label = new Float64Array(table.rowCount);
+  for (let row = 0; row < table.rowCount; row++) label[row] = Number(labelData[row]);
+  const probabilities = out[MODEL_OUTPUTS.probabilities]?.data as Float32Array | undefined;
+  return { rows: table.rowCount, label, ...(probabilities ? { probabilities } : {}) };
+}
+
+/** `predictTable` over a stream of tables (batches): memory stays bounded by one batch. */
+export async function* predictBatches(params: { model: LoadedModel; batches: AsyncIterable<Table>; file: string }): AsyncGenerator<{ table: Table; predictions: Predictions }> {
+  for await (const table of params.batches) {
+    if (table.rowCount === 0) continue;
+    yield { table, predictions: await predictTable({ model: params.model, table, file: params.file }) };
+  }
+}

@@ -1,0 +1,96 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { extname } from 'node:path';
+import { ConfigError, DataError } from '@reproml/core';
+import { checkInputColumns, type ModelSignature } from './model-signature';
+import { predictBatches, type LoadedModel } from './inference-runner';
+import { streamTableBatches, type StreamFormat } from './stream-table-batches';
+import { readFirstRecordColumns } from './read-first-record-columns';
+
+export interface PredictFileParams {
+  model: LoadedModel;
+  /** Absolute path of the input rows and its name in messages. */
+  input: { path: string; file: string; format?: StreamFormat };
+  /** Absolute path of the CSV to write. */
+  outputPath: string;
+  /** Column copied to the output to identify rows; default the 1-based row number in a `row` column. */
+  key?: string;
+  batchSize: number;
+  onBatch?: (rowsDone: number) => void;
+}
+
+/**
+ * Batch inference of a model over a file: streamed in batches (bounded memory for
+ * CSV/TSV/JSONL), columns checked against the model's raw inputs before any row is read,
+ * predictions written as CSV: key, label (class name or value), one probability per class.
+ */
+export async function predictFile(params: PredictFileParams): Promise<{ rows: number }> {
+  const { model, input } = params;
+  const format = input.format ?? formatOf(input.file);
+  const signature = model.signature;
+  const columns: Record<string, 'number' | 'string'> = Object.fromEntries(signature.rawInputs.map((raw) => [raw.name, raw.kind]));
+  if (format === 'csv' || format === 'tsv' || format === 'jsonl') {
+    const present = await readFirstRecordColumns({ path: input.path, file: input.file, format });
+    checkInputColumns({ signature, columns: present.map((name) => ({ name, kind: columns[name] ?? 'string' })), file: input.file });
+    if (params.key !== undefined && !present.includes(params.key)) {
+      throw new DataError(`${input.file} has no key column '${params.key}'`, { file: input.file, field: 'key', hint: `Its columns are: ${present.join(', ')}.` });
+    }
+  }
+  const keyColumn = params.key;
+  if (keyColumn !== undefined && columns[keyColumn] === undefined) columns[keyColumn] = 'string';
+
+  const out = createWriteStream(params.outputPath);
+  const write = async (text: string) => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  let rows = 0;
+  try {
+    await write(`${[keyColumn ?? 'row', 'label', ...(signature.classes ?? []).map((name) => `probability_${name}`)].map(csvCell).join(',')}\n`);
+    const batches = streamTableBatches({ path: input.path, file: input.file, format, columns, batchSize: params.batchSize });
+    for await (const { table, predictions } of predictBatches({ model, batches, file: input.file })) {
+      const key = keyColumn === undefined ? undefined : table.columns.find((column) => column.name === keyColumn)!;
+      const lines: string[] = [];
+      const classCount = signature.classes?.length ?? 0;
+      for (let row = 0; row < table.rowCount; row++) {
+        const keyValue = key === undefined ? String(rows + row + 1) : csvCell(String(key.values[row] ?? ''));
+        const label = predictionLabel(signature, predictions.label[row]!);
+        const probabilities: string[] = [];
+        for (let c = 0; c < classCount; c++) probabilities.push(formatFloat32(predictions.probabilities![row * classCount + c]!));
+        lines.push([keyValue, label, ...probabilities].join(','));
+      }
+      await write(`${lines.join('\n')}\n`);
+      rows += table.rowCount;
+      params.onBatch?.(rows);
+    }
+  } finally {
+    out.end();
+    await once(out, 'close');
+  }
+  return { rows };
+}
+
+function predictionLabel(signature: ModelSignature, value: number): string {
+  return signature.classes ? csvCell(signature.classes[value] ?? String(value)) : formatFloat32(value);
+}
+
+/** The shortest decimal that reads back as the same float32: stable and compact. */
+export function formatFloat32(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const target = Math.fround(value);
+  for (let digits = 1; digits <= 9; digits++) {
+    const text = target.toPrecision(digits);
+    if (Math.fround(Number(text)) === target) return String(Number(text));
+  }
+  return String(target);
+}
+
+function csvCell(text: string): string {
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function formatOf(file: string): StreamFormat {
+  const extension = extname(file).slice(1).toLowerCase();
+  if (extension === 'csv' || extension === 'tsv' || extension === 'jsonl' || extension === 'json' || extension === 'parquet') return extension;
+  if (extension === 'ndjson') return 'jsonl';
+  throw new ConfigError(`cannot tell the format of ${file} from its extension`, { field: 'data.format', hint: 'Set data.format to csv, tsv, jsonl, json or parquet.' });
+}

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { stageBaseShape } from '@reproml/core';
+
+export const PREDICT_MODEL_INPUT = 'model';
+
+export const predictStageConfigSchema = z
+  .object({
+    ...stageBaseShape,
+    kind: z.literal('predict'),
+    data: z
+      .object({
+        from: z
+          .string()
+          .optional()
+          .meta({ description: 'Name of an entry of `inputs` whose out/ folder holds the file. Default: the file is in this stage\'s folder.' }),
+        path: z.string().min(1).meta({ description: 'Path of the CSV, TSV, JSONL, JSON or Parquet file, relative to that folder.' }),
+        format: z
+          .enum(['csv', 'tsv', 'jsonl', 'json', 'parquet'])
+          .optional()
+          .meta({ description: 'Format of the file. Default: from its extension.' }),
+      })
+      .strict()
+      .meta({ description: 'The rows to predict: raw columns as the model declares them.' }),
+    key: z
+      .string()
+      .optional()
+      .meta({ description: 'Column copied into predictions.csv to identify each row. Default: the row number (column `row`, from 1).' }),
+    batchSize: z.number().int().positive().default(10000).meta({ description: 'Rows per batch (memory stays bounded by one batch). Default: 10000.' }),
+    threads: z.number().int().min(0).default(0).meta({ description: 'onnxruntime intra-op threads (0 = its default). Default: 0.' }),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    if (!config.inputs[PREDICT_MODEL_INPUT]) {
+      ctx.addIssue({ code: 'custom', path: ['inputs', PREDICT_MODEL_INPUT], message: 'a predict stage needs inputs.model, the train stage whose model.onnx it runs, e.g. { "model": "train" }' });
+    }
+    if (config.data.from !== undefined && !config.inputs[config.data.from]) {
+      ctx.addIssue({ code: 'custom', path: ['data', 'from'], message: `'${config.data.from}' should be a name in inputs (${Object.keys(config.inputs).join(', ')})` });
+    }
+  })
+  .meta({ title: 'predict stage', description: 'Batch inference of a ReproML model.onnx over a data file, streamed in batches; writes predictions.csv with the row key.' });
+export type PredictStageConfig = z.infer<typeof predictStageConfigSchema>;

@@ -1,0 +1,100 @@
+import { join } from 'node:path';
+import { DataError, stableStringify, writeFileAtomic, type StageContext } from '@reproml/core';
+import { readTable } from '@reproml/data';
+import { classificationMetrics, type ClassificationMetrics } from './classification-metrics';
+import type { EvaluateStageConfig } from './evaluate-stage-config';
+import { FEATURE_FILES, readFeaturesManifest } from './features-manifest';
+import { loadModel, predictTable, type Predictions } from './inference-runner';
+import { readFeatureSplit } from './read-feature-split';
+import { regressionMetrics, type RegressionMetrics } from './regression-metrics';
+import { TRAIN_FILES } from './run-train';
+import { checkThresholds, formatMetric } from './thresholds';
+import type { Table } from '@reproml/core';
+
+export const EVALUATE_FILES = { metrics: 'metrics.json' } as const;
+
+export interface RunEvaluateParams {
+  context: StageContext;
+  config: EvaluateStageConfig;
+  /** Absolute output folders and project names of the train stage and the preprocess stage. */
+  modelDir: string;
+  modelStage: string;
+  featuresDir: string;
+  featuresStage: string;
+}
+
+export type EvaluationMetrics = (ClassificationMetrics & { task: 'classification' }) | (RegressionMetrics & { task: 'regression' });
+
+/**
+ * The evaluate stage: the held-out split's raw rows go through model.onnx (the fused
+ * preprocessing included, as in serving); the truth is the split's label column.
+ */
+export async function runEvaluate(params: RunEvaluateParams): Promise<EvaluationMetrics> {
+  const { context, config } = params;
+  const split = config.split;
+  const modelFile = { path: join(params.modelDir, TRAIN_FILES.model), file: `${params.modelStage}/out/${TRAIN_FILES.model}` };
+  const featuresFile = (name: string) => ({ path: join(params.featuresDir, name), file: `${params.featuresStage}/out/${name}` });
+  const manifestFile = featuresFile(FEATURE_FILES.manifest);
+  const rawFile = featuresFile(FEATURE_FILES.raw(split));
+  const labelFile = featuresFile(FEATURE_FILES.features(split));
+  for (const [file, from] of [[modelFile, params.modelStage], [manifestFile, params.featuresStage], [rawFile, params.featuresStage], [labelFile, params.featuresStage]] as const) {
+    await context.recordInput(file.path, from);
+  }
+
+  context.progress({ type: 'phase', phase: 'predict', detail: `${split} split` });
+  const manifest = await readFeaturesManifest({ ...manifestFile, stage: context.stage.name });
+  const model = await loadModel({ ...modelFile, threads: config.threads });
+  let predictions: Predictions;
+  try {
+    const columnKinds = Object.fromEntries(model.signature.rawInputs.map((input) => [input.name, input.kind]));
+    const raw = await readTable({ path: rawFile.path, file: rawFile.file, format: 'csv', columnKinds });
+    predictions = await predictInBatches(model, raw, config.batchSize, rawFile.file);
+  } finally {
+    await model.release();
+  }
+  const truth = (await readFeatureSplit({ ...labelFile, manifest })).labels;
+  if (truth.length !== predictions.rows) {
+    throw new DataError(`${rawFile.file} has ${predictions.rows} rows but ${labelFile.file} has ${truth.length}`, {
+      file: rawFile.file,
+      hint: 'The split files come from different runs: rerun the preprocess stage.',
+    });
+  }
+  if (truth.length === 0) {
+    throw new DataError(`the ${split} split is empty: nothing to evaluate`, { file: labelFile.file, hint: 'Give the preprocess stage a non-zero fraction for this split.' });
+  }
+
+  const metrics: EvaluationMetrics =
+    manifest.task === 'classification'
+      ? { task: 'classification', ...classificationMetrics({ truth, predicted: predictions.label, probabilities: predictions.probabilities!, classes: manifest.classes ?? [] }) }
+      : { task: 'regression', ...regressionMetrics({ truth, predicted: predictions.label }) };
+  await writeFileAtomic(join(context.outDir, EVALUATE_FILES.metrics), stableStringify({ schemaVersion: 1, split, thresholds: config.thresholds, ...metrics }));
+  const headline = headlineMetrics(metrics);
+  context.log(`${split} split, ${truth.length} rows: ${Object.entries(headline).map(([name, value]) => `${name} ${value === null ? 'n/a' : formatMetric(value)}`).join(', ')}`);
+  if (metrics.task === 'classification') context.log(`confusion matrix (rows = truth, columns = predicted; ${manifest.classes?.join(', ')}): ${JSON.stringify(metrics.confusionMatrix)}`);
+  context.summarize({ split, rows: truth.length, ...headline });
+  checkThresholds({ thresholds: config.thresholds, metrics: headline, task: metrics.task, file: context.stage.file });
+  return metrics;
+}
+
+export function headlineMetrics(metrics: EvaluationMetrics): Record<string, number | null> {
+  return metrics.task === 'classification'
+    ? { accuracy: metrics.accuracy, precision: metrics.precision, recall: metrics.recall, f1: metrics.f1, rocAuc: metrics.rocAuc, logLoss: metrics.logLoss }
+    : { rmse: metrics.rmse, mae: metrics.mae, r2: metrics.r2 };
+}
+
+async function predictInBatches(model: Awaited<ReturnType<typeof loadModel>>, table: Table, batchSize: number, file: string): Promise<Predictions> {
+  const label = new Float64Array(table.rowCount);
+  const classCount = model.signature.classes?.length ?? 0;
+  const probabilities = classCount > 0 ? new Float32Array(table.rowCount * classCount) : undefined;
+  for (let start = 0; start < table.rowCount; start += batchSize) {
+    const end = Math.min(table.rowCount, start + batchSize);
+    const slice: Table = {
+      rowCount: end - start,
+      columns: table.columns.map((column) => (column.kind === 'number' ? { ...column, values: column.values.slice(start, end) } : { ...column, values: column.values.slice(start, end) })),
+    };
+    const batch = await predictTable({ model, table: slice, file });
+    label.set(batch.label, start);
+    if (probabilities && batch.probabilities) probabilities.set(batch.probabilities, start * classCount);
+  }
+  return { rows: table.rowCount, label, ...(probabilities ? { probabilities } : {}) };
+}

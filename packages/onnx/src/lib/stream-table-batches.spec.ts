@@ -1,0 +1,47 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Table } from '@reproml/core';
+import { streamTableBatches, type StreamTableBatchesParams } from './stream-table-batches';
+
+let dir: string;
+beforeAll(async () => void (dir = await mkdtemp(join(tmpdir(), 'reproml-stream-'))));
+afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+async function collect(content: string, params: Omit<StreamTableBatchesParams, 'path' | 'file'>): Promise<Table[]> {
+  const path = join(dir, `f${Math.random().toString(36).slice(2)}`);
+  await writeFile(path, content);
+  const tables: Table[] = [];
+  for await (const table of streamTableBatches({ ...params, path, file: 'rows' })) tables.push(table);
+  return tables;
+}
+
+describe('streamTableBatches', () => {
+  it('parses RFC 4180 CSV: quoted delimiters, escaped quotes, newlines in quotes, CRLF, no final newline', async () => {
+    const csv = 'name,value,skip\r\n"a, b",1,x\r\n"say ""hi""",NA,y\r\n"two\nlines",3.5,z';
+    const [table] = await collect(csv, { format: 'csv', columns: { name: 'string', value: 'number' }, batchSize: 10 });
+    expect(table!.rowCount).toBe(3);
+    expect(table!.columns[0]!.values).toEqual(['a, b', 'say "hi"', 'two\nlines']);
+    expect(Array.from(table!.columns[1]!.values as Float64Array)).toEqual([1, NaN, 3.5]);
+    expect(table!.columns.map((column) => column.name)).toEqual(['name', 'value']);
+  });
+
+  it('yields batches of at most batchSize rows, whatever the chunking', async () => {
+    const lines = ['n', ...Array.from({ length: 25 }, (_, i) => String(i))];
+    const tables = await collect(lines.join('\n') + '\n', { format: 'csv', columns: { n: 'number' }, batchSize: 10 });
+    expect(tables.map((table) => table.rowCount)).toEqual([10, 10, 5]);
+    expect(Array.from(tables[2]!.columns[0]!.values as Float64Array)).toEqual([20, 21, 22, 23, 24]);
+  });
+
+  it('reads JSONL and refuses a non-number in a number column, naming line and column', async () => {
+    const [table] = await collect('{"a":1,"b":"x"}\n{"a":null,"b":null}\n', { format: 'jsonl', columns: { a: 'number', b: 'string' }, batchSize: 5 });
+    expect(Array.from(table!.columns[0]!.values as Float64Array)).toEqual([1, NaN]);
+    expect(table!.columns[1]!.values).toEqual(['x', null]);
+    await expect(collect('a\n1\nabc\n', { format: 'csv', columns: { a: 'number' }, batchSize: 5 })).rejects.toThrow(/line 3: column 'a' should be a number, got "abc"/);
+  });
+
+  it('names columns the file lacks', async () => {
+    await expect(collect('a,b\n1,2\n', { format: 'csv', columns: { c: 'number' }, batchSize: 5 })).rejects.toThrow(/has no column 'c'/);
+  });
+});

@@ -1,0 +1,224 @@
+import { createReadStream } from 'node:fs';
+import { DataError, StageIOError, type Column, type Table } from '@reproml/core';
+import { DEFAULT_MISSING_VALUES, readTable } from '@reproml/data';
+
+export type StreamFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet';
+
+export interface StreamTableBatchesParams {
+  path: string;
+  /** Name of the file in messages. */
+  file: string;
+  format: StreamFormat;
+  /** The columns to keep and their kinds; other columns are skipped (memory). */
+  columns: Readonly<Record<string, 'number' | 'string'>>;
+  batchSize: number;
+  missingValues?: readonly string[];
+}
+
+/**
+ * Reads a data file as a stream of tables of at most `batchSize` rows, holding one batch
+ * in memory: CSV/TSV (RFC 4180 quoting) and JSONL are parsed as they stream. JSON and
+ * Parquet are read whole and then sliced (their layouts do not stream row by row).
+ */
+export async function* streamTableBatches(params: StreamTableBatchesParams): AsyncGenerator<Table> {
+  if (params.format === 'json' || params.format === 'parquet') {
+    yield* sliceTable(await readTable({ path: params.path, file: params.file, format: params.format, columnKinds: params.columns }), params);
+    return;
+  }
+  const missing = new Set(params.missingValues ?? DEFAULT_MISSING_VALUES);
+  const batch = new BatchBuilder(params, missing);
+  const records = params.format === 'jsonl' ? jsonlRecords(params) : delimitedRecords(params, params.format === 'tsv' ? '\t' : ',');
+  for await (const record of records) {
+    batch.add(record);
+    if (batch.rows === params.batchSize) yield batch.flush();
+  }
+  if (batch.rows > 0) yield batch.flush();
+}
+
+type RawRecord = { line: number; get(name: string): unknown };
+
+class BatchBuilder {
+  rows = 0;
+  private numbers = new Map<string, Float64Array>();
+  private strings = new Map<string, (string | null)[]>();
+
+  constructor(
+    private readonly params: StreamTableBatchesParams,
+    private readonly missing: Set<string>,
+  ) {
+    this.reset();
+  }
+
+  add(record: RawRecord): void {
+    for (const [name, kind] of Object.entries(this.params.columns)) {
+      const raw = record.get(name);
+      if (kind === 'string') {
+        this.strings.get(name)![this.rows] = raw === null || raw === undefined || (typeof raw === 'string' && this.missing.has(raw)) ? null : String(raw);
+        continue;
+      }
+      let value: number;
+      if (raw === null || raw === undefined || (typeof raw === 'string' && this.missing.has(raw.trim()))) value = NaN;
+      else if (typeof raw === 'number') value = raw;
+      else {
+        value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+        if (Number.isNaN(value)) {
+          throw new DataError(`${this.params.file} line ${record.line}: column '${name}' should be a number, got ${JSON.stringify(raw)}`, {
+            file: this.params.file,
+            field: name,
+            hint: `Fix the value or add it to the missing markers (${[...this.missing].filter(Boolean).join(', ')}).`,
+          });
+        }
+      }
+      this.numbers.get(name)![this.rows] = value;
+    }
+    this.rows++;
+  }
+
+  flush(): Table {
+    const rows = this.rows;
+    const columns: Column[] = Object.entries(this.params.columns).map(([name, kind]) =>
+      kind === 'number'
+        ? { name, kind, values: this.numbers.get(name)!.slice(0, rows) }
+        : { name, kind, values: this.strings.get(name)!.slice(0, rows) },
+    );
+    this.reset();
+    return { columns, rowCount: rows };
+  }
+
+  private reset(): void {
+    this.rows = 0;
+    for (const [name, kind] of Object.entries(this.params.columns)) {
+      if (kind === 'number') this.numbers.set(name, new Float64Array(this.params.batchSize));
+      else this.strings.set(name, new Array<string | null>(this.params.batchSize));
+    }
+  }
+}
+
+function* sliceTable(table: Table, params: StreamTableBatchesParams): Generator<Table> {
+  for (let start = 0; start < table.rowCount; start += params.batchSize) {
+    const end = Math.min(table.rowCount, start + params.batchSize);
+    yield {
+      rowCount: end - start,
+      columns: table.columns.map((column) =>
+        column.kind === 'number' ? { ...column, values: column.values.slice(start, end) } : { ...column, values: column.values.slice(start, end) },
+      ),
+    };
+  }
+}
+
+async function* textChunks(params: StreamTableBatchesParams): AsyncGenerator<string> {
+  const stream = createReadStream(params.path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  try {
+    for await (const chunk of stream) yield chunk as string;
+  } catch (error) {
+    throw new StageIOError(`cannot read ${params.file}: ${(error as Error).message}`, { file: params.file, cause: error });
+  }
+}
+
+async function* jsonlRecords(params: StreamTableBatchesParams): AsyncGenerator<RawRecord> {
+  let pending = '';
+  let line = 0;
+  const parse = (text: string): RawRecord | undefined => {
+    line++;
+    if (text.trim() === '') return undefined;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new DataError(`${params.file} line ${line} is not valid JSON: ${(error as Error).message}`, { file: params.file });
+    }
+    const object = (value ?? {}) as Record<string, unknown>;
+    return { line, get: (name) => object[name] };
+  };
+  for await (const chunk of textChunks(params)) {
+    pending += chunk;
+    let newline: number;
+    while ((newline = pending.indexOf('\n')) >= 0) {
+      const record = parse(pending.slice(0, newline));
+      pending = pending.slice(newline + 1);
+      if (record) yield record;
+    }
+  }
+  const last = parse(pending);
+  if (last) yield last;
+}
+
+/** RFC 4180 records from a stream of text chunks: quoted fields may hold delimiters, quotes ("") and newlines. */
+async function* delimitedRecords(params: StreamTableBatchesParams, delimiter: string): AsyncGenerator<RawRecord> {
+  let header: Map<string, number> | undefined;
+  let fields: string[] = [];
+  let field = '';
+  let inQuotes = false;
+  let quoteSeen = false;
+  let line = 1;
+  let recordLine = 1;
+  const delimiterCode = delimiter.charCodeAt(0);
+  const toRecord = (values: string[]): RawRecord | undefined => {
+    if (!header) {
+      header = new Map(values.map((name, index) => [name.replace(/^\uFEFF/, ''), index]));
+      const missing = Object.keys(params.columns).filter((name) => !header!.has(name));
+      if (missing.length > 0) {
+        throw new DataError(`${params.file} has no column ${missing.map((name) => `'${name}'`).join(', ')}`, {
+          file: params.file,
+          hint: `Its columns are: ${[...header.keys()].join(', ')}.`,
+        });
+      }
+      return undefined;
+    }
+    if (values.length === 1 && values[0] === '') return undefined;
+    const row = values;
+    const at = recordLine;
+    return { line: at, get: (name) => row[header!.get(name)!] ?? null };
+  };
+  for await (const chunk of textChunks(params)) {
+    let start = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const code = chunk.charCodeAt(i);
+      if (inQuotes) {
+        if (code === 34) {
+          if (quoteSeen) {
+            quoteSeen = false;
+          } else {
+            field += chunk.slice(start, i);
+            start = i + 1;
+            quoteSeen = true;
+            continue;
+          }
+        } else if (quoteSeen) {
+          // The quote closed the field; this character is processed as unquoted below.
+          inQuotes = false;
+          quoteSeen = false;
+        } else {
+          if (code === 10) line++;
+          continue;
+        }
+        if (inQuotes) continue;
+      }
+      if (code === 34 && field === '' && i === start) {
+        inQuotes = true;
+        start = i + 1;
+      } else if (code === delimiterCode) {
+        fields.push(field + chunk.slice(start, i));
+        field = '';
+        start = i + 1;
+      } else if (code === 10) {
+        const value = field + chunk.slice(start, i);
+        fields.push(value.endsWith('\r') ? value.slice(0, -1) : value);
+        field = '';
+        start = i + 1;
+        const record = toRecord(fields);
+        fields = [];
+        line++;
+        recordLine = line;
+        if (record) yield record;
+      }
+    }
+    field += chunk.slice(start);
+  }
+  if (inQuotes && !quoteSeen) throw new DataError(`${params.file}: a quoted field opened on line ${recordLine} is never closed`, { file: params.file });
+  if (field !== '' || fields.length > 0) {
+    fields.push(field.replace(/\r$/, ''));
+    const record = toRecord(fields);
+    if (record) yield record;
+  }
+}

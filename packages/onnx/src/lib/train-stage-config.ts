@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { stageBaseShape } from '@reproml/core';
+import { DEFAULT_MODEL_CONFIG, modelConfigSchema, trainingConfigSchema } from './training-config';
+
+/** The name under `inputs` that points at the preprocess stage whose features are trained on. */
+export const FEATURES_INPUT = 'features';
+
+export const trainStageConfigSchema = z
+  .object({
+    ...stageBaseShape,
+    kind: z.literal('train'),
+    model: modelConfigSchema.default(DEFAULT_MODEL_CONFIG),
+    training: trainingConfigSchema.prefault({}).meta({ description: 'Training hyper-parameters; every field has a default.' }),
+    threads: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .meta({ description: 'onnxruntime intra-op threads (0 = its default). Results are byte-identical for any value. Default: 0.' }),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    if (!config.inputs[FEATURES_INPUT]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['inputs', FEATURES_INPUT],
+        message: `a train stage reads its data from inputs.${FEATURES_INPUT}, e.g. { "${FEATURES_INPUT}": "preprocess" }`,
+      });
+    }
+  })
+  .meta({
+    title: 'train stage',
+    description: 'Trains a linear, logistic or MLP model on the features of a preprocess stage (onnxruntime); writes model.onnx with the preprocessing fused in front.',
+  });
+export type TrainStageConfig = z.infer<typeof trainStageConfigSchema>;
