@@ -14,3 +14,5 @@ export * from './lib/table';
 export * from './lib/script-stage-config';
 export * from './lib/run-script-stage';
 export * from './lib/strict-reads';
+export * from './lib/environment-diff';
+export * from './lib/git-state';

@@ -27,19 +27,27 @@ function findManifestUpwards(packageName: string, fromDir: string): string | und
   return undefined;
 }
 
+function firstInstalledVersion(packageName: string, fromDirs: readonly string[]): string {
+  for (const dir of fromDirs) {
+    const version = installedVersion(packageName, dir);
+    if (version !== 'not-installed') return version;
+  }
+  return 'not-installed';
+}
+
 export interface CaptureEnvironmentParams {
   workspaceRoot: string;
   /** Packages whose versions can change the stage's results. */
   packages: readonly string[];
-  /** Where to resolve packages from (defaults to the workspace root). */
-  resolveFrom?: string;
+  /** Folders to resolve packages from, first match wins (default: the workspace root). */
+  resolveFrom?: readonly string[];
 }
 
 export function captureEnvironment(params: CaptureEnvironmentParams): Environment {
   const lockfile = join(params.workspaceRoot, LOCKFILE_NAME);
   const packages: Record<string, string> = {};
   for (const name of [...params.packages].sort()) {
-    packages[name] = installedVersion(name, params.resolveFrom ?? params.workspaceRoot);
+    packages[name] = firstInstalledVersion(name, params.resolveFrom ?? [params.workspaceRoot]);
   }
   return {
     node: process.version,

@@ -13,6 +13,7 @@ import {
   type StageIdentity,
 } from './lineage-record';
 import { createProgressReporter, type ProgressEvent, type ProgressListener } from './progress';
+import { readGitState } from './git-state';
 import { SeededRandom } from './seeded-random';
 import { withStrictReads } from './strict-reads';
 import { stableStringify } from './stable-json';
@@ -43,6 +44,8 @@ export interface RunStageParams {
   outputDir: string;
   /** Packages whose versions go into the lineage record. */
   packages: readonly string[];
+  /** Folders to resolve those packages from (default: the workspace root). */
+  resolvePackagesFrom?: readonly string[];
   /**
    * Files and folders the work may read inside the workspace (strict inputs); the temp
    * output folder is always allowed. Omit to allow every read.
@@ -122,39 +125,45 @@ export async function runStage(params: RunStageParams): Promise<RunStageResult> 
         seed,
         inputs: [...inputs].sort((a, b) => a.path.localeCompare(b.path)),
         outputs: (await digestFiles(outDir)).filter((file) => file.path !== LINEAGE_FILE),
-        environment: captureEnvironment({ workspaceRoot: params.workspaceRoot, packages: params.packages }),
+        environment: captureEnvironment({
+          workspaceRoot: params.workspaceRoot,
+          packages: params.packages,
+          resolveFrom: params.resolvePackagesFrom,
+        }),
         summary,
       };
       await writeFileAtomic(join(outDir, LINEAGE_FILE), stableStringify(record));
       return record;
     });
-    const metadata = buildMetadata(params.stage.name, startedAt, phases, 'succeeded');
+    const metadata = buildMetadata(params, startedAt, phases, 'succeeded');
     await writeFileAtomic(metadataPath, stableStringify(metadata));
     return { lineage, metadata };
   } catch (error) {
     const failure = withStage(error, params.stage.name);
-    const metadata = buildMetadata(params.stage.name, startedAt, phases, 'failed', failure.message);
+    const metadata = buildMetadata(params, startedAt, phases, 'failed', failure.message);
     await writeFileAtomic(metadataPath, stableStringify(metadata)).catch(() => undefined);
     throw failure;
   }
 }
 
 function buildMetadata(
-  stage: string,
+  params: RunStageParams,
   startedAt: Date,
   phases: PhaseClock,
   status: RunMetadata['status'],
   error?: string,
 ): RunMetadata {
+  const git = readGitState(params.workspaceRoot);
   return {
     schemaVersion: 1,
-    stage,
+    stage: params.stage.name,
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
     host: hostname(),
     pid: process.pid,
     status,
     ...(error ? { error } : {}),
+    ...(git ? { git } : {}),
     phases: phases.finish(),
   };
 }

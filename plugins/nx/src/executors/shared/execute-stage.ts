@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { logger, type ExecutorContext } from '@nx/devkit';
 import { DEFAULT_SEED, isReproError, runStage, type StageContext } from '@reproml/core';
+import { packageResolutionRoots, recordedPackages } from './environment-packages';
 import { declaredReadPaths } from '../../stage-file/declared-reads';
 import { loadStage, type LoadedStage } from '../../stage-file/load-stage';
 import type { StageExecutorOptions } from './stage-executor-options';
@@ -28,7 +29,8 @@ export async function executeStage(
       seed: stage.config.seed ?? DEFAULT_SEED,
       workspaceRoot: context.root,
       outputDir: join(context.root, stage.outputDir),
-      packages: [...stage.kind.externalPackages],
+      packages: recordedPackages(stage.kind),
+      resolvePackagesFrom: packageResolutionRoots(),
       allowedReads: stage.config.strict === false ? undefined : declaredReadPaths(context.root, stage),
       work: (stageContext) => work(stage, stageContext),
     });

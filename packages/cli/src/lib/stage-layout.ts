@@ -1,0 +1,41 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join, posix } from 'node:path';
+
+/** Where ReproML keeps a stage: `pipelines/<pipeline>/<stage>/`, its artifacts in `out/`. */
+export interface StageLocation {
+  project: string;
+  pipeline: string;
+  stage: string;
+  /** Workspace-relative folder of the stage. */
+  root: string;
+  /** Workspace-relative output folder. */
+  outDir: string;
+}
+
+const OUT_PATH = /^pipelines\/([^/]+)\/([^/]+)\/out(?:\/|$)/;
+
+export function stageLocation(pipeline: string, stage: string): StageLocation {
+  const root = posix.join('pipelines', pipeline, stage);
+  return { project: `${pipeline}-${stage}`, pipeline, stage, root, outDir: `${root}/out` };
+}
+
+/** The stage whose output folder holds `workspacePath`, if any. */
+export function stageOfArtifact(workspacePath: string): StageLocation | undefined {
+  const match = OUT_PATH.exec(workspacePath);
+  return match ? stageLocation(match[1]!, match[2]!) : undefined;
+}
+
+/** Every stage of a pipeline, in folder order. */
+export function pipelineStages(workspaceRoot: string, pipeline: string): StageLocation[] {
+  const dir = join(workspaceRoot, 'pipelines', pipeline);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .sort()
+    .filter((stage) => existsSync(join(dir, stage, 'stage.json')))
+    .map((stage) => stageLocation(pipeline, stage));
+}
+
+export function pipelineNames(workspaceRoot: string): string[] {
+  const dir = join(workspaceRoot, 'pipelines');
+  return existsSync(dir) ? readdirSync(dir).sort().filter((name) => pipelineStages(workspaceRoot, name).length > 0) : [];
+}

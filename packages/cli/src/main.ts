@@ -1,0 +1,42 @@
+import { isReproError } from '@reproml/core';
+import type { Command, CommandIO } from './commands/command';
+import { lineageCommand } from './commands/lineage-command';
+import { verifyCommand } from './commands/verify-command';
+
+export const COMMANDS: Command[] = [lineageCommand, verifyCommand];
+
+const processIO: CommandIO = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+function help(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+  return [
+    'reproml: reproducible ML pipelines on Nx',
+    '',
+    'commands:',
+    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}\n  ${' '.repeat(width)}  ${command.usage}`),
+    '',
+  ].join('\n');
+}
+
+/** Runs `reproml <command> …` and returns the exit code. */
+export async function main(argv: string[], io: CommandIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(help());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  if (!command) {
+    io.stderr(`unknown command '${name}'\n\n${help()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    io.stderr(isReproError(error) ? `error: ${error.describe()}\n` : `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    return 1;
+  }
+}
