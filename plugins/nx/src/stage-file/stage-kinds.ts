@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { scriptStageConfigSchema } from '@reproml/core';
 import { pullStageConfigSchema } from '@reproml/data';
+import { evaluateStageConfigSchema, predictStageConfigSchema, trainStageConfigSchema } from '@reproml/onnx';
 import { preprocessStageConfigSchema } from '@reproml/preprocess';
 
 export interface StageKind {
@@ -43,6 +44,30 @@ export const STAGE_KINDS = {
     reproPackages: ['core', 'data', 'onnx', 'preprocess'],
     extraTargets: [],
     description: 'Split a pulled dataset (seeded), fit transforms on the training split, write the splits, transform.json and preprocess.onnx',
+  },
+  train: {
+    schema: trainStageConfigSchema,
+    executor: 'train',
+    externalPackages: ['onnxruntime-node', 'onnx-proto', 'zod'],
+    reproPackages: ['core', 'data', 'onnx'],
+    extraTargets: [],
+    description: 'Train a linear, logistic or MLP model on the features of a preprocess stage (onnxruntime); write model.onnx with the preprocessing fused in front',
+  },
+  evaluate: {
+    schema: evaluateStageConfigSchema,
+    executor: 'evaluate',
+    externalPackages: ['onnxruntime-node', 'onnx-proto', 'zod'],
+    reproPackages: ['core', 'data', 'onnx'],
+    extraTargets: [],
+    description: 'Run model.onnx on a held-out split of raw rows, write metrics.json, fail on unmet thresholds',
+  },
+  predict: {
+    schema: predictStageConfigSchema,
+    executor: 'predict',
+    externalPackages: ['onnxruntime-node', 'onnx-proto', 'zod'],
+    reproPackages: ['core', 'data', 'onnx'],
+    extraTargets: [],
+    description: 'Batch inference of model.onnx over a data file, streamed in batches; write predictions.csv',
   },
 } as const satisfies Record<string, StageKind>;
 
