@@ -32,6 +32,15 @@ function installStamp() {
   return hash.digest('hex');
 }
 
+// better-sqlite3 (the run store) compiles with node-gyp when no prebuilt binary can be
+// downloaded (offline). Point node-gyp at the headers installed beside this Node, so it
+// does not try to download them either.
+function nodeHeadersEnv() {
+  if (process.env.npm_config_nodedir) return {};
+  const prefix = dirname(dirname(process.execPath));
+  return existsSync(join(prefix, 'include', 'node', 'node.h')) ? { npm_config_nodedir: prefix } : {};
+}
+
 function ensureInstalled() {
   const wanted = installStamp();
   if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === wanted) return;
@@ -39,7 +48,7 @@ function ensureInstalled() {
   const result = spawnSync('npx', ['--yes', PNPM, 'install', '--frozen-lockfile'], {
     cwd: root,
     stdio: 'inherit',
-    env: { ...process.env, COREPACK_INTEGRITY_KEYS: '0' },
+    env: { ...process.env, COREPACK_INTEGRITY_KEYS: '0', ...nodeHeadersEnv() },
   });
   if (result.status !== 0) {
     console.error('Dependency install failed; see the output above. The lockfile is pnpm-lock.yaml.');
