@@ -1,0 +1,135 @@
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, fstatSync, writeSync } from 'node:fs';
+import { z } from 'zod';
+import { IntegrityError, sha256OfBytes, stableStringify } from '@reproml/core';
+import { approvalSchema, pushLocationSchema } from './model-version';
+
+const gateResultSchema = z.object({ metric: z.string(), condition: z.string(), value: z.number().nullable(), passed: z.boolean() });
+
+const eventBase = {
+  seq: z.number().int().positive(),
+  at: z.string(),
+  /** Hash of the previous valid event (null for the first): the log is a hash chain, so an edited line shows. */
+  prev: z.string().nullable(),
+  model: z.string(),
+};
+
+export const auditEventSchema = z.discriminatedUnion('type', [
+  z.object({ ...eventBase, type: z.literal('register'), version: z.number().int(), fingerprint: z.string(), artifactSha256: z.string(), location: pushLocationSchema }),
+  z.object({ ...eventBase, type: z.literal('locate'), version: z.number().int(), location: pushLocationSchema }),
+  z.object({
+    ...eventBase,
+    type: z.literal('promote'),
+    version: z.number().int(),
+    alias: z.string(),
+    previous: z.number().int().nullable(),
+    approval: approvalSchema,
+    gates: z.array(gateResultSchema),
+    gateSource: z.string(),
+  }),
+  z.object({ ...eventBase, type: z.literal('rollback'), version: z.number().int(), alias: z.string(), previous: z.number().int().nullable(), approval: approvalSchema }),
+  z.object({
+    ...eventBase,
+    type: z.literal('promotion-rejected'),
+    version: z.number().int(),
+    alias: z.string(),
+    reasons: z.array(z.string()),
+    requestedBy: z.string().nullable(),
+    gates: z.array(gateResultSchema),
+  }),
+]);
+export type AuditEvent = z.infer<typeof auditEventSchema> & { hash: string };
+/** An event before the log numbers, dates and chains it. */
+export type NewAuditEvent = DistributiveOmit<z.infer<typeof auditEventSchema>, 'seq' | 'prev' | 'at'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export interface AuditLogReadout {
+  events: AuditEvent[];
+  /** Lines that are not a complete event: a write cut off by a crash. Skipped, never rewritten. */
+  tornLines: number[];
+  /** Whether the file ends without a newline (the last write was cut off). */
+  tornTail: boolean;
+}
+
+/** One line of the log: keys sorted, no spaces, so the hash of an event is the hash of its line. */
+function compactLine(value: unknown): string {
+  return JSON.stringify(JSON.parse(stableStringify(value)));
+}
+
+export function hashEvent(event: Record<string, unknown>): string {
+  const { hash: _hash, ...rest } = event;
+  return sha256OfBytes(compactLine(rest));
+}
+
+/**
+ * The registry's append-only audit log (JSON Lines). Lines are only ever appended, each in
+ * one write followed by fsync; a line cut off by a crash is skipped on read (and the next
+ * append starts on a new line), so no byte of the log is ever rewritten. An edited or
+ * reordered line breaks the hash chain and is reported as tampering.
+ */
+export class AuditLog {
+  constructor(readonly path: string) {}
+
+  read(): AuditLogReadout {
+    if (!existsSync(this.path)) return { events: [], tornLines: [], tornTail: false };
+    const text = readFileSync(this.path, 'utf8');
+    const lines = text.split('\n');
+    const tornTail = lines[lines.length - 1] !== '';
+    const events: AuditEvent[] = [];
+    const tornLines: number[] = [];
+    let prev: string | null = null;
+    lines.forEach((line, index) => {
+      if (line === '') return;
+      let raw: unknown;
+      try {
+        raw = JSON.parse(line);
+      } catch {
+        tornLines.push(index + 1);
+        return;
+      }
+      const parsed = auditEventSchema.safeParse(raw);
+      const hash = (raw as { hash?: unknown }).hash;
+      if (!parsed.success || typeof hash !== 'string') {
+        throw new IntegrityError(`Audit log ${this.path} line ${index + 1} is not a registry event`, {
+          file: this.path,
+          hint: 'The audit log is append-only: restore it from a backup; do not edit it by hand.',
+        });
+      }
+      if (hash !== hashEvent(raw as Record<string, unknown>) || parsed.data.prev !== prev || parsed.data.seq !== events.length + 1) {
+        throw new IntegrityError(`Audit log ${this.path} was modified at line ${index + 1} (event ${parsed.data.seq}): its hash chain is broken`, {
+          file: this.path,
+          hint: 'Someone edited, removed or reordered events. Restore the log from a backup and investigate; the registry refuses to act on it.',
+        });
+      }
+      events.push({ ...parsed.data, hash });
+      prev = hash;
+    });
+    return { events, tornLines, tornTail };
+  }
+
+  /** Appends one event (numbered, dated and chained here) and returns it once it is on disk. */
+  append(event: NewAuditEvent, now: Date): AuditEvent {
+    const { events } = this.read();
+    const last = events[events.length - 1];
+    const body = { ...event, seq: events.length + 1, at: now.toISOString(), prev: last?.hash ?? null };
+    const hash = hashEvent(body);
+    const line = compactLine({ ...body, hash });
+    const fd = openSync(this.path, 'a+');
+    try {
+      // After a torn write the file does not end with a newline: start a fresh line instead of editing the old one.
+      const separator = endsWithoutNewline(fd) ? '\n' : '';
+      writeSync(fd, `${separator}${line}\n`);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    return { ...auditEventSchema.parse(JSON.parse(line)), hash } as AuditEvent;
+  }
+}
+
+function endsWithoutNewline(fd: number): boolean {
+  const size = fstatSync(fd).size;
+  if (size === 0) return false;
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  return last[0] !== 0x0a;
+}

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { stageBaseShape } from '@reproml/core';
+import { promotionGatesSchema } from './metric-gates';
+import { parsePushTarget, REGISTRY_TARGET } from './push-target';
+
+/** Names under `inputs`: the train stage (model.onnx) and the evaluate stage (metrics.json). */
+export const PUSH_MODEL_INPUT = 'model';
+export const PUSH_METRICS_INPUT = 'metrics';
+
+export const pushStageConfigSchema = z
+  .object({
+    ...stageBaseShape,
+    kind: z.literal('push'),
+    target: z
+      .string()
+      .default(REGISTRY_TARGET)
+      .meta({
+        description:
+          'Where the model goes: "registry" (the local model registry, REPROML_REGISTRY_DIR or <workspace>/.reproml/registry) or "hf://<namespace>/<repo>" (a Hugging Face Hub model repo; HF_ENDPOINT, HF_TOKEN). Every push is recorded in the local registry. Default: "registry".',
+      }),
+    model: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'should use lowercase letters, digits, "-" and "_"')
+      .optional()
+      .meta({ description: 'Model name in the registry. Default: the pipeline name.' }),
+    modelFile: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'should be a file name in the model stage output folder')
+      .default('model.onnx')
+      .meta({ description: "The model file in the model stage's output folder. Default: 'model.onnx'." }),
+    private: z.boolean().default(true).meta({ description: 'Create the Hub repo private when it does not exist. Default: true.' }),
+    branch: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, 'should be a branch name')
+      .default('main')
+      .meta({ description: "Hub branch to commit to. Default: 'main'." }),
+    gates: promotionGatesSchema
+      .default({})
+      .meta({
+        description:
+          'Metric gates per alias that `reproml models promote` enforces, e.g. { "production": { "accuracy": ">= 0.95" } }; metrics come from the evaluate stage. Default: none (promotion still needs an approval record).',
+      }),
+    tags: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._:-]*$/)).default([]).meta({ description: 'Extra model card tags. Default: none.' }),
+    license: z.string().optional().meta({ description: 'License id for the model card (e.g. "mit"). Default: none.' }),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    if (!config.inputs[PUSH_MODEL_INPUT]) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['inputs', PUSH_MODEL_INPUT],
+        message: `a push stage needs inputs.${PUSH_MODEL_INPUT} (the train stage), and usually inputs.${PUSH_METRICS_INPUT} (the evaluate stage), e.g. { "model": "train", "metrics": "evaluate" }`,
+      });
+    }
+    try {
+      parsePushTarget(config.target);
+    } catch {
+      ctx.addIssue({ code: 'custom', path: ['target'], message: 'should be "registry" or "hf://<namespace>/<repo>"' });
+    }
+    for (const alias of Object.keys(config.gates)) {
+      if (!/^[a-z][a-z0-9_-]{0,31}$/.test(alias)) ctx.addIssue({ code: 'custom', path: ['gates', alias], message: 'alias names use lowercase letters, digits, "-" and "_"' });
+    }
+  })
+  .meta({
+    title: 'push stage',
+    description:
+      'Publishes model.onnx with its model card, lineage records, metrics.json and the fitted transform to the local model registry or a Hugging Face Hub repo. Not cached: it always checks the target, and pushing the same artifacts again is a no-op.',
+  });
+export type PushStageConfig = z.infer<typeof pushStageConfigSchema>;

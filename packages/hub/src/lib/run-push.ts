@@ -1,0 +1,235 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  IntegrityError,
+  readGitState,
+  sha256OfBytes,
+  sha256OfFile,
+  stableStringify,
+  StageIOError,
+  writeFileAtomic,
+  type GitState,
+  type StageContext,
+} from '@reproml/core';
+import { sourceEnvironmentFromEnv } from '@reproml/data';
+import { pushToHub, MANIFEST_FILE } from './hub-push';
+import { renderModelCard, numericMetrics } from './model-card';
+import { collectModelLineage, outputOf, type ModelLineage, type StageLineage } from './model-lineage';
+import type { ModelRegistry } from './model-registry';
+import type { FileEntry, ModelVersion, PushLocation, VersionSource } from './model-version';
+import { parsePushTarget } from './push-target';
+import type { PushStageConfig } from './push-stage-config';
+
+export const MODEL_CARD_FILE = 'README.md';
+export const PUSH_RECEIPT_FILE = 'push.json';
+
+export interface BundleFile extends FileEntry {
+  absolutePath: string;
+  /** Part of the fingerprint (the model, its metrics and transform), as opposed to lineage, card and manifest. */
+  artifact: boolean;
+}
+
+export interface RunPushParams {
+  context: StageContext;
+  config: PushStageConfig;
+  /** Workspace-relative output folders of the model (train) and metrics (evaluate) stages. */
+  modelOutDir: string;
+  metricsOutDir?: string;
+  registry: ModelRegistry;
+  /** Default: process.env (HF_ENDPOINT, HF_TOKEN, REPROML_HTTP_RETRIES, REPROML_HTTP_RETRY_BASE_MS). */
+  env?: NodeJS.ProcessEnv;
+  fetch?: typeof fetch;
+}
+
+export interface PushReceipt {
+  model: string;
+  version: number;
+  /** False when the same artifacts were pushed before: no new version, no upload. */
+  created: boolean;
+  fingerprint: string;
+  artifact: FileEntry;
+  target: string;
+  location: PushLocation;
+  hub?: { commit: string; changed: boolean; createdRepo: boolean };
+}
+
+/**
+ * The push stage: gathers model.onnx, model.json, metrics.json and transform.json with
+ * the lineage record of every stage behind them, checks each against its lineage record,
+ * writes the model card and manifest, publishes them to the target, records the version
+ * in the registry and writes `push.json` (the receipt) into the stage output.
+ */
+export async function runPush(params: RunPushParams): Promise<PushReceipt> {
+  const { context, config } = params;
+  const stage = context.stage;
+  const target = parsePushTarget(config.target, { file: stage.file, stage: stage.name });
+  const model = config.model ?? stage.pipeline;
+  const env = sourceEnvironmentFromEnv(params.env ?? process.env);
+  context.progress({ type: 'phase', phase: 'bundle', detail: `model ${model}` });
+  const lineage = collectModelLineage({ workspaceRoot: context.workspaceRoot, modelOutDir: params.modelOutDir, metricsOutDir: params.metricsOutDir, stage: stage.name });
+  const artifacts = await artifactFiles(params, lineage);
+  const fingerprint = fingerprintOf(artifacts);
+  const git = readGitState(context.workspaceRoot) ?? null;
+  const metricsJson = readJsonIfPresent(artifacts.find((file) => file.path === 'metrics.json')?.absolutePath);
+  const modelJson = readJsonIfPresent(artifacts.find((file) => file.path === 'model.json')?.absolutePath);
+  const modelPath = `${params.modelOutDir}/${config.modelFile}`;
+  const lineageFiles = lineage.chain.map((node) => lineageFile(context.workspaceRoot, node));
+
+  const card = renderModelCard({
+    model,
+    pipeline: stage.pipeline,
+    description: config.description,
+    lineage,
+    metrics: metricsJson,
+    modelInfo: modelJson,
+    git,
+    fingerprint,
+    files: [...artifacts, ...lineageFiles].map(({ path, sha256, size }) => ({ path, sha256, size })),
+    modelPath,
+    tags: config.tags,
+    license: config.license,
+  });
+  const cardFile = await writeOwnFile(context.outDir, MODEL_CARD_FILE, card);
+  const manifestFile = await writeOwnFile(
+    context.outDir,
+    MANIFEST_FILE,
+    stableStringify({
+      schemaVersion: 1,
+      model,
+      pipeline: stage.pipeline,
+      fingerprint,
+      git,
+      files: [...artifacts, ...lineageFiles].map(({ path, sha256, size }) => ({ path, sha256, size })),
+    }),
+  );
+  const files = [...artifacts, ...lineageFiles, cardFile, manifestFile];
+  for (const file of [...artifacts, ...lineageFiles]) await context.recordInput(file.absolutePath, 'push-bundle');
+
+  const version: Omit<ModelVersion, 'version' | 'createdAt' | 'location' | 'schemaVersion'> = {
+    model,
+    fingerprint,
+    artifact: strip(artifacts.find((file) => file.path === config.modelFile)!),
+    files: files.map(strip),
+    metrics: numericMetrics(metricsJson),
+    gates: config.gates,
+    source: versionSource({ context, lineage, git, modelPath }),
+  };
+
+  let receipt: PushReceipt;
+  if (target.type === 'hub') {
+    context.progress({ type: 'phase', phase: 'upload', detail: `hf://${target.repo}` });
+    const pushed = await pushToHub({
+      hubUrl: env.hubUrl,
+      token: env.hubToken,
+      repo: target.repo,
+      branch: config.branch,
+      private: config.private,
+      files: files.map(({ path, absolutePath }) => ({ path, absolutePath })),
+      fingerprint,
+      commitTitle: `ReproML: ${model} ${fingerprint.slice(0, 12)}${git ? ` from ${git.commit.slice(0, 12)}` : ''}`,
+      retries: env.retries,
+      retryBaseMs: env.retryBaseMs,
+      log: context.log,
+      warn: context.warn,
+      fetch: params.fetch,
+    });
+    const location = { type: 'hub' as const, hubUrl: env.hubUrl, repo: target.repo, branch: config.branch, commit: pushed.commit, url: pushed.url };
+    // The registry keeps the small files (lineage, metrics, card); the model itself lives on the Hub.
+    const kept = files.filter((file) => file.path !== config.modelFile);
+    const registered = await params.registry.register({ version, location, files: kept });
+    receipt = receiptOf(registered.version.version, registered.created, version, config.target, location);
+    receipt.hub = { commit: pushed.commit, changed: pushed.changed, createdRepo: pushed.createdRepo };
+  } else {
+    context.progress({ type: 'phase', phase: 'register', detail: params.registry.location });
+    const registered = await params.registry.register({ version, location: { type: 'local' }, files });
+    const location = registered.locations.find((entry) => entry.type === 'local') ?? registered.version.location;
+    receipt = receiptOf(registered.version.version, registered.created, version, config.target, location);
+  }
+  context.log(
+    receipt.created
+      ? `pushed ${model} v${receipt.version} (model.onnx sha256 ${receipt.artifact.sha256.slice(0, 12)}…) to ${describeLocation(receipt.location)}`
+      : `${model} v${receipt.version} already holds these artifacts (fingerprint ${fingerprint.slice(0, 12)}…): no new version`,
+  );
+  context.summarize({ model, version: receipt.version, created: receipt.created, fingerprint });
+  await writeFileAtomic(join(context.outDir, PUSH_RECEIPT_FILE), stableStringify(receipt));
+  return receipt;
+}
+
+export function describeLocation(location: PushLocation): string {
+  return location.type === 'hub' ? `hf://${location.repo}@${location.commit.slice(0, 12)}` : `the registry (${location.path})`;
+}
+
+function receiptOf(number: number, created: boolean, version: { model: string; fingerprint: string; artifact: FileEntry }, target: string, location: PushLocation): PushReceipt {
+  return { model: version.model, version: number, created, fingerprint: version.fingerprint, artifact: version.artifact, target, location };
+}
+
+/** The files that define the version: the model, model.json, metrics.json and the fitted transform, each checked against its lineage record. */
+async function artifactFiles(params: RunPushParams, lineage: ModelLineage): Promise<BundleFile[]> {
+  const files: BundleFile[] = [];
+  const add = async (stage: StageLineage, name: string, required: boolean): Promise<void> => {
+    const absolutePath = join(params.context.workspaceRoot, stage.outDir, name);
+    if (!existsSync(absolutePath)) {
+      if (!required) return;
+      throw new StageIOError(`${stage.outDir}/${name} does not exist`, {
+        stage: params.context.stage.name,
+        file: `${stage.outDir}/${name}`,
+        hint: `Check "modelFile" in ${params.context.stage.file} and run ${stage.record.stage.name} first.`,
+      });
+    }
+    const sha256 = await sha256OfFile(absolutePath);
+    const recorded = outputOf(stage, name);
+    if (recorded && recorded.sha256 !== sha256) {
+      throw new IntegrityError(`${stage.outDir}/${name} does not match its lineage record (sha256 ${sha256}, recorded ${recorded.sha256})`, {
+        stage: params.context.stage.name,
+        file: `${stage.outDir}/${name}`,
+        hint: `The file was changed after ${stage.record.stage.name} ran; rerun it (nx run ${stage.record.stage.name}:run --skip-nx-cache).`,
+      });
+    }
+    files.push({ path: name, absolutePath, sha256, size: recorded?.size ?? readFileSync(absolutePath).byteLength, artifact: true });
+  };
+  await add(lineage.model, params.config.modelFile, true);
+  await add(lineage.model, 'model.json', false);
+  if (lineage.metrics) await add(lineage.metrics, 'metrics.json', false);
+  const preprocess = [...lineage.chain].reverse().find((node) => outputOf(node, 'transform.json'));
+  if (preprocess) await add(preprocess, 'transform.json', false);
+  return files.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** sha256 over the sorted `path\0sha256\n` lines of the artifact files. */
+export function fingerprintOf(files: readonly { path: string; sha256: string }[]): string {
+  return sha256OfBytes([...files].sort((a, b) => a.path.localeCompare(b.path)).map((file) => `${file.path}\0${file.sha256}\n`).join(''));
+}
+
+function lineageFile(workspaceRoot: string, node: StageLineage): BundleFile {
+  const absolutePath = join(workspaceRoot, node.outDir, 'lineage.json');
+  const bytes = readFileSync(absolutePath);
+  return { path: `lineage/${node.record.stage.name}.json`, absolutePath, sha256: sha256OfBytes(bytes), size: bytes.byteLength, artifact: false };
+}
+
+async function writeOwnFile(outDir: string, name: string, text: string): Promise<BundleFile> {
+  const absolutePath = join(outDir, name);
+  await writeFileAtomic(absolutePath, text);
+  return { path: name, absolutePath, sha256: sha256OfBytes(text), size: Buffer.byteLength(text), artifact: false };
+}
+
+function readJsonIfPresent(path: string | undefined): Record<string, unknown> | undefined {
+  return path ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : undefined;
+}
+
+function strip(file: BundleFile): FileEntry {
+  return { path: file.path, sha256: file.sha256, size: file.size };
+}
+
+function versionSource(params: { context: StageContext; lineage: ModelLineage; git: GitState | null; modelPath: string }): VersionSource {
+  const { context, lineage } = params;
+  return {
+    pipeline: context.stage.pipeline,
+    pushStage: context.stage.name,
+    stageFile: context.stage.file,
+    modelStage: lineage.model.record.stage.name,
+    modelPath: params.modelPath,
+    stages: lineage.chain.map((node) => ({ name: node.record.stage.name, kind: node.record.stage.kind, file: node.record.stage.file })),
+    git: params.git,
+    datasets: lineage.datasets,
+  };
+}
