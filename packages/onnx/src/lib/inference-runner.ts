@@ -50,7 +50,7 @@ export async function predictTable(params: { model: LoadedModel; table: Table; f
     const column = table.columns.find((candidate) => candidate.name === input.name)!;
     feeds[input.onnxName] =
       column.kind === 'number'
-        ? new ort.Tensor('float32', Float32Array.from(column.values), [table.rowCount, 1])
+        ? new ort.Tensor('float32', new Float32Array(column.values), [table.rowCount, 1])
         : new ort.Tensor('string', column.values.map((value) => value ?? ''), [table.rowCount, 1]);
   }
   const out = await model.session.run(feeds);

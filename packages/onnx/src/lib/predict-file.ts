@@ -55,7 +55,7 @@ export async function predictFile(params: PredictFileParams): Promise<{ rows: nu
         const keyValue = key === undefined ? String(rows + row + 1) : csvCell(String(key.values[row] ?? ''));
         const label = predictionLabel(signature, predictions.label[row]!);
         const probabilities: string[] = [];
-        for (let c = 0; c < classCount; c++) probabilities.push(formatFloat32(predictions.probabilities![row * classCount + c]!));
+        for (let c = 0; c < classCount; c++) probabilities.push(formatOutput(predictions.probabilities![row * classCount + c]!));
         lines.push([keyValue, label, ...probabilities].join(','));
       }
       await write(`${lines.join('\n')}\n`);
@@ -70,18 +70,16 @@ export async function predictFile(params: PredictFileParams): Promise<{ rows: nu
 }
 
 function predictionLabel(signature: ModelSignature, value: number): string {
-  return signature.classes ? csvCell(signature.classes[value] ?? String(value)) : formatFloat32(value);
+  return signature.classes ? csvCell(signature.classes[value] ?? String(value)) : formatOutput(value);
 }
 
-/** The shortest decimal that reads back as the same float32: stable and compact. */
-export function formatFloat32(value: number): string {
+/**
+ * Fixed formatting of a model output: 6 significant digits in JavaScript's shortest form
+ * (`0.981234`, `1.5e-7`), stable across runs and platforms; float32 outputs carry ~7 digits.
+ */
+export function formatOutput(value: number): string {
   if (!Number.isFinite(value)) return String(value);
-  const target = Math.fround(value);
-  for (let digits = 1; digits <= 9; digits++) {
-    const text = target.toPrecision(digits);
-    if (Math.fround(Number(text)) === target) return String(Number(text));
-  }
-  return String(target);
+  return String(Number(value.toPrecision(6)));
 }
 
 function csvCell(text: string): string {

@@ -41,16 +41,18 @@ class BatchBuilder {
   rows = 0;
   private numbers = new Map<string, Float64Array>();
   private strings = new Map<string, (string | null)[]>();
+  private readonly entries: [string, 'number' | 'string'][];
 
   constructor(
     private readonly params: StreamTableBatchesParams,
     private readonly missing: Set<string>,
   ) {
+    this.entries = Object.entries(params.columns);
     this.reset();
   }
 
   add(record: RawRecord): void {
-    for (const [name, kind] of Object.entries(this.params.columns)) {
+    for (const [name, kind] of this.entries) {
       const raw = record.get(name);
       if (kind === 'string') {
         this.strings.get(name)![this.rows] = raw === null || raw === undefined || (typeof raw === 'string' && this.missing.has(raw)) ? null : String(raw);

@@ -88,7 +88,8 @@ export function addObjectiveAndGradients(
   }
 
   const gradients: string[] = new Array(parameters.length);
-  const zero = g.scalar(network.dtype, 0, 'zero');
+  // Only networks with hidden layers need the ReLU mask's zero (an unused initializer makes onnxruntime warn).
+  const zero = layers > 1 ? g.scalar(network.dtype, 0, 'zero') : '';
   const axis0 = g.int64s([0], 'axis0');
   let outputGradient = loss.outputGradient;
   for (let layer = layers - 1; layer >= 0; layer--) {
