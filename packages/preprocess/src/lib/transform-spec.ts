@@ -182,7 +182,7 @@ export function checkRuleOverlaps(spec: Pick<TransformSpec, 'impute' | 'encode' 
         }
         const key = `${step}\u0000${column}`;
         const previous = owner.get(key);
-        if (previous) ctx.addIssue({ code: 'custom', path, message: `'${column}' already has a ${step} rule at ${previous}` });
+        if (previous) ctx.addIssue({ code: 'custom', path, message: `'${column}' is already in ${previous}; one ${step} rule per column` });
         else owner.set(key, `${step}[${ruleIndex}]`);
       }
     }
