@@ -5,6 +5,7 @@ import { buildModel, serializeModel } from './onnx-model';
 import { initialParameters, parameterShapes, type Network, type Parameters } from './network';
 import { buildEpochGraph, buildGradientGraph, optimizerStateNames } from './training-graphs';
 import type { OptimizerConfig } from './training-config';
+import { checkWithPythonOnnx } from './python-onnx-checker';
 
 const mlp: Network = { family: 'mlp', task: 'classification', loss: 'cross-entropy', inputSize: 3, hiddenLayers: [5, 4], outputSize: 3, dtype: 'float64' };
 const linear: Network = { family: 'linear', task: 'regression', loss: 'mse', inputSize: 3, hiddenLayers: [], outputSize: 1, dtype: 'float64' };
@@ -172,5 +173,19 @@ describe('epoch graph optimizer updates', () => {
     }
     const actual = await runEpochs(mlp, optimizer, batch, start, 3);
     actual.forEach((tensor, index) => tensor.values.forEach((value, i) => expect(value).toBeCloseTo(expected[index]!.values[i]!, 10)));
+  });
+});
+
+describe('training graphs and the strict ONNX checker', () => {
+  const network: Network = { ...mlp, dtype: 'float32' };
+  const graphs = [
+    buildEpochGraph({ network, optimizer: { type: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, l2: 0.01, batchSize: 16 }).graph,
+    buildEpochGraph({ network: { ...linear, dtype: 'float32' }, optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9 }, l2: 0, batchSize: 16 }).graph,
+    buildGradientGraph(network, 0.1),
+  ];
+  const results = graphs.map((graph) => checkWithPythonOnnx(serializeModel(buildModel({ graph }))));
+  const first = results[0]!;
+  it.skipIf(!first.available)(`epoch (Loop) and gradient graphs pass onnx.checker full_check${first.available ? '' : ` — SKIPPED: ${first.reason}`}`, () => {
+    for (const result of results) expect(result.available && result.valid ? 'valid' : result).toBe('valid');
   });
 });
