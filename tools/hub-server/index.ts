@@ -1,3 +1,4 @@
 export * from './src/hub-faults';
 export * from './src/hub-repos';
 export * from './src/hub-server';
+export * from './src/hub-upload-routes';

@@ -2,14 +2,18 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { HubFaults } from './hub-faults';
+import { sendError, sendJson } from './hub-http';
 import { HubRepos, type HubCommit, type HubRepo, type HubRepoType } from './hub-repos';
+import { UPLOAD_ROUTES } from './hub-upload-routes';
+
+export { sendError, sendJson } from './hub-http';
 
 /**
  * A Hugging Face Hub–compatible HTTP server for tests, on 127.0.0.1 and a random port. It
  * speaks the endpoints `@huggingface/hub` calls for reading (repo info, tree, paths-info,
- * commits, whoami, resolve with Range/ETag/Content-Range), keeps repos in memory, checks
- * `hf_` tokens on private repos, and can inject faults. Routes are a table so the write
- * side (preupload, LFS batch, commit) can be added as more entries.
+ * commits, whoami, resolve with Range/ETag/Content-Range) and writing (repo creation,
+ * preupload, LFS batch + upload, ndjson commit; see hub-upload-routes.ts), keeps repos in
+ * memory, checks `hf_` tokens, and can inject faults. Routes are a table.
  */
 export interface HubServer {
   /** Base URL to pass as `hubUrl` / `HF_ENDPOINT`, e.g. http://127.0.0.1:41234 */
@@ -18,6 +22,8 @@ export interface HubServer {
   faults: HubFaults;
   /** `METHOD path` of every request received, in order. */
   requests: string[];
+  /** LFS objects received (sha256 → bytes), each checked against its sha256 on upload. */
+  lfs: ReadonlyMap<string, Uint8Array>;
   /** Registers a token (must start with `hf_`) for a user. */
   addToken(token: string, user: string): void;
   close(): Promise<void>;
@@ -46,6 +52,12 @@ export interface HubServerState {
   repos: HubRepos;
   faults: HubFaults;
   tokens: Map<string, string>;
+  /** The server's own base URL (LFS upload hrefs point at it). */
+  baseUrl: string;
+  /** Uploaded LFS objects by sha256. */
+  lfs: Map<string, Uint8Array>;
+  /** One-time upload tokens handed out in LFS upload hrefs. */
+  lfsUploadTokens: Map<string, { oid: string; size: number }>;
 }
 
 export interface StartHubServerOptions {
@@ -54,8 +66,8 @@ export interface StartHubServerOptions {
 }
 
 export async function startHubServer(options: StartHubServerOptions = {}): Promise<HubServer> {
-  const state: HubServerState = { repos: new HubRepos(), faults: new HubFaults(), tokens: new Map() };
-  const routes = [...(options.routes ?? []), ...READ_ROUTES];
+  const state: HubServerState = { repos: new HubRepos(), faults: new HubFaults(), tokens: new Map(), baseUrl: '', lfs: new Map(), lfsUploadTokens: new Map() };
+  const routes = [...(options.routes ?? []), ...UPLOAD_ROUTES, ...READ_ROUTES];
   const requests: string[] = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
@@ -102,11 +114,13 @@ export async function startHubServer(options: StartHubServerOptions = {}): Promi
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  state.baseUrl = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: state.baseUrl,
     repos: state.repos,
     faults: state.faults,
     requests,
+    lfs: state.lfs,
     addToken: (token, user) => {
       if (!token.startsWith('hf_')) throw new Error("tokens must start with 'hf_'");
       state.tokens.set(token, user);
@@ -123,16 +137,6 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
-  res.end(text);
-}
-
-export function sendError(res: ServerResponse, status: number, code: string, message: string): void {
-  sendJson(res, status, { error: message }, { 'X-Error-Code': code, 'X-Error-Message': message });
 }
 
 const TYPE_OF_SEGMENT: Record<string, HubRepoType> = { models: 'model', datasets: 'dataset' };
