@@ -31,3 +31,4 @@ export * from './lib/run-evaluate';
 export * from './lib/run-predict';
 export * from './lib/stream-table-batches';
 export * from './lib/thresholds';
+export * from './lib/classification-curves';

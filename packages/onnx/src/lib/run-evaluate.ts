@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { DataError, stableStringify, writeFileAtomic, type StageContext } from '@reproml/core';
 import { readTable } from '@reproml/data';
+import { classificationCurves } from './classification-curves';
 import { classificationMetrics, type ClassificationMetrics } from './classification-metrics';
 import type { EvaluateStageConfig } from './evaluate-stage-config';
 import { FEATURE_FILES, readFeaturesManifest } from './features-manifest';
@@ -11,7 +12,7 @@ import { TRAIN_FILES } from './run-train';
 import { checkThresholds, formatMetric } from './thresholds';
 import type { Table } from '@reproml/core';
 
-export const EVALUATE_FILES = { metrics: 'metrics.json' } as const;
+export const EVALUATE_FILES = { metrics: 'metrics.json', curves: 'curves.json' } as const;
 
 export interface RunEvaluateParams {
   context: StageContext;
@@ -68,6 +69,11 @@ export async function runEvaluate(params: RunEvaluateParams): Promise<Evaluation
       ? { task: 'classification', ...classificationMetrics({ truth, predicted: predictions.label, probabilities: predictions.probabilities!, classes: manifest.classes ?? [] }) }
       : { task: 'regression', ...regressionMetrics({ truth, predicted: predictions.label }) };
   await writeFileAtomic(join(context.outDir, EVALUATE_FILES.metrics), stableStringify({ schemaVersion: 1, split, thresholds: config.thresholds, ...metrics }));
+  if (metrics.task === 'classification') {
+    // ROC/PR points for the tracking report (classification only; a regression has none).
+    const curves = classificationCurves({ truth, probabilities: predictions.probabilities!, classes: manifest.classes ?? [] });
+    await writeFileAtomic(join(context.outDir, EVALUATE_FILES.curves), stableStringify({ ...curves, split }));
+  }
   const headline = headlineMetrics(metrics);
   context.log(`${split} split, ${truth.length} rows: ${Object.entries(headline).map(([name, value]) => `${name} ${value === null ? 'n/a' : formatMetric(value)}`).join(', ')}`);
   if (metrics.task === 'classification') context.log(`confusion matrix (rows = truth, columns = predicted; ${manifest.classes?.join(', ')}): ${JSON.stringify(metrics.confusionMatrix)}`);
