@@ -1,4 +1,9 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// Runs recorded by the stages the tests run go to a temp folder, never the user's run store.
+process.env.REPROML_TRACKING_DIR ??= join(tmpdir(), 'reproml-tracking-tests');
 
 export default defineConfig({
   test: {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { logger, type ExecutorContext } from '@nx/devkit';
 import { DEFAULT_SEED, isReproError, runStage, type StageContext } from '@reproml/core';
 import { packageResolutionRoots, recordedPackages } from './environment-packages';
+import { recordExecutedStage } from './record-stage-run';
 import { declaredReadPaths } from '../../stage-file/declared-reads';
 import { loadStage, type LoadedStage } from '../../stage-file/load-stage';
 import type { StageExecutorOptions } from './stage-executor-options';
@@ -23,6 +24,7 @@ export async function executeStage(
   return reportFailures(async () => {
     const stage = loadStage(context.root, options.stageFile);
     const { $schema: _editorOnly, ...config } = stage.config as Record<string, unknown>;
+    const startedAt = new Date();
     const result = await runStage({
       stage: stage.identity,
       config,
@@ -33,7 +35,11 @@ export async function executeStage(
       resolvePackagesFrom: packageResolutionRoots(),
       allowedReads: stage.config.strict === false ? undefined : declaredReadPaths(context.root, stage),
       work: (stageContext) => work(stage, stageContext),
+    }).catch((failure: unknown) => {
+      recordExecutedStage({ workspaceRoot: context.root, stage, startedAt, failure });
+      throw failure;
     });
+    recordExecutedStage({ workspaceRoot: context.root, stage, startedAt });
     logger.info(`wrote ${result.lineage.outputs.length} artifact(s) to ${stage.outputDir} in ${result.metadata.durationMs} ms`);
   });
 }

@@ -1,0 +1,49 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { logger } from '@nx/devkit';
+import { defaultRunMetadataPath, runMetadataSchema, type RunMetadata } from '@reproml/core';
+import { collectStageRun, recordRun, type RecordRunResult } from '@reproml/tracking';
+import type { LoadedStage } from '../../stage-file/load-stage';
+
+/**
+ * Records an executed stage in the run store, after `runStage` finished (its `out/` and run
+ * metadata are final). Never throws: a store problem is one warning line.
+ */
+export function recordExecutedStage(params: { workspaceRoot: string; stage: LoadedStage; startedAt: Date; failure?: unknown }): RecordRunResult {
+  const { stage, workspaceRoot } = params;
+  const result = recordRun({
+    workspaceRoot,
+    collect: () => {
+      const metadata = readRunMetadata(defaultRunMetadataPath(workspaceRoot, stage.identity.name));
+      const failed = params.failure !== undefined;
+      return collectStageRun({
+        workspaceRoot,
+        pipeline: stage.identity.pipeline,
+        stage: basename(stage.root),
+        project: stage.identity.name,
+        kind: stage.identity.kind,
+        stageFile: stage.identity.file,
+        origin: 'executed',
+        taskHash: process.env.NX_TASK_HASH || null,
+        startedAt: metadata?.startedAt ?? params.startedAt.toISOString(),
+        durationMs: metadata?.durationMs ?? Date.now() - params.startedAt.getTime(),
+        status: failed ? 'failed' : 'succeeded',
+        error: failed ? (metadata?.error ?? describe(params.failure)) : null,
+        git: metadata?.git,
+        host: metadata?.host,
+      });
+    },
+  });
+  if (result.recorded === false && result.reason === 'failed') logger.warn(`warning: ${result.warning}`);
+  return result;
+}
+
+function readRunMetadata(path: string): RunMetadata | undefined {
+  if (!existsSync(path)) return undefined;
+  const parsed = runMetadataSchema.safeParse(JSON.parse(readFileSync(path, 'utf8')));
+  return parsed.success ? parsed.data : undefined;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,64 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { logger, type PostTasksExecution } from '@nx/devkit';
+import { readGitState } from '@reproml/core';
+import { collectStageRun, recordRun } from '@reproml/tracking';
+
+/** Nx statuses of a task whose outputs came from a cache instead of the executor. */
+const RESTORED = new Set(['local-cache', 'local-cache-kept-existing', 'remote-cache']);
+const STAGE_ROOT = /^pipelines\/([^/]+)\/([^/]+)$/;
+
+/**
+ * Nx calls this after every `nx run`/`run-many`. Executed stages were recorded by their
+ * executor; here the stages Nx restored from a cache are recorded, marked as restores, with
+ * the task hash and the restored lineage. Never fails the command.
+ */
+export const postTasksExecution: PostTasksExecution = async (_options, context) => {
+  try {
+    const git = readGitState(context.workspaceRoot);
+    for (const result of Object.values(context.taskResults)) {
+      const { task } = result;
+      if (task.target.target !== 'run' || !RESTORED.has(result.status)) continue;
+      const match = STAGE_ROOT.exec((task.projectRoot ?? '').split('\\').join('/'));
+      if (!match) continue;
+      const [, pipeline, stage] = match as unknown as [string, string, string];
+      const stageFile = posix.join('pipelines', pipeline, stage, 'stage.json');
+      if (!existsSync(join(context.workspaceRoot, stageFile))) continue;
+      const startTime = task.startTime ?? context.startTime;
+      const recorded = recordRun({
+        workspaceRoot: context.workspaceRoot,
+        collect: () =>
+          collectStageRun({
+            workspaceRoot: context.workspaceRoot,
+            pipeline,
+            stage,
+            project: task.target.project,
+            kind: stageKind(context.workspaceRoot, stageFile),
+            stageFile,
+            origin: 'cache',
+            cacheSource: result.status,
+            taskHash: task.hash ?? null,
+            startedAt: new Date(startTime).toISOString(),
+            durationMs: (task.endTime ?? context.endTime) - startTime,
+            status: 'succeeded',
+            git,
+          }),
+      });
+      if (recorded.recorded === false && recorded.reason === 'failed') {
+        logger.warn(`warning: ${recorded.warning}`);
+        return; // the same store problem would repeat for every other task
+      }
+    }
+  } catch (error) {
+    logger.warn(`warning: cache restores not recorded: ${error instanceof Error ? error.message : String(error)}`);
+  }
+};
+
+function stageKind(workspaceRoot: string, stageFile: string): string {
+  try {
+    const kind = JSON.parse(readFileSync(join(workspaceRoot, stageFile), 'utf8')).kind;
+    return typeof kind === 'string' ? kind : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
