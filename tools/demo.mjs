@@ -24,3 +24,14 @@ for (const stage of readdirSync(pipelineDir).sort()) {
   const files = lineage.outputs.map((o) => o.path).join(', ');
   console.log(`  ${lineage.stage.name.padEnd(24)} pipelines/${pipeline}/${stage}/out/  (${files}, lineage.json)`);
 }
+
+// A push stage leaves its receipt: say which version the registry (or the Hub) holds now.
+for (const stage of readdirSync(pipelineDir).sort()) {
+  const receiptPath = join(pipelineDir, stage, 'out', 'push.json');
+  if (!existsSync(receiptPath)) continue;
+  const receipt = JSON.parse(readFileSync(receiptPath, 'utf8'));
+  const where = receipt.location.type === 'hub' ? `hf://${receipt.location.repo}@${receipt.location.commit.slice(0, 12)}` : `the local registry (.reproml/registry/${receipt.location.path})`;
+  console.log(`\nPushed model ${receipt.model} v${receipt.version} (model.onnx sha256 ${receipt.artifact.sha256.slice(0, 12)}…) to ${where}.`);
+  console.log(`  npx reproml models show ${receipt.model}    # versions, aliases, metrics`);
+  console.log(`  npx reproml models promote ${receipt.model} ${receipt.version} staging --approved-by <you> --reason "<why>"`);
+}

@@ -44,17 +44,19 @@ export interface VerifyPipelineParams {
  */
 export async function verifyPipeline(params: VerifyPipelineParams): Promise<VerifyReport> {
   const progress = params.onProgress ?? (() => undefined);
-  const stages = pipelineStages(params.workspaceRoot, params.pipeline);
+  // Push stages publish outside the workspace: a verify run must never push from its scratch copy.
+  const stages = pipelineStages(params.workspaceRoot, params.pipeline).filter((stage) => !isPushStage(params.workspaceRoot, stage.root));
   const projects = `tag:pipeline:${params.pipeline}`;
+  const excludePush = ['--exclude', 'tag:stage:push'];
   progress({ type: 'phase', phase: 'reference', detail: `restoring or running ${stages.length} stage(s) in the workspace` });
-  runNx({ workspaceRoot: params.workspaceRoot, args: ['run-many', '-t', 'run', '--projects', projects, '--output-style=stream'] });
+  runNx({ workspaceRoot: params.workspaceRoot, args: ['run-many', '-t', 'run', '--projects', projects, ...excludePush, '--output-style=stream'] });
 
   progress({ type: 'phase', phase: 'rerun', detail: 'every stage again without any cache, in a scratch copy' });
   const scratch = createScratchCopy(params.workspaceRoot);
   try {
     runNx({
       workspaceRoot: scratch,
-      args: ['run-many', '-t', 'run', '--projects', projects, '--skip-nx-cache', '--output-style=stream'],
+      args: ['run-many', '-t', 'run', '--projects', projects, ...excludePush, '--skip-nx-cache', '--output-style=stream'],
       env: { NX_CACHE_DIRECTORY: join(scratch, '.nx-verify-cache'), NX_SKIP_REMOTE_CACHE: 'true' },
     });
     progress({ type: 'phase', phase: 'compare', detail: `${stages.length} output folder(s)` });
@@ -99,4 +101,12 @@ async function compareStageOutputs(project: string, reference: string, rerun: st
   }
   const identical = files.every((file) => file.status === 'identical');
   return { project, outDir, verdict: identical ? 'bit-identical' : 'different', files };
+}
+
+function isPushStage(workspaceRoot: string, stageRoot: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(join(workspaceRoot, stageRoot, 'stage.json'), 'utf8')) as { kind?: unknown }).kind === 'push';
+  } catch {
+    return false;
+  }
 }

@@ -6,7 +6,6 @@ import { toYaml } from './yaml-front-matter';
 export interface ModelCardParams {
   model: string;
   pipeline: string;
-  description?: string;
   lineage: ModelLineage;
   /** metrics.json of the evaluate stage, when there is one. */
   metrics?: Record<string, unknown>;
@@ -106,7 +105,7 @@ function frontMatter(params: ModelCardParams): Record<string, unknown> {
 
 function body(params: ModelCardParams): string {
   const sections = [
-    `# ${params.model}\n\n${params.description ?? `ONNX model of the \`${params.pipeline}\` pipeline, built and pushed by [ReproML](https://github.com/reproml/reproml).`} ` +
+    `# ${params.model}\n\nONNX model of the \`${params.pipeline}\` pipeline, built and pushed by ReproML. ` +
       'The file `model.onnx` takes raw rows: the fitted preprocessing is fused in front of the model, so serving cannot drift from training.',
     dataSection(params),
     preprocessingSection(params),

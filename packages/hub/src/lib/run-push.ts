@@ -78,7 +78,6 @@ export async function runPush(params: RunPushParams): Promise<PushReceipt> {
   const card = renderModelCard({
     model,
     pipeline: stage.pipeline,
-    description: config.description,
     lineage,
     metrics: metricsJson,
     modelInfo: modelJson,
@@ -150,8 +149,10 @@ export async function runPush(params: RunPushParams): Promise<PushReceipt> {
       ? `pushed ${model} v${receipt.version} (model.onnx sha256 ${receipt.artifact.sha256.slice(0, 12)}…) to ${describeLocation(receipt.location)}`
       : `${model} v${receipt.version} already holds these artifacts (fingerprint ${fingerprint.slice(0, 12)}…): no new version`,
   );
-  context.summarize({ model, version: receipt.version, created: receipt.created, fingerprint });
-  await writeFileAtomic(join(context.outDir, PUSH_RECEIPT_FILE), stableStringify(receipt));
+  // What was already there is in the log, not in out/: a no-op re-push writes the same bytes as the push that created the version.
+  const { created: _created, hub: _hub, ...written } = receipt;
+  context.summarize({ model, version: receipt.version, fingerprint });
+  await writeFileAtomic(join(context.outDir, PUSH_RECEIPT_FILE), stableStringify(written));
   return receipt;
 }
 

@@ -47,7 +47,7 @@ function stageTargets(workspaceRoot: string, stage: LoadedStage, options: Normal
     [options.runTargetName]: {
       executor: `@reproml/nx:${stage.kind.executor}`,
       options: { stageFile: stage.identity.file },
-      cache: true,
+      cache: stage.kind.cacheRun !== false,
       dependsOn: [`^${options.runTargetName}`],
       inputs: stageRunInputs(workspaceRoot, stage),
       outputs: [`{projectRoot}/out`],

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { stageOutputDir, type LoadedStage } from './load-stage';
+import { STAGE_FILE_NAME } from '@reproml/core';
+import { loadStage, stageOutputDir, type LoadedStage } from './load-stage';
 
 const URL_SOURCE = /^[a-z][a-z0-9+.-]*:\/\//i;
 
@@ -22,10 +23,32 @@ export function localSources(workspaceRoot: string, stage: LoadedStage): string[
 export function declaredReadPaths(workspaceRoot: string, stage: LoadedStage): string[] {
   return [
     join(workspaceRoot, stage.root),
-    ...Object.values(stage.config.inputs).map((reference) => join(workspaceRoot, stageOutputDir(stage.identity.pipeline, reference))),
+    ...upstreamOutputDirs(workspaceRoot, stage).map((outDir) => join(workspaceRoot, outDir)),
     ...localSources(workspaceRoot, stage).map((source) => join(workspaceRoot, source)),
+    ...(stage.kind.extraReadPaths?.(workspaceRoot) ?? []),
     join(workspaceRoot, 'node_modules'),
     join(workspaceRoot, 'packages'),
     join(workspaceRoot, 'plugins'),
   ];
+}
+
+/**
+ * Output folders of every stage upstream, transitively: `run` hashes them all
+ * (`dependentTasksOutputFiles` with `transitive: true`), so reading them is declared
+ * (a push follows lineage records back to the pull stage).
+ */
+function upstreamOutputDirs(workspaceRoot: string, stage: LoadedStage, seen = new Set<string>()): string[] {
+  for (const reference of Object.values(stage.config.inputs)) {
+    const outDir = stageOutputDir(stage.identity.pipeline, reference);
+    if (seen.has(outDir)) continue;
+    seen.add(outDir);
+    const stageFile = outDir.replace(/\/out$/, `/${STAGE_FILE_NAME}`);
+    if (!existsSync(join(workspaceRoot, stageFile))) continue;
+    try {
+      upstreamOutputDirs(workspaceRoot, loadStage(workspaceRoot, stageFile), seen);
+    } catch {
+      // an invalid upstream stage file fails its own project; its direct output stays allowed
+    }
+  }
+  return [...seen];
 }

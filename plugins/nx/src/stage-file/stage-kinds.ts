@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { scriptStageConfigSchema } from '@reproml/core';
 import { pullStageConfigSchema } from '@reproml/data';
+import { pushStageConfigSchema, registryDir } from '@reproml/hub';
 import { evaluateStageConfigSchema, predictStageConfigSchema, trainStageConfigSchema } from '@reproml/onnx';
 import { preprocessStageConfigSchema } from '@reproml/preprocess';
 
@@ -16,6 +17,10 @@ export interface StageKind {
   /** Extra uncached targets, e.g. `lock` for pull stages. */
   extraTargets: readonly ('lock')[];
   description: string;
+  /** False for kinds whose effect lives outside `out/` (a push): a cache hit would report work that never happened here. Default: cached. */
+  cacheRun?: boolean;
+  /** Absolute paths inside the workspace the kind may read besides its declared inputs in strict mode (state it owns, not inputs). */
+  extraReadPaths?: (workspaceRoot: string) => string[];
 }
 
 /** Every stage kind the plugin knows; a later kind is one entry here plus its executor. */
@@ -68,6 +73,17 @@ export const STAGE_KINDS = {
     reproPackages: ['core', 'data', 'onnx'],
     extraTargets: [],
     description: 'Batch inference of model.onnx over a data file, streamed in batches; write predictions.csv',
+  },
+  push: {
+    schema: pushStageConfigSchema,
+    executor: 'push',
+    externalPackages: ['@huggingface/hub', 'zod'],
+    reproPackages: ['core', 'data', 'hub'],
+    extraTargets: [],
+    description: 'Publish model.onnx with its model card, lineage, metrics and fitted transform to the local model registry or a Hugging Face Hub repo',
+    // The registry or Hub repo is outside the outputs Nx restores: always run, and rely on the push being a no-op for known artifacts.
+    cacheRun: false,
+    extraReadPaths: (workspaceRoot: string) => [registryDir(workspaceRoot)],
   },
 } as const satisfies Record<string, StageKind>;
 

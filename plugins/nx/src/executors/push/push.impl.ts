@@ -1,0 +1,25 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { openRegistry, PUSH_METRICS_INPUT, PUSH_MODEL_INPUT, runPush, type PushStageConfig } from '@reproml/hub';
+import { stageOutputDir } from '../../stage-file/load-stage';
+import { executeStage, type ExecutorResult } from '../shared/execute-stage';
+import type { StageExecutorOptions } from '../shared/stage-executor-options';
+
+/**
+ * Publishes the model of a train stage (with its metrics, transform, lineage and model
+ * card) to the local registry or a Hub repo. Its `run` target is not cached: the target
+ * is outside Nx's outputs, so only a real run can say what it holds (see README, "Push").
+ */
+export default async function pushExecutor(options: StageExecutorOptions, context: ExecutorContext): Promise<ExecutorResult> {
+  return executeStage(options, context, async (stage, stageContext) => {
+    const config = stage.config as PushStageConfig;
+    const pipeline = stage.identity.pipeline;
+    const metrics = config.inputs[PUSH_METRICS_INPUT];
+    await runPush({
+      context: stageContext,
+      config,
+      modelOutDir: stageOutputDir(pipeline, config.inputs[PUSH_MODEL_INPUT]!),
+      metricsOutDir: metrics ? stageOutputDir(pipeline, metrics) : undefined,
+      registry: openRegistry({ workspaceRoot: context.root }),
+    });
+  });
+}
