@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeDemoPipeline } from './support/demo-pipeline';
-import { taskOutcomes, TempWorkspace } from './support/temp-workspace';
+import { createDemoWorkspace } from './support/demo-pipeline';
+import { taskOutcomes, type TempWorkspace } from './support/temp-workspace';
 
 describe('nx affected follows dataset locks through the stage graph (real nx CLI)', () => {
   let workspace: TempWorkspace;
 
   beforeAll(() => {
-    workspace = TempWorkspace.create({ label: 'affected' });
-    writeDemoPipeline(workspace);
-    workspace.commitAll('demo pipeline');
+    workspace = createDemoWorkspace('affected');
   });
   afterAll(() => workspace?.remove());
 

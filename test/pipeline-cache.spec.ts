@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_STAGES, writeDemoPipeline, writeLock } from './support/demo-pipeline';
+import { createDemoWorkspace, DEMO_STAGES, writeLock } from './support/demo-pipeline';
 import { snapshotFiles } from './support/output-snapshot';
-import { taskOutcomes, TempWorkspace } from './support/temp-workspace';
+import { taskOutcomes, type TempWorkspace } from './support/temp-workspace';
 
 const RUN_ALL = ['run-many', '-t', 'run', '--output-style=stream'];
 const OUT_DIRS = ['data', 'extra', 'stats', 'report'].map((stage) => `pipelines/demo/${stage}/out`);
@@ -12,9 +12,7 @@ describe('stages as cached Nx projects (real nx CLI)', () => {
   let workspace: TempWorkspace;
 
   beforeAll(() => {
-    workspace = TempWorkspace.create({ label: 'cache' });
-    writeDemoPipeline(workspace);
-    workspace.commitAll('demo pipeline');
+    workspace = createDemoWorkspace('cache');
   });
   afterAll(() => workspace?.remove());
 

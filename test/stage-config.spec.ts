@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeDemoPipeline } from './support/demo-pipeline';
-import { TempWorkspace } from './support/temp-workspace';
+import { createDemoWorkspace } from './support/demo-pipeline';
+import type { TempWorkspace } from './support/temp-workspace';
 
 describe('what Nx sees of a stage (real nx CLI)', () => {
   let workspace: TempWorkspace;
 
   beforeAll(() => {
-    workspace = TempWorkspace.create({ label: 'config' });
-    writeDemoPipeline(workspace);
-    workspace.commitAll('demo pipeline');
+    workspace = createDemoWorkspace('config');
   });
   afterAll(() => workspace?.remove());
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeDemoPipeline } from './support/demo-pipeline';
+import { createDemoWorkspace } from './support/demo-pipeline';
 import { reproml } from './support/reproml-cli';
-import { TempWorkspace } from './support/temp-workspace';
+import type { TempWorkspace } from './support/temp-workspace';
 
 const NOISY_SCRIPT = `import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,9 +17,7 @@ describe('reproml verify and reproml lineage (real nx CLI)', () => {
   let workspace: TempWorkspace;
 
   beforeAll(() => {
-    workspace = TempWorkspace.create({ label: 'verify' });
-    writeDemoPipeline(workspace);
-    workspace.commitAll('demo pipeline');
+    workspace = createDemoWorkspace('verify');
   });
   afterAll(() => workspace?.remove());
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { TempWorkspace } from './temp-workspace';
+import { TempWorkspace } from './temp-workspace';
 
 /**
  * A small pipeline for the end-to-end tests, independent of the example pipelines:
@@ -8,6 +8,14 @@ import type { TempWorkspace } from './temp-workspace';
 export const DEMO_STAGES = ['demo-data', 'demo-extra', 'demo-report', 'demo-stats'];
 
 export const MEASUREMENTS_CSV = 'id,value\n1,10\n2,20\n3,30\n';
+
+/** A temp workspace holding the demo pipeline, committed. */
+export function createDemoWorkspace(label: string): TempWorkspace {
+  const workspace = TempWorkspace.create({ label });
+  writeDemoPipeline(workspace);
+  workspace.commitAll('demo pipeline');
+  return workspace;
+}
 
 export function writeDemoPipeline(workspace: TempWorkspace): void {
   writePullStage(workspace, 'data', 'measurements.csv', MEASUREMENTS_CSV);
