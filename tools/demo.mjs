@@ -25,6 +25,24 @@ for (const stage of readdirSync(pipelineDir).sort()) {
   console.log(`  ${lineage.stage.name.padEnd(24)} pipelines/${pipeline}/${stage}/out/  (${files}, lineage.json)`);
 }
 
+// Evaluate stages leave metrics.json: the numbers the pipeline exists for.
+const HEADLINE_METRICS = ['accuracy', 'f1', 'precision', 'recall', 'rocAuc', 'logLoss', 'rmse', 'mae', 'r2'];
+for (const stage of readdirSync(pipelineDir).sort()) {
+  const metricsPath = join(pipelineDir, stage, 'out', 'metrics.json');
+  if (!existsSync(metricsPath)) continue;
+  const metrics = JSON.parse(readFileSync(metricsPath, 'utf8'));
+  const shown = HEADLINE_METRICS.filter((name) => typeof metrics[name] === 'number')
+    .map((name) => `${name} ${Number(metrics[name].toPrecision(4))}`)
+    .join(', ');
+  console.log(`
+Metrics of ${pipeline}-${stage} (pipelines/${pipeline}/${stage}/out/metrics.json): ${shown}`);
+  if (Array.isArray(metrics.confusionMatrix)) {
+    const classes = (metrics.perClass ?? []).map((row) => row.class);
+    console.log('  confusion matrix (rows: true class, columns: predicted):');
+    metrics.confusionMatrix.forEach((row, index) => console.log(`    ${String(classes[index] ?? index).padEnd(12)} ${row.map((n) => String(n).padStart(5)).join('')}`));
+  }
+}
+
 // A push stage leaves its receipt: say which version the registry (or the Hub) holds now.
 for (const stage of readdirSync(pipelineDir).sort()) {
   const receiptPath = join(pipelineDir, stage, 'out', 'push.json');
