@@ -1,9 +1,10 @@
 import { isReproError } from '@reproml/core';
 import type { Command, CommandIO } from './commands/command';
 import { lineageCommand } from './commands/lineage-command';
+import { modelsCommand } from './commands/models-command';
 import { verifyCommand } from './commands/verify-command';
 
-export const COMMANDS: Command[] = [lineageCommand, verifyCommand];
+export const COMMANDS: Command[] = [lineageCommand, modelsCommand, verifyCommand];
 
 const processIO: CommandIO = {
   stdout: (text) => process.stdout.write(text),

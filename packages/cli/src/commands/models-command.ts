@@ -1,0 +1,218 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createProgressReporter, ReproError, stableStringify } from '@reproml/core';
+import {
+  describeLocation,
+  openRegistry,
+  promotionGatesSchema,
+  type AuditEvent,
+  type FileModelRegistry,
+  type MetricGate,
+  type ModelVersion,
+} from '@reproml/hub';
+import { reproducePlan, verifyReproduction } from '../lib/reproduce-version';
+import { findWorkspaceRoot } from '../lib/workspace-root';
+import type { Command, CommandIO } from './command';
+
+const USAGE = [
+  'reproml models list [--json]',
+  'reproml models show <model> [<version|alias>] [--json]',
+  'reproml models promote <model> <version> <alias> --approved-by <who> --reason <why> [--json]',
+  'reproml models rollback <model> <alias> [--to <version>] --approved-by <who> --reason <why> [--json]',
+  'reproml models audit [<model>] [--json]',
+  'reproml models reproduce <model> <version|alias> [--verify] [--fresh] [--json]',
+].join('\n         ');
+
+interface Context {
+  registry: FileModelRegistry;
+  workspaceRoot: string;
+  io: CommandIO;
+  json: boolean;
+  positionals: string[];
+  values: Record<string, string | boolean | undefined>;
+}
+
+/** `reproml models …`: the model registry (REPROML_REGISTRY_DIR, default <workspace>/.reproml/registry). */
+export const modelsCommand: Command = {
+  name: 'models',
+  summary: 'the model registry: versions, aliases, governed promotion, rollback, audit log, reproduction',
+  usage: USAGE,
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: {
+        json: { type: 'boolean' },
+        'approved-by': { type: 'string' },
+        reason: { type: 'string' },
+        to: { type: 'string' },
+        verify: { type: 'boolean' },
+        fresh: { type: 'boolean' },
+      },
+      allowPositionals: true,
+    });
+    const [sub, ...rest] = positionals;
+    const handler = sub ? SUBCOMMANDS[sub] : undefined;
+    if (!handler) {
+      io.stderr(`usage: ${USAGE}\n`);
+      return 2;
+    }
+    const workspaceRoot = findWorkspaceRoot();
+    return handler({ registry: openRegistry({ workspaceRoot }), workspaceRoot, io, json: values.json === true, positionals: rest, values });
+  },
+};
+
+const SUBCOMMANDS: Record<string, (context: Context) => Promise<number>> = {
+  async list({ registry, io, json }) {
+    const models = await registry.listModels();
+    if (json) return print(io, { registry: registry.location, models });
+    if (!models.length) io.stdout(`no models in ${registry.location} yet: run a push stage\n`);
+    for (const model of models) {
+      const aliases = Object.entries(model.aliases).map(([alias, version]) => `${alias}=v${version}`).join(' ');
+      io.stdout(`${model.name.padEnd(24)} ${String(model.versions).padStart(3)} version(s), latest v${model.latest}${aliases ? `  ${aliases}` : ''}\n`);
+    }
+    return 0;
+  },
+
+  async show({ registry, io, json, positionals }) {
+    const [name, which] = positionals;
+    if (!name) return usage(io);
+    if (which) {
+      const version = await registry.getVersion(name, which);
+      const state = await registry.getModel(name);
+      const aliases = Object.entries(state.aliases).filter(([, v]) => v === version.version).map(([alias]) => alias);
+      if (json) return print(io, { ...version, aliases });
+      io.stdout(renderVersion(version, aliases));
+      return 0;
+    }
+    const state = await registry.getModel(name);
+    if (json) return print(io, state);
+    io.stdout(`${name}  (${registry.location})\n`);
+    for (const version of state.versions) {
+      const aliases = Object.entries(state.aliases).filter(([, v]) => v === version.version).map(([alias]) => alias);
+      const metrics = Object.entries(version.metrics).slice(0, 3).map(([metric, value]) => `${metric} ${format(value)}`).join(', ');
+      io.stdout(`  v${String(version.version).padEnd(4)} ${version.createdAt}  model.onnx ${version.artifact.sha256.slice(0, 12)}…  ${metrics}  ${version.locations.map(describeLocation).join(', ')}${aliases.length ? `  ← ${aliases.join(', ')}` : ''}\n`);
+    }
+    return 0;
+  },
+
+  async promote({ registry, workspaceRoot, io, json, positionals, values }) {
+    const [name, versionText, alias] = positionals;
+    if (!name || !versionText || !alias) return usage(io);
+    const version = await registry.getVersion(name, versionText);
+    const { gates, source } = currentGates(workspaceRoot, version, alias);
+    const change = await registry.promote({
+      model: name,
+      version: version.version,
+      alias,
+      approval: { by: values['approved-by'] as string | undefined, reason: values.reason as string | undefined },
+      gates,
+      gateSource: source,
+    });
+    if (json) return print(io, change);
+    const event = change.event;
+    if (!change.changed) io.stdout(`${name} v${version.version} already holds '${alias}': nothing changed\n`);
+    else if (event.type === 'promote') {
+      const checks = event.gates.map((gate) => `${gate.metric} ${gate.value === null ? 'n/a' : format(gate.value)} ${gate.condition} ✓`).join(', ');
+      io.stdout(`promoted ${name} v${event.version} to '${alias}'${event.previous ? ` (was v${event.previous})` : ''}\n  gates (${event.gateSource}): ${checks || 'none'}\n  approved by ${event.approval.by} at ${event.approval.at}: ${event.approval.reason}\n`);
+    }
+    return 0;
+  },
+
+  async rollback({ registry, io, json, positionals, values }) {
+    const [name, alias] = positionals;
+    if (!name || !alias) return usage(io);
+    const to = typeof values.to === 'string' ? Number(values.to.replace(/^v/, '')) : undefined;
+    if (to !== undefined && !Number.isInteger(to)) throw new ReproError(`--to should be a version number, not '${String(values.to)}'`);
+    const change = await registry.rollback({ model: name, alias, to, approval: { by: values['approved-by'] as string | undefined, reason: values.reason as string | undefined } });
+    if (json) return print(io, change);
+    const event = change.event;
+    if (event.type === 'rollback') io.stdout(`rolled '${alias}' of ${name} back from v${event.previous} to v${event.version}\n  approved by ${event.approval.by} at ${event.approval.at}: ${event.approval.reason}\n`);
+    return 0;
+  },
+
+  async audit({ registry, io, json, positionals }) {
+    const events = await registry.audit({ model: positionals[0] });
+    const health = registry.auditHealth();
+    if (json) return print(io, { log: join(registry.location, 'audit.log'), events, tornLines: health.tornLines, chainVerified: true });
+    for (const event of events) io.stdout(`${renderEvent(event)}\n`);
+    io.stdout(`${events.length} event(s); hash chain verified${health.tornLines.length ? `; ${health.tornLines.length} line(s) cut off by a crash were skipped (lines ${health.tornLines.join(', ')})` : ''}\n`);
+    return 0;
+  },
+
+  async reproduce({ registry, workspaceRoot, io, json, positionals, values }) {
+    const [name, which] = positionals;
+    if (!name || !which) return usage(io);
+    const version = await registry.getVersion(name, which);
+    const plan = reproducePlan(version);
+    const check = values.verify ? await verifyReproduction({ workspaceRoot, version, fresh: values.fresh === true, onProgress: createProgressReporter({ prefix: `reproduce ${name} v${version.version}` }) }) : undefined;
+    if (json) {
+      print(io, { ...plan, ...(check ? { check } : {}) });
+    } else {
+      io.stdout(`${name} v${version.version}: model.onnx sha256 ${plan.expectedSha256}\n`);
+      if (!plan.commit) io.stdout('  warning: pushed outside a git checkout; the commands below rebuild from the current tree\n');
+      else if (plan.dirty) io.stdout(`  warning: pushed from ${plan.commit} with uncommitted changes; the commit alone may not rebuild it\n`);
+      io.stdout('  datasets:\n');
+      for (const dataset of plan.datasets) io.stdout(`    ${dataset.key}: ${dataset.source}${dataset.revision ? `@${dataset.revision}` : ''} sha256 ${dataset.sha256}\n`);
+      io.stdout(`  config: ${plan.stageFiles.join(', ')}\n  commands:\n${plan.commands.map((command) => `    ${command}`).join('\n')}\n`);
+      if (check) io.stdout(check.matches ? `  ✓ rebuilt (${check.mode}) model.onnx is byte-identical: sha256 ${check.actualSha256}\n` : `  ✗ rebuilt (${check.mode}) model.onnx differs: sha256 ${check.actualSha256}, registry ${plan.expectedSha256}\n`);
+    }
+    return check && !check.matches ? 1 : 0;
+  },
+};
+
+/** The gates of the push stage file as it is now (the reviewed policy); the ones recorded at push time when the file is gone. */
+function currentGates(workspaceRoot: string, version: ModelVersion, alias: string): { gates: Readonly<Record<string, MetricGate>>; source: string } {
+  const file = version.source.stageFile;
+  const path = join(workspaceRoot, file);
+  if (existsSync(path)) {
+    const raw = JSON.parse(readFileSync(path, 'utf8')) as { gates?: unknown };
+    const gates = promotionGatesSchema.safeParse(raw.gates ?? {});
+    if (gates.success) return { gates: gates.data[alias] ?? {}, source: file };
+  }
+  return { gates: version.gates[alias] ?? {}, source: `gates recorded with v${version.version} (${file} not found)` };
+}
+
+function renderVersion(version: ModelVersion & { locations: ModelVersion['location'][] }, aliases: string[]): string {
+  const lines = [
+    `${version.model} v${version.version}${aliases.length ? `  ← ${aliases.join(', ')}` : ''}`,
+    `  created      ${version.createdAt}`,
+    `  model.onnx   sha256 ${version.artifact.sha256} (${version.artifact.size} bytes)`,
+    `  fingerprint  ${version.fingerprint}`,
+    `  commit       ${version.source.git ? `${version.source.git.commit}${version.source.git.dirty ? ' (dirty)' : ''}` : 'none'}`,
+    `  stored at    ${version.locations.map(describeLocation).join(', ')}`,
+    `  metrics      ${Object.entries(version.metrics).map(([metric, value]) => `${metric} ${format(value)}`).join(', ') || 'none'}`,
+    `  lineage      ${version.source.stages.map((stage) => `${stage.name} (${stage.kind})`).join(' → ')}`,
+    ...version.source.datasets.map((dataset) => `  dataset      ${dataset.source}${dataset.revision ? `@${dataset.revision}` : ''} sha256 ${dataset.sha256}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function renderEvent(event: AuditEvent): string {
+  const head = `#${event.seq} ${event.at} ${event.type.padEnd(18)} ${event.model} v${event.version}`;
+  switch (event.type) {
+    case 'register':
+    case 'locate':
+      return `${head} ${describeLocation(event.location)}`;
+    case 'promote':
+      return `${head} → ${event.alias} (was ${event.previous ? `v${event.previous}` : 'unset'}) by ${event.approval.by}: ${event.approval.reason}`;
+    case 'rollback':
+      return `${head} → ${event.alias} (back from v${event.previous}) by ${event.approval.by}: ${event.approval.reason}`;
+    case 'promotion-rejected':
+      return `${head} ✗ ${event.alias}${event.requestedBy ? ` asked by ${event.requestedBy}` : ''}: ${event.reasons.join('; ')}`;
+  }
+}
+
+function print(io: CommandIO, value: unknown): number {
+  io.stdout(stableStringify(value));
+  return 0;
+}
+
+function usage(io: CommandIO): number {
+  io.stderr(`usage: ${USAGE}\n`);
+  return 2;
+}
+
+function format(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(4);
+}
