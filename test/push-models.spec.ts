@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reproml } from './support/reproml-cli';
+import { taskOutcomes, TempWorkspace } from './support/temp-workspace';
+
+/** The push stage and `reproml models` on the penguins pipeline, with the real nx CLI. */
+describe('push stage and the model registry (real nx CLI)', () => {
+  let workspace: TempWorkspace;
+  const runPipeline = ['run-many', '-t', 'run', '--projects', 'tag:pipeline:penguins', '--output-style=stream'];
+  const env = { REPROML_REGISTRY_DIR: '' };
+  const models = (args: string[]) => reproml(workspace, ['models', ...args]);
+
+  beforeAll(() => {
+    process.env.REPROML_REGISTRY_DIR = '';
+    workspace = TempWorkspace.create({ label: 'push', pipelines: ['penguins'] });
+  });
+  afterAll(() => workspace?.remove());
+
+  it('pushes the model to the local registry; a second run pushes nothing new', () => {
+    const first = workspace.nxOk(runPipeline, env);
+    expect(first).toMatch(/pushed penguins v1 \(model\.onnx sha256 [0-9a-f]{12}…\) to the registry/);
+    const receipt = JSON.parse(workspace.read('pipelines/penguins/push/out/push.json'));
+    expect(receipt).toMatchObject({ model: 'penguins', version: 1, target: 'registry', location: { type: 'local', path: 'models/penguins/versions/1/files' } });
+    expect(workspace.exists('.reproml/registry/models/penguins/versions/1/files/model.onnx')).toBe(true);
+    expect(workspace.read('.reproml/registry/models/penguins/versions/1/files/README.md')).toMatch(/^---\nlibrary_name: "onnx"/);
+
+    const second = workspace.nxOk(runPipeline, env);
+    expect(taskOutcomes(second).executed).toEqual(['penguins-push:run']);
+    expect(second).toContain('penguins v1 already holds these artifacts');
+    expect(JSON.parse(models(['list', '--json']).stdout).models).toEqual([{ name: 'penguins', versions: 1, latest: 1, aliases: {} }]);
+  });
+
+  it('promotes only with an approval record and passing gates from the stage file', () => {
+    const refused = models(['promote', 'penguins', '1', 'production']);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('no approval record');
+
+    const stageFile = JSON.parse(workspace.read('pipelines/penguins/push/stage.json'));
+    workspace.write('pipelines/penguins/push/stage.json', { ...stageFile, gates: { production: { accuracy: '> 1' } } });
+    const gated = models(['promote', 'penguins', '1', 'production', '--approved-by', 'alice', '--reason', 'CHG-1']);
+    expect(gated.status).toBe(1);
+    expect(gated.stderr).toMatch(/metric gates for 'production' failed: accuracy 1 is not > 1/);
+    workspace.write('pipelines/penguins/push/stage.json', stageFile);
+
+    const promoted = models(['promote', 'penguins', '1', 'production', '--approved-by', 'alice', '--reason', 'CHG-1', '--json']);
+    expect(promoted.status).toBe(0);
+    expect(JSON.parse(promoted.stdout).event).toMatchObject({ type: 'promote', version: 1, alias: 'production', approval: { by: 'alice', reason: 'CHG-1' } });
+  });
+
+  it('a changed model becomes v2; rollback moves production back to v1; the audit log has every step', () => {
+    const train = JSON.parse(workspace.read('pipelines/penguins/train/stage.json'));
+    workspace.write('pipelines/penguins/train/stage.json', { ...train, seed: 7 });
+    workspace.commitAll('train with another seed');
+    expect(workspace.nxOk(runPipeline, env)).toContain('pushed penguins v2');
+    expect(models(['promote', 'penguins', '2', 'production', '--approved-by', 'bob', '--reason', 'CHG-2']).status).toBe(0);
+    const rolled = models(['rollback', 'penguins', 'production', '--approved-by', 'carol', '--reason', 'INC-9']);
+    expect(rolled.stdout).toContain("rolled 'production' of penguins back from v2 to v1");
+    expect(JSON.parse(models(['show', 'penguins', '--json']).stdout).aliases).toEqual({ production: 1 });
+    const audit = JSON.parse(models(['audit', '--json']).stdout);
+    expect(audit.events.map((event: { type: string }) => event.type)).toEqual(['register', 'promotion-rejected', 'promotion-rejected', 'promote', 'register', 'promote', 'rollback']);
+  });
+
+  it('reproduces v1 from its commit in a scratch folder, byte for byte, and prints the commands', () => {
+    const result = models(['reproduce', 'penguins', 'production', '--verify', '--json']);
+    expect(result.status).toBe(0);
+    const plan = JSON.parse(result.stdout);
+    expect(plan.version).toBe(1);
+    expect(plan.commands[0]).toBe(`git checkout ${plan.commit}`);
+    expect(plan.check).toEqual({ mode: 'scratch', actualSha256: plan.expectedSha256, matches: true });
+  });
+});
