@@ -86,18 +86,25 @@ export async function writeDirectoryAtomic<T>(target: string, build: (tempDir: s
   return result;
 }
 
-function describeWriteFailure(error: unknown, target: string): Error {
+/**
+ * Turns a file-system error from writing `target` into a StageIOError that says what to do
+ * (permission, read-only file system, disk full); other errors pass through unchanged.
+ */
+export function describeWriteFailure(error: unknown, target: string): Error {
   const code = (error as NodeJS.ErrnoException)?.code;
-  if (code === 'EACCES' || code === 'EPERM') {
-    return new StageIOError(`Permission denied writing ${target}`, {
-      file: target,
-      hint: 'Make the output folder writable (check its owner and mode), then rerun.',
+  // Name the file where it will live, not the temp folder it was being built in.
+  const path = ((error as NodeJS.ErrnoException)?.path ?? target).replace(/([\\/])\.([^\\/]+)\.(?:building|tmp|previous)-\d+-[0-9a-f]+/, '$1$2');
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    const what = code === 'EROFS' ? 'the file system is read-only' : 'permission denied';
+    return new StageIOError(`Cannot write ${path}: ${what}`, {
+      file: path,
+      hint: 'Make the output folder writable (owner, mode, or a read-only mount), then rerun; nothing partial was kept.',
       cause: error,
     });
   }
   if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new StageIOError(`No space left on the device while writing ${target}`, {
-      file: target,
+    return new StageIOError(`No space left on the device while writing ${path}`, {
+      file: path,
       hint: 'Free disk space (old Nx caches: `nx reset`), then rerun; nothing partial was kept.',
       cause: error,
     });

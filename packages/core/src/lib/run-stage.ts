@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { join, relative, sep, posix } from 'node:path';
 import { stat } from 'node:fs/promises';
-import { writeDirectoryAtomic, writeFileAtomic } from './atomic-write';
+import { describeWriteFailure, writeDirectoryAtomic, writeFileAtomic } from './atomic-write';
 import { captureEnvironment } from './environment';
 import { withStage } from './errors';
 import { digestFiles, sha256OfFile } from './hash';
@@ -139,7 +139,7 @@ export async function runStage(params: RunStageParams): Promise<RunStageResult> 
     await writeFileAtomic(metadataPath, stableStringify(metadata));
     return { lineage, metadata };
   } catch (error) {
-    const failure = withStage(error, params.stage.name);
+    const failure = withStage(describeWriteFailure(error, params.outputDir), params.stage.name);
     const metadata = buildMetadata(params, startedAt, phases, 'failed', failure.message);
     await writeFileAtomic(metadataPath, stableStringify(metadata)).catch(() => undefined);
     throw failure;
