@@ -1,1 +1,16 @@
-export {};
+export * from './lib/check-table-drift';
+export * from './lib/chi-square-distribution';
+export * from './lib/chi-square-test';
+export * from './lib/compare-column';
+export * from './lib/drift-report';
+export * from './lib/drift-stage-config';
+export * from './lib/drift-verdict';
+export * from './lib/find-batch-file';
+export * from './lib/kolmogorov-distribution';
+export * from './lib/kolmogorov-smirnov';
+export * from './lib/missing-markers';
+export * from './lib/model-predictions';
+export * from './lib/population-stability-index';
+export * from './lib/render-drift-section';
+export * from './lib/run-drift';
+export * from './lib/smirnov-exact';

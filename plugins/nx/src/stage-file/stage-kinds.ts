@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { scriptStageConfigSchema } from '@reproml/core';
 import { pullStageConfigSchema } from '@reproml/data';
+import { driftStageConfigSchema } from '@reproml/drift';
 import { pushStageConfigSchema, registryDir } from '@reproml/hub';
 import { evaluateStageConfigSchema, predictStageConfigSchema, trainStageConfigSchema } from '@reproml/onnx';
 import { preprocessStageConfigSchema } from '@reproml/preprocess';
@@ -84,6 +85,14 @@ export const STAGE_KINDS = {
     // The registry or Hub repo is outside the outputs Nx restores: always run, and rely on the push being a no-op for known artifacts.
     cacheRun: false,
     extraReadPaths: (workspaceRoot: string) => [registryDir(workspaceRoot)],
+  },
+  drift: {
+    schema: driftStageConfigSchema,
+    executor: 'drift',
+    externalPackages: ['hyparquet', 'onnxruntime-node', 'onnx-proto', 'zod'],
+    reproPackages: ['core', 'data', 'onnx', 'drift'],
+    extraTargets: [],
+    description: 'Compare a new data batch with the training split (PSI, KS, chi-square, unseen categories, nulls, prediction drift); write drift.json, fail on an alert unless onAlert is "record"',
   },
 } as const satisfies Record<string, StageKind>;
 

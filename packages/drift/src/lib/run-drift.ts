@@ -1,0 +1,130 @@
+import { join } from 'node:path';
+import { DataError, stableStringify, writeFileAtomic, type StageContext, type Table } from '@reproml/core';
+import { readTable, type ColumnKind } from '@reproml/data';
+import { FEATURE_FILES, loadModel, readFeaturesManifest, TRAIN_FILES } from '@reproml/onnx';
+import { checkTableDrift, type PredictionColumns } from './check-table-drift';
+import { format } from './compare-column';
+import type { DriftReport } from './drift-report';
+import type { DriftStageConfig } from './drift-stage-config';
+import { findBatchFile } from './find-batch-file';
+import { markMissing, readMissingMarkers } from './missing-markers';
+import { modelPredictions } from './model-predictions';
+
+export const DRIFT_FILE = 'drift.json';
+/** The reference: the rows the model was fitted on, before imputation/encoding/scaling (the preprocess contract). */
+export const REFERENCE_SPLIT = 'train';
+const TRANSFORM_FILE = 'transform.json';
+
+export interface UpstreamStage {
+  /** Absolute output folder. */
+  dir: string;
+  /** Nx project name. */
+  stage: string;
+}
+
+export interface RunDriftParams {
+  context: StageContext;
+  config: DriftStageConfig;
+  batch: UpstreamStage;
+  features: UpstreamStage;
+  model?: UpstreamStage;
+}
+
+/**
+ * The drift stage: the batch (a pull stage's data file) against the preprocess stage's training
+ * split (`train.raw.csv`: the exact rows and raw values the model was fitted on; the pull
+ * stage's profile.json covers every row, test rows and filtered rows included, and has no
+ * sample for KS). Writes out/drift.json; on an alert with onAlert "fail" it throws instead,
+ * with the report saved under .reproml/runs/<project>/drift.json.
+ */
+export async function runDrift(params: RunDriftParams): Promise<DriftReport> {
+  const { context, config } = params;
+  const at = (upstream: UpstreamStage, name: string) => ({ path: join(upstream.dir, name), file: `${upstream.stage}/out/${name}` });
+  const manifestFile = at(params.features, FEATURE_FILES.manifest);
+  const referenceFile = at(params.features, FEATURE_FILES.raw(REFERENCE_SPLIT));
+  const transformFile = at(params.features, TRANSFORM_FILE);
+  const batchFile = findBatchFile({ dir: params.batch.dir, key: config.file, upstream: params.batch.stage, stage: context.stage.name, stageFile: context.stage.file });
+  const batchName = `${params.batch.stage}/out/${batchFile.key}.${batchFile.format}`;
+  for (const [file, from] of [[manifestFile, params.features.stage], [referenceFile, params.features.stage], [transformFile, params.features.stage]] as const) {
+    await context.recordInput(file.path, from);
+  }
+  await context.recordInput(batchFile.path, params.batch.stage);
+
+  context.progress({ type: 'phase', phase: 'read', detail: `${referenceFile.file} and ${batchName}` });
+  const manifest = await readFeaturesManifest({ ...manifestFile, stage: context.stage.name });
+  const columnKinds: Record<string, ColumnKind> = Object.fromEntries(manifest.rawInputs.map((input) => [input.name, input.kind]));
+  const markers = await readMissingMarkers(transformFile.path);
+  const reference = markMissing(await readTable({ path: referenceFile.path, file: referenceFile.file, format: 'csv', columnKinds }), markers);
+  const batch = markMissing(await readTable({ path: batchFile.path, file: batchName, format: batchFile.format, columnKinds }), markers);
+  const columns = config.columns ?? manifest.rawInputs.map((input) => input.name);
+
+  const predictions = params.model ? await predictionColumns({ context, config, features: params.features, model: params.model, reference, batch, batchName, columnKinds, markers }) : undefined;
+  context.progress({ type: 'phase', phase: 'compare', detail: `${columns.length} feature(s)${predictions ? ' and the predictions' : ''}` });
+  let checks;
+  try {
+    checks = checkTableDrift({ reference, batch, columns, config, predictions, batchFile: batchName });
+  } catch (error) {
+    if (error instanceof DataError) throw new DataError(error.message, { stage: context.stage.name, file: context.stage.file, field: 'columns', hint: error.hint, cause: error });
+    throw error;
+  }
+  const report: DriftReport = {
+    schemaVersion: 1,
+    ...checks,
+    reference: { stage: params.features.stage, file: referenceFile.file, rows: reference.rowCount },
+    batch: { stage: params.batch.stage, file: batchName, rows: batch.rowCount },
+  };
+
+  for (const feature of [...report.features, ...(report.prediction ? [report.prediction] : [])]) {
+    const test = feature.pValue === null ? '' : `, ${feature.test} p ${format(feature.pValue)}`;
+    context.log(`${feature.name}: ${feature.verdict} (PSI ${format(feature.psi)}${test})${feature.reasons.length ? ` — ${feature.reasons.join('; ')}` : ''}`);
+  }
+  context.log(report.summary);
+  context.summarize({ verdict: report.verdict, alerts: report.alerts, warnings: report.warnings, batchRows: batch.rowCount, referenceRows: reference.rowCount });
+
+  if (report.verdict === 'alert' && config.onAlert === 'fail') {
+    const saved = join(context.workspaceRoot, '.reproml', 'runs', context.stage.name, DRIFT_FILE);
+    await writeFileAtomic(saved, stableStringify(report));
+    throw new DataError(`${batchName} drifted from the training data: ${report.alerts.join(', ')}\n  ${report.summary}`, {
+      stage: context.stage.name,
+      file: context.stage.file,
+      hint: `Full report: ${saved}. To retrain on the new data: lock it into the training dataset (\`nx run <pull stage>:lock\`), commit, then \`nx affected -t run\`. To record alerts without failing, set "onAlert": "record".`,
+    });
+  }
+  if (report.verdict === 'alert') context.warn(`drift alert recorded in out/${DRIFT_FILE} (onAlert: record): ${report.alerts.join(', ')}`);
+  await writeFileAtomic(join(context.outDir, DRIFT_FILE), stableStringify(report));
+  return report;
+}
+
+async function predictionColumns(params: {
+  context: StageContext;
+  config: DriftStageConfig;
+  features: UpstreamStage;
+  model: UpstreamStage;
+  reference: Table;
+  batch: Table;
+  batchName: string;
+  columnKinds: Record<string, ColumnKind>;
+  markers: Map<string, Set<string>>;
+}): Promise<PredictionColumns> {
+  const { context, config } = params;
+  const split = config.prediction.split;
+  const modelFile = { path: join(params.model.dir, TRAIN_FILES.model), file: `${params.model.stage}/out/${TRAIN_FILES.model}` };
+  const splitFile = { path: join(params.features.dir, FEATURE_FILES.raw(split)), file: `${params.features.stage}/out/${FEATURE_FILES.raw(split)}` };
+  await context.recordInput(modelFile.path, params.model.stage);
+  if (split !== REFERENCE_SPLIT) await context.recordInput(splitFile.path, params.features.stage);
+  context.progress({ type: 'phase', phase: 'predict', detail: `${split} split and the batch` });
+  const splitTable = split === REFERENCE_SPLIT ? params.reference : markMissing(await readTable({ path: splitFile.path, file: splitFile.file, format: 'csv', columnKinds: params.columnKinds }), params.markers);
+  const knownValues = new Map<string, Set<string>>();
+  for (const column of params.reference.columns) {
+    if (column.kind === 'string') knownValues.set(column.name, new Set(column.values.filter((value): value is string => value !== null)));
+  }
+  const model = await loadModel({ ...modelFile, threads: config.threads });
+  try {
+    const onSplit = await modelPredictions({ model, table: splitTable, knownValues: new Map(), batchSize: config.batchSize, file: splitFile.file });
+    const onBatch = await modelPredictions({ model, table: params.batch, knownValues, batchSize: config.batchSize, file: params.batchName });
+    if (onBatch.excludedRows > 0) context.warn(`${onBatch.excludedRows} batch row(s) have a category the model was never fitted on: left out of the prediction drift`);
+    return { reference: onSplit.column, batch: onBatch.column, referenceSplit: split, excludedRows: onBatch.excludedRows };
+  } finally {
+    await model.release();
+  }
+}
