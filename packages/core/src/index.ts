@@ -16,3 +16,4 @@ export * from './lib/run-script-stage';
 export * from './lib/strict-reads';
 export * from './lib/environment-diff';
 export * from './lib/git-state';
+export * from './lib/metric-condition';

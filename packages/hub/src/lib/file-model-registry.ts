@@ -1,9 +1,21 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ConfigError, didYouMean, IntegrityError, parseConfig, ReproError, sha256OfFile, stableStringify, writeDirectoryAtomic, writeFileAtomic } from '@reproml/core';
+import {
+  checkMetricConditions,
+  ConfigError,
+  describeFailedChecks,
+  didYouMean,
+  IntegrityError,
+  parseConfig,
+  ReproError,
+  sha256OfFile,
+  stableStringify,
+  writeDirectoryAtomic,
+  writeFileAtomic,
+} from '@reproml/core';
 import { AuditLog, type AuditEvent, type NewAuditEvent } from './audit-log';
-import { describeGateFailures, evaluateGates, GateError } from './metric-gates';
+import { GateError } from './metric-gates';
 import type {
   AliasChange,
   ModelRegistry,
@@ -135,11 +147,11 @@ export class FileModelRegistry implements ModelRegistry {
       const number = this.resolveVersion(params.model, model, params.version);
       const version = this.readVersion(params.model, number);
       const gates = params.gates ?? version.gates[alias] ?? {};
-      const results = evaluateGates(gates, version.metrics);
+      const results = checkMetricConditions(gates, version.metrics);
       const reasons: string[] = [];
       const missingApproval = missingApprovalFields(params.approval);
       if (missingApproval.length) reasons.push(`no approval record (missing ${missingApproval.join(' and ')})`);
-      const failures = describeGateFailures(results);
+      const failures = describeFailedChecks(results);
       if (failures) reasons.push(`metric gates for '${alias}' failed: ${failures}`);
       if (reasons.length) {
         await this.append({
