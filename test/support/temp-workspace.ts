@@ -1,5 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -18,6 +18,24 @@ const WORKSPACE_FILES = [
   'packages',
   'plugins',
 ];
+
+/**
+ * node_modules of a temp workspace: every installed package is a link to the checkout's install,
+ * but `@reproml/*` (pnpm's relative workspace links) point at the temp workspace's own copies of
+ * packages/ and plugins/. So the plugin and executors nx loads are the snapshot taken with the
+ * workspace, and hashes stay stable while the checkout is being edited.
+ */
+function linkNodeModules(root: string): void {
+  const installed = join(REPO_ROOT, 'node_modules');
+  mkdirSync(join(root, 'node_modules'));
+  for (const entry of readdirSync(installed)) {
+    if (entry === '@reproml') {
+      cpSync(join(installed, entry), join(root, 'node_modules', entry), { recursive: true, verbatimSymlinks: true });
+    } else {
+      symlinkSync(join(installed, entry), join(root, 'node_modules', entry));
+    }
+  }
+}
 
 export interface NxResult {
   status: number;
@@ -50,11 +68,32 @@ export class TempWorkspace {
         filter: (source) => !/[\\/]out([\\/]|$)/.test(source),
       });
     }
-    symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
+    linkNodeModules(root);
     const workspace = new TempWorkspace(root);
     workspace.git('init', '-q', '-b', 'main');
     workspace.commitAll('initial workspace');
     return workspace;
+  }
+
+  /**
+   * A `git clone` of another temp workspace, as a colleague or a CI runner would have it:
+   * the committed files only, its own Nx cache folder. Cloning the clone (instead of copying the
+   * checkout again) keeps the two byte-identical even while the checkout is being edited.
+   */
+  static cloneFrom(source: TempWorkspace, options: { label?: string } = {}): TempWorkspace {
+    const root = mkdtempSync(join(tmpdir(), `reproml-${options.label ?? 'clone'}-`));
+    execFileSync('git', ['clone', '-q', source.root, root]);
+    // Package-level node_modules (pnpm's relative links) are not in git: take them from the source.
+    for (const group of ['packages', 'plugins']) {
+      for (const name of readdirSync(source.path(group))) {
+        const links = source.path(group, name, 'node_modules');
+        if (existsSync(links) && existsSync(join(root, group, name))) {
+          cpSync(links, join(root, group, name, 'node_modules'), { recursive: true, verbatimSymlinks: true });
+        }
+      }
+    }
+    linkNodeModules(root);
+    return new TempWorkspace(root);
   }
 
   path(...parts: string[]): string {
@@ -90,23 +129,44 @@ export class TempWorkspace {
 
   /** Runs the real nx CLI with the daemon and cloud off and this workspace's own cache folder. */
   nx(args: string[], env: Record<string, string> = {}): NxResult {
-    const result = spawnSync(join(this.root, 'node_modules', '.bin', 'nx'), args, {
-      cwd: this.root,
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        NX_DAEMON: 'false',
-        NX_NO_CLOUD: 'true',
-        NX_TUI: 'false',
-        NX_CACHE_DIRECTORY: this.cacheDir,
-        NX_SKIP_NX_CACHE: '',
-        FORCE_COLOR: '0',
-        NO_COLOR: '1',
-        ...env,
-      },
-      timeout: 300_000,
-    });
+    const result = spawnSync(this.nxBin(), args, { cwd: this.root, encoding: 'utf8', env: this.nxEnv(env), timeout: 300_000 });
     return { status: result.status ?? 1, output: `${result.stdout}${result.stderr}` };
+  }
+
+  /** `nx` without blocking the test process: for runs that must overlap, or talk to a server in this process. */
+  nxAsync(args: string[], env: Record<string, string> = {}): Promise<NxResult> {
+    return new Promise((resolve, reject) => {
+      execFile(
+        this.nxBin(),
+        args,
+        { cwd: this.root, encoding: 'utf8', env: this.nxEnv(env), timeout: 300_000, maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          if (error && typeof error.code !== 'number') return reject(error);
+          resolve({ status: error ? (error.code as number) : 0, output: `${stdout}${stderr}` });
+        },
+      );
+    });
+  }
+
+  private nxBin(): string {
+    return join(this.root, 'node_modules', '.bin', 'nx');
+  }
+
+  private nxEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      NX_DAEMON: 'false',
+      NX_NO_CLOUD: 'true',
+      NX_TUI: 'false',
+      NX_CACHE_DIRECTORY: this.cacheDir,
+      NX_SKIP_NX_CACHE: '',
+      // Hermetic: a developer's team remote cache (README) must not leak into the tests.
+      NX_SELF_HOSTED_REMOTE_CACHE_SERVER: '',
+      NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: '',
+      FORCE_COLOR: '0',
+      NO_COLOR: '1',
+      ...env,
+    };
   }
 
   /** `nx` that must succeed; the output is in the error when it does not. */
@@ -138,4 +198,14 @@ export function taskOutcomes(output: string): TaskOutcome {
     else executed.push(task);
   }
   return { executed: [...new Set(executed)].sort(), cached: [...new Set(cached)].sort() };
+}
+
+/**
+ * Tasks restored from the remote cache (`[remote cache]` after the task line), as opposed to
+ * the local cache (`[local cache]`) or outputs already in place; a subset of `taskOutcomes().cached`.
+ */
+export function tasksFromRemoteCache(output: string): string[] {
+  const remote = new Set<string>();
+  for (const match of output.matchAll(/^> nx run (\S+?)\s+\[remote cache\]\s*$/gm)) remote.add(match[1]!);
+  return [...remote].sort();
 }
