@@ -2,9 +2,11 @@ import { isReproError } from '@reproml/core';
 import type { Command, CommandIO } from './commands/command';
 import { lineageCommand } from './commands/lineage-command';
 import { modelsCommand } from './commands/models-command';
+import { reportCommand } from './commands/report-command';
+import { runsCommand } from './commands/runs-command';
 import { verifyCommand } from './commands/verify-command';
 
-export const COMMANDS: Command[] = [lineageCommand, modelsCommand, verifyCommand];
+export const COMMANDS: Command[] = [lineageCommand, modelsCommand, verifyCommand, runsCommand, reportCommand];
 
 const processIO: CommandIO = {
   stdout: (text) => process.stdout.write(text),

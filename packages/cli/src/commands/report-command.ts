@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError, stableStringify } from '@reproml/core';
+import { trackingDatabasePath, writeReport, type WriteReportResult } from '@reproml/tracking';
+import { openRunStore } from '../lib/open-run-store';
+import { pipelineNames } from '../lib/stage-layout';
+import { findWorkspaceRoot } from '../lib/workspace-root';
+import type { Command } from './command';
+
+/** Where reports go by default: beside the run metadata, gitignored, outside every stage. */
+export function defaultReportPath(workspaceRoot: string, pipeline: string): string {
+  return join(workspaceRoot, '.reproml', 'report', `${pipeline}.html`);
+}
+
+export const reportCommand: Command = {
+  name: 'report',
+  summary: 'a static HTML report of the recorded runs: runs table, metric trends, training curves, confusion matrix, ROC/PR, data profile',
+  usage: 'reproml report [pipeline …] [--out <file.html>] [--max-runs <n>] [--json]',
+  async run(argv, io) {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { out: { type: 'string' }, 'max-runs': { type: 'string', default: '200' }, json: { type: 'boolean' } },
+      allowPositionals: true,
+    });
+    const workspaceRoot = findWorkspaceRoot();
+    const pipelines = positionals.length ? positionals : pipelineNames(workspaceRoot);
+    if (values.out && pipelines.length !== 1) {
+      throw new ConfigError(`--out names one file, but ${pipelines.length} pipelines were asked for (${pipelines.join(', ')})`, { hint: 'Name one pipeline: reproml report <pipeline> --out <file.html>' });
+    }
+    const maxRuns = Number(values['max-runs']);
+    if (!Number.isInteger(maxRuns) || maxRuns <= 0) throw new ConfigError(`--max-runs should be a positive integer, got '${values['max-runs']}'`);
+    const store = openRunStore(workspaceRoot);
+    const reports: (WriteReportResult & { pipeline: string })[] = [];
+    try {
+      for (const pipeline of pipelines) {
+        const outputPath = values.out ? resolve(values.out) : defaultReportPath(workspaceRoot, pipeline);
+        reports.push({ pipeline, ...writeReport({ store, pipeline, outputPath, maxRuns }) });
+      }
+    } finally {
+      store.close();
+    }
+    if (values.json) {
+      io.stdout(stableStringify({ store: trackingDatabasePath({ workspaceRoot }), reports }));
+      return 0;
+    }
+    for (const report of reports) {
+      const shown = isAbsolute(report.path) && !relative(workspaceRoot, report.path).startsWith('..') ? relative(workspaceRoot, report.path) : report.path;
+      io.stdout(`report for ${report.pipeline}: ${shown} (${report.runs} run(s), ${report.charts} chart(s))${existsSync(report.path) ? '' : ' (not written)'}\n`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,260 @@
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { ConfigError, stableStringify } from '@reproml/core';
+import { compareRuns, metricsDiff, type RunStore, type RunSummary, type StoredRun } from '@reproml/tracking';
+import { openRunStore } from '../lib/open-run-store';
+import { formatDelta, formatValue, renderTable, useColor } from '../lib/render-table';
+import { findWorkspaceRoot } from '../lib/workspace-root';
+import type { Command, CommandIO } from './command';
+
+const USAGE = [
+  'reproml runs list [--pipeline <p>] [--stage <s>] [--tag <t>] [--origin executed|cache] [--limit <n>|--all] [--json]',
+  'reproml runs show <id> [--json]',
+  'reproml runs compare <id> <id> … [--json]',
+  'reproml runs metrics diff <git-rev-a> [<git-rev-b>=HEAD] [--pipeline <p>] [--all] [--json]',
+  'reproml runs annotate <id> "<note>" [--tag <t> …] [--json]',
+];
+
+/** Metrics `runs list` shows first, when a run has them. */
+const HEADLINE_METRICS = ['accuracy', 'f1', 'rocAuc', 'rmse', 'r2', 'validationAccuracy', 'validationRmse', 'validationLoss', 'trainLoss'];
+
+export const runsCommand: Command = {
+  name: 'runs',
+  summary: 'the recorded runs: list, show, compare, metrics diff between commits, annotate',
+  usage: USAGE.join('\n    '),
+  async run(argv, io) {
+    const [sub, ...rest] = argv;
+    const workspaceRoot = findWorkspaceRoot();
+    switch (sub) {
+      case 'list':
+        return withStore(workspaceRoot, false, (store) => listRuns(store, rest, io));
+      case 'show':
+        return withStore(workspaceRoot, false, (store) => showRun(store, rest, io));
+      case 'compare':
+        return withStore(workspaceRoot, false, (store) => compare(store, rest, io));
+      case 'metrics':
+        if (rest[0] !== 'diff') return usage(io);
+        return withStore(workspaceRoot, false, (store) => diffMetrics(store, workspaceRoot, rest.slice(1), io));
+      case 'annotate':
+        return withStore(workspaceRoot, true, (store) => annotate(store, rest, io));
+      default:
+        return usage(io);
+    }
+  },
+};
+
+function usage(io: CommandIO): number {
+  io.stderr(`usage:\n  ${USAGE.join('\n  ')}\n`);
+  return 2;
+}
+
+function withStore(workspaceRoot: string, write: boolean, body: (store: RunStore) => number): number {
+  const store = openRunStore(workspaceRoot, { write });
+  try {
+    return body(store);
+  } finally {
+    store.close();
+  }
+}
+
+function listRuns(store: RunStore, argv: string[], io: CommandIO): number {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      pipeline: { type: 'string' },
+      stage: { type: 'string' },
+      tag: { type: 'string' },
+      origin: { type: 'string' },
+      limit: { type: 'string', default: '30' },
+      all: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+  });
+  if (values.origin && values.origin !== 'executed' && values.origin !== 'cache') {
+    throw new ConfigError(`--origin must be 'executed' or 'cache', not '${values.origin}'`, { field: 'origin' });
+  }
+  const limit = values.all ? undefined : parseId(values.limit!, '--limit');
+  const runs = store.list({ pipeline: values.pipeline, stage: values.stage, tag: values.tag, origin: values.origin as RunSummary['origin'] | undefined, limit });
+  if (values.json) {
+    io.stdout(stableStringify({ runs }));
+    return 0;
+  }
+  if (runs.length === 0) {
+    io.stdout('no runs match\n');
+    return 0;
+  }
+  io.stdout(
+    renderTable({
+      headers: ['id', 'stage', 'origin', 'status', 'commit', 'started (UTC)', 'duration', 'metrics', 'note'],
+      rows: runs.map((run) => [
+        String(run.id),
+        run.project,
+        run.origin === 'cache' ? 'restored' : 'executed',
+        run.status,
+        shortCommit(run),
+        run.startedAt.slice(0, 19).replace('T', ' '),
+        formatDuration(run.durationMs),
+        headline(run.metrics),
+        [run.note ?? '', ...run.tags.map((tag) => `#${tag}`)].filter(Boolean).join(' '),
+      ]),
+      alignRight: [0, 6],
+      color: useColor(),
+    }),
+  );
+  return 0;
+}
+
+function showRun(store: RunStore, argv: string[], io: CommandIO): number {
+  const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, allowPositionals: true });
+  if (positionals.length !== 1) return usage(io);
+  const run = requireRun(store, positionals[0]!);
+  if (values.json) {
+    io.stdout(stableStringify(run));
+    return 0;
+  }
+  const lines = [
+    `run ${run.id}: ${run.project} (${run.kind}), ${run.origin === 'cache' ? `restored from ${run.cacheSource ?? 'the cache'}` : 'executed'}, ${run.status}`,
+    `  started   ${run.startedAt} on ${run.host}, ${formatDuration(run.durationMs)}`,
+    `  commit    ${run.gitCommit ?? '(not a git checkout)'}${run.gitDirty ? ' (uncommitted changes)' : ''}`,
+    `  task hash ${run.taskHash ?? '—'}`,
+    `  seed      ${run.seed ?? '—'}`,
+    ...(run.note ? [`  note      ${run.note}`] : []),
+    ...(run.tags.length ? [`  tags      ${run.tags.join(', ')}`] : []),
+    ...(run.error ? [`  error     ${run.error}`] : []),
+    '',
+  ];
+  const section = (title: string, rows: string[][]) => {
+    if (rows.length === 0) return;
+    lines.push(`${title}:`, ...renderTable({ headers: rows[0]!, rows: rows.slice(1) }).trimEnd().split('\n').map((line) => `  ${line}`), '');
+  };
+  const { params } = compareRuns([run]);
+  section('params', [['param', 'value'], ...params.map((param) => [param.key, formatValue(param.values[0])])]);
+  section('metrics', [['metric', 'value'], ...Object.entries(run.metrics).sort().map(([key, value]) => [key, formatValue(value)])]);
+  section('artifacts', [['file', 'size', 'sha256'], ...run.artifacts.map((artifact) => [artifact.path, String(artifact.size), artifact.sha256.slice(0, 16)])]);
+  section('datasets', [['stage', 'file', 'revision', 'sha256', 'source'], ...run.datasets.map((d) => [d.stage, d.key, d.revision ?? '—', d.sha256.slice(0, 16), d.source])]);
+  io.stdout(`${lines.join('\n')}\n`);
+  return 0;
+}
+
+function compare(store: RunStore, argv: string[], io: CommandIO): number {
+  const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, allowPositionals: true });
+  if (positionals.length < 2) return usage(io);
+  const runs = positionals.map((id) => requireRun(store, id));
+  const comparison = compareRuns(runs);
+  if (values.json) {
+    io.stdout(stableStringify(comparison));
+    return 0;
+  }
+  const color = useColor();
+  const headers = ['', ...runs.map((run) => `run ${run.id}`)];
+  const out = [
+    renderTable({
+      headers,
+      rows: [
+        ['stage', ...runs.map((run) => run.project)],
+        ['commit', ...runs.map(shortCommit)],
+        ['started', ...runs.map((run) => run.startedAt.slice(0, 16).replace('T', ' '))],
+        ['origin', ...runs.map((run) => run.origin)],
+      ],
+      color,
+    }),
+    'params:',
+    renderTable({ headers: ['param', ...headers.slice(1)], rows: comparison.params.map((p) => [p.key, ...p.values.map(formatValue)]), highlight: comparison.params.map((p) => p.differs), color }),
+    'metrics:',
+    renderTable({
+      headers: ['metric', ...headers.slice(1)],
+      rows: comparison.metrics.map((m) => [m.key, ...m.values.map(formatValue)]),
+      highlight: comparison.metrics.map((m) => m.differs),
+      alignRight: runs.map((_, index) => index + 1),
+      color,
+    }),
+  ];
+  const changed = comparison.params.filter((p) => p.differs).length + comparison.metrics.filter((m) => m.differs).length;
+  out.push(`${changed} difference(s), marked ≠\n`);
+  io.stdout(out.join('\n'));
+  return 0;
+}
+
+function diffMetrics(store: RunStore, workspaceRoot: string, argv: string[], io: CommandIO): number {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { pipeline: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' } },
+    allowPositionals: true,
+  });
+  if (positionals.length < 1 || positionals.length > 2) return usage(io);
+  const [revA, revB = 'HEAD'] = positionals as [string, string?];
+  const commitA = resolveRevision(workspaceRoot, revA);
+  const commitB = resolveRevision(workspaceRoot, revB!);
+  const diff = metricsDiff({ store, commitA, commitB, pipeline: values.pipeline, changedOnly: !values.all });
+  if (values.json) {
+    io.stdout(stableStringify(diff));
+    return 0;
+  }
+  if (diff.deltas.length === 0) {
+    const none = Object.values(diff.a.runs).every((id) => id === null) && Object.values(diff.b.runs).every((id) => id === null);
+    io.stdout(none ? `no successful runs recorded at ${commitA.slice(0, 12)} or ${commitB.slice(0, 12)}\n` : 'no metric changed (--all shows them all)\n');
+    return 0;
+  }
+  io.stdout(
+    renderTable({
+      headers: ['stage', 'metric', `${revA} (${commitA.slice(0, 7)})`, `${revB} (${commitB.slice(0, 7)})`, 'change'],
+      rows: diff.deltas.map((d) => [d.project, d.metric, formatValue(d.a), formatValue(d.b), formatDelta(d.delta)]),
+      alignRight: [2, 3, 4],
+      highlight: diff.deltas.map((d) => d.a !== d.b),
+      color: useColor(),
+    }),
+  );
+  return 0;
+}
+
+function annotate(store: RunStore, argv: string[], io: CommandIO): number {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { tag: { type: 'string', multiple: true }, json: { type: 'boolean' } },
+    allowPositionals: true,
+  });
+  if (positionals.length < 1 || positionals.length > 2 || (positionals.length === 1 && !values.tag?.length)) return usage(io);
+  const id = parseId(positionals[0]!, 'run id');
+  if (!store.annotate({ id, note: positionals[1], tags: values.tag })) throw noSuchRun(id);
+  const run = store.get(id)!;
+  io.stdout(values.json ? stableStringify({ id, note: run.note, tags: run.tags }) : `run ${id}: ${run.note ?? ''}${run.tags.length ? ` [${run.tags.join(', ')}]` : ''}\n`);
+  return 0;
+}
+
+function requireRun(store: RunStore, text: string): StoredRun {
+  const id = parseId(text, 'run id');
+  const run = store.get(id);
+  if (!run) throw noSuchRun(id);
+  return run;
+}
+
+function noSuchRun(id: number): ConfigError {
+  return new ConfigError(`no run ${id} in the run store`, { hint: 'List the recorded runs with: reproml runs list' });
+}
+
+function parseId(text: string, what: string): number {
+  const id = Number(text);
+  if (!Number.isInteger(id) || id <= 0) throw new ConfigError(`${what} should be a positive integer, got '${text}'`);
+  return id;
+}
+
+function resolveRevision(workspaceRoot: string, revision: string): string {
+  const result = spawnSync('git', ['rev-parse', '--verify', '--quiet', `${revision}^{commit}`], { cwd: workspaceRoot, encoding: 'utf8' });
+  if (result.status !== 0) {
+    throw new ConfigError(`'${revision}' is not a git revision of this workspace`, { hint: 'Use a commit sha, branch, tag or HEAD~N.' });
+  }
+  return result.stdout.trim();
+}
+
+function shortCommit(run: Pick<RunSummary, 'gitCommit' | 'gitDirty'>): string {
+  return run.gitCommit ? `${run.gitCommit.slice(0, 7)}${run.gitDirty ? '*' : ''}` : '—';
+}
+
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+function headline(metrics: Record<string, number>): string {
+  const names = [...HEADLINE_METRICS.filter((name) => name in metrics), ...Object.keys(metrics).sort().filter((name) => !HEADLINE_METRICS.includes(name))];
+  return names.slice(0, 3).map((name) => `${name} ${formatValue(metrics[name])}`).join(', ');
+}

@@ -1,0 +1,25 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { collectReportData, type CollectReportDataParams } from './report-data';
+import { renderReport } from './render-report';
+
+export interface WriteReportParams extends CollectReportDataParams {
+  /** Where the HTML file goes. */
+  outputPath: string;
+}
+
+export interface WriteReportResult {
+  path: string;
+  runs: number;
+  charts: number;
+}
+
+/** Renders a pipeline's report from the run store and writes it (temp file + rename). */
+export function writeReport(params: WriteReportParams): WriteReportResult {
+  const html = renderReport(collectReportData(params));
+  mkdirSync(dirname(params.outputPath), { recursive: true });
+  const temp = `${params.outputPath}.tmp-${process.pid}`;
+  writeFileSync(temp, html);
+  renameSync(temp, params.outputPath);
+  return { path: params.outputPath, runs: (html.match(/<tr class="run /g) ?? []).length, charts: (html.match(/<svg /g) ?? []).length };
+}

@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { collectReportData } from './report-data';
+import { renderReport } from './render-report';
+import { RunStore } from './run-store';
+import { ticks } from './svg-charts';
+import { testRun } from './test-run';
+
+describe('renderReport', () => {
+  let dir: string;
+  let store: RunStore;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'reproml-report-'));
+    store = RunStore.open({ path: join(dir, 'runs.sqlite') });
+  });
+  afterEach(() => {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const curve = (losses: number[]) => ({ validationMetric: 'accuracy', bestEpoch: 2, epochs: losses.map((loss, i) => ({ epoch: i + 1, trainLoss: loss, validationLoss: loss * 1.1, validationMetric: 0.9 })) });
+
+  it('shows every run, the training curve of each, the confusion matrix, ROC/PR and the profile, and nothing external', () => {
+    const train = (learningRate: number, startedAt: string) =>
+      store.record(testRun({ params: { inputs: { features: 'preprocess' }, training: { optimizer: { learningRate } } }, startedAt, documents: { 'training-curve.json': curve([1, 0.5, 0.2]) } }));
+    const first = train(0.01, '2026-01-01T00:00:00Z');
+    const second = train(0.05, '2026-01-02T00:00:00Z');
+    const roc = { fpr: [0, 0, 1], tpr: [0, 1, 1] };
+    const pr = { recall: [0, 1, 1], precision: [1, 1, 0.5] };
+    store.record(
+      testRun({
+        stage: 'evaluate', project: 'penguins-evaluate', kind: 'evaluate', params: { inputs: { model: 'train' } }, metrics: { accuracy: 0.9 }, startedAt: '2026-01-03T00:00:00Z',
+        documents: {
+          'metrics.json': { task: 'classification', split: 'test', confusionMatrix: [[5, 1], [0, 4]], perClass: [{ class: 'a<b' }, { class: 'c' }] },
+          'curves.json': { classes: [{ class: 'a<b', roc, pr, averagePrecision: 1 }, { class: 'c', roc, pr, averagePrecision: 1 }] },
+        },
+      }),
+    );
+    store.record(testRun({ stage: 'data', project: 'penguins-data', kind: 'pull', params: {}, startedAt: '2026-01-01T00:00:00Z', documents: { 'profile.json': { files: { penguins: { columns: [{ name: 'x', kind: 'number', count: 3, histogram: { edges: [0, 1, 3], counts: [1, 2] } }, { name: 's', kind: 'string', count: 3, top: [{ value: 'u', count: 2 }] }] } } } } }));
+    store.annotate({ id: second, note: '<b>faster</b>' });
+    const html = renderReport(collectReportData({ store, pipeline: 'penguins', generatedAt: new Date('2026-02-01T00:00:00Z') }));
+
+    expect(html.match(/<tr class="run /g)).toHaveLength(4);
+    expect(html).toContain(`data-run-id="${first}"`);
+    expect(html).toContain('training.optimizer.learningRate=0.05');
+    expect(html).toContain('&lt;b&gt;faster&lt;/b&gt;');
+    expect(html).toContain('a&lt;b');
+    expect(html).toContain(`data-series="run ${first}: learningRate 0.01"`);
+    expect(html).toContain(`Training curve: penguins-train run ${second}`);
+    expect(html).toMatch(/Confusion matrix: run \d+/);
+    expect(html).toMatch(/ROC curves \(one vs rest\)/);
+    expect(html).toMatch(/Precision–recall curves/);
+    expect(html).toMatch(/<section id="data">[\s\S]*<title[^>]*>x<\/title>[\s\S]*<title[^>]*>s<\/title>/);
+    expect(html).toContain('<section id="drift">');
+    expect(html.match(/class="node"/g)).toHaveLength(3);
+    expect(html).not.toMatch(/<script|src="http|href="http|url\((?!#)/);
+  });
+
+  it('says so when a pipeline has no runs', () => {
+    const html = renderReport(collectReportData({ store, pipeline: 'nothing' }));
+    expect(html).toContain('No runs recorded');
+  });
+});
+
+describe('ticks', () => {
+  it('picks 1-2-5 steps inside the range', () => {
+    expect(ticks(0, 1, 5)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(ticks(3, 17, 6, true)).toEqual([5, 10, 15]);
+    expect(ticks(0.5, 2.5, 4, true)).toEqual([1, 2]);
+  });
+});

@@ -1,0 +1,301 @@
+import { flattenParams } from './compare-runs';
+import type { ReportData } from './report-data';
+import type { RunSummary } from './run-record';
+import { categoryBars, esc, heatmap, histogram, lineChart, stageGraph, type Series } from './svg-charts';
+
+/** Metrics that live in [0, 1] and share one trend chart. */
+const RATE_METRICS = ['accuracy', 'precision', 'recall', 'f1', 'rocAuc', 'validationAccuracy'];
+const TREND_KINDS = new Set(['train', 'evaluate']);
+
+/**
+ * The report as one HTML file: inline CSS, inline SVG, no script and no external resource,
+ * so it opens from disk, offline, and can be attached to a review as it is.
+ */
+export function renderReport(data: ReportData): string {
+  const sections = [
+    lineageSection(data),
+    runsSection(data),
+    trendsSection(data),
+    trainingSection(data),
+    evaluationSection(data),
+    dataSection(data),
+    driftSection(),
+  ];
+  const executed = data.runs.filter((run) => run.origin === 'executed').length;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ReproML report: ${esc(data.pipeline)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>ReproML report: <span class="pipeline">${esc(data.pipeline)}</span></h1>
+<p class="meta">${data.runs.length} recorded run(s) (${executed} executed, ${data.runs.length - executed} restored from the cache) · generated ${esc(data.generatedAt.slice(0, 19).replace('T', ' '))} UTC</p>
+<nav>${['lineage', 'runs', 'trends', 'training', 'evaluation', 'data', 'drift'].map((id) => `<a href="#${id}">${id}</a>`).join(' · ')}</nav>
+</header>
+<main>
+${sections.join('\n')}
+</main>
+</body>
+</html>
+`;
+}
+
+function section(id: string, title: string, body: string, intro = ''): string {
+  return `<section id="${id}"><h2>${esc(title)}</h2>${intro ? `<p class="intro">${intro}</p>` : ''}${body}</section>`;
+}
+
+function figure(svg: string, caption?: string): string {
+  return `<figure>${svg}${caption ? `<figcaption>${caption}</figcaption>` : ''}</figure>`;
+}
+
+function empty(text: string): string {
+  return `<p class="empty">${esc(text)}</p>`;
+}
+
+function lineageSection(data: ReportData): string {
+  const latest = [...data.latestByProject.values()].sort((a, b) => a.project.localeCompare(b.project));
+  if (latest.length === 0) return section('lineage', 'Stages', empty('No runs recorded for this pipeline yet.'));
+  const known = new Set(latest.map((run) => run.project));
+  const edges: [string, string][] = [];
+  for (const run of latest) {
+    const inputs = run.params.inputs;
+    if (!inputs || typeof inputs !== 'object') continue;
+    for (const upstream of Object.values(inputs as Record<string, unknown>)) {
+      if (typeof upstream !== 'string') continue;
+      const project = upstream.includes('/') ? upstream.replace('/', '-') : `${run.pipeline}-${upstream}`;
+      if (known.has(project)) edges.push([project, run.project]);
+    }
+  }
+  const nodes = latest.map((run) => ({ id: run.project, label: run.project, detail: `${run.kind} · run ${run.id} ${run.status === 'failed' ? '✗ failed' : run.origin === 'cache' ? '(restored)' : ''}` }));
+  return section(
+    'lineage',
+    'Stages',
+    `<div class="wide">${figure(stageGraph({ title: `Stage graph of ${data.pipeline}`, nodes, edges }))}</div>`,
+    'Each stage with its latest recorded run; arrows go from an upstream stage to the stages that read its outputs. <code>reproml lineage &lt;artifact&gt;</code> walks a single artifact back to the raw data.',
+  );
+}
+
+function runsSection(data: ReportData): string {
+  if (data.runs.length === 0) return section('runs', 'Runs', empty('No runs recorded.'));
+  // For each stage, the params that vary between its runs: what a reader compares.
+  const varying = new Map<string, string[]>();
+  for (const project of new Set(data.runs.map((run) => run.project))) {
+    const flats = data.runs.filter((run) => run.project === project).map((run) => flattenParams(run.params));
+    const keys = [...new Set(flats.flatMap((flat) => Object.keys(flat)))].sort();
+    varying.set(project, keys.filter((key) => new Set(flats.map((flat) => JSON.stringify(flat[key] ?? null))).size > 1));
+  }
+  const rows = data.runs.map((run) => {
+    const flat = flattenParams(run.params);
+    const params = (varying.get(run.project) ?? []).map((key) => `<span class="param">${esc(key)}=${esc(String(flat[key] ?? '—'))}</span>`).join(' ');
+    return `<tr class="run ${run.status}${run.origin === 'cache' ? ' restored' : ''}" data-run-id="${run.id}">
+<td class="num">${run.id}</td><td>${esc(run.project)}</td><td>${run.origin === 'cache' ? `restored <small>(${esc(run.cacheSource ?? 'cache')})</small>` : 'executed'}</td>
+<td class="status">${run.status === 'failed' ? '✗ failed' : '✓ ok'}</td><td><code>${esc(run.gitCommit?.slice(0, 7) ?? '—')}${run.gitDirty ? '*' : ''}</code></td>
+<td>${esc(run.startedAt.slice(0, 19).replace('T', ' '))}</td><td class="num">${formatDuration(run.durationMs)}</td>
+<td>${params}</td><td>${metricsCell(run)}</td><td>${esc(run.note ?? '')}${run.tags.map((tag) => ` <span class="tag">#${esc(tag)}</span>`).join('')}</td></tr>`;
+  });
+  return section(
+    'runs',
+    'Runs',
+    `<div class="table-wrap"><table class="runs"><thead><tr><th>id</th><th>stage</th><th>origin</th><th>status</th><th>commit</th><th>started (UTC)</th><th>duration</th><th>params that vary</th><th>metrics</th><th>note</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`,
+    'Newest first. A restored run is a cache hit: Nx put back the outputs of an earlier run with the same task hash. <code>*</code> after a commit means uncommitted changes.',
+  );
+}
+
+function metricsCell(run: RunSummary): string {
+  const names = Object.keys(run.metrics).filter((name) => run.kind !== 'pull' && name !== 'rows');
+  return names
+    .slice(0, 6)
+    .map((name) => `<span class="metric">${esc(name)} ${formatNumber(run.metrics[name]!)}</span>`)
+    .join(' ');
+}
+
+function trendsSection(data: ReportData): string {
+  const figures: string[] = [];
+  const projects = [...new Set(data.runs.filter((run) => TREND_KINDS.has(run.kind)).map((run) => run.project))].sort();
+  for (const project of projects) {
+    const runs = data.runs.filter((run) => run.project === project && run.origin === 'executed' && run.status === 'succeeded').reverse();
+    if (runs.length === 0) continue;
+    const names = [...new Set(runs.flatMap((run) => Object.keys(run.metrics)))].filter((name) => name !== 'rows' && name !== 'epochsRun' && name !== 'bestEpoch');
+    const rates = names.filter((name) => RATE_METRICS.includes(name));
+    const others = names.filter((name) => !RATE_METRICS.includes(name));
+    const seriesOf = (name: string): Series => ({
+      name,
+      points: runs.flatMap((run, index) => (run.metrics[name] === undefined ? [] : [[index, run.metrics[name]!] as const])),
+    });
+    const xTickFormat = (index: number) => (Number.isInteger(index) && runs[index] ? `#${runs[index]!.id}` : '');
+    const common = { xLabel: 'run', markers: true, integerX: true, xTickFormat, xDomain: [-0.3, Math.max(1, runs.length - 1) + 0.3] as const };
+    if (rates.length) figures.push(figure(lineChart({ ...common, title: `${project}: ${rates.length === 1 ? rates[0] : 'scores'} by run`, yLabel: rates.length === 1 ? rates[0]! : 'score', series: rates.map(seriesOf), yDomain: rateDomain(runs, rates) })));
+    for (const name of others.sort()) figures.push(figure(lineChart({ ...common, title: `${project}: ${name} by run`, yLabel: name, series: [seriesOf(name)] })));
+  }
+  return section('trends', 'Metric trends', figures.length ? `<div class="grid">${figures.join('')}</div>` : empty('No train or evaluate runs yet.'), 'Executed, successful runs, oldest to newest (x: run id).');
+}
+
+function rateDomain(runs: readonly RunSummary[], names: readonly string[]): [number, number] {
+  const values = runs.flatMap((run) => names.map((name) => run.metrics[name]).filter((value): value is number => value !== undefined));
+  const low = Math.min(...values);
+  return [Math.max(0, Math.floor((low - 0.05) * 10) / 10), 1];
+}
+
+function trainingSection(data: ReportData): string {
+  if (data.training.length === 0) return section('training', 'Training curves', empty('No training curves recorded.'));
+  // Legends name each run by the hyper-parameters that differ between the plotted runs.
+  const flats = data.training.map(({ run }) => flattenParams(run.params));
+  const varying = [...new Set(flats.flatMap((flat) => Object.keys(flat)))].filter((key) => new Set(flats.map((flat) => JSON.stringify(flat[key] ?? null))).size > 1);
+  const label = (run: RunSummary) => {
+    const flat = flattenParams(run.params);
+    const shown = varying.slice(0, 2).map((key) => `${key.split('.').pop()} ${flat[key] ?? '—'}`);
+    return shown.length ? `run ${run.id}: ${shown.join(', ')}` : `run ${run.id}`;
+  };
+  const overlay = (title: string, yLabel: string, pick: (epoch: TrainingEpoch) => number | undefined, yScale: 'linear' | 'log' = 'linear') =>
+    lineChart({
+      title,
+      yScale,
+      xLabel: 'epoch',
+      yLabel,
+      integerX: true,
+      series: data.training.map(({ run, curve }) => ({
+        name: label(run),
+        points: curve.epochs.flatMap((epoch) => (pick(epoch) === undefined ? [] : [[epoch.epoch, pick(epoch)!] as const])),
+      })),
+    });
+  const figures = [figure(overlay('Validation loss by epoch, per run', 'validation loss', (epoch) => epoch.validationLoss, 'log'))];
+  const metricName = data.training[0]!.curve.validationMetric ?? 'validation metric';
+  figures.push(figure(overlay(`Validation ${metricName} by epoch, per run`, metricName, (epoch) => epoch.validationMetric)));
+  for (const { run, curve } of data.training) {
+    const series: Series[] = [
+      { name: 'train loss', points: curve.epochs.map((epoch) => [epoch.epoch, epoch.trainLoss] as const) },
+      { name: 'validation loss', points: curve.epochs.flatMap((epoch) => (epoch.validationLoss === undefined ? [] : [[epoch.epoch, epoch.validationLoss] as const])) },
+    ].filter((item) => item.points.length > 0);
+    figures.push(
+      figure(
+        lineChart({
+          title: `Training curve: ${run.project} run ${run.id}`,
+          xLabel: 'epoch',
+          yLabel: 'loss',
+          integerX: true,
+          yScale: 'log',
+          series,
+          verticals: curve.bestEpoch ? [{ x: curve.bestEpoch, label: `best epoch ${curve.bestEpoch}` }] : [],
+        }),
+        esc(describeTraining(run)),
+      ),
+    );
+  }
+  return section('training', 'Training curves', `<div class="grid">${figures.join('')}</div>`, 'Loss per epoch of each recorded training run (the latest few); the dashed line marks the epoch whose weights were kept.');
+}
+
+type TrainingEpoch = ReportData['training'][number]['curve']['epochs'][number];
+
+function describeTraining(run: RunSummary): string {
+  const flat = flattenParams(run.params);
+  const picks = ['model.family', 'model.hiddenLayers', 'training.optimizer.type', 'training.optimizer.learningRate', 'training.batchSize', 'training.l2', 'seed'];
+  return picks.filter((key) => key in flat).map((key) => `${key.split('.').pop()} ${flat[key]}`).join(', ');
+}
+
+function evaluationSection(data: ReportData): string {
+  const classification = data.evaluations.filter((evaluation) => evaluation.metrics.confusionMatrix);
+  if (classification.length === 0) return section('evaluation', 'Evaluation', empty('No classification evaluation recorded.'));
+  const blocks = classification.slice(-3).reverse().map(({ run, metrics, curves }) => {
+    const classes = metrics.perClass?.map((entry) => entry.class) ?? metrics.confusionMatrix!.map((_, index) => String(index));
+    const figures = [
+      figure(heatmap({ title: `Confusion matrix: run ${run.id}`, rowLabel: 'true class', columnLabel: 'predicted class', rows: classes, columns: classes, values: metrics.confusionMatrix! }), `${esc(metrics.split ?? 'test')} split, ${metrics.confusionMatrix!.flat().reduce((a, b) => a + b, 0)} rows`),
+    ];
+    if (curves) {
+      figures.push(
+        figure(
+          lineChart({
+            title: `ROC curves (one vs rest): run ${run.id}`,
+            xLabel: 'false positive rate',
+            yLabel: 'true positive rate',
+            xDomain: [0, 1],
+            yDomain: [0, 1.02],
+            diagonal: true,
+            series: curves.classes.map((entry) => ({ name: entry.class, points: entry.roc.fpr.map((x, i) => [x, entry.roc.tpr[i]!] as const) })),
+          }),
+        ),
+        figure(
+          lineChart({
+            title: `Precision–recall curves: run ${run.id}`,
+            xLabel: 'recall',
+            yLabel: 'precision',
+            xDomain: [0, 1],
+            yDomain: [0, 1.02],
+            series: curves.classes.map((entry) => ({ name: `${entry.class} (AP ${entry.averagePrecision === null ? 'n/a' : formatNumber(entry.averagePrecision)})`, points: entry.pr.recall.map((x, i) => [x, entry.pr.precision[i]!] as const) })),
+          }),
+        ),
+      );
+    } else {
+      figures.push(`<p class="empty">No curves.json for run ${run.id} (recorded before evaluate wrote ROC/PR points).</p>`);
+    }
+    return `<h3>${esc(run.project)} run ${run.id} <small>${esc(run.startedAt.slice(0, 16).replace('T', ' '))}</small></h3><div class="grid">${figures.join('')}</div>`;
+  });
+  return section('evaluation', 'Evaluation', blocks.join(''), 'The latest evaluation runs, newest first: the confusion matrix (rows: true class), and one-vs-rest ROC and precision–recall curves per class.');
+}
+
+function dataSection(data: ReportData): string {
+  if (!data.profile) return section('data', 'Data profile', empty('No data profile recorded (a pull stage writes profile.json).'));
+  const blocks = Object.entries(data.profile.files).map(([file, { columns }]) => {
+    const figures = columns.map((column) => {
+      const nulls = column.nulls ? `, ${column.nulls} missing` : '';
+      if (column.kind === 'number' && column.histogram) {
+        return figure(histogram({ title: column.name, xLabel: column.name, edges: column.histogram.edges, counts: column.histogram.counts }), `${column.count ?? '?'} values${nulls}; equal-frequency bins`);
+      }
+      if (column.top?.length) return figure(categoryBars({ title: column.name, items: column.top.slice(0, 10).map((entry) => ({ label: String(entry.value), count: entry.count })) }), `${column.count ?? '?'} values${nulls}`);
+      return '';
+    });
+    return `<h3>${esc(file)}</h3><div class="grid small">${figures.join('')}</div>`;
+  });
+  return section('data', 'Data profile', blocks.join(''), `Feature distributions from <code>profile.json</code> of ${esc(data.profile.run.project)} run ${data.profile.run.id}: the baseline a drift check compares new data against.`);
+}
+
+/** Reserved for drift checks (a later stage kind): they compare new data against the profile above. */
+function driftSection(): string {
+  return section('drift', 'Drift', empty('No drift checks recorded yet. When a pipeline has a drift stage, its results appear here, compared against the data profile above.'));
+}
+
+function formatNumber(value: number): string {
+  if (Number.isInteger(value)) return String(value);
+  if (value !== 0 && Math.abs(value) < 1e-3) return value.toExponential(2);
+  return String(Number(value.toPrecision(4)));
+}
+
+function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+const STYLE = `
+:root{color-scheme:light;--fg:#1a1a1a;--muted:#555;--line:#d0d7de;--bg:#fff;--band:#f6f8fa}
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--fg);background:var(--bg)}
+header{padding:18px 28px 10px;border-bottom:1px solid var(--line);background:var(--band)}
+h1{margin:0 0 4px;font-size:22px}h2{font-size:19px;margin:26px 0 6px;border-bottom:1px solid var(--line);padding-bottom:4px}h3{font-size:16px;margin:16px 0 6px}
+.meta,.intro,figcaption,.empty{color:var(--muted)}.intro{margin:4px 0 12px;max-width:70em}
+nav a{color:#0550ae;margin-right:2px}
+main{padding:0 28px 40px;max-width:1500px}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(440px,1fr));gap:14px 22px}
+.grid.small{grid-template-columns:repeat(auto-fill,minmax(300px,1fr))}
+figure{margin:0}figcaption{font-size:13px;margin-top:2px}
+svg.chart{max-width:100%;height:auto;background:#fff}
+.wide svg.chart{max-width:100%}
+.chart-title{font-weight:600;font-size:14px;fill:#1a1a1a}
+.tick,.legend{font-size:12px;fill:#333}.axis-label{font-size:12.5px;fill:#333}
+line.grid{stroke:#e6e9ec}
+.axis{fill:none;stroke:#444;stroke-width:1}
+.series{fill:none;stroke-width:2.2;stroke-linejoin:round}
+.chance,.marker{stroke:#777;stroke-dasharray:4 4;stroke-width:1.2}
+.cell{stroke:#fff;stroke-width:1}.cell-value{font-size:13px;font-weight:600}
+.edge{fill:none;stroke:#555;stroke-width:1.5}.node{fill:#eef4fb;stroke:#0072B2;stroke-width:1.5}.node-label{font-size:13px;font-weight:600;fill:#1a1a1a}
+.table-wrap{overflow-x:auto}
+table.runs{border-collapse:collapse;font-size:13.5px;width:100%}
+table.runs th,table.runs td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
+table.runs th{background:var(--band);position:sticky;top:0}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+tr.failed td.status{color:#b3261e;font-weight:600}tr.restored{color:#444}
+.param,.metric,.tag{display:inline-block;margin:0 6px 2px 0;padding:0 5px;border-radius:4px;background:#eef1f4;font-size:12.5px;white-space:nowrap}
+.tag{background:#fff4d6}
+code{font-size:12.5px}
+`;

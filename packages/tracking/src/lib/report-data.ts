@@ -1,0 +1,81 @@
+import type { RunSummary } from './run-record';
+import type { RunStore } from './run-store';
+
+export interface TrainingCurve {
+  validationMetric?: string;
+  bestEpoch?: number;
+  epochs: { epoch: number; trainLoss: number; validationLoss?: number; validationMetric?: number }[];
+}
+
+export interface EvaluationMetricsDocument {
+  task?: 'classification' | 'regression';
+  split?: string;
+  confusionMatrix?: number[][];
+  perClass?: { class: string }[];
+}
+
+export interface CurvesDocument {
+  classes: { class: string; roc: { fpr: number[]; tpr: number[] }; pr: { recall: number[]; precision: number[] }; averagePrecision: number | null }[];
+}
+
+export interface ProfileColumn {
+  name: string;
+  kind: 'number' | 'string';
+  count?: number;
+  nulls?: number;
+  histogram?: { edges: number[]; counts: number[] };
+  top?: { value: string; count: number }[];
+}
+
+export interface ReportData {
+  pipeline: string;
+  generatedAt: string;
+  /** Newest first. */
+  runs: RunSummary[];
+  training: { run: RunSummary; curve: TrainingCurve }[];
+  evaluations: { run: RunSummary; metrics: EvaluationMetricsDocument; curves?: CurvesDocument }[];
+  profile?: { run: RunSummary; files: Record<string, { columns: ProfileColumn[] }> };
+  /** The latest run of each stage, for the stage graph. */
+  latestByProject: Map<string, RunSummary>;
+}
+
+export interface CollectReportDataParams {
+  store: RunStore;
+  pipeline: string;
+  /** Runs in the table (newest first). Default: 200. */
+  maxRuns?: number;
+  /** Runs with training curves / evaluation plots. Default: 6. */
+  maxPlottedRuns?: number;
+  generatedAt?: Date;
+}
+
+/** What the report shows, read from the run store: runs, and the documents kept with them. */
+export function collectReportData(params: CollectReportDataParams): ReportData {
+  const { store, pipeline } = params;
+  const maxPlotted = params.maxPlottedRuns ?? 6;
+  const runs = store.list({ pipeline, limit: params.maxRuns ?? 200 });
+  // Plots use executed runs: a cache restore repeats an earlier run's artifacts.
+  const plotted = (kind: string) => runs.filter((run) => run.kind === kind && run.origin === 'executed' && run.status === 'succeeded').slice(0, maxPlotted).reverse();
+  const training = plotted('train').flatMap((run) => {
+    const curve = store.document(run.id, 'training-curve.json') as TrainingCurve | undefined;
+    return curve?.epochs?.length ? [{ run, curve }] : [];
+  });
+  const evaluations = plotted('evaluate').flatMap((run) => {
+    const metrics = store.document(run.id, 'metrics.json') as EvaluationMetricsDocument | undefined;
+    if (!metrics) return [];
+    const curves = store.document(run.id, 'curves.json') as CurvesDocument | undefined;
+    return [{ run, metrics, ...(curves?.classes ? { curves } : {}) }];
+  });
+  let profile: ReportData['profile'];
+  for (const run of runs) {
+    if (run.kind !== 'pull' || run.status !== 'succeeded') continue;
+    const document = store.document(run.id, 'profile.json') as { files?: Record<string, { columns: ProfileColumn[] }> } | undefined;
+    if (document?.files) {
+      profile = { run, files: document.files };
+      break;
+    }
+  }
+  const latestByProject = new Map<string, RunSummary>();
+  for (const run of runs) if (!latestByProject.has(run.project)) latestByProject.set(run.project, run);
+  return { pipeline, generatedAt: (params.generatedAt ?? new Date()).toISOString(), runs, training, evaluations, profile, latestByProject };
+}
