@@ -12,6 +12,8 @@ const PNPM = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packag
 const STAMP = join(root, 'node_modules', '.reproml-install-stamp');
 
 const JOBS = {
+  // Only the install (pinned pnpm, frozen lockfile): what CI runs before its own steps.
+  install: [],
   demo: [['node', ['tools/demo.mjs']]],
   test: [['node_modules/.bin/vitest', ['run']]],
   typecheck: [['node_modules/.bin/tsc', ['-p', 'tsconfig.json']]],
