@@ -67,4 +67,20 @@ describe('push stage and the model registry (real nx CLI)', () => {
     expect(plan.commands[0]).toBe(`git checkout ${plan.commit}`);
     expect(plan.check).toEqual({ mode: 'scratch', actualSha256: plan.expectedSha256, matches: true });
   });
+
+  it('walks the lineage of a registry version from the records its push bundled, after the workspace moved on', () => {
+    // The workspace's outputs now hold v2 (seed 7); production is v1 again after the rollback.
+    const result = reproml(workspace, ['lineage', 'penguins@production', '--json']);
+    expect(result.status).toBe(0);
+    const chain = JSON.parse(result.stdout);
+    expect(chain.origin).toMatchObject({ model: 'penguins', version: 1 });
+    expect(chain.artifact).toMatchObject({ path: 'penguins v1 model.onnx', matchesRecord: true });
+    expect(chain.root.location.project).toBe('penguins-train');
+    expect(chain.root.record.seed).toBe(42);
+    const preprocess = chain.root.inputs.find((input: { upstream?: unknown }) => input.upstream).upstream;
+    const data = preprocess.inputs.find((input: { upstream?: unknown }) => input.upstream).upstream;
+    expect(data.location.project).toBe('penguins-data');
+    expect(data.inputs[0]).toMatchObject({ from: 'source', path: 'pipelines/penguins/raw/penguins.json' });
+    expect(reproml(workspace, ['lineage', 'penguins@2']).stdout).toMatch(/registry penguins v2, pushed from commit [0-9a-f]{12}/);
+  });
 });

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { stableStringify } from '@reproml/core';
 import { buildLineageChain } from '../lib/lineage-chain';
+import { buildRegistryLineageChain, isModelVersionReference } from '../lib/registry-lineage';
 import { collectWarnings, renderLineageTree } from '../lib/render-lineage';
 import { findWorkspaceRoot } from '../lib/workspace-root';
 import type { Command } from './command';
@@ -8,7 +9,7 @@ import type { Command } from './command';
 export const lineageCommand: Command = {
   name: 'lineage',
   summary: 'the chain from an artifact back to the raw data',
-  usage: 'reproml lineage <artifact path | stage output folder> [--json]',
+  usage: 'reproml lineage <artifact path | stage output folder | model@version | model@alias> [--json]',
   async run(argv, io) {
     const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, allowPositionals: true });
     const target = positionals[0];
@@ -16,7 +17,10 @@ export const lineageCommand: Command = {
       io.stderr(`usage: ${lineageCommand.usage}\n`);
       return 2;
     }
-    const chain = await buildLineageChain(findWorkspaceRoot(), target);
+    const workspaceRoot = findWorkspaceRoot();
+    const chain = isModelVersionReference(target)
+      ? await buildRegistryLineageChain(workspaceRoot, target)
+      : await buildLineageChain(workspaceRoot, target);
     if (values.json) {
       io.stdout(stableStringify({ ...chain, warnings: collectWarnings(chain.root, new Set()) }));
     } else {

@@ -6,6 +6,10 @@ const short = (sha: string) => sha.slice(0, 12);
 /** The lineage chain as an indented tree for a terminal. */
 export function renderLineageTree(chain: LineageChain): string {
   const lines: string[] = [];
+  if (chain.origin) {
+    const git = chain.origin.git;
+    lines.push(`registry ${chain.origin.model} v${chain.origin.version}${git ? `, pushed from commit ${short(git.commit)}${git.dirty ? ' (dirty)' : ''}` : ''}`);
+  }
   if (chain.artifact) {
     const verdict = chain.artifact.matchesRecord
       ? 'matches its lineage record'
