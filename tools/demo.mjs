@@ -43,6 +43,15 @@ Metrics of ${pipeline}-${stage} (pipelines/${pipeline}/${stage}/out/metrics.json
   }
 }
 
+// A drift stage leaves its verdict on the latest batch (onAlert "record" keeps the demo green).
+for (const stage of readdirSync(pipelineDir).sort()) {
+  const driftPath = join(pipelineDir, stage, 'out', 'drift.json');
+  if (!existsSync(driftPath)) continue;
+  const drift = JSON.parse(readFileSync(driftPath, 'utf8'));
+  console.log(`\nDrift of ${drift.batch.file} (${drift.batch.rows} rows) against the training split: ${drift.summary}`);
+  console.log(`  node tools/drift-gate.mjs pipelines/${pipeline}/${stage}/out/drift.json    # exits 1 on an alert`);
+}
+
 // A push stage leaves its receipt: say which version the registry (or the Hub) holds now.
 for (const stage of readdirSync(pipelineDir).sort()) {
   const receiptPath = join(pipelineDir, stage, 'out', 'push.json');

@@ -82,8 +82,8 @@ export async function runDrift(params: RunDriftParams): Promise<DriftReport> {
   context.summarize({ verdict: report.verdict, alerts: report.alerts, warnings: report.warnings, batchRows: batch.rowCount, referenceRows: reference.rowCount });
 
   if (report.verdict === 'alert' && config.onAlert === 'fail') {
-    const saved = join(context.workspaceRoot, '.reproml', 'runs', context.stage.name, DRIFT_FILE);
-    await writeFileAtomic(saved, stableStringify(report));
+    const saved = `.reproml/runs/${context.stage.name}/${DRIFT_FILE}`;
+    await writeFileAtomic(join(context.workspaceRoot, saved), stableStringify(report));
     throw new DataError(`${batchName} drifted from the training data: ${report.alerts.join(', ')}\n  ${report.summary}`, {
       stage: context.stage.name,
       file: context.stage.file,
