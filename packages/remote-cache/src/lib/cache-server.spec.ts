@@ -141,6 +141,10 @@ describe('startCacheServer (Nx self-hosted remote cache protocol)', () => {
     expect((await get('7001')).status).toBe(200);
   });
 
+  it('refuses a record limit above the storage limit', async () => {
+    await expect(startCacheServer({ dir, tokens: TOKENS, maxBytes: 1000, maxRecordBytes: 2000 })).rejects.toThrow(/larger than maxBytes/);
+  });
+
   it('serves a health endpoint without a token, and refuses bad paths and methods', async () => {
     await start();
     await put('8001', Buffer.from('abc'));

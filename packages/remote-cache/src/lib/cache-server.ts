@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { pipeline } from 'node:stream/promises';
+import { ConfigError } from '@reproml/core';
 import { z } from 'zod';
 import { type AccessLogEntry, type AccessLogger, jsonLinesLogger } from './access-log';
 import { AccessTokens, accessTokenSchema, canWrite } from './access-tokens';
@@ -56,6 +57,13 @@ export async function startCacheServer(params: CacheServerParams): Promise<Cache
   const { log = jsonLinesLogger(), storage: injected, ...rest } = params;
   const options = cacheServerOptionsSchema.parse(rest);
   const maxRecordBytes = options.maxRecordBytes ?? Math.min(GIB, options.maxBytes);
+  if (maxRecordBytes > options.maxBytes) {
+    // One record larger than the whole cache would evict everything else and still not fit.
+    throw new ConfigError(`maxRecordBytes (${maxRecordBytes}) is larger than maxBytes (${options.maxBytes})`, {
+      field: 'maxRecordBytes',
+      hint: 'Lower --max-record-size or raise --max-size.',
+    });
+  }
   const tokens = new AccessTokens(options.tokens);
   const storage = injected ?? (await FileSystemStorage.open({ dir: options.dir, maxBytes: options.maxBytes }));
 
