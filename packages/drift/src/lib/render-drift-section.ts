@@ -1,4 +1,8 @@
 import type { DriftDistribution, DriftReport, FeatureDrift } from './drift-report';
+import type { DriftVerdict } from './drift-verdict';
+
+/** CSS class per verdict (the tracking report styles drift-ok, drift-warning, drift-alert). */
+const VERDICT_CLASS: Record<DriftVerdict, string> = { ok: 'drift-ok', warn: 'drift-warning', alert: 'drift-alert' };
 
 /**
  * The drift section of the HTML report: the verdict, a row per feature (statistic, p-value,
@@ -10,7 +14,7 @@ export function renderDriftSection(report: DriftReport): string {
   const rows = all
     .map(
       (feature) =>
-        `<tr class="drift-${feature.verdict}"><td>${escapeHtml(feature.name)}</td><td>${feature.kind}</td><td>${number(feature.psi)}</td><td>${feature.test === 'kolmogorov-smirnov' ? `KS D ${number(feature.ks?.statistic ?? 0)}` : `χ² ${number(feature.chiSquare?.statistic ?? 0)}`}</td><td>${feature.pValue === null ? '—' : number(feature.pValue)}</td><td>${percent(feature.nulls.batch)} (train ${percent(feature.nulls.reference)})</td><td>${feature.unseen ? percent(feature.unseen.share) : '—'}</td><td><strong>${feature.verdict}</strong></td><td>${feature.reasons.map(escapeHtml).join('<br>')}</td></tr>`,
+        `<tr class="${VERDICT_CLASS[feature.verdict]}"><td>${escapeHtml(feature.name)}</td><td>${feature.kind}</td><td>${number(feature.psi)}</td><td>${feature.test === 'kolmogorov-smirnov' ? `KS D ${number(feature.ks?.statistic ?? 0)}` : `χ² ${number(feature.chiSquare?.statistic ?? 0)}`}</td><td>${feature.pValue === null ? '—' : number(feature.pValue)}</td><td>${percent(feature.nulls.batch)} (train ${percent(feature.nulls.reference)})</td><td>${feature.unseen ? percent(feature.unseen.share) : '—'}</td><td><strong>${feature.verdict}</strong></td><td>${feature.reasons.map(escapeHtml).join('<br>')}</td></tr>`,
     )
     .join('\n');
   const charts = all
@@ -18,7 +22,7 @@ export function renderDriftSection(report: DriftReport): string {
     .map((feature) => `<figure><figcaption>${escapeHtml(feature.name)}: training (grey) vs batch (colour)</figcaption>${distributionChart(feature)}</figure>`)
     .join('\n');
   return `<section class="drift" id="drift">
-<h2>Data drift: <span class="drift-${report.verdict}">${report.verdict}</span></h2>
+<h2>Data drift: <span class="${VERDICT_CLASS[report.verdict]}">${report.verdict}</span></h2>
 <p>${escapeHtml(report.batch.file)} (${report.batch.rows} rows) against ${escapeHtml(report.reference.file)} (${report.reference.rows} rows); significance ${number(report.alpha)} over ${report.tests} tests.</p>
 <p>${escapeHtml(report.summary)}</p>
 <table><thead><tr><th>feature</th><th>kind</th><th>PSI</th><th>test</th><th>p-value</th><th>nulls</th><th>unseen</th><th>verdict</th><th>why</th></tr></thead>
