@@ -117,6 +117,7 @@ describe('the tracking report of the penguins pipeline (real nx CLI, headless Ch
     expect(await page.locator('#evaluation svg > title').evaluateAll((titles) => titles.map((title) => title.textContent))).toEqual(expect.arrayContaining([expect.stringMatching(/^ROC curves/), expect.stringMatching(/^Precision–recall curves/)]));
     expect(await page.locator('#data svg.chart').count()).toBeGreaterThanOrEqual(6);
     expect(await page.locator('#drift').count()).toBe(1);
+    expect(await page.locator('#drift').innerText()).toMatch(/Data drift: (ok|warning|alert)[\s\S]*penguins-drift run \d+/);
     expect(await page.locator('#lineage svg .node').count()).toBeGreaterThanOrEqual(4);
     expect(external).toEqual([]);
 

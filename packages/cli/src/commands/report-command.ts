@@ -2,11 +2,19 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, stableStringify } from '@reproml/core';
+import { renderDriftSection, type DriftReport } from '@reproml/drift';
 import { trackingDatabasePath, writeReport, type WriteReportResult } from '@reproml/tracking';
 import { openRunStore } from '../lib/open-run-store';
 import { pipelineNames } from '../lib/stage-layout';
 import { findWorkspaceRoot } from '../lib/workspace-root';
 import type { Command } from './command';
+
+/** drift.json as the drift package renders it, once it has the fields that renderer reads. */
+function renderDrift(document: unknown): string {
+  const report = document as Partial<DriftReport> | null;
+  if (!report || !Array.isArray(report.features) || !report.batch || !report.reference) throw new Error('drift.json is not a drift report this ReproML knows');
+  return renderDriftSection(report as DriftReport);
+}
 
 /** Where reports go by default: beside the run metadata, gitignored, outside every stage. */
 export function defaultReportPath(workspaceRoot: string, pipeline: string): string {
@@ -35,7 +43,7 @@ export const reportCommand: Command = {
     try {
       for (const pipeline of pipelines) {
         const outputPath = values.out ? resolve(values.out) : defaultReportPath(workspaceRoot, pipeline);
-        reports.push({ pipeline, ...writeReport({ store, pipeline, outputPath, maxRuns }) });
+        reports.push({ pipeline, ...writeReport({ store, pipeline, outputPath, maxRuns, render: { renderDrift } }) });
       }
     } finally {
       store.close();

@@ -1,11 +1,12 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { collectReportData, type CollectReportDataParams } from './report-data';
-import { renderReport } from './render-report';
+import { renderReport, type RenderReportOptions } from './render-report';
 
 export interface WriteReportParams extends CollectReportDataParams {
   /** Where the HTML file goes. */
   outputPath: string;
+  render?: RenderReportOptions;
 }
 
 export interface WriteReportResult {
@@ -16,7 +17,7 @@ export interface WriteReportResult {
 
 /** Renders a pipeline's report from the run store and writes it (temp file + rename). */
 export function writeReport(params: WriteReportParams): WriteReportResult {
-  const html = renderReport(collectReportData(params));
+  const html = renderReport(collectReportData(params), params.render);
   mkdirSync(dirname(params.outputPath), { recursive: true });
   const temp = `${params.outputPath}.tmp-${process.pid}`;
   writeFileSync(temp, html);

@@ -58,6 +58,15 @@ describe('renderReport', () => {
     expect(html).not.toMatch(/<script|src="http|href="http|url\((?!#)/);
   });
 
+  it('fills the drift section from the latest drift run, with the renderer the caller passes', () => {
+    store.record(testRun({ stage: 'drift', project: 'penguins-drift', kind: 'drift', documents: { 'drift.json': { verdict: 'alert', summary: '2 features drifted' } } }));
+    const data = collectReportData({ store, pipeline: 'penguins' });
+    expect(renderReport(data)).toMatch(/<section id="drift">[\s\S]*<strong>alert<\/strong>: 2 features drifted/);
+    const custom = renderReport(data, { renderDrift: (document) => `<section id="drift"><h2>Data drift</h2><p>${(document as { verdict: string }).verdict}!</p></section>` });
+    expect(custom).toMatch(/<h2>Data drift<\/h2><p class="intro">From penguins-drift run 1 [^<]*<\/p><p>alert!<\/p>/);
+    expect(renderReport(data, { renderDrift: () => { throw new Error('unknown format'); } })).toContain('could not be rendered: unknown format');
+  });
+
   it('says so when a pipeline has no runs', () => {
     const html = renderReport(collectReportData({ store, pipeline: 'nothing' }));
     expect(html).toContain('No runs recorded');

@@ -11,7 +11,15 @@ const TREND_KINDS = new Set(['train', 'evaluate']);
  * The report as one HTML file: inline CSS, inline SVG, no script and no external resource,
  * so it opens from disk, offline, and can be attached to a review as it is.
  */
-export function renderReport(data: ReportData): string {
+export interface RenderReportOptions {
+  /**
+   * Renders a drift stage's drift.json as a `<section id="drift">` (the CLI passes the drift
+   * package's renderer; tracking does not depend on it). Without it, the verdict and summary.
+   */
+  renderDrift?: (document: unknown) => string;
+}
+
+export function renderReport(data: ReportData, options: RenderReportOptions = {}): string {
   const sections = [
     lineageSection(data),
     runsSection(data),
@@ -19,7 +27,7 @@ export function renderReport(data: ReportData): string {
     trainingSection(data),
     evaluationSection(data),
     dataSection(data),
-    driftSection(),
+    driftSection(data, options),
   ];
   const executed = data.runs.filter((run) => run.origin === 'executed').length;
   return `<!doctype html>
@@ -252,9 +260,20 @@ function dataSection(data: ReportData): string {
   return section('data', 'Data profile', blocks.join(''), `Feature distributions from <code>profile.json</code> of ${esc(data.profile.run.project)} run ${data.profile.run.id}: the baseline a drift check compares new data against.`);
 }
 
-/** Reserved for drift checks (a later stage kind): they compare new data against the profile above. */
-function driftSection(): string {
-  return section('drift', 'Drift', empty('No drift checks recorded yet. When a pipeline has a drift stage, its results appear here, compared against the data profile above.'));
+/** The latest drift check: the drift package's own section when the caller passes its renderer. */
+function driftSection(data: ReportData, options: RenderReportOptions): string {
+  if (!data.drift) return section('drift', 'Drift', empty('No drift checks recorded yet. When a pipeline has a drift stage, its results appear here.'));
+  const { run, document } = data.drift;
+  const caption = `<p class="intro">From ${esc(run.project)} run ${run.id} (${esc(run.startedAt.slice(0, 16).replace('T', ' '))}).</p>`;
+  if (options.renderDrift) {
+    try {
+      return options.renderDrift(document).replace(/(<section[^>]*>\s*<h2>[\s\S]*?<\/h2>)/, `$1${caption}`);
+    } catch (error) {
+      return section('drift', 'Drift', empty(`drift.json of run ${run.id} could not be rendered: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  }
+  const summary = (document as { verdict?: unknown; summary?: unknown }) ?? {};
+  return section('drift', 'Drift', `<p><strong>${esc(String(summary.verdict ?? 'unknown'))}</strong>: ${esc(String(summary.summary ?? ''))}</p>`, caption.replace(/^<p class="intro">|<\/p>$/g, ''));
 }
 
 function formatNumber(value: number): string {
@@ -293,9 +312,12 @@ line.grid{stroke:#e6e9ec}
 table.runs{border-collapse:collapse;font-size:13.5px;width:100%}
 table.runs th,table.runs td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top}
 table.runs th{background:var(--band);position:sticky;top:0}
+table.runs td:nth-child(2),table.runs td:nth-child(6){white-space:nowrap}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 tr.failed td.status{color:#b3261e;font-weight:600}tr.restored{color:#444}
 .param,.metric,.tag{display:inline-block;margin:0 6px 2px 0;padding:0 5px;border-radius:4px;background:#eef1f4;font-size:12.5px;white-space:nowrap}
 .tag{background:#fff4d6}
 code{font-size:12.5px}
+#drift table{border-collapse:collapse;font-size:13.5px;margin:8px 0}#drift th,#drift td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}#drift th{background:var(--band)}
+.drift-alert{color:#b3261e}.drift-warning{color:#8a5a00}.drift-ok{color:#1a7f37}
 `;

@@ -35,6 +35,8 @@ export interface ReportData {
   training: { run: RunSummary; curve: TrainingCurve }[];
   evaluations: { run: RunSummary; metrics: EvaluationMetricsDocument; curves?: CurvesDocument }[];
   profile?: { run: RunSummary; files: Record<string, { columns: ProfileColumn[] }> };
+  /** The latest drift stage's drift.json (the drift package renders it). */
+  drift?: { run: RunSummary; document: unknown };
   /** The latest run of each stage, for the stage graph. */
   latestByProject: Map<string, RunSummary>;
 }
@@ -75,7 +77,16 @@ export function collectReportData(params: CollectReportDataParams): ReportData {
       break;
     }
   }
+  let drift: ReportData['drift'];
+  for (const run of runs) {
+    if (run.kind !== 'drift' || run.status !== 'succeeded') continue;
+    const document = store.document(run.id, 'drift.json');
+    if (document !== undefined) {
+      drift = { run, document };
+      break;
+    }
+  }
   const latestByProject = new Map<string, RunSummary>();
   for (const run of runs) if (!latestByProject.has(run.project)) latestByProject.set(run.project, run);
-  return { pipeline, generatedAt: (params.generatedAt ?? new Date()).toISOString(), runs, training, evaluations, profile, latestByProject };
+  return { pipeline, generatedAt: (params.generatedAt ?? new Date()).toISOString(), runs, training, evaluations, profile, drift, latestByProject };
 }

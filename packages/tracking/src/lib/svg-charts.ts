@@ -75,7 +75,8 @@ export function lineChart(params: LineChartParams): string {
   }
   for (const vertical of params.verticals ?? []) {
     parts.push(`<line class="marker" x1="${n(sx(vertical.x))}" x2="${n(sx(vertical.x))}" y1="${MARGIN.top}" y2="${MARGIN.top + plotHeight}"/>`);
-    parts.push(`<text class="tick" x="${n(sx(vertical.x) + 4)}" y="${MARGIN.top + 12}">${esc(vertical.label)}</text>`);
+    const nearRight = sx(vertical.x) > left + plotWidth * 0.7;
+    parts.push(`<text class="tick" x="${n(sx(vertical.x) + (nearRight ? -4 : 4))}" y="${MARGIN.top + 12}"${nearRight ? ' text-anchor="end"' : ''}>${esc(vertical.label)}</text>`);
   }
   series.forEach((series, index) => {
     const color = PALETTE[index % PALETTE.length];
@@ -264,7 +265,7 @@ function legend(names: readonly string[], width: number, y: number): string {
   let row = 0;
   const parts: string[] = [];
   names.forEach((name, index) => {
-    const label = truncate(name, 28);
+    const label = truncate(name, 48);
     const itemWidth = 30 + label.length * 6.6;
     if (x + itemWidth > width - 8 && x > MARGIN.left) {
       x = MARGIN.left;
@@ -282,8 +283,18 @@ function legend(names: readonly string[], width: number, y: number): string {
 
 function legendHeight(series: readonly Series[], width: number): number {
   if (series.length < 2) return 0;
-  const total = series.reduce((sum, item) => sum + 42 + truncate(item.name, 28).length * 6.6, 0);
-  return 18 * Math.ceil(total / (width - MARGIN.left - 8)) + 6;
+  // Lay the items out as legend() does, to know how many rows it takes.
+  let x = MARGIN.left;
+  let rows = 1;
+  for (const item of series) {
+    const itemWidth = 30 + truncate(item.name, 48).length * 6.6;
+    if (x + itemWidth > width - 8 && x > MARGIN.left) {
+      x = MARGIN.left;
+      rows++;
+    }
+    x += itemWidth + 12;
+  }
+  return 16 * rows + 8;
 }
 
 function describeSeries(params: LineChartParams): string {
