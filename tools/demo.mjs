@@ -62,3 +62,14 @@ for (const stage of readdirSync(pipelineDir).sort()) {
   console.log(`  npx reproml models show ${receipt.model}    # versions, aliases, metrics`);
   console.log(`  npx reproml models promote ${receipt.model} ${receipt.version} staging --approved-by <you> --reason "<why>"`);
 }
+
+// Every stage run and cache restore above was recorded in the run store: build the report.
+const report = spawnSync(process.execPath, [join(root, 'packages', 'cli', 'bin', 'reproml.js'), 'report', pipeline, '--json'], { cwd: root, encoding: 'utf8' });
+if (report.status === 0) {
+  const { reports, store } = JSON.parse(report.stdout);
+  console.log(`\nRuns are recorded in ${store}`);
+  console.log('  npx reproml runs list    # then: runs show <id>, runs compare <id> <id>, runs metrics diff HEAD~1 HEAD');
+  for (const { path, runs, charts } of reports) console.log(`\nReport (${runs} runs, ${charts} charts; opens from disk): ${path}`);
+} else {
+  console.log(`\nNo report: ${(report.stderr || report.stdout).trim()}`);
+}
