@@ -57,7 +57,9 @@ export async function verifyPipeline(params: VerifyPipelineParams): Promise<Veri
     runNx({
       workspaceRoot: scratch,
       args: ['run-many', '-t', 'run', '--projects', projects, ...excludePush, '--skip-nx-cache', '--output-style=stream'],
-      env: { NX_CACHE_DIRECTORY: join(scratch, '.nx-verify-cache'), NX_SKIP_REMOTE_CACHE: 'true' },
+      // The rerun is a check, not an experiment: it stays out of the run store (and a scratch
+      // copy without .git would otherwise get a store file of its own).
+      env: { NX_CACHE_DIRECTORY: join(scratch, '.nx-verify-cache'), NX_SKIP_REMOTE_CACHE: 'true', REPROML_TRACKING: 'off' },
     });
     progress({ type: 'phase', phase: 'compare', detail: `${stages.length} output folder(s)` });
     const verdicts: StageVerdict[] = [];
