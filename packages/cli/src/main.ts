@@ -24,6 +24,12 @@ function help(): string {
   ].join('\n');
 }
 
+/** node:util parseArgs rejects unknown options and missing values with these codes. */
+function isArgumentError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+}
+
 /** Runs `reproml <command> …` and returns the exit code. */
 export async function main(argv: string[], io: CommandIO = processIO): Promise<number> {
   const [name, ...rest] = argv;
@@ -36,9 +42,17 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
     io.stderr(`unknown command '${name}'\n\n${help()}`);
     return 2;
   }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(`${command.summary}\n\nusage: ${command.usage}\n`);
+    return 0;
+  }
   try {
     return await command.run(rest, io);
   } catch (error) {
+    if (isArgumentError(error)) {
+      io.stderr(`${(error as Error).message}\n\nusage: ${command.usage}\n`);
+      return 2;
+    }
     io.stderr(isReproError(error) ? `error: ${error.describe()}\n` : `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     return 1;
   }
