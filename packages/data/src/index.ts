@@ -7,6 +7,7 @@ export * from './lib/download-to-store';
 export * from './lib/hub-source';
 export * from './lib/infer-format';
 export * from './lib/local-source';
+export * from './lib/max-field-length';
 export * from './lib/lock-entries';
 export * from './lib/parse-number';
 export * from './lib/profile-table';

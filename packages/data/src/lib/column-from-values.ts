@@ -1,6 +1,7 @@
 import { DataError, type Column } from '@reproml/core';
 import type { ColumnKind } from './column-kinds';
-import { parseNumberSpan } from './parse-number';
+import { fieldTooLongError, infiniteNumberError, MAX_FIELD_LENGTH } from './max-field-length';
+import { isInfiniteNumberText, parseNumberSpan } from './parse-number';
 
 export interface ColumnFromValuesParams {
   name: string;
@@ -38,6 +39,7 @@ export function columnFromValues(params: ColumnFromValuesParams): Column {
     else if (typeof cell === 'number') numbers[row] = cell;
     else {
       const parsed = parseNumberSpan(cell!, 0, cell!.length);
+      if (parsed === undefined && isInfiniteNumberText(cell!)) throw infiniteNumberError({ file, column: name, where: `row ${row + 1}`, text: cell! });
       if (parsed === undefined) {
         throw new DataError(`${file}: column '${name}' is declared as a number but row ${row + 1} holds ${JSON.stringify(cell)}`, {
           file,
@@ -51,16 +53,23 @@ export function columnFromValues(params: ColumnFromValuesParams): Column {
   return { name, kind: 'number', values: numbers };
 }
 
-/** Missing → null; numbers, strings kept; booleans, big integers and dates become numbers or text. */
+/**
+ * Missing (and NaN) → null; numbers, strings kept; booleans, big integers and dates become
+ * numbers or text. ±Infinity (JSON's 1e999, a Parquet double) and over-long strings fail.
+ */
 function normalizeCells(params: ColumnFromValuesParams): (number | string | null)[] {
   const { name, values, file } = params;
   const cells = new Array<number | string | null>(values.length);
   for (let row = 0; row < values.length; row++) {
     const value = values[row];
     if (value === null || value === undefined) cells[row] = null;
-    else if (typeof value === 'number') cells[row] = Number.isFinite(value) ? value : null;
-    else if (typeof value === 'string') cells[row] = value;
-    else if (typeof value === 'bigint') cells[row] = Number(value);
+    else if (typeof value === 'number') {
+      if (value === Infinity || value === -Infinity) throw infiniteNumberError({ file, column: name, where: `row ${row + 1}`, text: String(value) });
+      cells[row] = Number.isNaN(value) ? null : value;
+    } else if (typeof value === 'string') {
+      if (value.length > MAX_FIELD_LENGTH) throw fieldTooLongError({ file, column: name, where: `row ${row + 1}`, length: value.length });
+      cells[row] = value;
+    } else if (typeof value === 'bigint') cells[row] = Number(value);
     else if (typeof value === 'boolean') cells[row] = value ? 'true' : 'false';
     else if (value instanceof Date) cells[row] = value.toISOString();
     else {

@@ -10,6 +10,8 @@ export interface DecodeTextParams {
   encoding: TextEncoding;
   /** Workspace-relative path (or URL) of the file, for messages. */
   file: string;
+  /** CSV/TSV delimiter: lets an invalid byte be reported with its column. */
+  delimiter?: ',' | '\t';
 }
 
 /**
@@ -21,8 +23,11 @@ export function decodeText(params: DecodeTextParams): string {
   const { bytes, encoding, file } = params;
   if (encoding === 'utf-8' && !isUtf8(bytes)) {
     const offset = firstInvalidUtf8Offset(bytes);
-    throw new DataError(`${file} is not valid UTF-8 (first invalid byte at offset ${offset})`, {
+    const place = locateByte({ bytes, offset, delimiter: params.delimiter });
+    const column = place.column === undefined ? '' : `, column '${place.column}'`;
+    throw new DataError(`${file} is not valid UTF-8 (first invalid byte at offset ${offset}, line ${place.line}${column})`, {
       file,
+      ...(place.column === undefined ? {} : { field: place.column }),
       hint: 'Re-save the file as UTF-8, or declare its real encoding with "encoding": "latin1" or "utf-16le".',
     });
   }
@@ -55,4 +60,62 @@ export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
     i += length;
   }
   return bytes.length;
+}
+
+/**
+ * Line (1-based) of a byte offset and, for delimited text, the header name of the column it
+ * falls in (`column 3` when the header itself is broken). Quotes are followed, so a delimiter
+ * inside a quoted field does not shift the column.
+ */
+export function locateByte(params: { bytes: Uint8Array; offset: number; delimiter?: string }): { line: number; column?: string } {
+  const { bytes, offset } = params;
+  let line = 1;
+  let lineStart = 0;
+  let inQuotes = false;
+  for (let i = 0; i < offset; i++) {
+    const byte = bytes[i]!;
+    if (byte === 0x22) inQuotes = !inQuotes;
+    else if (byte === 0x0a && !inQuotes) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  if (params.delimiter === undefined) return { line };
+  const delimiter = params.delimiter.charCodeAt(0);
+  const index = countDelimiters(bytes, lineStart, offset, delimiter);
+  if (line === 1) return { line, column: `column ${index + 1}` };
+  const headerEnd = bytes.indexOf(0x0a);
+  const header = Buffer.from(bytes.buffer, bytes.byteOffset, headerEnd).toString('utf8').replace(/^\uFEFF/, '').replace(/\r$/, '');
+  const names = splitHeader(header, params.delimiter);
+  return { line, column: names[index] ?? `column ${index + 1}` };
+}
+
+function countDelimiters(bytes: Uint8Array, start: number, end: number, delimiter: number): number {
+  let count = 0;
+  let inQuotes = false;
+  for (let i = start; i < end; i++) {
+    if (bytes[i] === 0x22) inQuotes = !inQuotes;
+    else if (bytes[i] === delimiter && !inQuotes) count++;
+  }
+  return count;
+}
+
+function splitHeader(header: string, delimiter: string): string[] {
+  const names: string[] = [];
+  let current = '';
+  let inQuotes = false;
+  for (let i = 0; i < header.length; i++) {
+    const char = header[i]!;
+    if (char === '"') {
+      if (inQuotes && header[i + 1] === '"') {
+        current += '"';
+        i++;
+      } else inQuotes = !inQuotes;
+    } else if (char === delimiter && !inQuotes) {
+      names.push(current);
+      current = '';
+    } else current += char;
+  }
+  names.push(current);
+  return names;
 }

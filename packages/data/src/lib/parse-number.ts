@@ -53,7 +53,9 @@ export function parseNumberSpan(text: string, start: number, end: number): numbe
       const magnitude = fractionDigits === 0 ? mantissa : mantissa / POWERS_OF_TEN[fractionDigits]!;
       return negative ? -magnitude : magnitude;
     }
-    return Number(text.slice(start, end));
+    // Over ~309 digits the value overflows: that is no finite number (isInfiniteNumberText says why).
+    const long = Number(text.slice(start, end));
+    return Number.isFinite(long) ? long : undefined;
   }
   if (code !== LOWER_E && code !== UPPER_E) return undefined;
   code = text.charCodeAt(++i);
@@ -70,4 +72,18 @@ export function parseNumberSpan(text: string, start: number, end: number): numbe
 
 function isBlank(code: number): boolean {
   return code === SPACE || code === TAB;
+}
+
+const INFINITY_WORD = /^[+-]?(?:inf|infinity)$/i;
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * True for the texts writers use for ±Infinity (`inf`, `-Infinity`, `INF`) and for decimals too
+ * large for a float64 (`1e999`): in a number column they are an error, never a silent string
+ * column or a missing value, because no stage can compute with them.
+ */
+export function isInfiniteNumberText(text: string): boolean {
+  const trimmed = text.trim();
+  if (INFINITY_WORD.test(trimmed)) return true;
+  return DECIMAL.test(trimmed) && !Number.isFinite(Number(trimmed));
 }

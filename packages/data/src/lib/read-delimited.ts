@@ -1,6 +1,7 @@
 import { DataError, type Column, type Table } from '@reproml/core';
 import type { ColumnKind } from './column-kinds';
-import { parseNumberSpan } from './parse-number';
+import { fieldTooLongError, infiniteNumberError, MAX_FIELD_LENGTH } from './max-field-length';
+import { isInfiniteNumberText, parseNumberSpan } from './parse-number';
 
 const QUOTE = 34;
 const LF = 10;
@@ -97,6 +98,10 @@ function scanCells(text: string, delimiter: number, file: string): CellScan {
         while (pos < length && code !== delimiter && code !== LF && code !== CR) code = text.charCodeAt(++pos);
         end = pos;
       }
+      if (end - (start < 0 ? ~start : start) > MAX_FIELD_LENGTH) {
+        const column = columnCount === -1 ? `column ${fields + 1}` : (header[fields] ?? `column ${fields + 1}`);
+        throw fieldTooLongError({ file, column, where: `line ${lineOfRecord}`, length: end - (start < 0 ? ~start : start) });
+      }
       if (cellCount === starts.length) {
         starts = grow(starts);
         ends = grow(ends);
@@ -161,11 +166,16 @@ function assertUniqueNames(header: readonly string[], file: string): void {
     if (name === '') {
       throw new DataError(`${file}: column ${index + 1} has an empty name in the header`, {
         file,
+        field: `column ${index + 1}`,
         hint: 'Give every column a name (an unnamed first column is often an index written by pandas: drop it or name it).',
       });
     }
     if (seen.has(name)) {
-      throw new DataError(`${file}: column '${name}' appears twice in the header`, { file, hint: 'Rename one of the two columns.' });
+      throw new DataError(`${file}: column '${name}' appears twice in the header (columns ${header.indexOf(name) + 1} and ${index + 1})`, {
+        file,
+        field: name,
+        hint: 'Rename one of the two columns.',
+      });
     }
     seen.add(name);
   }
@@ -205,6 +215,11 @@ function buildColumn(params: BuildColumnParams): Column {
   const { name, index, scan, text, missing, forced, file } = params;
   if (forced !== 'string') {
     const numbers = tryNumberColumn(params);
+    if (numbers.infiniteRow !== undefined && (forced === 'number' || numbers.hasFinite)) {
+      const cell = numbers.infiniteRow * scan.columnCount + index;
+      const where = `row ${numbers.infiniteRow + 1}`;
+      throw infiniteNumberError({ file, column: name, where, text: cellText(text, scan.starts[cell]!, scan.ends[cell]!) });
+    }
     if (numbers.values) return { name, kind: 'number', values: numbers.values };
     if (forced === 'number') {
       const row = numbers.failedRow!;
@@ -224,9 +239,16 @@ function buildColumn(params: BuildColumnParams): Column {
   return { name, kind: 'string', values };
 }
 
-function tryNumberColumn(params: BuildColumnParams): { values?: Float64Array; failedRow?: number } {
+/**
+ * The column as numbers, or the first row that is no number. Infinity spellings (`inf`,
+ * `1e999`) are remembered rather than ending the attempt: a column of numbers with an
+ * infinity in it is an error, not a string column.
+ */
+function tryNumberColumn(params: BuildColumnParams): { values?: Float64Array; failedRow?: number; infiniteRow?: number; hasFinite?: boolean } {
   const { index, scan, text, missing } = params;
   const values = new Float64Array(scan.rowCount);
+  let infiniteRow: number | undefined;
+  let hasFinite = false;
   for (let row = 0, cell = index; row < scan.rowCount; row++, cell += scan.columnCount) {
     let start = scan.starts[cell]!;
     const end = scan.ends[cell]!;
@@ -234,11 +256,14 @@ function tryNumberColumn(params: BuildColumnParams): { values?: Float64Array; fa
     const parsed = parseNumberSpan(text, start, end);
     if (parsed !== undefined) {
       values[row] = parsed;
+      hasFinite = true;
     } else if (missing.isMissing(text, scan.starts[cell]!, end)) {
       values[row] = NaN;
+    } else if (isInfiniteNumberText(text.slice(start, end))) {
+      infiniteRow ??= row;
     } else {
       return { failedRow: row };
     }
   }
-  return { values };
+  return infiniteRow === undefined ? { values } : { infiniteRow, hasFinite };
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DataError, type Column, type Table } from '@reproml/core';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
+import { MAX_FIELD_LENGTH } from './max-field-length';
 import { parseTable, readTable } from './read-table';
 
 const csv = (text: string) => new TextEncoder().encode(text);
@@ -91,7 +92,8 @@ describe('readTable: CSV and TSV', () => {
     const invalid = new Uint8Array([...csv('name\nZ'), 0xfc, ...csv('rich\n')]);
     const error = await parseTable({ bytes: invalid, format: 'csv', file: 'raw/cities.csv' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DataError);
-    expect((error as DataError).message).toBe('raw/cities.csv is not valid UTF-8 (first invalid byte at offset 6)');
+    expect((error as DataError).message).toBe("raw/cities.csv is not valid UTF-8 (first invalid byte at offset 6, line 2, column 'name')");
+    expect((error as DataError).field).toBe('name');
     const latin1 = await parseTable({ bytes: invalid, format: 'csv', file: 't.csv', encoding: 'latin1' });
     expect(plain(latin1).name!.values).toEqual(['Zürich']);
   });
@@ -161,5 +163,54 @@ describe('readTable: Parquet', () => {
     const buffer = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'a', data: [1, 2, 3], type: 'DOUBLE' }] }));
     await expect(parseTable({ bytes: csv('a,b\n'), format: 'parquet', file: 'x.parquet' })).rejects.toThrow(/x\.parquet is not a readable Parquet file/);
     await expect(parseTable({ bytes: buffer.slice(0, buffer.length - 9), format: 'parquet', file: 'x.parquet' })).rejects.toThrow(/x\.parquet/);
+  });
+});
+
+/** What every stage's reader reports on malformed files: the file, the column (DataError.field) and where. */
+describe('readTable: malformed input names the file and the column', () => {
+  const fail = async (params: Parameters<typeof parseTable>[0]) => {
+    const error = await parseTable(params).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DataError);
+    return error as DataError;
+  };
+
+  it('rejects a cell over 1 MiB (CSV, JSON, Parquet) instead of carrying it through every stage', async () => {
+    const huge = 'x'.repeat(MAX_FIELD_LENGTH + 1);
+    const fromCsv = await fail({ bytes: csv(`id,note\n1,ok\n2,${huge}\n`), format: 'csv', file: 'notes.csv' });
+    expect(fromCsv.message).toMatch(/^notes\.csv: line 3, column 'note' holds a value of 1,048,577 characters, over the limit of 1,048,576 \(1 MiB\)$/);
+    expect(fromCsv.field).toBe('note');
+    const quoted = await fail({ bytes: csv(`id,note\n1,"${huge}"\n`), format: 'csv', file: 'notes.csv' });
+    expect(quoted.field).toBe('note');
+    const fromJson = await fail({ bytes: csv(JSON.stringify([{ id: 1, note: huge }])), format: 'json', file: 'notes.json' });
+    expect(fromJson.message).toMatch(/notes\.json: row 1, column 'note' holds a value of 1,048,577 characters/);
+    const exactly = await parseTable({ bytes: csv(`note\n${huge.slice(1)}\n`), format: 'csv', file: 'notes.csv' });
+    expect(exactly.rowCount).toBe(1);
+  });
+
+  it('rejects ±Infinity and overflowing decimals in a number column, but keeps a column of words a string column', async () => {
+    for (const value of ['inf', '-Infinity', 'INF', '1e999', '9'.repeat(400)]) {
+      const error = await fail({ bytes: csv(`v\n1\n${value}\n`), format: 'csv', file: 'm.csv' });
+      expect(error.message, value).toMatch(/^m\.csv: column 'v' holds an infinite number at row 2/);
+      expect(error.field).toBe('v');
+    }
+    expect((await parseTable({ bytes: csv('v\nInfinity\n'), format: 'csv', file: 'm.csv' })).columns[0]!.kind).toBe('string');
+    expect((await parseTable({ bytes: csv('v\n1\ninf\nabc\n'), format: 'csv', file: 'm.csv' })).columns[0]!.kind).toBe('string');
+    const forced = await fail({ bytes: csv('v\ninf\n'), format: 'csv', file: 'm.csv', columnKinds: { v: 'number' } });
+    expect(forced.message).toMatch(/column 'v' holds an infinite number at row 1/);
+    const json = await fail({ bytes: csv('[{"v": 1}, {"v": 1e999}]'), format: 'json', file: 'm.json' });
+    expect(json.message).toMatch(/m\.json: column 'v' holds an infinite number at row 2/);
+    // NaN stays what it always was: a missing value.
+    const parquet = new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'v', data: [1, NaN], type: 'DOUBLE' }] }));
+    expect(Array.from((await parseTable({ bytes: parquet, format: 'parquet', file: 'm.parquet' })).columns[0]!.values as Float64Array)).toEqual([1, NaN]);
+  });
+
+  it('names the duplicated column, and the column of an invalid UTF-8 byte (the header\'s own by position)', async () => {
+    const duplicate = await fail({ bytes: csv('a,b,a\n1,2,3\n'), format: 'csv', file: 'd.csv' });
+    expect(duplicate.message).toBe("d.csv: column 'a' appears twice in the header (columns 1 and 3)");
+    expect(duplicate.field).toBe('a');
+    const inRow = await fail({ bytes: new Uint8Array([...csv('id,"x,y",city\n1,"a,b",Z'), 0xfc, ...csv('rich\n')]), format: 'csv', file: 'c.csv' });
+    expect(inRow.message).toMatch(/line 2, column 'city'\)$/);
+    const inHeader = await fail({ bytes: new Uint8Array([...csv('id,'), 0xfc, ...csv('\n1,2\n')]), format: 'tsv', file: 'c.tsv' });
+    expect(inHeader.message).toMatch(/line 1, column 'column 1'\)$/);
   });
 });

@@ -62,7 +62,8 @@ export async function parseTable(params: ParseTableParams): Promise<Table> {
     }
     return readParquet({ bytes, file, columnKinds });
   }
-  const text = decodeText({ bytes, encoding, file });
+  const delimiter = format === 'tsv' ? '\t' : format === 'csv' ? ',' : undefined;
+  const text = decodeText({ bytes, encoding, file, ...(delimiter ? { delimiter } : {}) });
   if (format === 'json' || format === 'jsonl') return readJsonRecords({ text, layout: format, file, columnKinds });
   return readDelimited({
     text,

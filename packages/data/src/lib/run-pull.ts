@@ -78,6 +78,7 @@ export async function runPull(params: RunPullParams): Promise<void> {
       columnKinds: columnKindsFor(spec, schema),
       file: `${key} (${locked.source})`,
     });
+    if (table.rowCount === 0) throw noRowsError({ key, source: locked.source, stage, columns: table.columns.length });
     validation[key] = schema ? { source: locked.source, checked: true, ...validateTable(table, schema) } : { source: locked.source, checked: false };
     profiles[key] = profileTable(table);
     context.log(describeProfile(key, profiles[key]!));
@@ -171,5 +172,15 @@ function validationError(params: {
     file: params.stageFile,
     field: 'schema',
     hint: `Fix the data (then \`nx run ${params.stage}:lock\`), or widen the schema if the data is right. Full report: ${params.savedReport}`,
+  });
+}
+
+/** A header with no rows: every later stage would fail on it, so the pull says so at the source. */
+function noRowsError(params: { key: string; source: string; stage: string; columns: number }): DataError {
+  return new DataError(`${params.key} (${params.source}) has a header (${params.columns} column(s)) but no rows`, {
+    stage: params.stage,
+    file: params.source,
+    field: `files.${params.key}`,
+    hint: 'Check that the source points at the right file and revision; an export that selected nothing writes only the header.',
   });
 }

@@ -56,6 +56,12 @@ export async function runDrift(params: RunDriftParams): Promise<DriftReport> {
   const markers = await readMissingMarkers(transformFile.path);
   const reference = markMissing(await readTable({ path: referenceFile.path, file: referenceFile.file, format: 'csv', columnKinds }), markers);
   const batch = markMissing(await readTable({ path: batchFile.path, file: batchName, format: batchFile.format, columnKinds }), markers);
+  if (batch.rowCount === 0) {
+    throw new DataError(`${batchName} has a header but no rows: there is no batch to compare`, {
+      file: batchName,
+      hint: `Check the upstream stage ${params.batch.stage}: its data file holds no rows.`,
+    });
+  }
   const columns = config.columns ?? manifest.rawInputs.map((input) => input.name);
 
   const predictions = params.model ? await predictionColumns({ context, config, features: params.features, model: params.model, reference, batch, batchName, columnKinds, markers }) : undefined;

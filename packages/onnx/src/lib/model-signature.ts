@@ -37,18 +37,22 @@ export function checkInputColumns(params: { signature: ModelSignature; columns: 
   const { signature, columns, file } = params;
   const available = columns.map((column) => column.name);
   const problems: string[] = [];
+  const fields: string[] = [];
   for (const input of signature.rawInputs) {
     const column = columns.find((candidate) => candidate.name === input.name);
     if (!column) {
       const close = closestMatch(input.name, available);
       problems.push(`missing column '${input.name}'${close ? ` (did you mean '${close}'?)` : ''}`);
+      fields.push(input.name);
     } else if (column.kind !== input.kind) {
       problems.push(`column '${input.name}' holds ${column.kind}s, the model takes ${input.kind}s`);
+      fields.push(input.name);
     }
   }
   if (problems.length > 0) {
     throw new DataError(`${file} does not match the model's inputs: ${problems.join('; ')}`, {
       file,
+      field: fields.join(', '),
       hint: `The model takes: ${signature.rawInputs.map((input) => `${input.name} (${input.kind})`).join(', ')}.`,
     });
   }

@@ -66,6 +66,12 @@ export async function predictFile(params: PredictFileParams): Promise<{ rows: nu
     out.end();
     await once(out, 'close');
   }
+  if (rows === 0) {
+    throw new DataError(`${input.file} has no rows to predict (a header alone)`, {
+      file: input.file,
+      hint: 'Check that the data path points at the right file; an export that selected nothing writes only the header.',
+    });
+  }
   return { rows };
 }
 

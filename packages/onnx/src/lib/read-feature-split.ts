@@ -21,9 +21,16 @@ export function tableToSplit(params: { table: Table; manifest: FeaturesManifest;
   const expected = [...manifest.featureNames, LABEL_COLUMN];
   const actual = table.columns.map((column) => column.name);
   if (table.rowCount > 0 && (actual.length !== expected.length || actual.some((name, index) => name !== expected[index]))) {
+    const missing = expected.filter((name) => !actual.includes(name));
+    const unexpected = actual.filter((name) => !expected.includes(name));
+    const differences = [
+      missing.length ? `missing ${missing.map((name) => `'${name}'`).join(', ')}` : '',
+      unexpected.length ? `unexpected ${unexpected.map((name) => `'${name}'`).join(', ')}` : '',
+      missing.length || unexpected.length ? '' : 'the same columns in another order',
+    ].filter(Boolean);
     throw new DataError(
-      `${file} has ${actual.length - 1} feature columns (${actual.slice(0, 6).join(', ')}${actual.length > 6 ? ', …' : ''}), but features.json names ${manifest.featureNames.length} (${expected.slice(0, 6).join(', ')}${expected.length > 6 ? ', …' : ''})`,
-      { file, hint: 'The feature file and features.json come from different runs: rerun the preprocess stage.' },
+      `${file} has ${actual.length - 1} feature columns (${actual.slice(0, 6).join(', ')}${actual.length > 6 ? ', …' : ''}), but features.json names ${manifest.featureNames.length} (${expected.slice(0, 6).join(', ')}${expected.length > 6 ? ', …' : ''}): ${differences.join('; ')}`,
+      { file, field: [...missing, ...unexpected].join(', ') || undefined, hint: 'The feature file and features.json come from different runs: rerun the preprocess stage.' },
     );
   }
   const width = manifest.featureNames.length;

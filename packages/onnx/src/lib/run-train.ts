@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stableStringify, StageIOError, writeFileAtomic, type StageContext } from '@reproml/core';
+import { DataError, stableStringify, StageIOError, writeFileAtomic, type StageContext } from '@reproml/core';
 import * as ort from 'onnxruntime-node';
 import { exportModel } from './export-model';
 import { FEATURE_FILES, readFeaturesManifest, type FeaturesManifest, type SplitName } from './features-manifest';
 import { readFeatureSplit } from './read-feature-split';
 import { train, type TrainingEvent, type TrainResult } from './trainer';
 import type { TrainStageConfig } from './train-stage-config';
-import type { TrainingSplit } from './training-data';
+import { checkTrainingSplit, type TrainingSplit } from './training-data';
 
 /** File names a train stage writes into `out/`. */
 export const TRAIN_FILES = { model: 'model.onnx', curve: 'training-curve.json', modelInfo: 'model.json' } as const;
@@ -30,10 +30,20 @@ export async function runTrain(params: RunTrainParams): Promise<TrainResult> {
   const manifestFile = input(FEATURE_FILES.manifest);
   await recordRequired(context, manifestFile, params.upstream);
   const manifest = await readFeaturesManifest({ ...manifestFile, stage: context.stage.name });
-  const readSplit = async (split: SplitName): Promise<TrainingSplit> => {
-    const file = input(FEATURE_FILES.features(split));
+  const readSplit = async (name: SplitName): Promise<TrainingSplit> => {
+    const file = input(FEATURE_FILES.features(name));
     await recordRequired(context, file, params.upstream);
-    return readFeatureSplit({ ...file, manifest });
+    const split = await readFeatureSplit({ ...file, manifest });
+    // Checked here too (the trainer checks again) so that a bad value is reported with its file.
+    if (split.rows === 0 && name === 'train') {
+      throw new DataError(`${file.file} has no rows: the train split is empty`, {
+        file: file.file,
+        hint: 'Check the preprocess stage: its split fractions or filters left no training rows.',
+      });
+    }
+    const classCount = manifest.classes?.length ?? 1;
+    checkTrainingSplit({ split, splitName: name, featureNames: manifest.featureNames, task: manifest.task, classCount, file: file.file });
+    return split;
   };
   const trainSplit = await readSplit('train');
   const validation = await readSplit('validation');

@@ -9,7 +9,7 @@ let dir: string;
 beforeAll(async () => void (dir = await mkdtemp(join(tmpdir(), 'reproml-stream-'))));
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
-async function collect(content: string, params: Omit<StreamTableBatchesParams, 'path' | 'file'>): Promise<Table[]> {
+async function collect(content: string | Buffer, params: Omit<StreamTableBatchesParams, 'path' | 'file'>): Promise<Table[]> {
   const path = join(dir, `f${Math.random().toString(36).slice(2)}`);
   await writeFile(path, content);
   const tables: Table[] = [];
@@ -43,5 +43,27 @@ describe('streamTableBatches', () => {
 
   it('names columns the file lacks', async () => {
     await expect(collect('a,b\n1,2\n', { format: 'csv', columns: { c: 'number' }, batchSize: 5 })).rejects.toThrow(/has no column 'c'/);
+  });
+
+  it('decodes UTF-8 strictly across chunk boundaries and names the line and column of an invalid byte', async () => {
+    // 'ü' split across the 1 MiB chunk boundary is fine; a lone 0xff is not (it used to become U+FFFD silently).
+    const padding = 'x'.repeat((1 << 20) - 'id,city\n1,'.length - 1);
+    const [table] = await collect(`id,city\n1,${padding}ü\n`, { format: 'csv', columns: { city: 'string' }, batchSize: 5 });
+    expect((table!.columns[0]!.values as string[])[0]!.endsWith('xü')).toBe(true);
+    const invalid = Buffer.concat([Buffer.from('id,city\n1,Zürich\n2,Z'), Buffer.from([0xff]), Buffer.from('rich\n')]);
+    await expect(collect(invalid, { format: 'csv', columns: { city: 'string' }, batchSize: 5 })).rejects.toThrow(
+      "rows is not valid UTF-8 (first invalid byte at offset 21, line 3, column 'city')",
+    );
+  });
+
+  it('refuses a cell over MAX_FIELD_LENGTH and ±Infinity in a number column', async () => {
+    const huge = `v,note\n1,${'y'.repeat((1 << 20) + 1)}\n`;
+    await expect(collect(huge, { format: 'csv', columns: { v: 'number' }, batchSize: 5 })).rejects.toThrow(
+      "rows: line 2, column 'note' holds a value of 1,048,577 characters, over the limit of 1,048,576 (1 MiB)",
+    );
+    await expect(collect('v\n1\n-Infinity\n', { format: 'csv', columns: { v: 'number' }, batchSize: 5 })).rejects.toThrow(
+      `rows: column 'v' holds an infinite number at line 3 ("-Infinity")`,
+    );
+    await expect(collect('{"v":1e999}\n', { format: 'jsonl', columns: { v: 'number' }, batchSize: 5 })).rejects.toThrow(/holds an infinite number at line 1/);
   });
 });

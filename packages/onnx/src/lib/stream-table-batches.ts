@@ -1,6 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { DataError, StageIOError, type Column, type Table } from '@reproml/core';
-import { DEFAULT_MISSING_VALUES, readTable } from '@reproml/data';
+import { DEFAULT_MISSING_VALUES, fieldTooLongError, firstInvalidUtf8Offset, infiniteNumberError, MAX_FIELD_LENGTH, readTable } from '@reproml/data';
 
 export type StreamFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet';
 
@@ -60,9 +61,15 @@ class BatchBuilder {
       }
       let value: number;
       if (raw === null || raw === undefined || (typeof raw === 'string' && this.missing.has(raw.trim()))) value = NaN;
-      else if (typeof raw === 'number') value = raw;
+      else if (typeof raw === 'number') {
+        if (raw === Infinity || raw === -Infinity) throw infiniteNumberError({ file: this.params.file, column: name, where: `line ${record.line}`, text: String(raw) });
+        value = raw;
+      }
       else {
         value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
+        if (value === Infinity || value === -Infinity) {
+          throw infiniteNumberError({ file: this.params.file, column: name, where: `line ${record.line}`, text: String(raw) });
+        }
         if (Number.isNaN(value)) {
           throw new DataError(`${this.params.file} line ${record.line}: column '${name}' should be a number, got ${JSON.stringify(raw)}`, {
             file: this.params.file,
@@ -108,13 +115,61 @@ function* sliceTable(table: Table, params: StreamTableBatchesParams): Generator<
   }
 }
 
+/** Thrown by `textChunks` after it yielded the valid text before the first invalid UTF-8 byte. */
+class InvalidUtf8 extends Error {
+  constructor(readonly offset: number) {
+    super(`invalid UTF-8 at byte ${offset}`);
+  }
+}
+
+/**
+ * The file as UTF-8 text chunks, decoded strictly: a silently replaced byte (U+FFFD) would
+ * change a category. On an invalid byte the valid text before it is yielded first, so the
+ * parser knows the line and column it stopped in, and then `InvalidUtf8` is thrown.
+ */
 async function* textChunks(params: StreamTableBatchesParams): AsyncGenerator<string> {
-  const stream = createReadStream(params.path, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  const stream = createReadStream(params.path, { highWaterMark: 1 << 20 });
+  let carry: Buffer = Buffer.alloc(0);
+  let consumed = 0;
   try {
-    for await (const chunk of stream) yield chunk as string;
+    for await (const chunk of stream) {
+      const bytes = carry.length ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+      const complete = completeUtf8Length(bytes);
+      const text = bytes.subarray(0, complete);
+      if (!isUtf8(text)) {
+        const offset = firstInvalidUtf8Offset(text);
+        yield text.toString('utf8', 0, offset);
+        throw new InvalidUtf8(consumed + offset);
+      }
+      yield text.toString('utf8');
+      consumed += complete;
+      carry = Buffer.from(bytes.subarray(complete));
+    }
   } catch (error) {
+    if (error instanceof InvalidUtf8) throw error;
     throw new StageIOError(`cannot read ${params.file}: ${(error as Error).message}`, { file: params.file, cause: error });
   }
+  if (carry.length) throw new InvalidUtf8(consumed);
+}
+
+/** Length of `bytes` without a multi-byte character cut off at its end (it continues in the next chunk). */
+function completeUtf8Length(bytes: Buffer): number {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const byte = bytes[bytes.length - back]!;
+    if ((byte & 0xc0) === 0x80) continue;
+    const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return needed > back ? bytes.length - back : bytes.length;
+  }
+  return bytes.length;
+}
+
+function invalidUtf8Error(params: { file: string; offset: number; line: number; column?: string }): DataError {
+  const column = params.column === undefined ? '' : `, column '${params.column}'`;
+  return new DataError(`${params.file} is not valid UTF-8 (first invalid byte at offset ${params.offset}, line ${params.line}${column})`, {
+    file: params.file,
+    ...(params.column === undefined ? {} : { field: params.column }),
+    hint: 'Re-save the file as UTF-8.',
+  });
 }
 
 async function* jsonlRecords(params: StreamTableBatchesParams): AsyncGenerator<RawRecord> {
@@ -132,8 +187,12 @@ async function* jsonlRecords(params: StreamTableBatchesParams): AsyncGenerator<R
     const object = (value ?? {}) as Record<string, unknown>;
     return { line, get: (name) => object[name] };
   };
-  for await (const chunk of textChunks(params)) {
+  const chunks = textChunks(params);
+  for await (const chunk of withInvalidUtf8(chunks, (offset) => invalidUtf8Error({ file: params.file, offset, line: line + 1 + count(pending, '\n') }))) {
     pending += chunk;
+    if (pending.length > MAX_FIELD_LENGTH && pending.indexOf('\n') === -1) {
+      throw fieldTooLongError({ file: params.file, column: '(record)', where: `line ${line + 1}`, length: pending.length });
+    }
     let newline: number;
     while ((newline = pending.indexOf('\n')) >= 0) {
       const record = parse(pending.slice(0, newline));
@@ -172,7 +231,10 @@ async function* delimitedRecords(params: StreamTableBatchesParams, delimiter: st
     const at = recordLine;
     return { line: at, get: (name) => row[header!.get(name)!] ?? null };
   };
-  for await (const chunk of textChunks(params)) {
+  const headerName = (index: number) => (header ? ([...header.entries()].find(([, at]) => at === index)?.[0] ?? `column ${index + 1}`) : `column ${index + 1}`);
+  const tooLong = (length: number) => fieldTooLongError({ file: params.file, column: headerName(fields.length), where: `line ${recordLine}`, length });
+  const chunks = withInvalidUtf8(textChunks(params), (offset) => invalidUtf8Error({ file: params.file, offset, line, column: headerName(fields.length) }));
+  for await (const chunk of chunks) {
     let start = 0;
     for (let i = 0; i < chunk.length; i++) {
       const code = chunk.charCodeAt(i);
@@ -200,10 +262,12 @@ async function* delimitedRecords(params: StreamTableBatchesParams, delimiter: st
         inQuotes = true;
         start = i + 1;
       } else if (code === delimiterCode) {
+        if (field.length + i - start > MAX_FIELD_LENGTH) throw tooLong(field.length + i - start);
         fields.push(field + chunk.slice(start, i));
         field = '';
         start = i + 1;
       } else if (code === 10) {
+        if (field.length + i - start > MAX_FIELD_LENGTH) throw tooLong(field.length + i - start);
         const value = field + chunk.slice(start, i);
         fields.push(value.endsWith('\r') ? value.slice(0, -1) : value);
         field = '';
@@ -216,6 +280,7 @@ async function* delimitedRecords(params: StreamTableBatchesParams, delimiter: st
       }
     }
     field += chunk.slice(start);
+    if (field.length > MAX_FIELD_LENGTH) throw tooLong(field.length);
   }
   if (inQuotes && !quoteSeen) throw new DataError(`${params.file}: a quoted field opened on line ${recordLine} is never closed`, { file: params.file });
   if (field !== '' || fields.length > 0) {
@@ -223,4 +288,20 @@ async function* delimitedRecords(params: StreamTableBatchesParams, delimiter: st
     const record = toRecord(fields);
     if (record) yield record;
   }
+}
+
+/** Turns `textChunks`' InvalidUtf8 into the parser's own error (it knows the line and column). */
+async function* withInvalidUtf8(chunks: AsyncGenerator<string>, describe: (offset: number) => DataError): AsyncGenerator<string> {
+  try {
+    yield* chunks;
+  } catch (error) {
+    if (error instanceof InvalidUtf8) throw describe(error.offset);
+    throw error;
+  }
+}
+
+function count(text: string, char: string): number {
+  let n = 0;
+  for (let at = text.indexOf(char); at !== -1; at = text.indexOf(char, at + 1)) n++;
+  return n;
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_SEED, type StageContext, type Table } from '@reproml/core';
+import { DataError, DEFAULT_SEED, toWorkspacePath, type StageContext, type Table } from '@reproml/core';
 import { featureStatistics } from './feature-statistics';
 import { findDatasetFile, type DatasetFile } from './find-dataset-file';
 import type { PreprocessStageConfig } from './preprocess-stage-config';
@@ -34,6 +34,13 @@ export async function runPreprocess(params: RunPreprocessParams): Promise<void> 
   const file = findDatasetFile({ dir: params.datasetDir, key: config.file, upstream: params.upstream, location });
   await context.recordInput(file.path, params.upstream);
   const table = await params.readTable(file);
+  if (table.rowCount === 0) {
+    throw new DataError(`${toWorkspacePath(context.workspaceRoot, file.path)} has a header (${table.columns.length} column(s)) but no rows`, {
+      ...location,
+      file: toWorkspacePath(context.workspaceRoot, file.path),
+      hint: `Check the upstream stage ${params.upstream}: its data file holds no rows.`,
+    });
+  }
   context.log(`input ${file.key}.${file.format}: ${table.rowCount} rows × ${table.columns.length} columns`);
 
   const result = await preprocessTable({
