@@ -363,4 +363,16 @@ describe('pull from local files and URLs', () => {
     const report = JSON.parse(await readFile(join(ws.root, '.reproml/runs/p-data/validation.json'), 'utf8'));
     expect(report.valid).toBe(false);
   });
+
+  it('refuses a file with a header and no rows, naming the file key and source, and writes nothing', async () => {
+    const ws = await makeWorkspace(undefined);
+    await mkdir(join(ws.root, 'raw'));
+    await writeFile(join(ws.root, 'raw/empty.csv'), 'species,mass\n');
+    const stageConfig = config({ kind: 'pull', files: { penguins: { source: 'raw/empty.csv' } } });
+    await lockStage(ws, stageConfig);
+    const error = (await pull(ws, stageConfig).catch((e: unknown) => e)) as DataError;
+    expect(error).toBeInstanceOf(DataError);
+    expect(error.describe()).toMatch(/^\[stage p-data, file raw\/empty\.csv, field files\.penguins\] penguins \(raw\/empty\.csv\) has a header \(2 column\(s\)\) but no rows\n {2}→ /);
+    expect(existsSync(join(ws.root, 'pipelines/p/data/out'))).toBe(false);
+  });
 });
