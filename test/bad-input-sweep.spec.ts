@@ -224,12 +224,13 @@ function expectations(): Expectation[] {
       RAW_MESSAGES[problem] ? { stage: `${kind}-${problem}`, file: data, column: COLUMN_IS_FIELD[problem]!, message: RAW_MESSAGES[problem]! } : undefined;
     const preprocess = raw('preprocess') ?? {
       stage: `preprocess-${problem}`,
-      file: `pipelines/sweep/preprocess-${problem}/stage.json`,
+      // The stage file is the error's file (its spec names the column); the data file is in the message or hint.
+      file: data,
       column: 'message' as const,
       message:
         problem === 'wrong-types'
-          ? new RegExp(`'${C}' is a string column \\(its other values are numbers, but it holds "abc" in row 2\\); only number columns are scaled`)
-          : new RegExp(`Column '${C}' named in impute\\[0\\]\\.columns\\[0\\] does not exist`),
+          ? new RegExp(`'${C}' is a string column \\(its other values are numbers, but it holds "abc" in row 2 of pipelines/sweep/files/out/wrong-types\\.csv\\); only number columns are scaled`)
+          : new RegExp(`Column '${C}' named in impute\\[0\\]\\.columns\\[0\\] does not exist[^\\n]*\\n {2}→ Columns available in pipelines/sweep/files/out/missing-column\\.csv: '${esc(WEIGHT)}', 'Farbe'\\.`),
     };
     const predict = raw('predict') ?? {
       stage: `predict-${problem}`,

@@ -140,7 +140,7 @@ function fitStringColumn(column: StringColumn, rules: RuleIndex, params: FitTran
   const { location } = params;
   const scaleRef = rules.scale.get(column.name);
   if (scaleRef) {
-    throw new ConfigError(`${scaleRef.field}: '${column.name}' is a string column${textExample(column)}; only number columns are scaled`, {
+    throw new ConfigError(`${scaleRef.field}: '${column.name}' is a string column${textExample(column, location.input)}; only number columns are scaled`, {
       ...location,
       field: scaleRef.field,
       hint: `Encode it instead (e.g. "encode": [{ "columns": ["${column.name}"], "method": "ordinal" }]) or cast it to number.`,
@@ -148,7 +148,7 @@ function fitStringColumn(column: StringColumn, rules: RuleIndex, params: FitTran
   }
   const encodeRef = rules.encode.get(column.name);
   if (!encodeRef) {
-    throw new ConfigError(`'${column.name}' is a string column${textExample(column)} with no encode rule`, {
+    throw new ConfigError(`'${column.name}' is a string column${textExample(column, location.input)} with no encode rule`, {
       ...location,
       field: 'encode',
       hint: `Add it to an encode rule (e.g. { "columns": ["${column.name}"], "method": "onehot" }), drop it with "columns": { "drop": ["${column.name}"] }, or cast it to number.`,
@@ -278,7 +278,7 @@ function firstPresent(column: NumberColumn, params: FitTransformParams): { value
  * ` (it holds "abc" in row 2)` when a column that is mostly numbers became a string column
  * because of a few texts: the usual cause of a string column where numbers were expected.
  */
-function textExample(column: StringColumn): string {
+function textExample(column: StringColumn, input: string | undefined): string {
   let numbers = 0;
   let firstText: number | undefined;
   for (let row = 0; row < column.values.length; row++) {
@@ -288,5 +288,5 @@ function textExample(column: StringColumn): string {
     else firstText ??= row;
   }
   if (firstText === undefined || numbers === 0) return '';
-  return ` (its other values are numbers, but it holds ${JSON.stringify(column.values[firstText]!.slice(0, 40))} in row ${firstText + 1})`;
+  return ` (its other values are numbers, but it holds ${JSON.stringify(column.values[firstText]!.slice(0, 40))} in row ${firstText + 1}${input ? ` of ${input}` : ''})`;
 }

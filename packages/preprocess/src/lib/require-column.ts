@@ -19,9 +19,10 @@ export function requireColumn(params: RequireColumnParams): Column {
   throw new ConfigError(
     `Column '${params.name}' named in ${params.field} does not exist${params.when ? ` ${params.when}` : ''}${didYouMean(params.name, names)}`,
     {
-      ...params.location,
+      stage: params.location.stage,
+      file: params.location.file,
       field: params.field,
-      hint: `Columns available: ${names.map((n) => `'${n}'`).join(', ')}.`,
+      hint: `Columns available${params.location.input ? ` in ${params.location.input}` : ''}: ${names.map((n) => `'${n}'`).join(', ')}.`,
     },
   );
 }

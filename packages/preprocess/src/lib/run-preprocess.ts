@@ -47,7 +47,7 @@ export async function runPreprocess(params: RunPreprocessParams): Promise<void> 
     table,
     spec: config,
     seed,
-    location,
+    location: { ...location, input: toWorkspacePath(context.workspaceRoot, file.path) },
     stageDir: params.stageDir,
     log: context.log,
     onCustomModule: async (path) => void (await context.recordInput(path, 'custom-transform')),

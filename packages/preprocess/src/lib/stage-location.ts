@@ -3,4 +3,6 @@ export interface StageLocation {
   stage?: string;
   /** Workspace-relative stage file, e.g. pipelines/penguins/preprocess/stage.json. */
   file?: string;
+  /** Workspace-relative data file being preprocessed, named in hints about its columns (not an error's `file`). */
+  input?: string;
 }
