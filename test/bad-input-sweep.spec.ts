@@ -83,11 +83,11 @@ class SweepLayout {
     this.stages.set(name, ['stage.json', ...Object.keys(files).map((file) => file.split('/')[0]!)].sort());
   }
 
-  pull(name: string, bytes: Buffer, schema?: object): void {
-    const source = `pipelines/${PIPELINE}/raw/${name}.csv`;
+  pull(name: string, bytes: Buffer, schema?: object, format: 'csv' | 'json' | 'jsonl' = 'csv'): void {
+    const source = `pipelines/${PIPELINE}/raw/${name}.${format}`;
     this.writeBytes(source, bytes);
     const lock = {
-      files: { rows: { format: 'csv', revision: null, sha256: sha256(bytes), size: bytes.length, source } },
+      files: { rows: { format, revision: null, sha256: sha256(bytes), size: bytes.length, source } },
       lockVersion: 1,
     };
     this.stage(name, { kind: 'pull', files: { rows: { source } }, ...(schema ? { schema } : {}) }, { 'stage.lock.json': `${JSON.stringify(lock, null, 2)}\n` });
@@ -133,6 +133,9 @@ function layOut(workspace: TempWorkspace): SweepLayout {
   // Raw-data cases.
   for (const problem of PULL_CASES) layout.pull(`pull-${problem}`, corruptCsv(good, problem));
   for (const problem of PULL_SCHEMA_CASES) layout.pull(`pull-schema-${problem}`, corruptCsv(good, problem), SCHEMA);
+  // The other text formats go through the same checks: JSON's 1e999 is no silent missing value, JSONL is decoded strictly.
+  layout.pull('pull-json-inf', Buffer.from(`[{"${SIZE}": 20, "Art": "a"}, {"${SIZE}": 1e999, "Art": "b"}]\n`), undefined, 'json');
+  layout.pull('pull-jsonl-encoding', Buffer.concat([Buffer.from(`{"${SIZE}": 20, "Art": "a"}\n{"${SIZE}": 21, "Art": "`), Buffer.from([0xff]), Buffer.from('"}\n')]), undefined, 'jsonl');
   layout.stage(
     'files',
     { kind: 'script', script: 'copy-cases.ts' },
@@ -217,6 +220,8 @@ function expectations(): Expectation[] {
   list.push(
     { stage: 'pull-schema-wrong-types', file: 'pipelines/sweep/raw/pull-schema-wrong-types.csv', column: 'message', message: new RegExp(`column '${C}' should hold numbers: 1 of 60 row\\(s\\); e.g. "abc" \\(row 2\\)`) },
     { stage: 'pull-schema-missing-column', file: 'pipelines/sweep/raw/pull-schema-missing-column.csv', column: 'message', message: new RegExp(`column '${C}' is missing`) },
+    { stage: 'pull-json-inf', file: 'pipelines/sweep/raw/pull-json-inf.json', column: 'field', message: new RegExp(`column '${C}' holds an infinite number at row 2 \\("Infinity"\\)`) },
+    { stage: 'pull-jsonl-encoding', file: 'pipelines/sweep/raw/pull-jsonl-encoding.jsonl', column: 'none', message: /is not valid UTF-8 \(first invalid byte at offset \d+, line 2\)/ },
   );
   for (const problem of RAW_CASES) {
     const data = `files/out/${problem}.csv`;
