@@ -295,6 +295,11 @@ describe('bad input sweep (real nx CLI, one run-many)', () => {
   }, 300_000);
   afterAll(() => (process.env.SWEEP_KEEP ? console.log('kept', workspace.root) : workspace?.remove()));
 
+  // SWEEP_PRINT=1 prints each bad stage's error line (what the README table quotes).
+  it.runIf(process.env.SWEEP_PRINT)('prints the errors', () => {
+    for (const { stage } of expectations()) console.log(errorOf(run.output, `${PIPELINE}-${stage}`).split('\n')[0]);
+  });
+
   it('exits non-zero and fails exactly the bad stages', () => {
     expect(run.status).not.toBe(0);
     const failed = [...run.output.matchAll(/^- (sweep-\S+):run$/gm)].map((match) => match[1]!.slice(PIPELINE.length + 1)).sort();
