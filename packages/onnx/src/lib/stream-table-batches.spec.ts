@@ -64,6 +64,9 @@ describe('streamTableBatches', () => {
     await expect(collect('v\n1\n-Infinity\n', { format: 'csv', columns: { v: 'number' }, batchSize: 5 })).rejects.toThrow(
       `rows: column 'v' holds an infinite number at line 3 ("-Infinity")`,
     );
+    await expect(collect(`{"v":1,"note":"${'z'.repeat((1 << 20) + 1)}"}\n`, { format: 'jsonl', columns: { v: 'number', note: 'string' }, batchSize: 5 })).rejects.toThrow(
+      "rows: line 1, column 'note' holds a value of 1,048,577 characters",
+    );
     await expect(collect('{"v":1e999}\n', { format: 'jsonl', columns: { v: 'number' }, batchSize: 5 })).rejects.toThrow(/holds an infinite number at line 1/);
   });
 });

@@ -55,6 +55,9 @@ class BatchBuilder {
   add(record: RawRecord): void {
     for (const [name, kind] of this.entries) {
       const raw = record.get(name);
+      if (typeof raw === 'string' && raw.length > MAX_FIELD_LENGTH) {
+        throw fieldTooLongError({ file: this.params.file, column: name, where: `line ${record.line}`, length: raw.length });
+      }
       if (kind === 'string') {
         this.strings.get(name)![this.rows] = raw === null || raw === undefined || (typeof raw === 'string' && this.missing.has(raw)) ? null : String(raw);
         continue;
@@ -114,6 +117,9 @@ function* sliceTable(table: Table, params: StreamTableBatchesParams): Generator<
     };
   }
 }
+
+/** A JSONL line (one record, many fields) may be longer than one field, but not without bound. */
+const MAX_RECORD_LENGTH = 64 * MAX_FIELD_LENGTH;
 
 /** Thrown by `textChunks` after it yielded the valid text before the first invalid UTF-8 byte. */
 class InvalidUtf8 extends Error {
@@ -190,8 +196,11 @@ async function* jsonlRecords(params: StreamTableBatchesParams): AsyncGenerator<R
   const chunks = textChunks(params);
   for await (const chunk of withInvalidUtf8(chunks, (offset) => invalidUtf8Error({ file: params.file, offset, line: line + 1 + count(pending, '\n') }))) {
     pending += chunk;
-    if (pending.length > MAX_FIELD_LENGTH && pending.indexOf('\n') === -1) {
-      throw fieldTooLongError({ file: params.file, column: '(record)', where: `line ${line + 1}`, length: pending.length });
+    if (pending.length > MAX_RECORD_LENGTH && pending.indexOf('\n') === -1) {
+      throw new DataError(`${params.file}: line ${line + 1} is over ${MAX_RECORD_LENGTH.toLocaleString('en-US')} characters long with no line end`, {
+        file: params.file,
+        hint: 'A JSONL file holds one record per line; check that the file is JSONL and not one large JSON document.',
+      });
     }
     let newline: number;
     while ((newline = pending.indexOf('\n')) >= 0) {
