@@ -19,7 +19,8 @@ describe('run tracking (real nx CLI)', () => {
     workspace = TempWorkspace.create({ label: 'tracking' });
     writeDemoPipeline(workspace);
     workspace.commitAll('demo pipeline');
-    env = { REPROML_TRACKING_DB: `${workspace.root}.runs.sqlite`, REPROML_TRACKING_BUSY_TIMEOUT_MS: '300' };
+    // Stages record in parallel (Nx runs up to three tasks at once): the default busy timeout applies.
+    env = { REPROML_TRACKING_DB: `${workspace.root}.runs.sqlite` };
   });
   afterAll(() => {
     workspace?.remove();
@@ -77,7 +78,8 @@ describe('run tracking (real nx CLI)', () => {
     const holder = new sqlite(env.REPROML_TRACKING_DB!);
     holder.exec('BEGIN EXCLUSIVE');
     try {
-      const output = workspace.nxOk([...RUN_ALL, '--skip-nx-cache'], env);
+      // A short busy timeout, so that four stages waiting on the lock do not slow the test down.
+      const output = workspace.nxOk([...RUN_ALL, '--skip-nx-cache'], { ...env, REPROML_TRACKING_BUSY_TIMEOUT_MS: '300' });
       expect(taskOutcomes(output).executed).toHaveLength(4);
       expect(output).toMatch(/run not recorded \(the stage itself is unaffected\)[\s\S]*locked by another process/);
     } finally {
