@@ -2,7 +2,7 @@ import { StageIOError, type Table } from '@reproml/core';
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { MODEL_OUTPUTS } from './inference-graph';
-import { checkInputColumns, readModelSignature, type ModelSignature } from './model-signature';
+import { checkCategoricalValues, checkInputColumns, readModelSignature, type ModelSignature } from './model-signature';
 
 /** A loaded model: one onnxruntime session plus the signature read from the file. */
 export interface LoadedModel {
@@ -42,9 +42,10 @@ export async function loadModelBytes(params: { bytes: Uint8Array; file: string; 
 }
 
 /** Runs the model on every row of a table (one batch); columns are checked against the model's raw inputs. */
-export async function predictTable(params: { model: LoadedModel; table: Table; file: string }): Promise<Predictions> {
+export async function predictTable(params: { model: LoadedModel; table: Table; file: string; firstRow?: number }): Promise<Predictions> {
   const { model, table } = params;
   checkInputColumns({ signature: model.signature, columns: table.columns, file: params.file });
+  checkCategoricalValues({ signature: model.signature, columns: table.columns, file: params.file, firstRow: params.firstRow });
   const feeds: Record<string, ort.Tensor> = {};
   for (const input of model.signature.rawInputs) {
     const column = table.columns.find((candidate) => candidate.name === input.name)!;
@@ -63,8 +64,10 @@ export async function predictTable(params: { model: LoadedModel; table: Table; f
 
 /** `predictTable` over a stream of tables (batches): memory stays bounded by one batch. */
 export async function* predictBatches(params: { model: LoadedModel; batches: AsyncIterable<Table>; file: string }): AsyncGenerator<{ table: Table; predictions: Predictions }> {
+  let firstRow = 1;
   for await (const table of params.batches) {
     if (table.rowCount === 0) continue;
-    yield { table, predictions: await predictTable({ model: params.model, table, file: params.file }) };
+    yield { table, predictions: await predictTable({ model: params.model, table, file: params.file, firstRow }) };
+    firstRow += table.rowCount;
   }
 }

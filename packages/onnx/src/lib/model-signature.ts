@@ -3,6 +3,7 @@ import { onnx } from 'onnx-proto';
 import { MODEL_METADATA_KEYS } from './export-model';
 import type { RawInput } from './features-manifest';
 import { decodeModel, modelMetadata } from './onnx-model';
+import { stringInputVocabularies } from './string-input-vocabulary';
 import type { Task } from './network';
 
 /** What a ReproML model.onnx takes and gives, read from the model file alone. */
@@ -11,6 +12,8 @@ export interface ModelSignature {
   task: Task;
   classes?: string[];
   outputs: string[];
+  /** Raw string columns (by column name) whose encoder fails on other values: the values it accepts. */
+  acceptedStrings: Map<string, Set<string>>;
 }
 
 /**
@@ -29,7 +32,17 @@ export function readModelSignature(bytes: Uint8Array): ModelSignature {
   const rawInputs = graphInputs.map(({ onnxName, kind }) => declared?.find((input) => input.onnxName === onnxName) ?? { name: onnxName, kind, onnxName });
   const classes = metadata[MODEL_METADATA_KEYS.classes] ? (JSON.parse(metadata[MODEL_METADATA_KEYS.classes]!) as string[]) : undefined;
   const task = (metadata[MODEL_METADATA_KEYS.task] as Task | undefined) ?? (classes ? 'classification' : 'regression');
-  return { rawInputs, task, ...(classes ? { classes } : {}), outputs: (model.graph?.output ?? []).map((output) => output.name ?? '') };
+  const vocabularies = stringInputVocabularies(model.graph ?? {});
+  const acceptedStrings = new Map(
+    rawInputs.filter((input) => vocabularies.has(input.onnxName)).map((input) => [input.name, vocabularies.get(input.onnxName)!] as const),
+  );
+  return {
+    rawInputs,
+    task,
+    ...(classes ? { classes } : {}),
+    outputs: (model.graph?.output ?? []).map((output) => output.name ?? ''),
+    acceptedStrings,
+  };
 }
 
 /** Refuses input columns that do not give the model what it declares: names each missing column and the closest match. */
@@ -55,5 +68,37 @@ export function checkInputColumns(params: { signature: ModelSignature; columns: 
       field: fields.join(', '),
       hint: `The model takes: ${signature.rawInputs.map((input) => `${input.name} (${input.kind})`).join(', ')}.`,
     });
+  }
+}
+
+/** At most this many unseen values are named in the error. */
+const UNSEEN_LISTED = 5;
+
+/**
+ * Refuses string values the model's encoders were not fitted on, before onnxruntime does
+ * with a message about OneHotEncoder internals: names the column, the values and how many
+ * rows hold them.
+ */
+export function checkCategoricalValues(params: { signature: ModelSignature; columns: readonly Column[]; file: string; firstRow?: number }): void {
+  for (const [name, accepted] of params.signature.acceptedStrings) {
+    const column = params.columns.find((candidate) => candidate.name === name);
+    if (!column || column.kind !== 'string') continue;
+    const unseen = new Map<string, number[]>();
+    column.values.forEach((value, index) => {
+      const fed = value ?? '';
+      if (accepted.has(fed)) return;
+      unseen.set(fed, [...(unseen.get(fed) ?? []), index + (params.firstRow ?? 1)]);
+    });
+    if (unseen.size === 0) continue;
+    const rows = [...unseen.values()].flat().sort((a, b) => a - b);
+    const names = [...unseen.keys()].slice(0, UNSEEN_LISTED).map((value) => (value === '' ? 'a missing value' : `'${value}'`));
+    throw new DataError(
+      `${params.file}: column '${name}' holds values the model was not trained on: ${names.join(', ')}${unseen.size > UNSEEN_LISTED ? ` and ${unseen.size - UNSEEN_LISTED} more` : ''} (${rows.length} row(s), e.g. row ${rows.slice(0, 3).join(', ')})`,
+      {
+        file: params.file,
+        field: name,
+        hint: `The model knows: ${[...accepted].filter((value) => value !== '').sort().join(', ')}. Retrain on data that includes the new values, or set "unseen": "ignore" in the preprocess stage's encode rule so they encode as all zeros.`,
+      },
+    );
   }
 }
