@@ -28,6 +28,8 @@ export interface DownloadToStoreParams {
   policy: RetryPolicy;
   progress?: ProgressListener;
   onRetry?: (message: string) => void;
+  /** The sha256 the lock expects: when the store already holds (verified) bytes with it, nothing is downloaded. */
+  expectedSha256?: string;
 }
 
 /**
@@ -36,6 +38,8 @@ export interface DownloadToStoreParams {
  * renamed into the store (never a partial one).
  */
 export async function downloadToStore(params: DownloadToStoreParams): Promise<StoredFile> {
+  const stored = params.expectedSha256 ? await params.store.lookup(params.expectedSha256) : undefined;
+  if (stored) return stored;
   for (let attempt = 0; ; attempt++) {
     const temp = await params.store.tempPath();
     try {

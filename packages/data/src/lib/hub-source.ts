@@ -73,10 +73,9 @@ export function hubSource(params: OpenSourceParams): DatasetSource {
           hint: `Run \`nx run ${context.location.stage}:lock\` so that the lock names a commit sha, and commit it.`,
         });
       }
-      const stored = expectedSha256 ? await context.store.lookup(expectedSha256) : undefined;
-      if (stored) return stored;
       return downloadToStore({
         store: context.store,
+        expectedSha256,
         label: source,
         policy: env,
         progress: context.progress,

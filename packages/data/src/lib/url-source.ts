@@ -27,10 +27,9 @@ export function urlSource(params: OpenSourceParams): DatasetSource {
     kind: 'url',
     resolve: async () => ({ revision: null }),
     materialize: async ({ expectedSha256 }) => {
-      const stored = expectedSha256 ? await context.store.lookup(expectedSha256) : undefined;
-      if (stored) return stored;
       return downloadToStore({
         store: context.store,
+        expectedSha256,
         label: source,
         policy: env,
         progress: context.progress,
