@@ -1,3 +1,5 @@
+import { certificateError, certificateFailure } from './tls-failure';
+
 export interface RetryPolicy {
   /** Extra attempts after the first. */
   retries: number;
@@ -25,6 +27,7 @@ export function isRetryableStatus(status: number): boolean {
 /** Network failures (refused, reset, cut body, timeout) as fetch reports them. */
 export function isTransientNetworkError(error: unknown): boolean {
   if (error instanceof HttpTimeoutError) return true;
+  if (certificateFailure(error)) return false;
   if (!(error instanceof Error)) return typeof error === 'string' && /terminated|socket|ECONNRESET|aborted/i.test(error);
   if (error.name === 'AbortError' && error.cause instanceof HttpTimeoutError) return true;
   if (error.name === 'TypeError' && /fetch failed|terminated/i.test(error.message)) return true;
@@ -66,7 +69,8 @@ export function createRetryingFetch(params: CreateRetryingFetchParams): typeof f
           await sleep(delayMs);
           continue;
         }
-        throw reason;
+        const certificate = certificateFailure(reason);
+        throw certificate ? certificateError(url, certificate) : reason;
       }
       if (isRetryableStatus(response.status) && attempt < params.retries) {
         timer.stop();
