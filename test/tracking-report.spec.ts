@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -119,6 +120,12 @@ describe('the tracking report of the penguins pipeline (real nx CLI, headless Ch
     expect(await page.locator('#drift').count()).toBe(1);
     expect(await page.locator('#drift').innerText()).toMatch(/Data drift: (ok|warning|alert)[\s\S]*penguins-drift run \d+/);
     expect(await page.locator('#lineage svg .node').count()).toBeGreaterThanOrEqual(4);
+    // The lineage table: the raw data's sha256 and the model's, as recorded by the latest runs.
+    const lineage = await page.locator('#lineage table.lineage').innerText();
+    const penguinsJson = createHash('sha256').update(readFileSync(workspace.path('pipelines/penguins/raw/penguins.json'))).digest('hex');
+    const modelOnnx = createHash('sha256').update(readFileSync(workspace.path('pipelines/penguins/train/out/model.onnx'))).digest('hex');
+    expect(lineage).toMatch(new RegExp(`pipelines/penguins/raw/penguins\\.json ${penguinsJson.slice(0, 12)}`));
+    expect(lineage).toContain(`model.onnx ${modelOnnx.slice(0, 12)}`);
     expect(external).toEqual([]);
 
     mkdirSync(join(SCREENSHOT, '..'), { recursive: true });

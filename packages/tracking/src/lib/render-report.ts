@@ -82,9 +82,21 @@ function lineageSection(data: ReportData): string {
   return section(
     'lineage',
     'Stages',
-    `<div class="wide">${figure(stageGraph({ title: `Stage graph of ${data.pipeline}`, nodes, edges }))}</div>`,
-    'Each stage with its latest recorded run; arrows go from an upstream stage to the stages that read its outputs. <code>reproml lineage &lt;artifact&gt;</code> walks a single artifact back to the raw data.',
+    `<div class="wide">${figure(stageGraph({ title: `Stage graph of ${data.pipeline}`, nodes, edges }))}</div>${lineageTable(data, latest)}`,
+    'Each stage with its latest recorded run; arrows go from an upstream stage to the stages that read its outputs. The table lists what each of those runs read and wrote, by sha256. <code>reproml lineage &lt;artifact&gt;</code> walks a single artifact back to the raw data.',
   );
+}
+
+/** Dataset revisions and artifact hashes of each stage's latest run, in graph order by name. */
+function lineageTable(data: ReportData, latest: readonly RunSummary[]): string {
+  const short = (sha: string) => `<code title="${esc(sha)}">${esc(sha.slice(0, 12))}</code>`;
+  const rows = latest.map((run) => {
+    const lineage = data.latestLineage.get(run.project);
+    const datasets = (lineage?.datasets ?? []).map((dataset) => `${esc(dataset.source)}${dataset.revision ? ` @ ${esc(dataset.revision.slice(0, 12))}` : ''} ${short(dataset.sha256)}`);
+    const artifacts = (lineage?.artifacts ?? []).map((artifact) => `${esc(artifact.path)} ${short(artifact.sha256)}`);
+    return `<tr><td>${esc(run.project)}</td><td>${esc(run.gitCommit?.slice(0, 12) ?? '')}${run.gitDirty ? ' (dirty)' : ''}</td><td>${datasets.join('<br>')}</td><td>${artifacts.join('<br>')}</td></tr>`;
+  });
+  return `<div class="table-wrap"><table class="lineage"><thead><tr><th>stage</th><th>commit</th><th>datasets (revision, sha256)</th><th>artifacts (sha256)</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
 function runsSection(data: ReportData): string {

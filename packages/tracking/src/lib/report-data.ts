@@ -1,4 +1,4 @@
-import type { RunSummary } from './run-record';
+import type { RunSummary, StoredRun } from './run-record';
 import type { RunStore } from './run-store';
 
 export interface TrainingCurve {
@@ -39,6 +39,8 @@ export interface ReportData {
   drift?: { run: RunSummary; document: unknown };
   /** The latest run of each stage, for the stage graph. */
   latestByProject: Map<string, RunSummary>;
+  /** The artifacts (sha256) and dataset revisions of each stage's latest run: the lineage table. */
+  latestLineage: Map<string, Pick<StoredRun, 'artifacts' | 'datasets'>>;
 }
 
 export interface CollectReportDataParams {
@@ -88,5 +90,20 @@ export function collectReportData(params: CollectReportDataParams): ReportData {
   }
   const latestByProject = new Map<string, RunSummary>();
   for (const run of runs) if (!latestByProject.has(run.project)) latestByProject.set(run.project, run);
-  return { pipeline, generatedAt: (params.generatedAt ?? new Date()).toISOString(), runs, training, evaluations, profile, drift, latestByProject };
+  const latestLineage = new Map<string, Pick<StoredRun, 'artifacts' | 'datasets'>>();
+  for (const [project, run] of latestByProject) {
+    const full = store.get(run.id);
+    if (full) latestLineage.set(project, { artifacts: full.artifacts, datasets: full.datasets });
+  }
+  return {
+    pipeline,
+    generatedAt: (params.generatedAt ?? new Date()).toISOString(),
+    runs,
+    training,
+    evaluations,
+    profile,
+    drift,
+    latestByProject,
+    latestLineage,
+  };
 }
