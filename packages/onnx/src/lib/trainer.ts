@@ -148,7 +148,7 @@ export async function* trainIter(params: TrainParams): AsyncGenerator<TrainingEv
       const order = training.shuffle ? shuffleRng.permutation(params.train.rows) : identityOrder(params.train.rows);
       const feeds: Record<string, ort.Tensor> = {
         ...trainTensors,
-        [epochGraph.names.order]: new ort.Tensor('int64', BigInt64Array.from(order, (row) => BigInt(row)), [params.train.rows]),
+        [epochGraph.names.order]: new ort.Tensor('int32', Int32Array.from(order), [params.train.rows]),
         [epochGraph.names.batchCount]: new ort.Tensor('int64', BigInt64Array.of(BigInt(batches)), []),
         [epochGraph.names.step]: step,
       };

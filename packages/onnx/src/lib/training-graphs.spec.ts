@@ -121,7 +121,7 @@ describe('epoch graph optimizer updates', () => {
     let step: ort.Tensor = new ort.Tensor('float64', Float64Array.of(0), []);
     for (let epoch = 0; epoch < epochs; epoch++) {
       const input = feeds(network, batch, current);
-      input.order = new ort.Tensor('int64', BigInt64Array.from({ length: batch.rows }, (_, row) => BigInt(row)), [batch.rows]);
+      input.order = new ort.Tensor('int32', Int32Array.from({ length: batch.rows }, (_, row) => row), [batch.rows]);
       input.batch_count = new ort.Tensor('int64', BigInt64Array.of(1n), []);
       input.step = step;
       state.forEach((values, index) => (input[names.state[index]!] = new ort.Tensor('float64', values, [...current[Math.floor(index / (state.length / current.length))]!.dims])));
