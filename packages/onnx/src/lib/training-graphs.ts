@@ -15,22 +15,18 @@ import type { OptimizerConfig } from './training-config';
 interface ForwardResult {
   /** Logits (classification) or predictions (regression), [b, outputSize]. */
   output: string;
-  /** Pre-activations of the hidden layers (for the ReLU backward pass). */
-  hiddenPre: string[];
-  /** Input of every layer: the batch, then each hidden activation. */
+  /** Input of every layer: the batch, then each hidden activation (ReLU output). */
   layerInputs: string[];
 }
 
 export function addForward(g: GraphBuilder, network: Network, input: string, parameters: readonly string[]): ForwardResult {
   const layers = layerSizes(network).length;
-  const hiddenPre: string[] = [];
   const layerInputs: string[] = [];
   let current = input;
   for (let layer = 0; layer < layers; layer++) {
     layerInputs.push(current);
     const pre = g.op('Gemm', [current, parameters[2 * layer]!, parameters[2 * layer + 1]!]);
-    if (layer === layers - 1) return { output: pre, hiddenPre, layerInputs };
-    hiddenPre.push(pre);
+    if (layer === layers - 1) return { output: pre, layerInputs };
     current = g.op('Relu', [pre]);
   }
   throw new Error('a network has at least one layer');
@@ -63,30 +59,34 @@ export function addLoss(g: GraphBuilder, network: Network, output: string, targe
   return { lossSum, weightSum, outputGradient: g.op('Mul', [difference, twice]) };
 }
 
-interface ObjectiveResult extends LossResult {
-  /** Data loss + L2 penalty (scalar): what the gradients are of. */
-  objective: string;
+interface GradientResult extends LossResult {
+  /** ∂objective/∂parameter, in parameter order (objective: see `addObjective`). */
   gradients: string[];
 }
 
-/** Forward, loss, L2 penalty λ/2·Σ‖W‖² and the backward pass: gradients in parameter order. */
-export function addObjectiveAndGradients(
+/**
+ * The objective the gradients are of: data loss + L2 penalty λ/2·Σ‖W‖² (scalar). Only the
+ * gradient-check graph needs its value; the epoch graph leaves it out (a node per batch).
+ */
+export function addObjective(g: GraphBuilder, params: { network: Network; loss: LossResult; parameters: readonly string[]; l2: number }): string {
+  const { network, parameters } = params;
+  const dataLoss = g.op('Div', [params.loss.lossSum, params.loss.weightSum]);
+  if (params.l2 <= 0) return dataLoss;
+  const squares = layerSizes(network).map((_, layer) => g.op('ReduceSumSquare', [parameters[2 * layer]!], { keepdims: attr.int(0) }));
+  const total = squares.length === 1 ? squares[0]! : g.op('Sum', squares);
+  return g.op('Add', [dataLoss, g.op('Mul', [total, g.scalar(network.dtype, params.l2 / 2, 'half_l2')])]);
+}
+
+/** Forward, loss and the backward pass of the objective (`addObjective`): gradients in parameter order. */
+export function addGradients(
   g: GraphBuilder,
   params: { network: Network; input: string; targets: string; weights: string; parameters: readonly string[]; l2: number },
-): ObjectiveResult {
+): GradientResult {
   const { network, parameters } = params;
   const forward = addForward(g, network, params.input, parameters);
   const loss = addLoss(g, network, forward.output, params.targets, params.weights);
-  let objective = g.op('Div', [loss.lossSum, loss.weightSum]);
   const layers = layerSizes(network).length;
-  const l2 = params.l2 > 0 ? g.scalar(network.dtype, params.l2, 'l2') : undefined;
-  if (l2) {
-    const squares = Array.from({ length: layers }, (_, layer) =>
-      g.op('ReduceSumSquare', [parameters[2 * layer]!], { keepdims: attr.int(0) }),
-    );
-    const total = squares.length === 1 ? squares[0]! : g.op('Sum', squares);
-    objective = g.op('Add', [objective, g.op('Mul', [total, g.scalar(network.dtype, params.l2 / 2, 'half_l2')])]);
-  }
+  const l2 = params.l2 > 0;
 
   const gradients: string[] = new Array(parameters.length);
   // Only networks with hidden layers need the ReLU mask's zero (an unused initializer makes onnxruntime warn).
@@ -95,25 +95,28 @@ export function addObjectiveAndGradients(
   let outputGradient = loss.outputGradient;
   for (let layer = layers - 1; layer >= 0; layer--) {
     const weight = parameters[2 * layer]!;
-    let weightGradient = g.op('Gemm', [forward.layerInputs[layer]!, outputGradient], { transA: attr.int(1) });
-    if (l2) weightGradient = g.op('Add', [weightGradient, g.op('Mul', [weight, l2])]);
-    gradients[2 * layer] = weightGradient;
+    // xᵀ·G (+ λ·W for L2 in the same Gemm, as its C term; beta is a float attribute, so λ is rounded to float32).
+    gradients[2 * layer] = l2
+      ? g.op('Gemm', [forward.layerInputs[layer]!, outputGradient, weight], { transA: attr.int(1), beta: attr.float(params.l2) })
+      : g.op('Gemm', [forward.layerInputs[layer]!, outputGradient], { transA: attr.int(1) });
     gradients[2 * layer + 1] = g.op('MatMul', [batchOnes, outputGradient]);
     if (layer > 0) {
       const inputGradient = g.op('Gemm', [outputGradient, weight], { transB: attr.int(1) });
-      outputGradient = g.op('Mul', [inputGradient, addReluMask(g, network.dtype, forward.hiddenPre[layer - 1]!, zero)]);
+      outputGradient = g.op('Mul', [inputGradient, addReluMask(g, network.dtype, forward.layerInputs[layer]!, zero)]);
     }
   }
-  return { ...loss, objective, gradients };
+  return { ...loss, gradients };
 }
 
 /**
- * ReLU's derivative as a 0/1 tensor of the compute type. Multiplying by it is faster in
- * onnxruntime than `Where(pre > 0, g, 0)`, whose scalar-broadcast path is not vectorized
- * (~1 ms per epoch of the throughput benchmark); `Mul(g, Sign(relu))` is slower still.
+ * ReLU's derivative as a 0/1 tensor of the compute type, read from the ReLU's output
+ * (relu(x) > 0 ⇔ x > 0) so that the pre-activation has no other consumer and onnxruntime
+ * fuses Gemm+Relu. Multiplying by the mask is faster than `Where(x > 0, g, 0)`, whose
+ * scalar-broadcast path is not vectorized (~1 ms per epoch of the throughput benchmark);
+ * `Mul(g, Sign(relu))` is slower still.
  */
-function addReluMask(g: GraphBuilder, dtype: FloatType, preActivation: string, zero: string): string {
-  return g.op('Cast', [g.op('Greater', [preActivation, zero])], { to: attr.int(onnxDataType(dtype)) });
+function addReluMask(g: GraphBuilder, dtype: FloatType, activation: string, zero: string): string {
+  return g.op('Cast', [g.op('Greater', [activation, zero])], { to: attr.int(onnxDataType(dtype)) });
 }
 
 /**
@@ -197,8 +200,8 @@ export function buildGradientGraph(network: Network, l2: number): onnx.IGraphPro
   const g = new GraphBuilder('gradient');
   declareData(g, network, 'N');
   const parameters = declareParameters(g, network);
-  const result = addObjectiveAndGradients(g, { network, input: BATCH_INPUTS.features, targets: BATCH_INPUTS.targets, weights: BATCH_INPUTS.weights, parameters, l2 });
-  g.opTo('objective', 'Identity', [result.objective]);
+  const result = addGradients(g, { network, input: BATCH_INPUTS.features, targets: BATCH_INPUTS.targets, weights: BATCH_INPUTS.weights, parameters, l2 });
+  g.opTo('objective', 'Identity', [addObjective(g, { network, loss: result, parameters, l2 })]);
   g.output({ name: 'objective', type: network.dtype, shape: [] });
   parameterShapes(network).forEach(({ name, dims }, index) => {
     g.opTo(`grad.${name}`, 'Identity', [result.gradients[index]!]);
@@ -341,7 +344,7 @@ export function buildEpochGraph(params: EpochGraphParams): { graph: onnx.IGraphP
   const flatStateIn = kinds.map(() => body.input({ name: body.fresh('state'), type: dtype, shape: [parameterCount] }));
   const rows = addBatchRows(body, iteration, params.batchSize);
   const gather = (source: string): string => body.op('Gather', [source, rows], { axis: attr.int(0) });
-  const result = addObjectiveAndGradients(body, {
+  const result = addGradients(body, {
     network,
     input: gather(BATCH_INPUTS.features),
     targets: gather(BATCH_INPUTS.targets),
