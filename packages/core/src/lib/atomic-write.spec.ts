@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { removeStaleTempSiblings, writeDirectoryAtomic, writeFileAtomic } from './atomic-write';
+import { describeWriteFailure, removeStaleTempSiblings, writeDirectoryAtomic, writeFileAtomic } from './atomic-write';
 
 describe('atomic writes', () => {
   it('replaces a file whole and leaves no temp files', async () => {
@@ -44,5 +44,22 @@ describe('stale temp folders', () => {
     await mkdir(join(dir, `.out.building-${process.pid}-cafebabe`));
     expect(await removeStaleTempSiblings(join(dir, 'out'))).toEqual([`.out.building-${deadPid}-deadbeef`]);
     expect((await readdir(dir)).sort()).toEqual([`.out.building-${process.pid}-cafebabe`]);
+  });
+});
+
+describe('describeWriteFailure', () => {
+  // Root ignores file modes, so a real EACCES cannot be provoked in tests that run as root;
+  // the e2e test covers EROFS and ENOSPC on a real tmpfs, this covers the mapping of EACCES.
+  it('says permission denied for EACCES, names the file where it will live, and says what to do', () => {
+    const cause = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES', path: '/ws/pipelines/p/s/.out.building-123-abcd/model.onnx' });
+    const error = describeWriteFailure(cause, '/ws/pipelines/p/s/out') as Error & { hint?: string; file?: string };
+    expect(error.message).toBe('Cannot write /ws/pipelines/p/s/out/model.onnx: permission denied');
+    expect(error.file).toBe('/ws/pipelines/p/s/out/model.onnx');
+    expect(error.hint).toContain('Make the output folder writable');
+  });
+
+  it('passes other errors through unchanged', () => {
+    const other = new Error('boom');
+    expect(describeWriteFailure(other, '/x')).toBe(other);
   });
 });
