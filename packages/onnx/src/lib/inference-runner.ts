@@ -45,7 +45,6 @@ export async function loadModelBytes(params: { bytes: Uint8Array; file: string; 
 export async function predictTable(params: { model: LoadedModel; table: Table; file: string; firstRow?: number }): Promise<Predictions> {
   const { model, table } = params;
   checkInputColumns({ signature: model.signature, columns: table.columns, file: params.file });
-  checkCategoricalValues({ signature: model.signature, columns: table.columns, file: params.file, firstRow: params.firstRow });
   const feeds: Record<string, ort.Tensor> = {};
   for (const input of model.signature.rawInputs) {
     const column = table.columns.find((candidate) => candidate.name === input.name)!;
@@ -54,12 +53,27 @@ export async function predictTable(params: { model: LoadedModel; table: Table; f
         ? new ort.Tensor('float32', new Float32Array(column.values), [table.rowCount, 1])
         : new ort.Tensor('string', column.values.map((value) => value ?? ''), [table.rowCount, 1]);
   }
-  const out = await model.session.run(feeds);
+  let out: ort.InferenceSession.OnnxValueMapType;
+  try {
+    out = await model.session.run(feeds);
+  } catch (error) {
+    // Checked only when the run failed, so the common case pays nothing for it.
+    explainRunFailure(model.signature, feeds, params);
+    throw error;
+  }
   const labelData = out[MODEL_OUTPUTS.label]!.data as BigInt64Array | Float32Array;
   const label = new Float64Array(table.rowCount);
   for (let row = 0; row < table.rowCount; row++) label[row] = Number(labelData[row]);
   const probabilities = out[MODEL_OUTPUTS.probabilities]?.data as Float32Array | undefined;
   return { rows: table.rowCount, label, ...(probabilities ? { probabilities } : {}) };
+}
+
+/** Turns a failed run caused by values a strict encoder never saw into a typed error naming them. */
+function explainRunFailure(signature: ModelSignature, feeds: Record<string, ort.Tensor>, params: { file: string; firstRow?: number }): void {
+  for (const input of signature.rawInputs) {
+    if (input.kind !== 'string') continue;
+    checkCategoricalValues({ signature, column: input.name, fed: feeds[input.onnxName]!.data as string[], file: params.file, firstRow: params.firstRow });
+  }
 }
 
 /** `predictTable` over a stream of tables (batches): memory stays bounded by one batch. */

@@ -71,34 +71,39 @@ export function checkInputColumns(params: { signature: ModelSignature; columns: 
   }
 }
 
-/** At most this many unseen values are named in the error. */
-const UNSEEN_LISTED = 5;
-
 /**
  * Refuses string values the model's encoders were not fitted on, before onnxruntime does
  * with a message about OneHotEncoder internals: names the column, the values and how many
- * rows hold them.
+ * rows hold them. `fed` is the column as the model receives it (missing values as "").
  */
-export function checkCategoricalValues(params: { signature: ModelSignature; columns: readonly Column[]; file: string; firstRow?: number }): void {
-  for (const [name, accepted] of params.signature.acceptedStrings) {
-    const column = params.columns.find((candidate) => candidate.name === name);
-    if (!column || column.kind !== 'string') continue;
-    const unseen = new Map<string, number[]>();
-    column.values.forEach((value, index) => {
-      const fed = value ?? '';
-      if (accepted.has(fed)) return;
-      unseen.set(fed, [...(unseen.get(fed) ?? []), index + (params.firstRow ?? 1)]);
-    });
-    if (unseen.size === 0) continue;
-    const rows = [...unseen.values()].flat().sort((a, b) => a - b);
-    const names = [...unseen.keys()].slice(0, UNSEEN_LISTED).map((value) => (value === '' ? 'a missing value' : `'${value}'`));
-    throw new DataError(
-      `${params.file}: column '${name}' holds values the model was not trained on: ${names.join(', ')}${unseen.size > UNSEEN_LISTED ? ` and ${unseen.size - UNSEEN_LISTED} more` : ''} (${rows.length} row(s), e.g. row ${rows.slice(0, 3).join(', ')})`,
-      {
-        file: params.file,
-        field: name,
-        hint: `The model knows: ${[...accepted].filter((value) => value !== '').sort().join(', ')}. Retrain on data that includes the new values, or set "unseen": "ignore" in the preprocess stage's encode rule so they encode as all zeros.`,
-      },
-    );
+/** At most this many unseen values are named in the error. */
+const UNSEEN_LISTED = 5;
+
+export function checkCategoricalValues(params: { signature: ModelSignature; column: string; fed: readonly string[]; file: string; firstRow?: number }): void {
+  const accepted = params.signature.acceptedStrings.get(params.column);
+  if (!accepted) return;
+  const { fed } = params;
+  let firstUnseen = -1;
+  for (let row = 0; row < fed.length; row++) {
+    if (!accepted.has(fed[row]!)) {
+      firstUnseen = row;
+      break;
+    }
   }
+  if (firstUnseen < 0) return;
+  const unseen = new Map<string, number[]>();
+  for (let row = firstUnseen; row < fed.length; row++) {
+    const value = fed[row]!;
+    if (!accepted.has(value)) unseen.set(value, [...(unseen.get(value) ?? []), row + (params.firstRow ?? 1)]);
+  }
+  const rows = [...unseen.values()].flat().sort((a, b) => a - b);
+  const names = [...unseen.keys()].slice(0, UNSEEN_LISTED).map((value) => (value === '' ? 'a missing value' : `'${value}'`));
+  throw new DataError(
+    `${params.file}: column '${params.column}' holds values the model was not trained on: ${names.join(', ')}${unseen.size > UNSEEN_LISTED ? ` and ${unseen.size - UNSEEN_LISTED} more` : ''} (${rows.length} row(s), e.g. row ${rows.slice(0, 3).join(', ')})`,
+    {
+      file: params.file,
+      field: params.column,
+      hint: `The model knows: ${[...accepted].filter((value) => value !== '').sort().join(', ')}. Retrain on data that includes the new values, or set "unseen": "ignore" in the preprocess stage's encode rule so they encode as all zeros.`,
+    },
+  );
 }

@@ -44,10 +44,9 @@ describe('checkCategoricalValues', () => {
   };
 
   it('names the column, the unseen values and their rows, and what the model knows', () => {
-    const columns = [{ name: 'Island', kind: 'string' as const, values: ['Biscoe', 'Anvers', null, 'Anvers', 'Torgersen'] }];
     let error: DataError | undefined;
     try {
-      checkCategoricalValues({ signature, columns, file: 'batch.csv', firstRow: 101 });
+      checkCategoricalValues({ signature, column: 'Island', fed: ['Biscoe', 'Anvers', '', 'Anvers', 'Torgersen'], file: 'batch.csv', firstRow: 101 });
     } catch (caught) {
       error = caught as DataError;
     }
@@ -60,8 +59,6 @@ describe('checkCategoricalValues', () => {
   });
 
   it('accepts values the encoder was fitted on, and missing ones it imputes', () => {
-    expect(() =>
-      checkCategoricalValues({ signature, columns: [{ name: 'Island', kind: 'string', values: ['Dream', null] }], file: 'b.csv' }),
-    ).not.toThrow();
+    expect(() => checkCategoricalValues({ signature, column: 'Island', fed: ['Dream', ''], file: 'b.csv' })).not.toThrow();
   });
 });
