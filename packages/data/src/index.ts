@@ -20,3 +20,4 @@ export * from './lib/table-schema';
 export * from './lib/update-lock';
 export * from './lib/url-source';
 export * from './lib/validate-table';
+export * from './lib/read-parquet-batches';

@@ -1,5 +1,5 @@
 import { DataError, type Table } from '@reproml/core';
-import { parquetMetadata, parquetRead, parquetSchema, type AsyncBuffer, type ColumnData } from 'hyparquet';
+import { parquetMetadata, parquetRead, parquetSchema, type AsyncBuffer, type ColumnData, type FileMetaData } from 'hyparquet';
 import type { ColumnKind } from './column-kinds';
 import { columnFromValues } from './column-from-values';
 
@@ -19,9 +19,14 @@ export async function readParquet(params: ReadParquetParams): Promise<Table> {
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   const asyncBuffer: AsyncBuffer = { byteLength: buffer.byteLength, slice: (start, end) => buffer.slice(start, end) };
   const metadata = readMetadata(buffer, file);
-  const rowCount = Number(metadata.num_rows);
-  const names = parquetSchema(metadata).children.map((child) => child.element.name);
-  for (const child of parquetSchema(metadata).children) {
+  const names = flatColumnNames(metadata, file);
+  return readParquetRows({ asyncBuffer, metadata, file, names, rowStart: 0, rowEnd: Number(metadata.num_rows), columnKinds: params.columnKinds });
+}
+
+/** The schema's column names, in order; nested columns (structs, lists) are refused. */
+export function flatColumnNames(metadata: FileMetaData, file: string): string[] {
+  const children = parquetSchema(metadata).children;
+  for (const child of children) {
     if (child.children.length > 0) {
       throw new DataError(`${file}: column '${child.element.name}' is nested (a struct or list)`, {
         file,
@@ -30,9 +35,33 @@ export async function readParquet(params: ReadParquetParams): Promise<Table> {
       });
     }
   }
+  return children.map((child) => child.element.name);
+}
+
+export interface ReadParquetRowsParams {
+  asyncBuffer: AsyncBuffer;
+  metadata: FileMetaData;
+  file: string;
+  /** The columns to read, in the order they come out. */
+  names: readonly string[];
+  rowStart: number;
+  rowEnd: number;
+  columnKinds?: Readonly<Record<string, ColumnKind>>;
+}
+
+/** Rows [rowStart, rowEnd) of the named columns as a Table. */
+export async function readParquetRows(params: ReadParquetRowsParams): Promise<Table> {
+  const { file, names, rowStart, rowEnd } = params;
   const chunks = new Map<string, ColumnData[]>(names.map((name) => [name, []]));
   try {
-    await parquetRead({ file: asyncBuffer, metadata, onChunk: (chunk) => chunks.get(chunk.columnName)?.push(chunk) });
+    await parquetRead({
+      file: params.asyncBuffer,
+      metadata: params.metadata,
+      columns: [...names],
+      rowStart,
+      rowEnd,
+      onChunk: (chunk) => chunks.get(chunk.columnName)?.push(chunk),
+    });
   } catch (error) {
     throw new DataError(`${file}: cannot read Parquet data: ${(error as Error).message}`, {
       file,
@@ -40,8 +69,9 @@ export async function readParquet(params: ReadParquetParams): Promise<Table> {
       cause: error,
     });
   }
+  const rowCount = rowEnd - rowStart;
   const columns = names.map((name) =>
-    columnFromValues({ name, values: assembleRows(chunks.get(name)!, rowCount), forced: params.columnKinds?.[name], file }),
+    columnFromValues({ name, values: assembleRows(chunks.get(name)!, rowStart, rowCount), forced: params.columnKinds?.[name], file }),
   );
   return { columns, rowCount };
 }
@@ -58,14 +88,14 @@ function readMetadata(buffer: ArrayBuffer, file: string): ReturnType<typeof parq
   }
 }
 
-/** Puts the chunks of one column in row order; chunks may arrive out of order. */
-function assembleRows(chunks: readonly ColumnData[], rowCount: number): unknown[] {
+/** Puts the chunks of one column in row order (chunks may arrive out of order), rows [offset, offset + rowCount). */
+function assembleRows(chunks: readonly ColumnData[], offset: number, rowCount: number): unknown[] {
   const values = new Array<unknown>(rowCount).fill(null);
   for (const chunk of chunks) {
     const data = chunk.columnData;
     for (let i = 0; i < data.length; i++) {
-      const row = chunk.rowStart + i;
-      if (row < rowCount) values[row] = data[i];
+      const row = chunk.rowStart + i - offset;
+      if (row >= 0 && row < rowCount) values[row] = data[i];
     }
   }
   return values;

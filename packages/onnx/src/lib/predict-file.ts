@@ -4,6 +4,7 @@ import { extname } from 'node:path';
 import { ConfigError, DataError } from '@reproml/core';
 import { checkInputColumns, type ModelSignature } from './model-signature';
 import { predictBatches, type LoadedModel } from './inference-runner';
+import { parquetColumnNames } from '@reproml/data';
 import { streamTableBatches, type StreamFormat } from './stream-table-batches';
 import { readFirstRecordColumns } from './read-first-record-columns';
 
@@ -21,7 +22,7 @@ export interface PredictFileParams {
 
 /**
  * Batch inference of a model over a file: streamed in batches (bounded memory for
- * CSV/TSV/JSONL), columns checked against the model's raw inputs before any row is read,
+ * CSV/TSV/JSONL, one row group at a time for Parquet), columns checked against the model's raw inputs before any row is read,
  * predictions written as CSV: key, label (class name or value), one probability per class.
  */
 export async function predictFile(params: PredictFileParams): Promise<{ rows: number }> {
@@ -29,8 +30,11 @@ export async function predictFile(params: PredictFileParams): Promise<{ rows: nu
   const format = input.format ?? formatOf(input.file);
   const signature = model.signature;
   const columns: Record<string, 'number' | 'string'> = Object.fromEntries(signature.rawInputs.map((raw) => [raw.name, raw.kind]));
-  if (format === 'csv' || format === 'tsv' || format === 'jsonl') {
-    const present = await readFirstRecordColumns({ path: input.path, file: input.file, format });
+  if (format !== 'json') {
+    const present =
+      format === 'parquet'
+        ? await parquetColumnNames({ path: input.path, file: input.file })
+        : await readFirstRecordColumns({ path: input.path, file: input.file, format });
     checkInputColumns({ signature, columns: present.map((name) => ({ name, kind: columns[name] ?? 'string' })), file: input.file });
     if (params.key !== undefined && !present.includes(params.key)) {
       throw new DataError(`${input.file} has no key column '${params.key}'`, { file: input.file, field: 'key', hint: `Its columns are: ${present.join(', ')}.` });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Table } from '@reproml/core';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { streamTableBatches, type StreamTableBatchesParams } from './stream-table-batches';
 
 let dir: string;
@@ -68,5 +69,23 @@ describe('streamTableBatches', () => {
       "rows: line 1, column 'note' holds a value of 1,048,577 characters",
     );
     await expect(collect('{"v":1e999}\n', { format: 'jsonl', columns: { v: 'number' }, batchSize: 5 })).rejects.toThrow(/holds an infinite number at line 1/);
+  });
+
+  it('streams Parquet a row group at a time and yields batches of at most batchSize rows in file order', async () => {
+    const rows = 2300;
+    const parquet = Buffer.from(
+      parquetWriteBuffer({
+        columnData: [
+          { name: 'x', data: Array.from({ length: rows }, (_, i) => i / 2), type: 'DOUBLE' },
+          { name: 'tag', data: Array.from({ length: rows }, (_, i) => (i % 2 ? 'p' : null)), type: 'STRING' },
+        ],
+        rowGroupSize: 1000,
+      }),
+    );
+    const tables = await collect(parquet, { format: 'parquet', columns: { x: 'number', tag: 'string' }, batchSize: 400 });
+    expect(tables.map((table) => table.rowCount)).toEqual([400, 400, 200, 400, 400, 200, 300]);
+    const xs = tables.flatMap((table) => [...(table.columns[0]!.values as Float64Array)]);
+    expect(xs).toEqual(Array.from({ length: rows }, (_, i) => i / 2));
+    expect(tables[6]!.columns[1]!.values.slice(-2)).toEqual([null, 'p']);
   });
 });

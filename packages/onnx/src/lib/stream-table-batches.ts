@@ -1,7 +1,15 @@
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { DataError, StageIOError, type Column, type Table } from '@reproml/core';
-import { DEFAULT_MISSING_VALUES, fieldTooLongError, firstInvalidUtf8Offset, infiniteNumberError, MAX_FIELD_LENGTH, readTable } from '@reproml/data';
+import {
+  DEFAULT_MISSING_VALUES,
+  fieldTooLongError,
+  firstInvalidUtf8Offset,
+  infiniteNumberError,
+  MAX_FIELD_LENGTH,
+  readParquetBatches,
+  readTable,
+} from '@reproml/data';
 
 export type StreamFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet';
 
@@ -17,12 +25,17 @@ export interface StreamTableBatchesParams {
 }
 
 /**
- * Reads a data file as a stream of tables of at most `batchSize` rows, holding one batch
- * in memory: CSV/TSV (RFC 4180 quoting) and JSONL are parsed as they stream. JSON and
- * Parquet are read whole and then sliced (their layouts do not stream row by row).
+ * Reads a data file as a stream of tables of at most `batchSize` rows: CSV/TSV (RFC 4180
+ * quoting) and JSONL are parsed as they stream, holding one batch in memory; Parquet is read
+ * one row group at a time (only the wanted columns); a JSON array is read whole and sliced
+ * (its layout does not stream).
  */
 export async function* streamTableBatches(params: StreamTableBatchesParams): AsyncGenerator<Table> {
-  if (params.format === 'json' || params.format === 'parquet') {
+  if (params.format === 'parquet') {
+    for await (const group of readParquetBatches({ path: params.path, file: params.file, columns: params.columns })) yield* sliceTable(group, params);
+    return;
+  }
+  if (params.format === 'json') {
     yield* sliceTable(await readTable({ path: params.path, file: params.file, format: params.format, columnKinds: params.columns }), params);
     return;
   }
