@@ -46,7 +46,8 @@ export const STAGE_KINDS = {
     schema: preprocessStageConfigSchema,
     executor: 'preprocess',
     // danfojs-node only runs custom transforms; its version is still hashed because they can use it.
-    externalPackages: ['danfojs-node', 'onnx-proto', 'zod'],
+    // hyparquet reads a pulled Parquet file.
+    externalPackages: ['danfojs-node', 'hyparquet', 'onnx-proto', 'zod'],
     reproPackages: ['core', 'data', 'onnx', 'preprocess'],
     extraTargets: [],
     description: 'Split a pulled dataset (seeded), fit transforms on the training split, write the splits, transform.json and preprocess.onnx',
@@ -70,7 +71,7 @@ export const STAGE_KINDS = {
   predict: {
     schema: predictStageConfigSchema,
     executor: 'predict',
-    externalPackages: ['onnxruntime-node', 'onnx-proto', 'zod'],
+    externalPackages: ['hyparquet', 'onnxruntime-node', 'onnx-proto', 'zod'],
     reproPackages: ['core', 'data', 'onnx'],
     extraTargets: [],
     description: 'Batch inference of model.onnx over a data file, streamed in batches; write predictions.csv',
