@@ -13,6 +13,7 @@ const USAGE = [
   'reproml runs compare <id> <id> … [--json]',
   'reproml runs metrics diff <git-rev-a> [<git-rev-b>=HEAD] [--pipeline <p>] [--all] [--json]',
   'reproml runs annotate <id> "<note>" [--tag <t> …] [--json]',
+  'reproml runs prune [--keep <n per stage>=100] [--dry-run] [--json]',
 ];
 
 /** Metrics `runs list` shows first, when a run has them. */
@@ -37,6 +38,8 @@ export const runsCommand: Command = {
         return withStore(workspaceRoot, false, (store) => diffMetrics(store, workspaceRoot, rest.slice(1), io));
       case 'annotate':
         return withStore(workspaceRoot, true, (store) => annotate(store, rest, io));
+      case 'prune':
+        return withStore(workspaceRoot, true, (store) => prune(store, rest, io));
       default:
         return usage(io);
     }
@@ -218,6 +221,24 @@ function annotate(store: RunStore, argv: string[], io: CommandIO): number {
   if (!store.annotate({ id, note: positionals[1], tags: values.tag })) throw noSuchRun(id);
   const run = store.get(id)!;
   io.stdout(values.json ? stableStringify({ id, note: run.note, tags: run.tags }) : `run ${id}: ${run.note ?? ''}${run.tags.length ? ` [${run.tags.join(', ')}]` : ''}\n`);
+  return 0;
+}
+
+function prune(store: RunStore, argv: string[], io: CommandIO): number {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { keep: { type: 'string', default: '100' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
+    allowPositionals: true,
+  });
+  if (positionals.length) return usage(io);
+  const keepPerStage = parseId(values.keep!, '--keep');
+  const result = store.prune({ keepPerStage, dryRun: values['dry-run'] });
+  const verb = values['dry-run'] ? 'would remove' : 'removed';
+  io.stdout(
+    values.json
+      ? stableStringify({ ...result, keepPerStage, dryRun: values['dry-run'] === true })
+      : `${verb} ${result.removed} run(s); ${result.remaining} remain (the newest ${keepPerStage} of each stage, and every annotated or tagged run)\n`,
+  );
   return 0;
 }
 

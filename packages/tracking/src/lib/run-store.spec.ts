@@ -86,6 +86,23 @@ describe('RunStore', () => {
     expect((error as RunStoreError).describe()).toMatch(/not a readable SQLite database[\s\S]*Move it away/);
   });
 
+  it('prunes all but the newest runs of each stage, keeping annotated and tagged ones', () => {
+    const store = RunStore.open({ path });
+    const day = (n: number) => `2026-01-${String(n).padStart(2, '0')}T00:00:00.000Z`;
+    const train = [1, 2, 3, 4, 5].map((n) => store.record(testRun({ startedAt: day(n) })));
+    const evaluate = [1, 2].map((n) => store.record(testRun({ startedAt: day(n), stage: 'evaluate', project: 'penguins-evaluate' })));
+    store.annotate({ id: train[0]!, note: 'the baseline we compare against' });
+    store.annotate({ id: train[1]!, tags: ['candidate'] });
+
+    expect(store.prune({ keepPerStage: 2, dryRun: true })).toEqual({ removed: 1, remaining: 6 });
+    expect(store.count()).toBe(7);
+    expect(store.prune({ keepPerStage: 2 })).toEqual({ removed: 1, remaining: 6 });
+    const left = store.list().map((run) => run.id).sort((a, b) => a - b);
+    expect(left).toEqual([train[0]!, train[1]!, train[3]!, train[4]!, ...evaluate]);
+    expect(store.get(train[2]!)).toBeUndefined();
+    store.close();
+  });
+
   it('a missing store opened for reading says no runs were recorded', () => {
     expect(() => RunStore.open({ path, readonly: true })).toThrow(/no runs recorded yet/);
   });

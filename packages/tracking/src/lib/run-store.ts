@@ -180,6 +180,27 @@ export class RunStore {
     );
   }
 
+  /**
+   * Removes all but the newest `keepPerStage` runs of each stage. Runs with a note or a tag
+   * are decisions someone recorded and are always kept. Returns how many runs went (or, with
+   * `dryRun`, would go).
+   */
+  prune(params: { keepPerStage: number; dryRun?: boolean }): { removed: number; remaining: number } {
+    const prunable = `SELECT id FROM (
+        SELECT r.id, r.note, ROW_NUMBER() OVER (PARTITION BY r.project ORDER BY r.started_at DESC, r.id DESC) AS rank FROM runs r
+      ) ranked
+      WHERE rank > @keep AND note IS NULL AND id NOT IN (SELECT run_id FROM run_tags)`;
+    return this.guard(() =>
+      this.db.transaction(() => {
+        const removed = params.dryRun
+          ? (this.db.prepare(`SELECT count(*) AS n FROM (${prunable})`).get({ keep: params.keepPerStage }) as { n: number }).n
+          : this.db.prepare(`DELETE FROM runs WHERE id IN (${prunable})`).run({ keep: params.keepPerStage }).changes;
+        const total = (this.db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n;
+        return { removed, remaining: params.dryRun ? total - removed : total };
+      }).immediate(),
+    );
+  }
+
   count(): number {
     return this.guard(() => (this.db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n);
   }
