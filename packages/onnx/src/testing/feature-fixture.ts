@@ -8,13 +8,16 @@ import { buildModel, serializeModel } from '../lib/onnx-model';
 /**
  * A preprocess stage's `out/` folder following the data contract, for testing train,
  * evaluate and predict before (and independently of) the real preprocess stage:
- * raw columns x0, x1 (numbers, some missing), tag (string), target `species` (3 classes);
+ * raw columns x0, x1 (numbers, some missing), tag (string), target `species` (3 classes),
+ * or with task "regression" a numeric target `y` (see `regressionTarget`);
  * preprocess.onnx = Imputer + Scaler on the numbers, OneHotEncoder on the tag, Concat.
  */
 export const FIXTURE_CLASSES = ['adelie', 'chinstrap', 'gentoo'];
 export const FIXTURE_FEATURES = ['x0', 'x1', 'tag_p', 'tag_q'];
 const MEANS = [1, -1];
 const SCALES = [0.5, 0.5];
+/** Seeds of the regression target's noise per split (the rows use seeds 1, 2, 3). */
+const NOISE_SEEDS = { train: 101, validation: 102, test: 103 };
 
 export interface FixtureRow {
   x0: number;
@@ -63,8 +66,16 @@ function featureValues(row: FixtureRow): number[] {
   ];
 }
 
+/** Target of the regression fixture: linear in the raw inputs (missing x0 imputed), plus seeded noise (sd 0.1). */
+export function regressionTarget(row: FixtureRow, noise: number): number {
+  const x0 = Number.isNaN(row.x0) ? MEANS[0]! : row.x0;
+  return 2 * x0 - row.x1 + (row.tag === 'p' ? 0.5 : -0.5) + 0.1 * noise;
+}
+
 export interface WriteFixtureParams {
   dir: string;
+  /** Default classification (target `species`); regression writes target `y` = `regressionTarget`. */
+  task?: 'classification' | 'regression';
   rows?: { train: number; validation: number; test: number };
   /** Rewrites a split's feature rows before writing (to inject bad values). */
   mutateFeatures?: (split: string, rows: number[][]) => void;
@@ -74,21 +85,26 @@ export async function writeFeatureFixture(params: WriteFixtureParams): Promise<v
   const rows = params.rows ?? { train: 150, validation: 45, test: 45 };
   await mkdir(params.dir, { recursive: true });
   const splits = { train: fixtureRows(rows.train, 1), validation: fixtureRows(rows.validation, 2), test: fixtureRows(rows.test, 3) };
+  const regression = params.task === 'regression';
+  const target = regression ? 'y' : 'species';
   for (const [split, data] of Object.entries(splits)) {
-    const features = data.map((row) => [...featureValues(row), row.species]);
+    // The noise has its own generator, so the rows (and the classification fixture) stay as they were.
+    const noise = new SeededRandom(NOISE_SEEDS[split as keyof typeof NOISE_SEEDS]);
+    const targets = data.map((row) => (regression ? regressionTarget(row, noise.nextGaussian()) : row.species));
+    const features = data.map((row, index) => [...featureValues(row), targets[index]!]);
     params.mutateFeatures?.(split, features);
     await writeFile(join(params.dir, `${split}.features.csv`), [[...FIXTURE_FEATURES, 'label'].join(','), ...features.map((values) => values.join(','))].join('\n') + '\n');
-    const raw = data.map((row) => [Number.isNaN(row.x0) ? '' : row.x0, row.x1, row.tag, FIXTURE_CLASSES[row.species]].join(','));
-    await writeFile(join(params.dir, `${split}.raw.csv`), ['x0,x1,tag,species', ...raw].join('\n') + '\n');
+    const raw = data.map((row, index) => [Number.isNaN(row.x0) ? '' : row.x0, row.x1, row.tag, regression ? targets[index] : FIXTURE_CLASSES[row.species]].join(','));
+    await writeFile(join(params.dir, `${split}.raw.csv`), [`x0,x1,tag,${target}`, ...raw].join('\n') + '\n');
   }
   await writeFile(join(params.dir, 'preprocess.onnx'), fixturePreprocessOnnx());
   await writeFile(
     join(params.dir, 'features.json'),
     stableStringify({
       schemaVersion: 1,
-      task: 'classification',
-      target: 'species',
-      classes: FIXTURE_CLASSES,
+      task: regression ? 'regression' : 'classification',
+      target,
+      ...(regression ? {} : { classes: FIXTURE_CLASSES }),
       featureNames: FIXTURE_FEATURES,
       rawInputs: [
         { name: 'x0', kind: 'number', onnxName: 'x0' },
