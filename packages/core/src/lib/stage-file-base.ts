@@ -32,3 +32,18 @@ export const stageBaseShape = {
 };
 
 export const STAGE_FILE_NAME = 'stage.json';
+
+/**
+ * For a stage schema's `superRefine`: an issue at `inputs.<name>` for each named input the
+ * stage file lacks, with `message` saying what it should name.
+ */
+export function requireInputs(
+  inputs: Readonly<Record<string, string>>,
+  ctx: z.RefinementCtx,
+  names: readonly string[],
+  message: string,
+): void {
+  for (const name of names) {
+    if (!inputs[name]) ctx.addIssue({ code: 'custom', path: ['inputs', name], message });
+  }
+}

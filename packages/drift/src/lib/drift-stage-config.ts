@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { stageBaseShape } from '@reproml/core';
+import { requireInputs, stageBaseShape } from '@reproml/core';
 import { DEFAULT_PSI_EPSILON } from './population-stability-index';
 
 /** Names under `inputs`: the batch's pull stage, the preprocess stage (reference), the train stage (optional). */
@@ -118,15 +118,12 @@ export const driftStageConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    for (const name of [BATCH_INPUT, REFERENCE_INPUT]) {
-      if (!config.inputs[name]) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['inputs', name],
-          message: `a drift stage needs inputs.${BATCH_INPUT} (the pull stage of the new data) and inputs.${REFERENCE_INPUT} (the preprocess stage whose training split is the reference), and optionally inputs.${DRIFT_MODEL_INPUT} (the train stage), e.g. { "batch": "batch", "features": "preprocess", "model": "train" }`,
-        });
-      }
-    }
+    requireInputs(
+      config.inputs,
+      ctx,
+      [BATCH_INPUT, REFERENCE_INPUT],
+      `a drift stage needs inputs.${BATCH_INPUT} (the pull stage of the new data) and inputs.${REFERENCE_INPUT} (the preprocess stage whose training split is the reference), and optionally inputs.${DRIFT_MODEL_INPUT} (the train stage), e.g. { "batch": "batch", "features": "preprocess", "model": "train" }`,
+    );
   })
   .meta({
     title: 'drift stage',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { stageBaseShape } from '@reproml/core';
+import { requireInputs, stageBaseShape } from '@reproml/core';
 import { promotionGatesSchema } from './metric-gates';
 import { parsePushTarget, REGISTRY_TARGET } from './push-target';
 
@@ -45,13 +45,12 @@ export const pushStageConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    if (!config.inputs[PUSH_MODEL_INPUT]) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['inputs', PUSH_MODEL_INPUT],
-        message: `a push stage needs inputs.${PUSH_MODEL_INPUT} (the train stage), and usually inputs.${PUSH_METRICS_INPUT} (the evaluate stage), e.g. { "model": "train", "metrics": "evaluate" }`,
-      });
-    }
+    requireInputs(
+      config.inputs,
+      ctx,
+      [PUSH_MODEL_INPUT],
+      `a push stage needs inputs.${PUSH_MODEL_INPUT} (the train stage), and usually inputs.${PUSH_METRICS_INPUT} (the evaluate stage), e.g. { "model": "train", "metrics": "evaluate" }`,
+    );
     try {
       parsePushTarget(config.target);
     } catch {

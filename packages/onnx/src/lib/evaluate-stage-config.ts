@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { stageBaseShape } from '@reproml/core';
+import { requireInputs, stageBaseShape } from '@reproml/core';
 import { thresholdSchema } from './thresholds';
 
 /** Names under `inputs`: the train stage (model.onnx) and the preprocess stage (the split files). */
@@ -26,15 +26,12 @@ export const evaluateStageConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    for (const name of [MODEL_INPUT, EVALUATE_FEATURES_INPUT]) {
-      if (!config.inputs[name]) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['inputs', name],
-          message: `an evaluate stage needs inputs.${MODEL_INPUT} (the train stage) and inputs.${EVALUATE_FEATURES_INPUT} (the preprocess stage), e.g. { "model": "train", "features": "preprocess" }`,
-        });
-      }
-    }
+    requireInputs(
+      config.inputs,
+      ctx,
+      [MODEL_INPUT, EVALUATE_FEATURES_INPUT],
+      `an evaluate stage needs inputs.${MODEL_INPUT} (the train stage) and inputs.${EVALUATE_FEATURES_INPUT} (the preprocess stage), e.g. { "model": "train", "features": "preprocess" }`,
+    );
   })
   .meta({ title: 'evaluate stage', description: 'Runs model.onnx on a held-out split of raw rows and writes metrics.json; optional thresholds fail the stage.' });
 export type EvaluateStageConfig = z.infer<typeof evaluateStageConfigSchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { stageBaseShape } from '@reproml/core';
+import { requireInputs, stageBaseShape } from '@reproml/core';
 
 export const PREDICT_MODEL_INPUT = 'model';
 
@@ -30,9 +30,7 @@ export const predictStageConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    if (!config.inputs[PREDICT_MODEL_INPUT]) {
-      ctx.addIssue({ code: 'custom', path: ['inputs', PREDICT_MODEL_INPUT], message: 'a predict stage needs inputs.model, the train stage whose model.onnx it runs, e.g. { "model": "train" }' });
-    }
+    requireInputs(config.inputs, ctx, [PREDICT_MODEL_INPUT], 'a predict stage needs inputs.model, the train stage whose model.onnx it runs, e.g. { "model": "train" }');
     if (config.data.from !== undefined && !config.inputs[config.data.from]) {
       ctx.addIssue({ code: 'custom', path: ['data', 'from'], message: `'${config.data.from}' should be a name in inputs (${Object.keys(config.inputs).join(', ')})` });
     }

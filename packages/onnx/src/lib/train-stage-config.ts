@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { stageBaseShape } from '@reproml/core';
+import { requireInputs, stageBaseShape } from '@reproml/core';
 import { DEFAULT_MODEL_CONFIG, modelConfigSchema, trainingConfigSchema } from './training-config';
 
 /** The name under `inputs` that points at the preprocess stage whose features are trained on. */
@@ -20,13 +20,7 @@ export const trainStageConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    if (!config.inputs[FEATURES_INPUT]) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['inputs', FEATURES_INPUT],
-        message: `a train stage reads its data from inputs.${FEATURES_INPUT}, e.g. { "${FEATURES_INPUT}": "preprocess" }`,
-      });
-    }
+    requireInputs(config.inputs, ctx, [FEATURES_INPUT], `a train stage reads its data from inputs.${FEATURES_INPUT}, e.g. { "${FEATURES_INPUT}": "preprocess" }`);
   })
   .meta({
     title: 'train stage',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { stageBaseShape } from '@reproml/core';
+import { requireInputs, stageBaseShape } from '@reproml/core';
 import { checkRuleOverlaps, transformSpecShape } from './transform-spec';
 
 /** The name under `inputs` that points at the pull stage whose file is preprocessed. */
@@ -18,13 +18,7 @@ export const preprocessStageConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    if (!config.inputs[DATASET_INPUT]) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['inputs', DATASET_INPUT],
-        message: `a preprocess stage reads its data from inputs.${DATASET_INPUT}, e.g. { "${DATASET_INPUT}": "data" }`,
-      });
-    }
+    requireInputs(config.inputs, ctx, [DATASET_INPUT], `a preprocess stage reads its data from inputs.${DATASET_INPUT}, e.g. { "${DATASET_INPUT}": "data" }`);
     checkRuleOverlaps(config, ctx);
   })
   .meta({
