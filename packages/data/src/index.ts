@@ -21,3 +21,4 @@ export * from './lib/update-lock';
 export * from './lib/url-source';
 export * from './lib/validate-table';
 export * from './lib/read-parquet-batches';
+export * from './lib/split-header';

@@ -1,5 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { DataError } from '@reproml/core';
+import { splitHeader } from './split-header';
 import { z } from 'zod';
 
 export const textEncodingSchema = z.enum(['utf-8', 'utf-16le', 'latin1']);
@@ -98,24 +99,4 @@ function countDelimiters(bytes: Uint8Array, start: number, end: number, delimite
     else if (bytes[i] === delimiter && !inQuotes) count++;
   }
   return count;
-}
-
-function splitHeader(header: string, delimiter: string): string[] {
-  const names: string[] = [];
-  let current = '';
-  let inQuotes = false;
-  for (let i = 0; i < header.length; i++) {
-    const char = header[i]!;
-    if (char === '"') {
-      if (inQuotes && header[i + 1] === '"') {
-        current += '"';
-        i++;
-      } else inQuotes = !inQuotes;
-    } else if (char === delimiter && !inQuotes) {
-      names.push(current);
-      current = '';
-    } else current += char;
-  }
-  names.push(current);
-  return names;
 }

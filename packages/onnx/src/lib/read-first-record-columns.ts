@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { DataError, StageIOError } from '@reproml/core';
+import { splitHeader } from '@reproml/data';
 
 /**
  * Column names of a CSV/TSV (its header) or a JSONL file (keys of its first record), read
@@ -38,23 +39,5 @@ export async function readFirstRecordColumns(params: { path: string; file: strin
       hint: 'Rename one of the two columns.',
     });
   }
-  return names;
-}
-
-function splitHeader(line: string, delimiter: string): string[] {
-  const names: string[] = [];
-  let current = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const char = line[i]!;
-    if (quoted) {
-      if (char === '"' && line[i + 1] === '"') (current += '"'), i++;
-      else if (char === '"') quoted = false;
-      else current += char;
-    } else if (char === '"') quoted = true;
-    else if (char === delimiter) (names.push(current), (current = ''));
-    else current += char;
-  }
-  names.push(current);
   return names;
 }
