@@ -2,9 +2,18 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { captureEnvironment, type Environment } from '@reproml/core';
 
+/** Installed versions do not change while one command runs: capture once per package list. */
+const captured = new Map<string, Environment>();
+
 /** This machine's environment, for the packages a lineage record names. */
 export function currentEnvironment(workspaceRoot: string, packages: readonly string[]): Environment {
-  return captureEnvironment({ workspaceRoot, packages, resolveFrom: resolutionRoots(workspaceRoot) });
+  const key = JSON.stringify([workspaceRoot, [...packages].sort()]);
+  let environment = captured.get(key);
+  if (!environment) {
+    environment = captureEnvironment({ workspaceRoot, packages, resolveFrom: resolutionRoots(workspaceRoot) });
+    captured.set(key, environment);
+  }
+  return environment;
 }
 
 /** pnpm installs each package's dependencies beside it, so look from every workspace package. */
