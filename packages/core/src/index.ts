@@ -17,3 +17,4 @@ export * from './lib/strict-reads';
 export * from './lib/environment-diff';
 export * from './lib/git-state';
 export * from './lib/metric-condition';
+export * from './lib/stage-layout';

@@ -1,5 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
+import { stageOutputDir, stageProjectName, stageRootDir } from '@reproml/core';
 
 /** Where ReproML keeps a stage: `pipelines/<pipeline>/<stage>/`, its artifacts in `out/`. */
 export interface StageLocation {
@@ -15,8 +16,8 @@ export interface StageLocation {
 const OUT_PATH = /^pipelines\/([^/]+)\/([^/]+)\/out(?:\/|$)/;
 
 export function stageLocation(pipeline: string, stage: string): StageLocation {
-  const root = posix.join('pipelines', pipeline, stage);
-  return { project: `${pipeline}-${stage}`, pipeline, stage, root, outDir: `${root}/out` };
+  const root = stageRootDir(pipeline, stage);
+  return { project: stageProjectName(pipeline, stage), pipeline, stage, root, outDir: stageOutputDir(pipeline, stage) };
 }
 
 /** The stage whose output folder holds `workspacePath`, if any. */

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { splitStageReference, STAGE_FILE_NAME, stageProjectName, stageRootDir } from '@reproml/core';
 import type { DatasetRevision } from './run-record';
 
 export interface DatasetRevisionsParams {
@@ -19,14 +20,12 @@ export function datasetRevisions(params: DatasetRevisionsParams): DatasetRevisio
     const id = `${pipeline}/${stage}`;
     if (visited.has(id)) return;
     visited.add(id);
-    const dir = join(params.workspaceRoot, 'pipelines', pipeline, stage);
+    const dir = join(params.workspaceRoot, stageRootDir(pipeline, stage));
+    const project = stageProjectName(pipeline, stage);
     for (const entry of lockEntries(join(dir, 'stage.lock.json'))) {
-      found.set(`${pipeline}-${stage}\0${entry.key}`, { stage: `${pipeline}-${stage}`, ...entry });
+      found.set(`${project}\0${entry.key}`, { stage: project, ...entry });
     }
-    for (const upstream of upstreamStages(join(dir, 'stage.json'))) {
-      const [upstreamPipeline, upstreamStage] = upstream.includes('/') ? upstream.split('/', 2) : [pipeline, upstream];
-      visit(upstreamPipeline!, upstreamStage!);
-    }
+    for (const upstream of upstreamStages(join(dir, STAGE_FILE_NAME))) visit(...splitStageReference(pipeline, upstream));
   };
   visit(params.pipeline, params.stage);
   return [...found.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, revision]) => revision);

@@ -1,3 +1,4 @@
+import { resolveStageReference } from '@reproml/core';
 import { flattenParams } from './compare-runs';
 import type { ReportData } from './report-data';
 import type { RunSummary } from './run-record';
@@ -74,7 +75,7 @@ function lineageSection(data: ReportData): string {
     if (!inputs || typeof inputs !== 'object') continue;
     for (const upstream of Object.values(inputs as Record<string, unknown>)) {
       if (typeof upstream !== 'string') continue;
-      const project = upstream.includes('/') ? upstream.replace('/', '-') : `${run.pipeline}-${upstream}`;
+      const project = resolveStageReference(run.pipeline, upstream);
       if (known.has(project)) edges.push([project, run.project]);
     }
   }

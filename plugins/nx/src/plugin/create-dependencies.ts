@@ -1,6 +1,6 @@
 import { DependencyType, type CreateDependencies, type RawProjectGraphDependency } from '@nx/devkit';
-import { ConfigError, didYouMean } from '@reproml/core';
-import { loadStage, resolveStageReference, stageOutputDir } from '../stage-file/load-stage';
+import { ConfigError, didYouMean, resolveStageReference, stageOutputDir } from '@reproml/core';
+import { loadStage } from '../stage-file/load-stage';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 

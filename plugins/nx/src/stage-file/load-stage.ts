@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { ConfigError, didYouMean, parseConfig, parseJsonText, type StageIdentity } from '@reproml/core';
+import { ConfigError, didYouMean, parseConfig, parseJsonText, stageProjectName, type StageIdentity } from '@reproml/core';
 import { STAGE_KINDS, STAGE_KIND_NAMES, type StageKind, type StageKindName } from './stage-kinds';
 import type { StageFile } from './stage-file-schema';
 
@@ -16,11 +16,6 @@ export interface LoadedStage {
   root: string;
   /** Workspace-relative output folder of the stage's `run` target. */
   outputDir: string;
-}
-
-/** Project name of a stage: `<pipeline>-<stage>`. */
-export function stageProjectName(pipeline: string, stage: string): string {
-  return `${pipeline}-${stage}`;
 }
 
 /** Reads and validates a stage file; errors name the file and the field. */
@@ -59,20 +54,4 @@ function readKind(raw: unknown, file: string, stage: string): StageKindName {
     field: 'kind',
     hint: `Set "kind" to one of: ${STAGE_KIND_NAMES.join(', ')}.`,
   });
-}
-
-/** Workspace-relative output folder of the stage a reference names. */
-export function stageOutputDir(pipeline: string, reference: string): string {
-  const [refPipeline, refStage] = splitReference(pipeline, reference);
-  return `pipelines/${refPipeline}/${refStage}/out`;
-}
-
-function splitReference(pipeline: string, reference: string): [string, string] {
-  return reference.includes('/') ? (reference.split('/') as [string, string]) : [pipeline, reference];
-}
-
-/** Resolves a stage reference (`data` or `other/data`) from a stage in `pipeline` to a project name. */
-export function resolveStageReference(pipeline: string, reference: string): string {
-  const [refPipeline, refStage] = splitReference(pipeline, reference);
-  return stageProjectName(refPipeline, refStage);
 }

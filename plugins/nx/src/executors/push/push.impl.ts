@@ -1,6 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { openRegistry, PUSH_METRICS_INPUT, PUSH_MODEL_INPUT, runPush, type PushStageConfig } from '@reproml/hub';
-import { stageOutputDir } from '../../stage-file/load-stage';
+import { stageOutputDir } from '@reproml/core';
 import { executeStage, type ExecutorResult } from '../shared/execute-stage';
 import type { StageExecutorOptions } from '../shared/stage-executor-options';
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { ConfigError } from '@reproml/core';
-import { resolveStageReference, stageOutputDir, type LoadedStage } from '../../stage-file/load-stage';
+import { ConfigError, resolveStageReference, stageOutputDir } from '@reproml/core';
+import type { LoadedStage } from '../../stage-file/load-stage';
 
 export interface UpstreamStage {
   /** Absolute output folder of the upstream stage. */
