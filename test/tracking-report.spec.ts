@@ -45,7 +45,7 @@ describe('the tracking report of the penguins pipeline (real nx CLI, headless Ch
   });
 
   it('records two runs with different learning rates, compares them, and shows both with charts in the browser', async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: run tools/ci/ensure-chromium.sh (apt-get install chromium)`).toBe(true);
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: run tools/ci/ensure-test-packages.sh (apt-get install chromium)`).toBe(true);
     expect(taskOutcomes(workspace.nxOk(RUN_PIPELINE, env)).executed).toContain('penguins-train:run');
     const firstCommit = workspace.git('rev-parse', 'HEAD').trim();
     const trainFile = 'pipelines/penguins/train/stage.json';

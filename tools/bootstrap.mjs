@@ -15,10 +15,11 @@ const JOBS = {
   // Only the install (pinned pnpm, frozen lockfile): what CI runs before its own steps.
   install: [],
   demo: [['node', ['tools/demo.mjs']]],
-  // Debian chromium for the report's browser test (apt-get, when missing and allowed); a
-  // machine where it cannot be installed still runs the tests, and that one says why it fails.
+  // Debian packages some tests use (chromium for the report's browser test, python3-onnx for
+  // the strict ONNX checker), with apt-get when missing and allowed; a machine where they
+  // cannot be installed still runs the tests, and those say what is missing.
   test: [
-    ['bash', ['tools/ci/ensure-chromium.sh'], { optional: true }],
+    ['bash', ['tools/ci/ensure-test-packages.sh'], { optional: true }],
     ['node_modules/.bin/vitest', ['run']],
   ],
   typecheck: [['node_modules/.bin/tsc', ['-p', 'tsconfig.json']]],
