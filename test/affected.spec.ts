@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoWorkspace } from './support/demo-pipeline';
-import { taskOutcomes, type TempWorkspace } from './support/temp-workspace';
+import { type TempWorkspace, taskOutcomes } from './support/temp-workspace';
 
 describe('nx affected follows dataset locks through the stage graph (real nx CLI)', () => {
   let workspace: TempWorkspace;

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BAD_INPUT_CASES, corruptCsv, type BadInputCase } from './support/bad-inputs';
-import { TempWorkspace, type NxResult } from './support/temp-workspace';
+import { BAD_INPUT_CASES, type BadInputCase, corruptCsv } from './support/bad-inputs';
+import { type NxResult, TempWorkspace } from './support/temp-workspace';
 
 /**
  * The bad input sweep: every stage kind that reads data, fed each malformed input through the
@@ -135,7 +135,12 @@ function layOut(workspace: TempWorkspace): SweepLayout {
   for (const problem of PULL_SCHEMA_CASES) layout.pull(`pull-schema-${problem}`, corruptCsv(good, problem), SCHEMA);
   // The other text formats go through the same checks: JSON's 1e999 is no silent missing value, JSONL is decoded strictly.
   layout.pull('pull-json-inf', Buffer.from(`[{"${SIZE}": 20, "Art": "a"}, {"${SIZE}": 1e999, "Art": "b"}]\n`), undefined, 'json');
-  layout.pull('pull-jsonl-encoding', Buffer.concat([Buffer.from(`{"${SIZE}": 20, "Art": "a"}\n{"${SIZE}": 21, "Art": "`), Buffer.from([0xff]), Buffer.from('"}\n')]), undefined, 'jsonl');
+  layout.pull(
+    'pull-jsonl-encoding',
+    Buffer.concat([Buffer.from(`{"${SIZE}": 20, "Art": "a"}\n{"${SIZE}": 21, "Art": "`), Buffer.from([0xff]), Buffer.from('"}\n')]),
+    undefined,
+    'jsonl',
+  );
   layout.stage(
     'files',
     { kind: 'script', script: 'copy-cases.ts' },
@@ -215,13 +220,38 @@ const COLUMN_IS_FIELD: Record<string, 'field' | 'none'> = {
 function expectations(): Expectation[] {
   const list: Expectation[] = [];
   for (const problem of PULL_CASES) {
-    list.push({ stage: `pull-${problem}`, file: `pipelines/sweep/raw/pull-${problem}.csv`, column: COLUMN_IS_FIELD[problem]!, message: RAW_MESSAGES[problem]! });
+    list.push({
+      stage: `pull-${problem}`,
+      file: `pipelines/sweep/raw/pull-${problem}.csv`,
+      column: COLUMN_IS_FIELD[problem]!,
+      message: RAW_MESSAGES[problem]!,
+    });
   }
   list.push(
-    { stage: 'pull-schema-wrong-types', file: 'pipelines/sweep/raw/pull-schema-wrong-types.csv', column: 'message', message: new RegExp(`column '${C}' should hold numbers: 1 of 60 row\\(s\\); e.g. "abc" \\(row 2\\)`) },
-    { stage: 'pull-schema-missing-column', file: 'pipelines/sweep/raw/pull-schema-missing-column.csv', column: 'message', message: new RegExp(`column '${C}' is missing`) },
-    { stage: 'pull-json-inf', file: 'pipelines/sweep/raw/pull-json-inf.json', column: 'field', message: new RegExp(`column '${C}' holds an infinite number at row 2 \\("Infinity"\\)`) },
-    { stage: 'pull-jsonl-encoding', file: 'pipelines/sweep/raw/pull-jsonl-encoding.jsonl', column: 'none', message: /is not valid UTF-8 \(first invalid byte at offset \d+, line 2\)/ },
+    {
+      stage: 'pull-schema-wrong-types',
+      file: 'pipelines/sweep/raw/pull-schema-wrong-types.csv',
+      column: 'message',
+      message: new RegExp(`column '${C}' should hold numbers: 1 of 60 row\\(s\\); e.g. "abc" \\(row 2\\)`),
+    },
+    {
+      stage: 'pull-schema-missing-column',
+      file: 'pipelines/sweep/raw/pull-schema-missing-column.csv',
+      column: 'message',
+      message: new RegExp(`column '${C}' is missing`),
+    },
+    {
+      stage: 'pull-json-inf',
+      file: 'pipelines/sweep/raw/pull-json-inf.json',
+      column: 'field',
+      message: new RegExp(`column '${C}' holds an infinite number at row 2 \\("Infinity"\\)`),
+    },
+    {
+      stage: 'pull-jsonl-encoding',
+      file: 'pipelines/sweep/raw/pull-jsonl-encoding.jsonl',
+      column: 'none',
+      message: /is not valid UTF-8 \(first invalid byte at offset \d+, line 2\)/,
+    },
   );
   for (const problem of RAW_CASES) {
     const data = `files/out/${problem}.csv`;
@@ -234,14 +264,21 @@ function expectations(): Expectation[] {
       column: 'message' as const,
       message:
         problem === 'wrong-types'
-          ? new RegExp(`'${C}' is a string column \\(its other values are numbers, but it holds "abc" in row 2 of pipelines/sweep/files/out/wrong-types\\.csv\\); only number columns are scaled`)
-          : new RegExp(`Column '${C}' named in impute\\[0\\]\\.columns\\[0\\] does not exist[^\\n]*\\n {2}→ Columns available in pipelines/sweep/files/out/missing-column\\.csv: '${esc(WEIGHT)}', 'Farbe'\\.`),
+          ? new RegExp(
+              `'${C}' is a string column \\(its other values are numbers, but it holds "abc" in row 2 of pipelines/sweep/files/out/wrong-types\\.csv\\); only number columns are scaled`,
+            )
+          : new RegExp(
+              `Column '${C}' named in impute\\[0\\]\\.columns\\[0\\] does not exist[^\\n]*\\n {2}→ Columns available in pipelines/sweep/files/out/missing-column\\.csv: '${esc(WEIGHT)}', 'Farbe'\\.`,
+            ),
     };
     const predict = raw('predict') ?? {
       stage: `predict-${problem}`,
       file: data,
       column: 'field' as const,
-      message: problem === 'wrong-types' ? new RegExp(`line 3: column '${C}' should be a number, got "abc"`) : new RegExp(`does not match the model's inputs: missing column '${C}'`),
+      message:
+        problem === 'wrong-types'
+          ? new RegExp(`line 3: column '${C}' should be a number, got "abc"`)
+          : new RegExp(`does not match the model's inputs: missing column '${C}'`),
     };
     if (problem === 'inf') predict.message = new RegExp(`column '${C}' holds an infinite number at line 3 \\("Infinity"\\)`);
     if (problem === 'zero-rows') predict.message = /has no rows to predict \(a header alone\)/;
@@ -250,7 +287,10 @@ function expectations(): Expectation[] {
       stage: `drift-${problem}`,
       file: data,
       column: 'field' as const,
-      message: problem === 'wrong-types' ? new RegExp(`column '${C}' is declared as a number but row 2 holds "abc"`) : new RegExp(`does not match the model's inputs: missing column '${C}'`),
+      message:
+        problem === 'wrong-types'
+          ? new RegExp(`column '${C}' is declared as a number but row 2 holds "abc"`)
+          : new RegExp(`does not match the model's inputs: missing column '${C}'`),
     };
     if (problem === 'zero-rows') drift.message = /has a header but no rows: there is no batch to compare/;
     list.push(preprocess, predict, drift);
@@ -266,14 +306,24 @@ function expectations(): Expectation[] {
       nan: new RegExp(`train split: feature '${C}' is NaN in row 2`),
       'zero-rows': /train\.features\.csv has no rows: the train split is empty/,
     };
-    list.push({ stage: `train-${problem}`, file: features, column: ['empty', 'zero-rows'].includes(problem) ? 'none' : 'field', message: trainMessage[problem]! });
+    list.push({
+      stage: `train-${problem}`,
+      file: features,
+      column: ['empty', 'zero-rows'].includes(problem) ? 'none' : 'field',
+      message: trainMessage[problem]!,
+    });
     if (problem === 'nan') continue;
     const evaluateMessage: Record<string, RegExp> = {
       ...trainMessage,
       'missing-column': new RegExp(`does not match the model's inputs: missing column '${C}'`),
       'zero-rows': /test\.raw\.csv has 0 rows but .*test\.features\.csv has \d+/,
     };
-    list.push({ stage: `evaluate-${problem}`, file: rawFile, column: ['empty', 'zero-rows'].includes(problem) ? 'none' : 'field', message: evaluateMessage[problem]! });
+    list.push({
+      stage: `evaluate-${problem}`,
+      file: rawFile,
+      column: ['empty', 'zero-rows'].includes(problem) ? 'none' : 'field',
+      message: evaluateMessage[problem]!,
+    });
   }
   return list;
 }
@@ -300,7 +350,11 @@ describe('bad input sweep (real nx CLI, one run-many)', () => {
   it('exits non-zero and fails exactly the bad stages', () => {
     expect(run.status).not.toBe(0);
     const failed = [...run.output.matchAll(/^- (sweep-\S+):run$/gm)].map((match) => match[1]!.slice(PIPELINE.length + 1)).sort();
-    expect(failed).toEqual(expectations().map((expectation) => expectation.stage).sort());
+    expect(failed).toEqual(
+      expectations()
+        .map((expectation) => expectation.stage)
+        .sort(),
+    );
     expect([...layout.stages.keys()].sort()).toEqual([...GOOD_STAGES, ...expectations().map((expectation) => expectation.stage)].sort());
   });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeDemoPipeline } from './support/demo-pipeline';
 import { snapshotFiles } from './support/output-snapshot';
-import { taskOutcomes, TempWorkspace } from './support/temp-workspace';
+import { TempWorkspace, taskOutcomes } from './support/temp-workspace';
 
 /**
  * A stage that writes half of its output, then (when told by the environment, which is not
@@ -95,8 +95,6 @@ describe('crash safety (real nx CLI)', () => {
 
     const rerun = taskOutcomes(workspace.nxOk(['run', 'demo-flaky:run', '--output-style=stream']));
     expect(rerun.executed).toEqual(['demo-flaky:run']);
-    expect(Object.keys(snapshotFiles(workspace.root, [OUT])).sort()).toEqual(
-      ['lineage.json', 'part-1.json', 'part-2.json'].map((file) => `${OUT}/${file}`),
-    );
+    expect(Object.keys(snapshotFiles(workspace.root, [OUT])).sort()).toEqual(['lineage.json', 'part-1.json', 'part-2.json'].map((file) => `${OUT}/${file}`));
   });
 });

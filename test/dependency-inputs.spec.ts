@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoWorkspace } from './support/demo-pipeline';
-import { taskOutcomes, type TempWorkspace } from './support/temp-workspace';
+import { type TempWorkspace, taskOutcomes } from './support/temp-workspace';
 
 const RUN_ALL = ['run-many', '-t', 'run', '--output-style=stream'];
 
@@ -25,7 +25,7 @@ describe('dependency versions are stage inputs (real nx CLI)', () => {
     // another integrity hash (Nx hashes npm nodes by their integrity).
     const lockfile = workspace.read('pnpm-lock.yaml');
     const bumped = lockfile
-      .replace(/(\n {2}zod@4\.1\.13:\n {4}resolution: \{integrity: sha512-)[A-Za-z0-9+/=]+/, '$1' + 'A'.repeat(86) + '==')
+      .replace(/(\n {2}zod@4\.1\.13:\n {4}resolution: \{integrity: sha512-)[A-Za-z0-9+/=]+/, `$1${'A'.repeat(86)}==`)
       .replace(/zod@4\.1\.13/g, 'zod@4.1.99')
       .replace(/(\n {6}zod:\n {8}specifier: \S+\n {8}version: )4\.1\.13/g, '$14.1.99');
     expect(bumped).not.toBe(lockfile);

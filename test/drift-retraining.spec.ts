@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reproml } from './support/reproml-cli';
-import { REPO_ROOT, taskOutcomes, TempWorkspace } from './support/temp-workspace';
+import { REPO_ROOT, TempWorkspace, taskOutcomes } from './support/temp-workspace';
 
 /** tools/drift-gate.mjs on a drift report: exit status and output. */
 function driftGate(path: string): { status: number; output: string } {
@@ -97,7 +97,7 @@ describe('drift monitoring and controlled retraining (real nx CLI)', () => {
   it('locking the labelled new data into the training dataset retrains only the dependent stages, gates them and pushes a candidate v2', () => {
     const training = JSON.parse(workspace.read('pipelines/penguins/raw/penguins.json'));
     const labelled = JSON.parse(penguinsBatch([...SHIFT, '--labels', '--format', 'json']));
-    workspace.write('pipelines/penguins/raw/penguins.json', JSON.stringify([...training, ...labelled], null, 2) + '\n');
+    workspace.write('pipelines/penguins/raw/penguins.json', `${JSON.stringify([...training, ...labelled], null, 2)}\n`);
     // The new values are legitimate: the data stage's schema is widened in the same reviewed commit.
     const dataStage = JSON.parse(workspace.read('pipelines/penguins/data/stage.json'));
     dataStage.schema.columns.Island.allowed.push('Anvers');
@@ -111,7 +111,14 @@ describe('drift monitoring and controlled retraining (real nx CLI)', () => {
     expect(run.status, run.output).toBe(0);
     const outcome = taskOutcomes(run.output);
     expect(outcome.executed).toEqual(
-      expect.arrayContaining(['penguins-data:run', 'penguins-preprocess:run', 'penguins-train:run', 'penguins-evaluate:run', 'penguins-push:run', 'penguins-drift:run']),
+      expect.arrayContaining([
+        'penguins-data:run',
+        'penguins-preprocess:run',
+        'penguins-train:run',
+        'penguins-evaluate:run',
+        'penguins-push:run',
+        'penguins-drift:run',
+      ]),
     );
     // The batch is not affected by the training data: a cache hit (the drift stage needs its output), never rerun.
     expect(outcome.executed).not.toContain('penguins-batch:run');

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshotFiles } from './support/output-snapshot';
-import { taskOutcomes, TempWorkspace } from './support/temp-workspace';
+import { TempWorkspace, taskOutcomes } from './support/temp-workspace';
 
 /** The example pipeline, as `npm run demo` runs it, in a throwaway copy of the workspace. */
 describe('the penguins example pipeline (real nx CLI)', () => {

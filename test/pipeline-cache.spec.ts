@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoWorkspace, DEMO_STAGES, writeLock } from './support/demo-pipeline';
 import { snapshotFiles } from './support/output-snapshot';
-import { taskOutcomes, type TempWorkspace } from './support/temp-workspace';
+import { type TempWorkspace, taskOutcomes } from './support/temp-workspace';
 
 const RUN_ALL = ['run-many', '-t', 'run', '--output-style=stream'];
 const OUT_DIRS = ['data', 'extra', 'stats', 'report'].map((stage) => `pipelines/demo/${stage}/out`);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reproml } from './support/reproml-cli';
-import { taskOutcomes, TempWorkspace } from './support/temp-workspace';
+import { TempWorkspace, taskOutcomes } from './support/temp-workspace';
 
 /** The push stage and `reproml models` on the penguins pipeline, with the real nx CLI. */
 describe('push stage and the model registry (real nx CLI)', () => {
@@ -56,7 +56,15 @@ describe('push stage and the model registry (real nx CLI)', () => {
     expect(rolled.stdout).toContain("rolled 'production' of penguins back from v2 to v1");
     expect(JSON.parse(models(['show', 'penguins', '--json']).stdout).aliases).toEqual({ production: 1 });
     const audit = JSON.parse(models(['audit', '--json']).stdout);
-    expect(audit.events.map((event: { type: string }) => event.type)).toEqual(['register', 'promotion-rejected', 'promotion-rejected', 'promote', 'register', 'promote', 'rollback']);
+    expect(audit.events.map((event: { type: string }) => event.type)).toEqual([
+      'register',
+      'promotion-rejected',
+      'promotion-rejected',
+      'promote',
+      'register',
+      'promote',
+      'rollback',
+    ]);
   });
 
   it('reproduces v1 from its commit in a scratch folder, byte for byte, and prints the commands', () => {

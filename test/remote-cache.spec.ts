@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CacheServerProcess, READ_ONLY_TOKEN, READ_WRITE_TOKEN } from './support/cache-server-process';
 import { writeDemoPipeline, writeLock } from './support/demo-pipeline';
 import { snapshotFiles } from './support/output-snapshot';
-import { taskOutcomes, tasksFromRemoteCache, TempWorkspace } from './support/temp-workspace';
+import { TempWorkspace, taskOutcomes, tasksFromRemoteCache } from './support/temp-workspace';
 
 const PIPELINES = ['penguins'];
 const RUN_ALL = ['run-many', '-t', 'run', '--output-style=stream'];
@@ -105,7 +105,10 @@ describe('team remote cache: reproml-cache with the real nx CLI in separate clon
     const before = server.accessLog().length;
     const outcome = taskOutcomes(readOnly.nxOk(RUN_ALL, server.nxEnv(READ_ONLY_TOKEN)));
     expect(outcome.executed).toEqual(['demo-extra:run', ...tasks.uncached].sort());
-    const writes = server.accessLog().slice(before).filter((entry) => entry.method === 'PUT');
+    const writes = server
+      .accessLog()
+      .slice(before)
+      .filter((entry) => entry.method === 'PUT');
     expect(writes).toHaveLength(1);
     expect(writes.every((entry) => entry.status === 403 && entry.outcome === 'forbidden' && entry.client === 'read-only-1')).toBe(true);
     const stored = readdirSync(join(serverDir, 'store', 'records'), { recursive: true, encoding: 'utf8' });
@@ -144,7 +147,10 @@ describe('team remote cache: reproml-cache with the real nx CLI in separate clon
     const args = ['run', 'demo-stats:run', '--output-style=stream'];
     const [a, b] = await Promise.all([cloneA.nxAsync(args, server.nxEnv(READ_WRITE_TOKEN)), cloneB.nxAsync(args, server.nxEnv(READ_WRITE_TOKEN))]);
     expect([a.status, b.status], `${a.output}\n${b.output}`).toEqual([0, 0]);
-    const puts = server.accessLog().slice(before).filter((entry) => entry.method === 'PUT');
+    const puts = server
+      .accessLog()
+      .slice(before)
+      .filter((entry) => entry.method === 'PUT');
     // Both clones ran it (both missed) or one restored what the other stored first; never two records.
     const storedPerHash = new Map<string, number>();
     for (const entry of puts) {
@@ -169,7 +175,9 @@ describe('team remote cache: reproml-cache with the real nx CLI in separate clon
       }),
     );
     expect(statuses.sort()).toEqual([200, 409, 409, 409, 409]);
-    const stored = Buffer.from(await (await fetch(`${server.url}/v1/cache/123456789`, { headers: { Authorization: `Bearer ${READ_ONLY_TOKEN}` } })).arrayBuffer());
+    const stored = Buffer.from(
+      await (await fetch(`${server.url}/v1/cache/123456789`, { headers: { Authorization: `Bearer ${READ_ONLY_TOKEN}` } })).arrayBuffer(),
+    );
     expect(bodies.some((body) => body.equals(stored))).toBe(true);
   });
 

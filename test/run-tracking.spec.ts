@@ -1,10 +1,10 @@
-import { createRequire } from 'node:module';
 import { rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunStore, type SqliteDriver } from '../packages/tracking/src';
 import { DEMO_STAGES, writeDemoPipeline } from './support/demo-pipeline';
 import { snapshotFiles } from './support/output-snapshot';
-import { taskOutcomes, TempWorkspace } from './support/temp-workspace';
+import { TempWorkspace, taskOutcomes } from './support/temp-workspace';
 
 const RUN_ALL = ['run-many', '-t', 'run', '--output-style=stream'];
 const OUT_DIRS = ['data', 'extra', 'stats', 'report'].map((stage) => `pipelines/demo/${stage}/out`);

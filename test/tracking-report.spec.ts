@@ -1,16 +1,16 @@
-import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, taskOutcomes, TempWorkspace } from './support/temp-workspace';
+import { REPO_ROOT, TempWorkspace, taskOutcomes } from './support/temp-workspace';
 
 const CHROMIUM = '/usr/bin/chromium';
 const RUN_PIPELINE = ['run-many', '-t', 'run', '--projects', 'tag:pipeline:penguins', '--output-style=stream'];
 /** Where the screenshot goes (gitignored): look at it after the run. */
-export const SCREENSHOT = join(REPO_ROOT, 'tmp', 'test-output', 'tracking-report.png');
+const SCREENSHOT = join(REPO_ROOT, 'tmp', 'test-output', 'tracking-report.png');
 
 /**
  * As a person would: run the penguins pipeline, change a hyper-parameter, run it again, build
@@ -88,7 +88,11 @@ describe('the tracking report of the penguins pipeline (real nx CLI, headless Ch
       viewport: { width: 1366, height: 900 },
     });
     const external: string[] = [];
-    await context.route('**/*', (route) => (route.request().url().startsWith('file:') ? route.continue() : (external.push(route.request().url()), route.abort())));
+    await context.route('**/*', (route) => {
+      if (route.request().url().startsWith('file:')) return route.continue();
+      external.push(route.request().url());
+      return route.abort();
+    });
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(`file://${reportPath}`);
     expect(await page.title()).toBe('ReproML report: penguins');
@@ -97,9 +101,9 @@ describe('the tracking report of the penguins pipeline (real nx CLI, headless Ch
     for (const run of [older!, newer!]) {
       const row = page.locator(`tr.run[data-run-id="${run.id}"]`);
       await expect.poll(() => row.count()).toBe(1);
-      expect(await row.innerText()).toMatch(/penguins-train[\s\S]*training\.optimizer\.learningRate=0\.0(05|2)/);
+      expect(await row.textContent()).toMatch(/penguins-train[\s\S]*training\.optimizer\.learningRate=0\.0(05|2)/);
     }
-    expect(await page.locator(`tr.run[data-run-id="${newer!.id}"]`).innerText()).toContain('faster convergence');
+    expect(await page.locator(`tr.run[data-run-id="${newer!.id}"]`).textContent()).toContain('faster convergence');
 
     // Charts: rendered (non-empty boxes), with both runs in the training curves.
     const charts = page.locator('svg.chart');
@@ -112,18 +116,24 @@ describe('the tracking report of the penguins pipeline (real nx CLI, headless Ch
     expect(trainingSeries).toContain(`run ${older!.id}: learningRate 0.005`);
     expect(trainingSeries).toContain(`run ${newer!.id}: learningRate 0.02`);
     expect(await page.locator('#trends svg.chart circle').count()).toBeGreaterThanOrEqual(2);
-    const evaluation = await page.locator('#evaluation').innerText();
+    const evaluation = await page.locator('#evaluation').textContent();
     expect(evaluation).toMatch(/Confusion matrix/);
     expect(await page.locator('#evaluation rect.cell').count()).toBe(9 * 2); // 3 × 3 classes, two evaluate runs
-    expect(await page.locator('#evaluation svg > title').evaluateAll((titles) => titles.map((title) => title.textContent))).toEqual(expect.arrayContaining([expect.stringMatching(/^ROC curves/), expect.stringMatching(/^Precision–recall curves/)]));
+    expect(await page.locator('#evaluation svg > title').evaluateAll((titles) => titles.map((title) => title.textContent))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^ROC curves/), expect.stringMatching(/^Precision–recall curves/)]),
+    );
     expect(await page.locator('#data svg.chart').count()).toBeGreaterThanOrEqual(6);
     expect(await page.locator('#drift').count()).toBe(1);
-    expect(await page.locator('#drift').innerText()).toMatch(/Data drift: (ok|warning|alert)[\s\S]*penguins-drift run \d+/);
+    expect(await page.locator('#drift').textContent()).toMatch(/Data drift: (ok|warning|alert)[\s\S]*penguins-drift run \d+/);
     expect(await page.locator('#lineage svg .node').count()).toBeGreaterThanOrEqual(4);
     // The lineage table: the raw data's sha256 and the model's, as recorded by the latest runs.
-    const lineage = await page.locator('#lineage table.lineage').innerText();
-    const penguinsJson = createHash('sha256').update(readFileSync(workspace.path('pipelines/penguins/raw/penguins.json'))).digest('hex');
-    const modelOnnx = createHash('sha256').update(readFileSync(workspace.path('pipelines/penguins/train/out/model.onnx'))).digest('hex');
+    const lineage = await page.locator('#lineage table.lineage').textContent();
+    const penguinsJson = createHash('sha256')
+      .update(readFileSync(workspace.path('pipelines/penguins/raw/penguins.json')))
+      .digest('hex');
+    const modelOnnx = createHash('sha256')
+      .update(readFileSync(workspace.path('pipelines/penguins/train/out/model.onnx')))
+      .digest('hex');
     expect(lineage).toMatch(new RegExp(`pipelines/penguins/raw/penguins\\.json ${penguinsJson.slice(0, 12)}`));
     expect(lineage).toContain(`model.onnx ${modelOnnx.slice(0, 12)}`);
     expect(external).toEqual([]);

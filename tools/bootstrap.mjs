@@ -20,9 +20,15 @@ const JOBS = {
   // cannot be installed still runs the tests, and those say what is missing.
   test: [
     ['bash', ['tools/ci/ensure-test-packages.sh'], { optional: true }],
+    ['node_modules/.bin/biome', ['ci', '.']],
+    ['node_modules/.bin/tsc', ['-p', 'tsconfig.json']],
     ['node_modules/.bin/vitest', ['run']],
   ],
   typecheck: [['node_modules/.bin/tsc', ['-p', 'tsconfig.json']]],
+  // Lint + format check (Biome's recommended rules; biome.json says which two are off and why).
+  lint: [['node_modules/.bin/biome', ['ci', '.']]],
+  // Rewrites files: formats and applies Biome's safe fixes.
+  format: [['node_modules/.bin/biome', ['check', '--write', '.']]],
 };
 
 function checkNode() {

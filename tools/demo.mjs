@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The main job: runs the example pipeline end to end through Nx, then says where the results are.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,7 +39,9 @@ Metrics of ${pipeline}-${stage} (pipelines/${pipeline}/${stage}/out/metrics.json
   if (Array.isArray(metrics.confusionMatrix)) {
     const classes = (metrics.perClass ?? []).map((row) => row.class);
     console.log('  confusion matrix (rows: true class, columns: predicted):');
-    metrics.confusionMatrix.forEach((row, index) => console.log(`    ${String(classes[index] ?? index).padEnd(12)} ${row.map((n) => String(n).padStart(5)).join('')}`));
+    metrics.confusionMatrix.forEach((row, index) =>
+      console.log(`    ${String(classes[index] ?? index).padEnd(12)} ${row.map((n) => String(n).padStart(5)).join('')}`),
+    );
   }
 }
 
@@ -57,7 +59,10 @@ for (const stage of readdirSync(pipelineDir).sort()) {
   const receiptPath = join(pipelineDir, stage, 'out', 'push.json');
   if (!existsSync(receiptPath)) continue;
   const receipt = JSON.parse(readFileSync(receiptPath, 'utf8'));
-  const where = receipt.location.type === 'hub' ? `hf://${receipt.location.repo}@${receipt.location.commit.slice(0, 12)}` : `the local registry (.reproml/registry/${receipt.location.path})`;
+  const where =
+    receipt.location.type === 'hub'
+      ? `hf://${receipt.location.repo}@${receipt.location.commit.slice(0, 12)}`
+      : `the local registry (.reproml/registry/${receipt.location.path})`;
   console.log(`\nPushed model ${receipt.model} v${receipt.version} (model.onnx sha256 ${receipt.artifact.sha256.slice(0, 12)}…) to ${where}.`);
   console.log(`  npx reproml models show ${receipt.model}    # versions, aliases, metrics`);
   console.log(`  npx reproml models promote ${receipt.model} ${receipt.version} staging --approved-by <you> --reason "<why>"`);

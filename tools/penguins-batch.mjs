@@ -41,8 +41,9 @@ const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Mat
 const roundTo = (value, step) => Number((Math.round(value / step) * step).toFixed(step < 1 ? 1 : 0));
 const [newIsland, newIslandShare] = values['new-island'] ? [values['new-island'].split(':')[0], Number(values['new-island'].split(':')[1] ?? 0.2)] : [null, 0];
 
-const source = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'pipelines', 'penguins', 'raw', 'penguins.json'), 'utf8'))
-  .filter((row) => row['Body Mass (g)'] !== null);
+const source = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'pipelines', 'penguins', 'raw', 'penguins.json'), 'utf8')).filter(
+  (row) => row['Body Mass (g)'] !== null,
+);
 const rows = [];
 for (let index = 0; index < Number(values.rows); index++) {
   const original = source[Math.floor(random() * source.length)];

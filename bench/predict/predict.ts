@@ -8,9 +8,9 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from '../../packages/onnx/node_modules/onnxruntime-node';
 import type { Column, Table } from '../../packages/core/src';
 import { readTable } from '../../packages/data/src';
+import * as ort from '../../packages/onnx/node_modules/onnxruntime-node';
 import { loadModel, predictFile, predictTable } from '../../packages/onnx/src';
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
@@ -19,10 +19,13 @@ const root = join(__dirname, '..', '..');
 const modelPath = join(root, 'pipelines/penguins/train/out/model.onnx');
 const rawPath = join(root, 'pipelines/penguins/preprocess/out/test.raw.csv');
 
-function sliceTable(table: Table, start: number, end: number): Table {
+function _sliceTable(table: Table, start: number, end: number): Table {
   return {
     rowCount: end - start,
-    columns: table.columns.map((column): Column => (column.kind === 'number' ? { ...column, values: column.values.slice(start, end) } : { ...column, values: column.values.slice(start, end) })),
+    columns: table.columns.map(
+      (column): Column =>
+        column.kind === 'number' ? { ...column, values: column.values.slice(start, end) } : { ...column, values: column.values.slice(start, end) },
+    ),
   };
 }
 
@@ -51,7 +54,13 @@ async function main(): Promise<void> {
         const column = table.columns.find((candidate) => candidate.name === input.name)!;
         return [
           input.onnxName,
-          column.kind === 'number' ? new ort.Tensor('float32', Float32Array.from(column.values), [table.rowCount, 1]) : new ort.Tensor('string', column.values.map((value) => value ?? ''), [table.rowCount, 1]),
+          column.kind === 'number'
+            ? new ort.Tensor('float32', Float32Array.from(column.values), [table.rowCount, 1])
+            : new ort.Tensor(
+                'string',
+                column.values.map((value) => value ?? ''),
+                [table.rowCount, 1],
+              ),
         ];
       }),
     ),
@@ -77,15 +86,23 @@ async function main(): Promise<void> {
   }
   const { bare, ours } = best;
   console.log(`in memory, ${inMemoryRows.toLocaleString('en-US')} rows in batches of ${BATCH}, 1 thread, best of 5 interleaved rounds:`);
-  console.log(`  bare session.run loop (pre-built tensors) ${Math.round(inMemoryRows / bare).toLocaleString('en-US').padStart(11)} rows/s`);
-  console.log(`  ReproML predictTable (from Table batches) ${Math.round(inMemoryRows / ours).toLocaleString('en-US').padStart(11)} rows/s   ratio ${(bare / ours).toFixed(2)}×`);
+  console.log(
+    `  bare session.run loop (pre-built tensors) ${Math.round(inMemoryRows / bare)
+      .toLocaleString('en-US')
+      .padStart(11)} rows/s`,
+  );
+  console.log(
+    `  ReproML predictTable (from Table batches) ${Math.round(inMemoryRows / ours)
+      .toLocaleString('en-US')
+      .padStart(11)} rows/s   ratio ${(bare / ours).toFixed(2)}×`,
+  );
 
   const dir = mkdtempSync(join(tmpdir(), 'reproml-bench-predict-'));
   try {
     const csv = join(dir, 'rows.csv');
     const chunks: string[] = [`id,${header}`];
     for (let row = 0; row < ROWS; row++) chunks.push(`${row + 1},${lines[row % lines.length]}`);
-    writeFileSync(csv, chunks.join('\n') + '\n');
+    writeFileSync(csv, `${chunks.join('\n')}\n`);
     chunks.length = 0;
     const output = join(dir, 'predictions.csv');
     const rssBefore = process.memoryUsage().rss;

@@ -1,7 +1,7 @@
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { once } from 'node:events';
 import { SeededRandom } from '../../packages/core/src';
 
 export interface GenerateDataParams {
@@ -31,7 +31,7 @@ export async function generateData(params: GenerateDataParams): Promise<void> {
     let score = 0;
     for (let c = 0; c < NUMERIC_COLUMNS.length; c++) {
       const value = (c + 1) * 10 + (c + 1) * rng.nextGaussian();
-      score += (c % 2 ? 1 : -1) * (value - (c + 1) * 10) / (c + 1);
+      score += ((c % 2 ? 1 : -1) * (value - (c + 1) * 10)) / (c + 1);
       cells.push(rng.nextFloat() < MISSING_RATE ? '' : value.toFixed(4));
     }
     for (let c = 0; c < CATEGORICAL_COLUMNS.length; c++) {

@@ -26,7 +26,10 @@ function ensurePandas(): void {
   if (spawnSync(PYTHON, ['-c', 'import pandas'], { stdio: 'ignore' }).status === 0) return;
   console.log('python3-pandas is missing: installing it with apt-get (Debian package)…');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', 'python3-pandas']]) {
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', 'python3-pandas'],
+  ]) {
     const result = spawnSync('apt-get', args, { stdio: 'inherit', env });
     if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed; install python3-pandas yourself and rerun`);
   }

@@ -5,12 +5,12 @@
  */
 import { copyFileSync, createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { get } from 'node:http';
-import { pipeline } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pipeline } from 'node:stream/promises';
 import { CacheServerProcess, READ_WRITE_TOKEN } from '../../test/support/cache-server-process';
-import { taskOutcomes, tasksFromRemoteCache, TempWorkspace } from '../../test/support/temp-workspace';
+import { TempWorkspace, taskOutcomes, tasksFromRemoteCache } from '../../test/support/temp-workspace';
 
 const MIB = 1024 * 1024;
 
@@ -34,7 +34,8 @@ function timed<T>(work: () => T): { result: T; seconds: number } {
 function cacheableProjects(workspace: TempWorkspace, pipeline: string): string[] {
   const file = join(mkdtempSync(join(tmpdir(), 'reproml-graph-')), 'graph.json');
   workspace.nxOk(['graph', `--file=${file}`]);
-  const nodes: Record<string, { data: { tags?: string[]; targets?: Record<string, { cache?: boolean }> } }> = JSON.parse(readFileSync(file, 'utf8')).graph.nodes;
+  const nodes: Record<string, { data: { tags?: string[]; targets?: Record<string, { cache?: boolean }> } }> = JSON.parse(readFileSync(file, 'utf8')).graph
+    .nodes;
   rmSync(dirname(file), { recursive: true });
   return Object.entries(nodes)
     .filter(([, node]) => node.data.tags?.includes(`pipeline:${pipeline}`) && node.data.targets?.run?.cache)
@@ -147,7 +148,9 @@ async function main(): Promise<void> {
     console.log(`  run with --skip-nx-cache      : ${pipelineCompute.toFixed(2)} s`);
     console.log(`  ratio run / restore           : ${(pipelineCompute / pipelineRestore).toFixed(2)}x`);
     console.log(`${(bytes / MIB).toFixed(0)} MiB artifact (incompressible; record ${(record!.bytesIn / MIB).toFixed(1)} MiB gzip tar), median of ${rounds}:`);
-    console.log(`  nx restore from remote cache  : ${median(bigRestore).toFixed(2)} s = ${mbOf(median(bigRestore)).toFixed(0)} MB/s (whole nx command, startup included)`);
+    console.log(
+      `  nx restore from remote cache  : ${median(bigRestore).toFixed(2)} s = ${mbOf(median(bigRestore)).toFixed(0)} MB/s (whole nx command, startup included)`,
+    );
     console.log(`  nx restore from local cache   : ${median(bigLocal).toFixed(2)} s = ${mbOf(median(bigLocal)).toFixed(0)} MB/s (same command, baseline)`);
     console.log(`  GET of the record (HTTP only) : ${median(gets).toFixed(2)} s = ${mbOf(median(gets)).toFixed(0)} MB/s`);
     console.log(`  plain file copy, same disk    : ${median(copies).toFixed(3)} s = ${mbOf(median(copies)).toFixed(0)} MB/s`);

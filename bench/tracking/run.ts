@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SeededRandom } from '../../packages/core/src';
-import { collectReportData, compareRuns, metricsDiff, recordRun, renderReport, RunStore, type RunRecord } from '../../packages/tracking/src';
+import { collectReportData, compareRuns, metricsDiff, type RunRecord, RunStore, recordRun, renderReport } from '../../packages/tracking/src';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '10000' } } });
 const RUNS = Number(values.runs);
@@ -24,11 +24,31 @@ function makeRun(index: number, rng: SeededRandom): RunRecord {
   const classes = ['Adelie', 'Chinstrap', 'Gentoo'];
   const documents: Record<string, unknown> =
     stage === 'train'
-      ? { 'training-curve.json': { bestEpoch: 150, epochs: Array.from({ length: epochs }, (_, e) => ({ epoch: e + 1, trainLoss: 1 / (e + 1), validationLoss: 1.1 / (e + 1), validationMetric: 0.9 })) } }
+      ? {
+          'training-curve.json': {
+            bestEpoch: 150,
+            epochs: Array.from({ length: epochs }, (_, e) => ({ epoch: e + 1, trainLoss: 1 / (e + 1), validationLoss: 1.1 / (e + 1), validationMetric: 0.9 })),
+          },
+        }
       : stage === 'evaluate'
         ? {
-            'metrics.json': { accuracy: rng.nextFloat(), confusionMatrix: [[20, 1, 0], [0, 10, 1], [0, 0, 18]], perClass: classes.map((name) => ({ class: name })) },
-            'curves.json': { classes: classes.map((name) => ({ class: name, roc: { fpr: [0, 0.1, 1], tpr: [0, 0.9, 1] }, pr: { recall: [0, 0.9, 1], precision: [1, 0.95, 0.5] }, averagePrecision: 0.95 })) },
+            'metrics.json': {
+              accuracy: rng.nextFloat(),
+              confusionMatrix: [
+                [20, 1, 0],
+                [0, 10, 1],
+                [0, 0, 18],
+              ],
+              perClass: classes.map((name) => ({ class: name })),
+            },
+            'curves.json': {
+              classes: classes.map((name) => ({
+                class: name,
+                roc: { fpr: [0, 0.1, 1], tpr: [0, 0.9, 1] },
+                pr: { recall: [0, 0.9, 1], precision: [1, 0.95, 0.5] },
+                averagePrecision: 0.95,
+              })),
+            },
           }
         : {};
   return {
@@ -45,11 +65,29 @@ function makeRun(index: number, rng: SeededRandom): RunRecord {
       kind: stage,
       inputs: { features: 'preprocess' },
       model: { family: 'mlp', hiddenLayers: [32, 16] },
-      training: { epochs: 300, batchSize: 16, l2: 1e-4, optimizer: { type: 'adam', learningRate: [0.001, 0.005, 0.02][index % 3], beta1: 0.9, beta2: 0.999 }, earlyStopping: { patience: 25 } },
+      training: {
+        epochs: 300,
+        batchSize: 16,
+        l2: 1e-4,
+        optimizer: { type: 'adam', learningRate: [0.001, 0.005, 0.02][index % 3], beta1: 0.9, beta2: 0.999 },
+        earlyStopping: { patience: 25 },
+      },
       seed: 42 + (index % 5),
     },
-    metrics: { accuracy: rng.nextFloat(), precision: rng.nextFloat(), recall: rng.nextFloat(), f1: rng.nextFloat(), rocAuc: rng.nextFloat(), logLoss: rng.nextFloat(), rows: 50 },
-    artifacts: ['model.onnx', 'model.json', 'training-curve.json', 'lineage.json'].map((path, i) => ({ path, sha256: (index * 4 + i).toString(16).padStart(64, 'a'), size: 1000 + i })),
+    metrics: {
+      accuracy: rng.nextFloat(),
+      precision: rng.nextFloat(),
+      recall: rng.nextFloat(),
+      f1: rng.nextFloat(),
+      rocAuc: rng.nextFloat(),
+      logLoss: rng.nextFloat(),
+      rows: 50,
+    },
+    artifacts: ['model.onnx', 'model.json', 'training-curve.json', 'lineage.json'].map((path, i) => ({
+      path,
+      sha256: (index * 4 + i).toString(16).padStart(64, 'a'),
+      size: 1000 + i,
+    })),
     datasets: [{ stage: 'penguins-data', key: 'penguins', source: 'pipelines/penguins/raw/penguins.json', revision: null, sha256: 'f'.repeat(64) }],
     seed: 42,
     startedAt: new Date(Date.UTC(2026, 0, 1) + index * 60_000).toISOString(),
@@ -99,11 +137,20 @@ try {
     ['metrics diff between two commits', () => metricsDiff({ store, commitA: COMMITS[10]!, commitB: COMMITS[40]! })],
     ['report data + HTML (200 newest runs)', () => renderReport(collectReportData({ store, pipeline: 'penguins' }))],
   ];
-  const readJsonl = () => readFileSync(jsonlPath, 'utf8').split('\n').map((line) => JSON.parse(line) as RunRecord & { id: number; note: null });
+  const readJsonl = () =>
+    readFileSync(jsonlPath, 'utf8')
+      .split('\n')
+      .map((line) => JSON.parse(line) as RunRecord & { id: number; note: null });
   const baselineRows: Record<string, () => unknown> = {
     'list all 10,000 (newest first)': () => readJsonl().sort((a, b) => b.startedAt.localeCompare(a.startedAt)),
-    'list --limit 30 (the CLI default)': () => readJsonl().sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, 30),
-    'list --stage train': () => readJsonl().filter((run) => run.stage === 'train').sort((a, b) => b.startedAt.localeCompare(a.startedAt)),
+    'list --limit 30 (the CLI default)': () =>
+      readJsonl()
+        .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
+        .slice(0, 30),
+    'list --stage train': () =>
+      readJsonl()
+        .filter((run) => run.stage === 'train')
+        .sort((a, b) => b.startedAt.localeCompare(a.startedAt)),
     'list --pipeline penguins --tag baseline': () => readJsonl().filter((run) => run.pipeline === 'penguins' && run.tags.includes('baseline')),
     'compare 2 runs (get + compare)': () => {
       const all = readJsonl();
@@ -111,7 +158,9 @@ try {
     },
   };
 
-  console.log(`run store: ${RUNS} runs, ${(statSync(dbPath).size / 1e6).toFixed(1)} MB SQLite; baseline ${(statSync(jsonlPath).size / 1e6).toFixed(1)} MB JSON lines`);
+  console.log(
+    `run store: ${RUNS} runs, ${(statSync(dbPath).size / 1e6).toFixed(1)} MB SQLite; baseline ${(statSync(jsonlPath).size / 1e6).toFixed(1)} MB JSON lines`,
+  );
   console.log(`record ${RUNS} runs, one transaction each (open store): ${insert.ms.toFixed(0)} ms (${((insert.ms * 1000) / RUNS).toFixed(0)} µs/run)`);
   console.log(`recordRun with open + migrate check + close, as one stage process does: ${(perProcess.ms / 200).toFixed(2)} ms/run`);
   console.log('');
@@ -130,16 +179,27 @@ try {
   // (the same start-up: Node, the TypeScript loader, the command modules; no store).
   const cli = (args: string[]) => {
     const start = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, [join(__dirname, '../../packages/cli/bin/reproml.js'), ...args], { env: { ...process.env, REPROML_TRACKING_DB: dbPath }, encoding: 'utf8', maxBuffer: 1 << 28 });
+    const result = spawnSync(process.execPath, [join(__dirname, '../../packages/cli/bin/reproml.js'), ...args], {
+      env: { ...process.env, REPROML_TRACKING_DB: dbPath },
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    });
     if (result.status !== 0 && args[0] !== '--help') throw new Error(`reproml ${args.join(' ')}: ${result.error ?? result.stderr}`);
     return Number(process.hrtime.bigint() - start) / 1e6;
   };
   const best = (args: string[]) => Math.min(cli(args), cli(args), cli(args));
   const startup = best(['--help']);
   console.log(`\n${'CLI process (wall, best of 3)'.padEnd(40)} ${'time'.padStart(10)} ${'--help'.padStart(10)} ${'ratio'.padStart(7)}`);
-  for (const args of [['runs', 'list', '--all', '--json'], ['runs', 'list'], ['runs', 'compare', String(RUNS - 2), String(RUNS - 7)], ['runs', 'metrics', 'diff', 'HEAD', 'HEAD']]) {
+  for (const args of [
+    ['runs', 'list', '--all', '--json'],
+    ['runs', 'list'],
+    ['runs', 'compare', String(RUNS - 2), String(RUNS - 7)],
+    ['runs', 'metrics', 'diff', 'HEAD', 'HEAD'],
+  ]) {
     const ms = best(args);
-    console.log(`${`reproml ${args.join(' ')}`.padEnd(40)} ${`${ms.toFixed(0)} ms`.padStart(10)} ${`${startup.toFixed(0)} ms`.padStart(10)} ${`${(ms / startup).toFixed(2)}x`.padStart(7)}`);
+    console.log(
+      `${`reproml ${args.join(' ')}`.padEnd(40)} ${`${ms.toFixed(0)} ms`.padStart(10)} ${`${startup.toFixed(0)} ms`.padStart(10)} ${`${(ms / startup).toFixed(2)}x`.padStart(7)}`,
+    );
   }
   console.log('\ngoal: list and compare of 10,000 runs under 1 s each (times are the best of 5, in this process, store warm)');
 } finally {

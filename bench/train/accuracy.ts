@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SeededRandom } from '../../packages/core/src';
-import { train, trainingConfigSchema, type ModelConfig, type TrainingSplit } from '../../packages/onnx/src';
+import { type ModelConfig, type TrainingSplit, train, trainingConfigSchema } from '../../packages/onnx/src';
 import { ensurePythonModule, runPythonJson } from './ensure-debian-python';
 
 interface Dataset {
@@ -34,7 +34,7 @@ function parseCsv(path: string): TrainingSplit & { width: number } {
 }
 
 function writeCsv(path: string, rows: number[][], width: number): void {
-  writeFileSync(path, [[...Array.from({ length: width }, (_, j) => `f${j}`), 'label'].join(','), ...rows.map((row) => row.join(','))].join('\n') + '\n');
+  writeFileSync(path, `${[[...Array.from({ length: width }, (_, j) => `f${j}`), 'label'].join(','), ...rows.map((row) => row.join(','))].join('\n')}\n`);
 }
 
 type Iris = { features: number[][]; labels: number[]; classes: string[] };
@@ -54,14 +54,26 @@ function irisDataset(dir: string, iris: Iris, seed: number): Dataset {
   const rowsOf = (rows: number[]) => rows.map((row) => [...iris.features[row]!.map((value, j) => (value - mean[j]!) / std[j]!), iris.labels[row]!]);
   writeCsv(join(dir, `iris-${seed}-train.csv`), rowsOf(train), width);
   writeCsv(join(dir, `iris-${seed}-test.csv`), rowsOf(test), width);
-  return { name: `iris/${seed}`, classes: iris.classes, featureCount: width, trainCsv: join(dir, `iris-${seed}-train.csv`), testCsv: join(dir, `iris-${seed}-test.csv`) };
+  return {
+    name: `iris/${seed}`,
+    classes: iris.classes,
+    featureCount: width,
+    trainCsv: join(dir, `iris-${seed}-train.csv`),
+    testCsv: join(dir, `iris-${seed}-test.csv`),
+  };
 }
 
 function penguinsDataset(): Dataset | undefined {
   const dir = join(__dirname, '..', '..', 'pipelines', 'penguins', 'preprocess', 'out');
   if (!existsSync(join(dir, 'features.json'))) return undefined;
   const manifest = JSON.parse(readFileSync(join(dir, 'features.json'), 'utf8')) as { classes: string[]; featureNames: string[] };
-  return { name: 'penguins', classes: manifest.classes, featureCount: manifest.featureNames.length, trainCsv: join(dir, 'train.features.csv'), testCsv: join(dir, 'test.features.csv') };
+  return {
+    name: 'penguins',
+    classes: manifest.classes,
+    featureCount: manifest.featureNames.length,
+    trainCsv: join(dir, 'train.features.csv'),
+    testCsv: join(dir, 'test.features.csv'),
+  };
 }
 
 async function reproml(dataset: Dataset, family: 'logistic' | 'mlp'): Promise<number> {
@@ -87,7 +99,12 @@ async function reproml(dataset: Dataset, family: 'logistic' | 'mlp'): Promise<nu
     rng: new SeededRandom(0),
     intraOpNumThreads: 1,
   });
-  return accuracy(result.parameters.map((tensor) => tensor.values), test, dataset.classes.length, family === 'mlp');
+  return accuracy(
+    result.parameters.map((tensor) => tensor.values),
+    test,
+    dataset.classes.length,
+    family === 'mlp',
+  );
 }
 
 /** Forward pass in plain JS (float64) on the test features: argmax of the logits. */

@@ -3,12 +3,11 @@
  * same data, MLP 64→128→10, batch 256, Adam 1e-3; single-threaded and default threads.
  * Run: node -r @swc-node/register bench/train/throughput.ts [rows] [epochs]
  */
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpus } from 'node:os';
 import { SeededRandom } from '../../packages/core/src';
-import { trainIter, trainingConfigSchema, type TrainingSplit } from '../../packages/onnx/src';
+import { type TrainingSplit, trainIter, trainingConfigSchema } from '../../packages/onnx/src';
 import { ensurePythonModule, runPythonJson } from './ensure-debian-python';
 
 const ROWS = Number(process.argv[2] ?? 50_000);
@@ -62,12 +61,21 @@ async function main(): Promise<void> {
   const file = join(dir, 'data.f32');
   const labels = Float32Array.from(data.labels);
   writeFileSync(file, Buffer.concat([Buffer.from(data.features.buffer), Buffer.from(labels.buffer)]));
-  console.log(`training throughput: ${ROWS} rows × ${FEATURES} features, ${CLASSES} classes, MLP ${FEATURES}→128→${CLASSES}, batch 256, Adam, ${EPOCHS} epochs (first one not timed)`);
+  console.log(
+    `training throughput: ${ROWS} rows × ${FEATURES} features, ${CLASSES} classes, MLP ${FEATURES}→128→${CLASSES}, batch 256, Adam, ${EPOCHS} epochs (first one not timed)`,
+  );
   try {
     // "Default" is every core, set explicitly on both sides: Debian's PyTorch (OpenMP) defaults to 1 thread here.
     for (const threads of [1, cpus().length]) {
       const label = threads === 1 ? 'single-threaded' : `${threads} threads`;
-      const torch = runPythonJson<{ samplesPerSecond: number; threads: number; torch: string }>(join(__dirname, 'torch_train.py'), [file, String(ROWS), String(FEATURES), String(CLASSES), String(EPOCHS), String(threads)]);
+      const torch = runPythonJson<{ samplesPerSecond: number; threads: number; torch: string }>(join(__dirname, 'torch_train.py'), [
+        file,
+        String(ROWS),
+        String(FEATURES),
+        String(CLASSES),
+        String(EPOCHS),
+        String(threads),
+      ]);
       const ours = await reproml(data, threads);
       console.log(
         `${label.padEnd(16)} ReproML ${Math.round(ours).toLocaleString('en-US').padStart(9)} samples/s   PyTorch ${torch.torch} (${torch.threads} thread${torch.threads > 1 ? 's' : ''}) ${Math.round(torch.samplesPerSecond).toLocaleString('en-US').padStart(9)} samples/s   ratio ${(ours / torch.samplesPerSecond).toFixed(2)}×`,

@@ -5,16 +5,7 @@
  */
 
 /** One malformed variant of a CSV file. */
-export type BadInputCase =
-  | 'empty'
-  | 'encoding'
-  | 'huge'
-  | 'wrong-types'
-  | 'missing-column'
-  | 'duplicate-columns'
-  | 'nan'
-  | 'inf'
-  | 'zero-rows';
+export type BadInputCase = 'empty' | 'encoding' | 'huge' | 'wrong-types' | 'missing-column' | 'duplicate-columns' | 'nan' | 'inf' | 'zero-rows';
 
 export const BAD_INPUT_CASES: readonly BadInputCase[] = [
   'empty',
@@ -43,7 +34,11 @@ export function corruptCsv(csv: string, problem: BadInputCase): Buffer {
   const header = lines[0]!.split(',');
   const rows = lines.slice(1).map((line) => line.split(','));
   const text = (headerCells: string[], rowCells: string[][]) => Buffer.from(`${[headerCells, ...rowCells].map((cells) => cells.join(',')).join('\n')}\n`);
-  const withFirstCell = (value: string) => text(header, rows.map((cells, index) => (index === 1 ? [value, ...cells.slice(1)] : cells)));
+  const withFirstCell = (value: string) =>
+    text(
+      header,
+      rows.map((cells, index) => (index === 1 ? [value, ...cells.slice(1)] : cells)),
+    );
   switch (problem) {
     case 'empty':
       return Buffer.alloc(0);
@@ -57,7 +52,10 @@ export function corruptCsv(csv: string, problem: BadInputCase): Buffer {
     case 'wrong-types':
       return withFirstCell('abc');
     case 'missing-column':
-      return text(header.slice(1), rows.map((cells) => cells.slice(1)));
+      return text(
+        header.slice(1),
+        rows.map((cells) => cells.slice(1)),
+      );
     case 'duplicate-columns':
       return text([header[0]!, header[0]!, ...header.slice(2)], rows);
     case 'nan':

@@ -13,7 +13,15 @@ describe('affectedMetricsSummary (CI step summary)', () => {
     for (const [file, content] of Object.entries(out)) writeFileSync(join(root, path, 'out', file), JSON.stringify(content));
   };
   stage('pipelines/penguins/evaluate', {
-    'metrics.json': { accuracy: 0.97142857, confusionMatrix: [[1, 0], [0, 1]], f1: 0.9655, split: 'test' },
+    'metrics.json': {
+      accuracy: 0.97142857,
+      confusionMatrix: [
+        [1, 0],
+        [0, 1],
+      ],
+      f1: 0.9655,
+      split: 'test',
+    },
     'lineage.json': { summary: { rows: 50 } },
   });
   stage('pipelines/penguins/train', { 'lineage.json': { summary: { epochs: 40, finalLoss: 0.0123456 } } });

@@ -6,10 +6,7 @@ import { appendFileSync } from 'node:fs';
  * server's /health and, when it does not answer, switches the fallback on for the later steps
  * (through $GITHUB_ENV) and says so. Run: node -r @swc-node/register tools/ci/remote-cache-preflight.ts
  */
-export type PreflightResult =
-  | { status: 'not-configured' }
-  | { status: 'ok'; url: string }
-  | { status: 'unreachable'; url: string; reason: string };
+export type PreflightResult = { status: 'not-configured' } | { status: 'ok'; url: string } | { status: 'unreachable'; url: string; reason: string };
 
 export async function remoteCachePreflight(params: { env: NodeJS.ProcessEnv; timeoutMs?: number; fetch?: typeof fetch }): Promise<PreflightResult> {
   const server = params.env.NX_SELF_HOSTED_REMOTE_CACHE_SERVER;

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { HubFaults } from './hub-faults';
 import { sendError, sendJson } from './hub-http';
-import { HubRepos, type HubCommit, type HubRepo, type HubRepoType } from './hub-repos';
+import { type HubCommit, type HubRepo, HubRepos, type HubRepoType } from './hub-repos';
 import { UPLOAD_ROUTES } from './hub-upload-routes';
 
 export { sendError, sendJson } from './hub-http';

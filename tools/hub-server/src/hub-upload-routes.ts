@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { HubRepo, HubRepoType } from './hub-repos';
 import { sendError, sendJson } from './hub-http';
+import type { HubRepo, HubRepoType } from './hub-repos';
 import type { HubRequest, HubRoute, HubServerState } from './hub-server';
 
 const NAME = '([^/]+/[^/]+)';
@@ -11,7 +11,7 @@ const TYPE_OF_SEGMENT: Record<string, HubRepoType> = { models: 'model', datasets
 /** Files the real Hub's default .gitattributes sends through LFS, plus anything over 10 MB. */
 const LFS_EXTENSIONS = /\.(onnx|bin|safetensors|parquet|pt|pth|h5|pkl|npy|npz|zip|gz|tar)$/i;
 const LFS_SIZE = 10 * 1024 * 1024;
-const DEFAULT_GITATTRIBUTES = ['*.onnx', '*.bin', '*.safetensors', '*.parquet'].map((glob) => `${glob} filter=lfs diff=lfs merge=lfs -text`).join('\n') + '\n';
+const DEFAULT_GITATTRIBUTES = `${['*.onnx', '*.bin', '*.safetensors', '*.parquet'].map((glob) => `${glob} filter=lfs diff=lfs merge=lfs -text`).join('\n')}\n`;
 
 /**
  * The write side of the Hub as @huggingface/hub uses it: create a repo, preupload (the
@@ -26,7 +26,13 @@ export const UPLOAD_ROUTES: HubRoute[] = [
     handle: async (request, res, state) => {
       const user = requireWriter(request, res, state);
       if (!user) return;
-      const body = JSON.parse((await request.body()).toString('utf8')) as { name?: string; organization?: string; type?: string; private?: boolean; visibility?: string };
+      const body = JSON.parse((await request.body()).toString('utf8')) as {
+        name?: string;
+        organization?: string;
+        type?: string;
+        private?: boolean;
+        visibility?: string;
+      };
       const namespace = body.organization ?? user;
       const type: HubRepoType = body.type === 'dataset' ? 'dataset' : 'model';
       if (!body.name || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(body.name) || body.name.includes('..') || body.name.includes('--')) {
@@ -37,7 +43,9 @@ export const UPLOAD_ROUTES: HubRoute[] = [
       if (state.repos.get(type, fullName)) return sendError(res, 409, 'RepoExists', `You already created this ${type} repo: ${fullName}`);
       const isPrivate = body.visibility ? body.visibility !== 'public' : (body.private ?? false);
       // Like the Hub: a new repo starts with one commit holding the default .gitattributes.
-      state.repos.create({ type, name: fullName, private: isPrivate }).commit({ message: 'initial commit', files: { '.gitattributes': DEFAULT_GITATTRIBUTES } });
+      state.repos
+        .create({ type, name: fullName, private: isPrivate })
+        .commit({ message: 'initial commit', files: { '.gitattributes': DEFAULT_GITATTRIBUTES } });
       sendJson(res, 200, { url: `${state.baseUrl}/${type === 'dataset' ? 'datasets/' : ''}${fullName}`, name: fullName, id: fullName });
     },
   },
@@ -49,7 +57,11 @@ export const UPLOAD_ROUTES: HubRoute[] = [
       if (!findWritableRepo(state, request, res, TYPE_OF_SEGMENT[segment]!, name)) return;
       const body = JSON.parse((await request.body()).toString('utf8')) as { files: { path: string; size: number }[] };
       sendJson(res, 200, {
-        files: body.files.map((file) => ({ path: file.path, uploadMode: LFS_EXTENSIONS.test(file.path) || file.size > LFS_SIZE ? 'lfs' : 'regular', shouldIgnore: false })),
+        files: body.files.map((file) => ({
+          path: file.path,
+          uploadMode: LFS_EXTENSIONS.test(file.path) || file.size > LFS_SIZE ? 'lfs' : 'regular',
+          shouldIgnore: false,
+        })),
       });
     },
   },
@@ -94,7 +106,12 @@ export const UPLOAD_ROUTES: HubRoute[] = [
       const content = await request.body();
       const sha256 = createHash('sha256').update(content).digest('hex');
       if (content.byteLength !== grant.size || sha256 !== oid) {
-        return sendError(res, 400, 'ChecksumMismatch', `uploaded object has size ${content.byteLength} and sha256 ${sha256}, expected ${grant.size} and ${oid}`);
+        return sendError(
+          res,
+          400,
+          'ChecksumMismatch',
+          `uploaded object has size ${content.byteLength} and sha256 ${sha256}, expected ${grant.size} and ${oid}`,
+        );
       }
       state.lfs.set(oid, new Uint8Array(content));
       res.writeHead(200, { ETag: `"${oid}"` });
@@ -108,7 +125,11 @@ export const UPLOAD_ROUTES: HubRoute[] = [
       const [segment, name, branch] = request.params as [string, string, string];
       const repo = findWritableRepo(state, request, res, TYPE_OF_SEGMENT[segment]!, name);
       if (!repo) return;
-      const lines = (await request.body()).toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { key: string; value: Record<string, unknown> });
+      const lines = (await request.body())
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { key: string; value: Record<string, unknown> });
       const header = lines.find((line) => line.key === 'header')?.value as { summary?: string; description?: string; parentCommit?: string } | undefined;
       if (!header?.summary) return sendError(res, 400, 'BadRequest', 'commit header with a summary is required');
       const head = repo.branches.get(branch) ?? null;
@@ -152,7 +173,7 @@ function findWritableRepo(state: HubServerState, request: HubRequest, res: Serve
   return repo;
 }
 
-function requireWriter(request: HubRequest, res: ServerResponse, state: HubServerState): string | undefined {
+function requireWriter(request: HubRequest, res: ServerResponse, _state: HubServerState): string | undefined {
   if (request.badToken || !request.user) {
     sendError(res, 401, 'InvalidCredentials', 'Invalid credentials in Authorization header');
     return undefined;

@@ -18,9 +18,7 @@ export const lineageCommand: Command = {
       return 2;
     }
     const workspaceRoot = findWorkspaceRoot();
-    const chain = isModelVersionReference(target)
-      ? await buildRegistryLineageChain(workspaceRoot, target)
-      : await buildLineageChain(workspaceRoot, target);
+    const chain = isModelVersionReference(target) ? await buildRegistryLineageChain(workspaceRoot, target) : await buildLineageChain(workspaceRoot, target);
     if (values.json) {
       io.stdout(stableStringify({ ...chain, warnings: collectWarnings(chain.root, new Set()) }));
     } else {

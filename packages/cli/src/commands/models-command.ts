@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createProgressReporter, ReproError, stableStringify } from '@reproml/core';
 import {
-  describeLocation,
-  openRegistry,
-  promotionGatesSchema,
   type AuditEvent,
+  describeLocation,
   type FileModelRegistry,
   type MetricGate,
   type ModelVersion,
+  openRegistry,
+  promotionGatesSchema,
 } from '@reproml/hub';
 import { reproducePlan, verifyReproduction } from '../lib/reproduce-version';
 import { findWorkspaceRoot } from '../lib/workspace-root';
@@ -68,7 +68,9 @@ const SUBCOMMANDS: Record<string, (context: Context) => Promise<number>> = {
     if (json) return print(io, { registry: registry.location, models });
     if (!models.length) io.stdout(`no models in ${registry.location} yet: run a push stage\n`);
     for (const model of models) {
-      const aliases = Object.entries(model.aliases).map(([alias, version]) => `${alias}=v${version}`).join(' ');
+      const aliases = Object.entries(model.aliases)
+        .map(([alias, version]) => `${alias}=v${version}`)
+        .join(' ');
       io.stdout(`${model.name.padEnd(24)} ${String(model.versions).padStart(3)} version(s), latest v${model.latest}${aliases ? `  ${aliases}` : ''}\n`);
     }
     return 0;
@@ -80,7 +82,9 @@ const SUBCOMMANDS: Record<string, (context: Context) => Promise<number>> = {
     if (which) {
       const version = await registry.getVersion(name, which);
       const state = await registry.getModel(name);
-      const aliases = Object.entries(state.aliases).filter(([, v]) => v === version.version).map(([alias]) => alias);
+      const aliases = Object.entries(state.aliases)
+        .filter(([, v]) => v === version.version)
+        .map(([alias]) => alias);
       if (json) return print(io, { ...version, aliases });
       io.stdout(renderVersion(version, aliases));
       return 0;
@@ -89,9 +93,16 @@ const SUBCOMMANDS: Record<string, (context: Context) => Promise<number>> = {
     if (json) return print(io, state);
     io.stdout(`${name}  (${registry.location})\n`);
     for (const version of state.versions) {
-      const aliases = Object.entries(state.aliases).filter(([, v]) => v === version.version).map(([alias]) => alias);
-      const metrics = Object.entries(version.metrics).slice(0, 3).map(([metric, value]) => `${metric} ${format(value)}`).join(', ');
-      io.stdout(`  v${String(version.version).padEnd(4)} ${version.createdAt}  model.onnx ${version.artifact.sha256.slice(0, 12)}…  ${metrics}  ${version.locations.map(describeLocation).join(', ')}${aliases.length ? `  ← ${aliases.join(', ')}` : ''}\n`);
+      const aliases = Object.entries(state.aliases)
+        .filter(([, v]) => v === version.version)
+        .map(([alias]) => alias);
+      const metrics = Object.entries(version.metrics)
+        .slice(0, 3)
+        .map(([metric, value]) => `${metric} ${format(value)}`)
+        .join(', ');
+      io.stdout(
+        `  v${String(version.version).padEnd(4)} ${version.createdAt}  model.onnx ${version.artifact.sha256.slice(0, 12)}…  ${metrics}  ${version.locations.map(describeLocation).join(', ')}${aliases.length ? `  ← ${aliases.join(', ')}` : ''}\n`,
+      );
     }
     return 0;
   },
@@ -114,7 +125,9 @@ const SUBCOMMANDS: Record<string, (context: Context) => Promise<number>> = {
     if (!change.changed) io.stdout(`${name} v${version.version} already holds '${alias}': nothing changed\n`);
     else if (event.type === 'promote') {
       const checks = event.gates.map((gate) => `${gate.metric} ${gate.value === null ? 'n/a' : format(gate.value)} ${gate.condition} ✓`).join(', ');
-      io.stdout(`promoted ${name} v${event.version} to '${alias}'${event.previous ? ` (was v${event.previous})` : ''}\n  gates (${event.gateSource}): ${checks || 'none'}\n  approved by ${event.approval.by} at ${event.approval.at}: ${event.approval.reason}\n`);
+      io.stdout(
+        `promoted ${name} v${event.version} to '${alias}'${event.previous ? ` (was v${event.previous})` : ''}\n  gates (${event.gateSource}): ${checks || 'none'}\n  approved by ${event.approval.by} at ${event.approval.at}: ${event.approval.reason}\n`,
+      );
     }
     return 0;
   },
@@ -124,10 +137,18 @@ const SUBCOMMANDS: Record<string, (context: Context) => Promise<number>> = {
     if (!name || !alias) return usage(io);
     const to = typeof values.to === 'string' ? Number(values.to.replace(/^v/, '')) : undefined;
     if (to !== undefined && !Number.isInteger(to)) throw new ReproError(`--to should be a version number, not '${String(values.to)}'`);
-    const change = await registry.rollback({ model: name, alias, to, approval: { by: values['approved-by'] as string | undefined, reason: values.reason as string | undefined } });
+    const change = await registry.rollback({
+      model: name,
+      alias,
+      to,
+      approval: { by: values['approved-by'] as string | undefined, reason: values.reason as string | undefined },
+    });
     if (json) return print(io, change);
     const event = change.event;
-    if (event.type === 'rollback') io.stdout(`rolled '${alias}' of ${name} back from v${event.previous} to v${event.version}\n  approved by ${event.approval.by} at ${event.approval.at}: ${event.approval.reason}\n`);
+    if (event.type === 'rollback')
+      io.stdout(
+        `rolled '${alias}' of ${name} back from v${event.previous} to v${event.version}\n  approved by ${event.approval.by} at ${event.approval.at}: ${event.approval.reason}\n`,
+      );
     return 0;
   },
 
@@ -136,7 +157,9 @@ const SUBCOMMANDS: Record<string, (context: Context) => Promise<number>> = {
     const health = registry.auditHealth();
     if (json) return print(io, { log: join(registry.location, 'audit.log'), events, tornLines: health.tornLines, chainVerified: true });
     for (const event of events) io.stdout(`${renderEvent(event)}\n`);
-    io.stdout(`${events.length} event(s); hash chain verified${health.tornLines.length ? `; ${health.tornLines.length} line(s) cut off by a crash were skipped (lines ${health.tornLines.join(', ')})` : ''}\n`);
+    io.stdout(
+      `${events.length} event(s); hash chain verified${health.tornLines.length ? `; ${health.tornLines.length} line(s) cut off by a crash were skipped (lines ${health.tornLines.join(', ')})` : ''}\n`,
+    );
     return 0;
   },
 
@@ -145,7 +168,14 @@ const SUBCOMMANDS: Record<string, (context: Context) => Promise<number>> = {
     if (!name || !which) return usage(io);
     const version = await registry.getVersion(name, which);
     const plan = reproducePlan(version);
-    const check = values.verify ? await verifyReproduction({ workspaceRoot, version, fresh: values.fresh === true, onProgress: createProgressReporter({ prefix: `reproduce ${name} v${version.version}` }) }) : undefined;
+    const check = values.verify
+      ? await verifyReproduction({
+          workspaceRoot,
+          version,
+          fresh: values.fresh === true,
+          onProgress: createProgressReporter({ prefix: `reproduce ${name} v${version.version}` }),
+        })
+      : undefined;
     if (json) {
       print(io, { ...plan, ...(check ? { check } : {}) });
     } else {
@@ -153,9 +183,15 @@ const SUBCOMMANDS: Record<string, (context: Context) => Promise<number>> = {
       if (!plan.commit) io.stdout('  warning: pushed outside a git checkout; the commands below rebuild from the current tree\n');
       else if (plan.dirty) io.stdout(`  warning: pushed from ${plan.commit} with uncommitted changes; the commit alone may not rebuild it\n`);
       io.stdout('  datasets:\n');
-      for (const dataset of plan.datasets) io.stdout(`    ${dataset.key}: ${dataset.source}${dataset.revision ? `@${dataset.revision}` : ''} sha256 ${dataset.sha256}\n`);
+      for (const dataset of plan.datasets)
+        io.stdout(`    ${dataset.key}: ${dataset.source}${dataset.revision ? `@${dataset.revision}` : ''} sha256 ${dataset.sha256}\n`);
       io.stdout(`  config: ${plan.stageFiles.join(', ')}\n  commands:\n${plan.commands.map((command) => `    ${command}`).join('\n')}\n`);
-      if (check) io.stdout(check.matches ? `  ✓ rebuilt (${check.mode}) model.onnx is byte-identical: sha256 ${check.actualSha256}\n` : `  ✗ rebuilt (${check.mode}) model.onnx differs: sha256 ${check.actualSha256}, registry ${plan.expectedSha256}\n`);
+      if (check)
+        io.stdout(
+          check.matches
+            ? `  ✓ rebuilt (${check.mode}) model.onnx is byte-identical: sha256 ${check.actualSha256}\n`
+            : `  ✗ rebuilt (${check.mode}) model.onnx differs: sha256 ${check.actualSha256}, registry ${plan.expectedSha256}\n`,
+        );
     }
     return check && !check.matches ? 1 : 0;
   },
@@ -181,7 +217,11 @@ function renderVersion(version: ModelVersion & { locations: ModelVersion['locati
     `  fingerprint  ${version.fingerprint}`,
     `  commit       ${version.source.git ? `${version.source.git.commit}${version.source.git.dirty ? ' (dirty)' : ''}` : 'none'}`,
     `  stored at    ${version.locations.map(describeLocation).join(', ')}`,
-    `  metrics      ${Object.entries(version.metrics).map(([metric, value]) => `${metric} ${format(value)}`).join(', ') || 'none'}`,
+    `  metrics      ${
+      Object.entries(version.metrics)
+        .map(([metric, value]) => `${metric} ${format(value)}`)
+        .join(', ') || 'none'
+    }`,
     `  lineage      ${version.source.stages.map((stage) => `${stage.name} (${stage.kind})`).join(' → ')}`,
     ...version.source.datasets.map((dataset) => `  dataset      ${dataset.source}${dataset.revision ? `@${dataset.revision}` : ''} sha256 ${dataset.sha256}`),
   ];

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, stableStringify } from '@reproml/core';
-import { renderDriftSection, type DriftReport } from '@reproml/drift';
-import { trackingDatabasePath, writeReport, type WriteReportResult } from '@reproml/tracking';
+import { type DriftReport, renderDriftSection } from '@reproml/drift';
+import { trackingDatabasePath, type WriteReportResult, writeReport } from '@reproml/tracking';
 import { openRunStore } from '../lib/open-run-store';
 import { pipelineNames } from '../lib/stage-layout';
 import { findWorkspaceRoot } from '../lib/workspace-root';
@@ -34,7 +34,9 @@ export const reportCommand: Command = {
     const workspaceRoot = findWorkspaceRoot();
     const pipelines = positionals.length ? positionals : pipelineNames(workspaceRoot);
     if (values.out && pipelines.length !== 1) {
-      throw new ConfigError(`--out names one file, but ${pipelines.length} pipelines were asked for (${pipelines.join(', ')})`, { hint: 'Name one pipeline: reproml report <pipeline> --out <file.html>' });
+      throw new ConfigError(`--out names one file, but ${pipelines.length} pipelines were asked for (${pipelines.join(', ')})`, {
+        hint: 'Name one pipeline: reproml report <pipeline> --out <file.html>',
+      });
     }
     const maxRuns = Number(values['max-runs']);
     if (!Number.isInteger(maxRuns) || maxRuns <= 0) throw new ConfigError(`--max-runs should be a positive integer, got '${values['max-runs']}'`);
@@ -54,7 +56,9 @@ export const reportCommand: Command = {
     }
     for (const report of reports) {
       const shown = isAbsolute(report.path) && !relative(workspaceRoot, report.path).startsWith('..') ? relative(workspaceRoot, report.path) : report.path;
-      io.stdout(`report for ${report.pipeline}: ${shown} (${report.runs} run(s), ${report.charts} chart(s))${existsSync(report.path) ? '' : ' (not written)'}\n`);
+      io.stdout(
+        `report for ${report.pipeline}: ${shown} (${report.runs} run(s), ${report.charts} chart(s))${existsSync(report.path) ? '' : ' (not written)'}\n`,
+      );
     }
     return 0;
   },

@@ -77,7 +77,13 @@ function listRuns(store: RunStore, argv: string[], io: CommandIO): number {
     throw new ConfigError(`--origin must be 'executed' or 'cache', not '${values.origin}'`, { field: 'origin' });
   }
   const limit = values.all ? undefined : parseId(values.limit!, '--limit');
-  const runs = store.list({ pipeline: values.pipeline, stage: values.stage, tag: values.tag, origin: values.origin as RunSummary['origin'] | undefined, limit });
+  const runs = store.list({
+    pipeline: values.pipeline,
+    stage: values.stage,
+    tag: values.tag,
+    origin: values.origin as RunSummary['origin'] | undefined,
+    limit,
+  });
   if (values.json) {
     io.stdout(stableStringify({ runs }));
     return 0;
@@ -128,13 +134,28 @@ function showRun(store: RunStore, argv: string[], io: CommandIO): number {
   ];
   const section = (title: string, rows: string[][]) => {
     if (rows.length === 0) return;
-    lines.push(`${title}:`, ...renderTable({ headers: rows[0]!, rows: rows.slice(1) }).trimEnd().split('\n').map((line) => `  ${line}`), '');
+    lines.push(
+      `${title}:`,
+      ...renderTable({ headers: rows[0]!, rows: rows.slice(1) })
+        .trimEnd()
+        .split('\n')
+        .map((line) => `  ${line}`),
+      '',
+    );
   };
   const { params } = compareRuns([run]);
   section('params', [['param', 'value'], ...params.map((param) => [param.key, formatValue(param.values[0])])]);
-  section('metrics', [['metric', 'value'], ...Object.entries(run.metrics).sort().map(([key, value]) => [key, formatValue(value)])]);
+  section('metrics', [
+    ['metric', 'value'],
+    ...Object.entries(run.metrics)
+      .sort()
+      .map(([key, value]) => [key, formatValue(value)]),
+  ]);
   section('artifacts', [['file', 'size', 'sha256'], ...run.artifacts.map((artifact) => [artifact.path, String(artifact.size), artifact.sha256.slice(0, 16)])]);
-  section('datasets', [['stage', 'file', 'revision', 'sha256', 'source'], ...run.datasets.map((d) => [d.stage, d.key, d.revision ?? '—', d.sha256.slice(0, 16), d.source])]);
+  section('datasets', [
+    ['stage', 'file', 'revision', 'sha256', 'source'],
+    ...run.datasets.map((d) => [d.stage, d.key, d.revision ?? '—', d.sha256.slice(0, 16), d.source]),
+  ]);
   io.stdout(`${lines.join('\n')}\n`);
   return 0;
 }
@@ -162,7 +183,12 @@ function compare(store: RunStore, argv: string[], io: CommandIO): number {
       color,
     }),
     'params:',
-    renderTable({ headers: ['param', ...headers.slice(1)], rows: comparison.params.map((p) => [p.key, ...p.values.map(formatValue)]), highlight: comparison.params.map((p) => p.differs), color }),
+    renderTable({
+      headers: ['param', ...headers.slice(1)],
+      rows: comparison.params.map((p) => [p.key, ...p.values.map(formatValue)]),
+      highlight: comparison.params.map((p) => p.differs),
+      color,
+    }),
     'metrics:',
     renderTable({
       headers: ['metric', ...headers.slice(1)],
@@ -220,7 +246,11 @@ function annotate(store: RunStore, argv: string[], io: CommandIO): number {
   const id = parseId(positionals[0]!, 'run id');
   if (!store.annotate({ id, note: positionals[1], tags: values.tag })) throw noSuchRun(id);
   const run = store.get(id)!;
-  io.stdout(values.json ? stableStringify({ id, note: run.note, tags: run.tags }) : `run ${id}: ${run.note ?? ''}${run.tags.length ? ` [${run.tags.join(', ')}]` : ''}\n`);
+  io.stdout(
+    values.json
+      ? stableStringify({ id, note: run.note, tags: run.tags })
+      : `run ${id}: ${run.note ?? ''}${run.tags.length ? ` [${run.tags.join(', ')}]` : ''}\n`,
+  );
   return 0;
 }
 
@@ -272,10 +302,22 @@ function shortCommit(run: Pick<RunSummary, 'gitCommit' | 'gitDirty'>): string {
 }
 
 function formatDuration(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  return ms < 1000
+    ? `${Math.round(ms)} ms`
+    : ms < 60_000
+      ? `${(ms / 1000).toFixed(1)} s`
+      : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
 function headline(metrics: Record<string, number>): string {
-  const names = [...HEADLINE_METRICS.filter((name) => name in metrics), ...Object.keys(metrics).sort().filter((name) => !HEADLINE_METRICS.includes(name))];
-  return names.slice(0, 3).map((name) => `${name} ${formatValue(metrics[name])}`).join(', ');
+  const names = [
+    ...HEADLINE_METRICS.filter((name) => name in metrics),
+    ...Object.keys(metrics)
+      .sort()
+      .filter((name) => !HEADLINE_METRICS.includes(name)),
+  ];
+  return names
+    .slice(0, 3)
+    .map((name) => `${name} ${formatValue(metrics[name])}`)
+    .join(', ');
 }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createProgressReporter, stableStringify } from '@reproml/core';
 import { pipelineNames } from '../lib/stage-layout';
-import { verifyPipeline, type VerifyReport } from '../lib/verify-pipeline';
+import { type VerifyReport, verifyPipeline } from '../lib/verify-pipeline';
 import { findWorkspaceRoot } from '../lib/workspace-root';
 import type { Command } from './command';
 

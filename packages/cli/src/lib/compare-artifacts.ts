@@ -22,8 +22,7 @@ export function compareFiles(path: string, reference: string, rerun: string): Fi
   const extension = extname(path).toLowerCase();
   const differingBytes = countDifferingBytes(a, b);
   const sizes = a.length === b.length ? `${a.length} B` : `${a.length} B vs ${b.length} B`;
-  const numeric =
-    extension === '.json' ? jsonDifference(a, b) : ['.csv', '.tsv'].includes(extension) ? delimitedDifference(a, b) : undefined;
+  const numeric = extension === '.json' ? jsonDifference(a, b) : ['.csv', '.tsv'].includes(extension) ? delimitedDifference(a, b) : undefined;
   if (!numeric) return { path, status: 'different', detail: `${differingBytes} byte(s) differ (${sizes})` };
   const parts = [`${differingBytes} byte(s) differ (${sizes})`];
   if (numeric.max > 0) parts.push(`largest numeric difference ${numeric.max.toPrecision(3)}`);

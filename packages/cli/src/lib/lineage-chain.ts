@@ -2,19 +2,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, posix, relative, resolve, sep } from 'node:path';
 import {
   diffEnvironment,
-  lineageRecordSchema,
-  LINEAGE_FILE,
-  parseConfig,
-  ReproError,
-  runMetadataSchema,
-  sha256OfFile,
   type EnvironmentChange,
   type InputArtifact,
+  LINEAGE_FILE,
   type LineageRecord,
+  lineageRecordSchema,
+  parseConfig,
+  ReproError,
   type RunMetadata,
+  runMetadataSchema,
+  sha256OfFile,
 } from '@reproml/core';
 import { currentEnvironment } from './current-environment';
-import { stageOfArtifact, type StageLocation } from './stage-layout';
+import { type StageLocation, stageOfArtifact } from './stage-layout';
 
 export interface LineageInput extends InputArtifact {
   /** The upstream stage that produced this input, when it came from one. */
@@ -116,12 +116,7 @@ export async function buildLineageChain(workspaceRoot: string, target: string): 
   });
 }
 
-async function loadNode(
-  workspaceRoot: string,
-  location: StageLocation,
-  cache: Map<string, LineageNode>,
-  records: LineageRecordSource,
-): Promise<LineageNode> {
+async function loadNode(workspaceRoot: string, location: StageLocation, cache: Map<string, LineageNode>, records: LineageRecordSource): Promise<LineageNode> {
   const cached = cache.get(location.project);
   if (cached) return cached;
   const file = records.describe(location);
@@ -148,12 +143,7 @@ async function loadNode(
   return node;
 }
 
-async function linkInput(
-  workspaceRoot: string,
-  input: InputArtifact,
-  cache: Map<string, LineageNode>,
-  records: LineageRecordSource,
-): Promise<LineageInput> {
+async function linkInput(workspaceRoot: string, input: InputArtifact, cache: Map<string, LineageNode>, records: LineageRecordSource): Promise<LineageInput> {
   const upstreamLocation = stageOfArtifact(input.path);
   if (!upstreamLocation) return { ...input, consistent: true };
   const upstream = await loadNode(workspaceRoot, upstreamLocation, cache, records);

@@ -8,7 +8,9 @@ export function renderLineageTree(chain: LineageChain): string {
   const lines: string[] = [];
   if (chain.origin) {
     const git = chain.origin.git;
-    lines.push(`registry ${chain.origin.model} v${chain.origin.version}${git ? `, pushed from commit ${short(git.commit)}${git.dirty ? ' (dirty)' : ''}` : ''}`);
+    lines.push(
+      `registry ${chain.origin.model} v${chain.origin.version}${git ? `, pushed from commit ${short(git.commit)}${git.dirty ? ' (dirty)' : ''}` : ''}`,
+    );
   }
   if (chain.artifact) {
     const verdict = chain.artifact.matchesRecord
@@ -54,9 +56,7 @@ export function collectWarnings(node: LineageNode, seen: Set<string>): string[] 
   seen.add(node.location.project);
   const warnings: string[] = [];
   if (node.environmentChanges.length) {
-    warnings.push(
-      `${node.location.project} was produced in another environment: ${describeEnvironmentChanges(node.environmentChanges).join('; ')}`,
-    );
+    warnings.push(`${node.location.project} was produced in another environment: ${describeEnvironmentChanges(node.environmentChanges).join('; ')}`);
   }
   for (const input of node.inputs) {
     if (!input.consistent) warnings.push(`${node.location.project} read ${input.path} at ${short(input.sha256)}, which its upstream stage no longer produces`);

@@ -18,7 +18,10 @@ export function renderTable(params: RenderTableParams): string {
   const widths = headers.map((header, column) => Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)));
   const marker = highlight ? 2 : 0;
   const line = (cells: string[]) =>
-    cells.map((cell, column) => (alignRight.includes(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd();
+    cells
+      .map((cell, column) => (alignRight.includes(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)))
+      .join('  ')
+      .trimEnd();
   const head = `${' '.repeat(marker)}${line(headers)}`;
   const out = [color ? `${DIM}${head}${RESET}` : head];
   rows.forEach((row, index) => {

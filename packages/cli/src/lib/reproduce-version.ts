@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readGitState, ReproError, sha256OfFile, type ProgressListener } from '@reproml/core';
+import { type ProgressListener, ReproError, readGitState, sha256OfFile } from '@reproml/core';
 import type { ModelVersion } from '@reproml/hub';
 import { runNx } from './run-nx';
 
@@ -53,7 +53,12 @@ export interface ReproduceCheck {
  * `nx run` restores the model from the cache or runs it; otherwise the commit is exported
  * (`git archive`, nothing is checked out) into a scratch folder and run there without any cache.
  */
-export async function verifyReproduction(params: { workspaceRoot: string; version: ModelVersion; fresh?: boolean; onProgress?: ProgressListener }): Promise<ReproduceCheck> {
+export async function verifyReproduction(params: {
+  workspaceRoot: string;
+  version: ModelVersion;
+  fresh?: boolean;
+  onProgress?: ProgressListener;
+}): Promise<ReproduceCheck> {
   const { version, workspaceRoot } = params;
   const progress = params.onProgress ?? (() => undefined);
   const commit = version.source.git?.commit;
@@ -101,6 +106,7 @@ function linkNodeModules(workspaceRoot: string, scratch: string): void {
   }
   for (const dir of dirs) {
     const modules = join(workspaceRoot, dir, 'node_modules');
-    if (existsSync(modules) && existsSync(join(scratch, dir)) && !existsSync(join(scratch, dir, 'node_modules'))) symlinkSync(modules, join(scratch, dir, 'node_modules'), 'dir');
+    if (existsSync(modules) && existsSync(join(scratch, dir)) && !existsSync(join(scratch, dir, 'node_modules')))
+      symlinkSync(modules, join(scratch, dir, 'node_modules'), 'dir');
   }
 }

@@ -38,5 +38,9 @@ export function pipelineStages(workspaceRoot: string, pipeline: string): StageLo
 
 export function pipelineNames(workspaceRoot: string): string[] {
   const dir = join(workspaceRoot, 'pipelines');
-  return existsSync(dir) ? readdirSync(dir).sort().filter((name) => pipelineStages(workspaceRoot, name).length > 0) : [];
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .sort()
+        .filter((name) => pipelineStages(workspaceRoot, name).length > 0)
+    : [];
 }

@@ -1,15 +1,8 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  describeEnvironmentChanges,
-  diffEnvironment,
-  digestFiles,
-  lineageRecordSchema,
-  LINEAGE_FILE,
-  type ProgressListener,
-} from '@reproml/core';
-import { currentEnvironment } from './current-environment';
+import { describeEnvironmentChanges, diffEnvironment, digestFiles, LINEAGE_FILE, lineageRecordSchema, type ProgressListener } from '@reproml/core';
 import { compareFiles, type FileComparison } from './compare-artifacts';
+import { currentEnvironment } from './current-environment';
 import { runNx } from './run-nx';
 import { createScratchCopy } from './scratch-copy';
 import { pipelineStages } from './stage-layout';
@@ -70,7 +63,10 @@ export async function verifyPipeline(params: VerifyPipelineParams): Promise<Veri
       pipeline: params.pipeline,
       stages: verdicts,
       identical: verdicts.every((stage) => stage.verdict === 'bit-identical'),
-      environmentWarnings: environmentWarnings(params.workspaceRoot, stages.map((stage) => stage.outDir)),
+      environmentWarnings: environmentWarnings(
+        params.workspaceRoot,
+        stages.map((stage) => stage.outDir),
+      ),
     };
   } finally {
     if (!params.keepScratch) rmSync(scratch, { recursive: true, force: true });

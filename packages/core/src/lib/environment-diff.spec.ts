@@ -13,10 +13,7 @@ const recorded: Environment = {
 describe('diffEnvironment', () => {
   it('names exactly what changed between two environments', () => {
     const current: Environment = { ...recorded, node: 'v20.20.2', packages: { 'onnxruntime-node': '1.30.0', zod: '4.1.13' } };
-    expect(describeEnvironmentChanges(diffEnvironment(recorded, current))).toEqual([
-      'node v20.19.0 → v20.20.2',
-      'package onnxruntime-node 1.29.0 → 1.30.0',
-    ]);
+    expect(describeEnvironmentChanges(diffEnvironment(recorded, current))).toEqual(['node v20.19.0 → v20.20.2', 'package onnxruntime-node 1.29.0 → 1.30.0']);
   });
 
   it('finds nothing when the environments match', () => {

@@ -35,11 +35,7 @@ export class ReproError extends Error {
 
   /** One readable block: where, what, and what to do next. */
   describe(): string {
-    const where = [
-      this.stage && `stage ${this.stage}`,
-      this.file && `file ${this.file}`,
-      this.field && `field ${this.field}`,
-    ].filter(Boolean);
+    const where = [this.stage && `stage ${this.stage}`, this.file && `file ${this.file}`, this.field && `field ${this.field}`].filter(Boolean);
     const lines = [`${where.length ? `[${where.join(', ')}] ` : ''}${this.message}`];
     if (this.hint) lines.push(`  → ${this.hint}`);
     return lines.join('\n');

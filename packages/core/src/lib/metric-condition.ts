@@ -8,9 +8,7 @@ type Comparator = (typeof COMPARATORS)[number];
  * `">= 0.95"`, or the structured form `{ "min": 0.95 }` / `{ "max": 0.3 }` (bounds inclusive).
  */
 export const metricConditionSchema = z.union([
-  z
-    .string()
-    .regex(/^\s*(>=|<=|>|<|==)\s*-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/, 'should look like ">= 0.95" (one of >=, <=, >, <, == and a number)'),
+  z.string().regex(/^\s*(>=|<=|>|<|==)\s*-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/, 'should look like ">= 0.95" (one of >=, <=, >, <, == and a number)'),
   z
     .object({ min: z.number().optional(), max: z.number().optional() })
     .strict()
@@ -60,10 +58,7 @@ function holds(value: number, { comparator, bound }: Bound): boolean {
 }
 
 /** Every bound of every condition against the metrics, metrics in name order. */
-export function checkMetricConditions(
-  conditions: Readonly<Record<string, MetricCondition>>,
-  metrics: Readonly<Record<string, unknown>>,
-): MetricCheck[] {
+export function checkMetricConditions(conditions: Readonly<Record<string, MetricCondition>>, metrics: Readonly<Record<string, unknown>>): MetricCheck[] {
   const checks: MetricCheck[] = [];
   for (const metric of Object.keys(conditions).sort()) {
     const raw = metrics[metric];

@@ -26,8 +26,8 @@ describe('parseConfig', () => {
   });
 
   it('names the path of a field with a wrong value', () => {
-    expect(() =>
-      parseConfig({ schema, value: { kind: 'train', model: { hiddenLayers: [8], learningRate: -1 } }, file: 'f.json' }),
-    ).toThrow(/Invalid field 'model.learningRate' in f.json/);
+    expect(() => parseConfig({ schema, value: { kind: 'train', model: { hiddenLayers: [8], learningRate: -1 } }, file: 'f.json' })).toThrow(
+      /Invalid field 'model.learningRate' in f.json/,
+    );
   });
 });

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import { readFile } from 'node:fs/promises';
+import type { z } from 'zod';
 import { didYouMean } from './closest-match';
 import { ConfigError, type ReproErrorLocation } from './errors';
 
@@ -44,12 +44,7 @@ export function parseJsonText(text: string, file: string, stage?: string): unkno
   }
 }
 
-export function configErrorFromIssues(
-  issues: readonly z.core.$ZodIssue[],
-  value: unknown,
-  location: ReproErrorLocation,
-  schema?: z.ZodType,
-): ConfigError {
+export function configErrorFromIssues(issues: readonly z.core.$ZodIssue[], value: unknown, location: ReproErrorLocation, schema?: z.ZodType): ConfigError {
   // A misspelt key also shows up as a missing required field; the unknown key is the cause.
   const first = issues.find((issue) => issue.code === 'unrecognized_keys') ?? pickMostSpecificIssue(issues);
   const path = first.path.map(String);
@@ -61,9 +56,7 @@ export function configErrorFromIssues(
     return new ConfigError(`Unknown field '${field}' in ${location.file}${didYouMean(key, known)}`, {
       ...location,
       field,
-      hint: known.length
-        ? `Allowed fields${parentPath ? ` in '${parentPath}'` : ''}: ${known.join(', ')}.`
-        : `Remove '${key}' from ${location.file}.`,
+      hint: known.length ? `Allowed fields${parentPath ? ` in '${parentPath}'` : ''}: ${known.join(', ')}.` : `Remove '${key}' from ${location.file}.`,
     });
   }
   const field = path.join('.') || '(root)';

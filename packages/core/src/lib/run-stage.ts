@@ -1,22 +1,16 @@
-import { hostname } from 'node:os';
-import { join, relative, sep, posix } from 'node:path';
 import { stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join, posix, relative, sep } from 'node:path';
 import { describeWriteFailure, writeDirectoryAtomic, writeFileAtomic } from './atomic-write';
 import { captureEnvironment } from './environment';
 import { withStage } from './errors';
-import { digestFiles, sha256OfFile } from './hash';
-import {
-  LINEAGE_FILE,
-  type InputArtifact,
-  type LineageRecord,
-  type RunMetadata,
-  type StageIdentity,
-} from './lineage-record';
-import { createProgressReporter, type ProgressEvent, type ProgressListener } from './progress';
 import { readGitState } from './git-state';
+import { digestFiles, sha256OfFile } from './hash';
+import { type InputArtifact, LINEAGE_FILE, type LineageRecord, type RunMetadata, type StageIdentity } from './lineage-record';
+import { createProgressReporter, type ProgressEvent, type ProgressListener } from './progress';
 import { SeededRandom } from './seeded-random';
-import { withStrictReads } from './strict-reads';
 import { stableStringify } from './stable-json';
+import { withStrictReads } from './strict-reads';
 
 export interface StageContext {
   readonly stage: StageIdentity;
@@ -113,7 +107,12 @@ export async function runStage(params: RunStageParams): Promise<RunStageResult> 
         summarize: (values) => Object.assign(summary, values),
       };
       if (params.allowedReads) {
-        const policy = { workspaceRoot: params.workspaceRoot, allowed: [...params.allowedReads, outDir], stage: params.stage.name, stageFile: params.stage.file };
+        const policy = {
+          workspaceRoot: params.workspaceRoot,
+          allowed: [...params.allowedReads, outDir],
+          stage: params.stage.name,
+          stageFile: params.stage.file,
+        };
         await withStrictReads(policy, () => params.work(context));
       } else {
         await params.work(context);
@@ -146,13 +145,7 @@ export async function runStage(params: RunStageParams): Promise<RunStageResult> 
   }
 }
 
-function buildMetadata(
-  params: RunStageParams,
-  startedAt: Date,
-  phases: PhaseClock,
-  status: RunMetadata['status'],
-  error?: string,
-): RunMetadata {
+function buildMetadata(params: RunStageParams, startedAt: Date, phases: PhaseClock, status: RunMetadata['status'], error?: string): RunMetadata {
   const git = readGitState(params.workspaceRoot);
   return {
     schemaVersion: 1,

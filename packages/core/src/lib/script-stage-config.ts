@@ -15,13 +15,9 @@ export const scriptStageConfigSchema = z
       .regex(/^[^/\\][^:]*\.(ts|js|cjs|mjs)$/, 'should be a .ts or .js file path relative to the stage folder')
       .refine((path) => !path.split(/[\\/]/).includes('..'), 'should stay inside the stage folder (no "..")')
       .meta({
-        description:
-          'Module relative to the stage folder (so it is hashed with the stage) whose default export is `async (stage) => void`.',
+        description: 'Module relative to the stage folder (so it is hashed with the stage) whose default export is `async (stage) => void`.',
       }),
-    params: z
-      .record(z.string(), z.unknown())
-      .default({})
-      .meta({ description: 'Free-form parameters handed to the script as `stage.params`. Default: {}.' }),
+    params: z.record(z.string(), z.unknown()).default({}).meta({ description: 'Free-form parameters handed to the script as `stage.params`. Default: {}.' }),
   })
   .strict()
   .meta({ title: 'script stage', description: 'Runs a user module over named upstream outputs.' });

@@ -16,19 +16,11 @@ export const stageBaseShape = {
     .record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]*$/, 'input names are identifiers'), stageReferenceSchema)
     .default({})
     .meta({ description: 'Named upstream stages whose outputs this stage reads, e.g. { "dataset": "data" }. Each becomes an Nx dependency. Default: none.' }),
-  strict: z
-    .boolean()
-    .default(true)
-    .meta({
-      description:
-        'Fail the stage when it reads a workspace file that is not among its declared inputs (so the Nx cache key cannot miss a dependency). Default: true.',
-    }),
-  seed: z
-    .number()
-    .int()
-    .nonnegative()
-    .optional()
-    .meta({ description: 'Seed of every random choice the stage makes. Default: 42.' }),
+  strict: z.boolean().default(true).meta({
+    description:
+      'Fail the stage when it reads a workspace file that is not among its declared inputs (so the Nx cache key cannot miss a dependency). Default: true.',
+  }),
+  seed: z.number().int().nonnegative().optional().meta({ description: 'Seed of every random choice the stage makes. Default: 42.' }),
 };
 
 export const STAGE_FILE_NAME = 'stage.json';
@@ -37,12 +29,7 @@ export const STAGE_FILE_NAME = 'stage.json';
  * For a stage schema's `superRefine`: an issue at `inputs.<name>` for each named input the
  * stage file lacks, with `message` saying what it should name.
  */
-export function requireInputs(
-  inputs: Readonly<Record<string, string>>,
-  ctx: z.RefinementCtx,
-  names: readonly string[],
-  message: string,
-): void {
+export function requireInputs(inputs: Readonly<Record<string, string>>, ctx: z.RefinementCtx, names: readonly string[], message: string): void {
   for (const name of names) {
     if (!inputs[name]) ctx.addIssue({ code: 'custom', path: ['inputs', name], message });
   }

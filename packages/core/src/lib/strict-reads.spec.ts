@@ -27,9 +27,7 @@ describe('withStrictReads', () => {
 
   it('fails an undeclared read, naming the file and how to declare it, with sync and promise APIs', async () => {
     const { root, policy } = workspace();
-    await expect(withStrictReads(policy, async () => readFileSync(join(root, 'docs/secret.csv')))).rejects.toThrow(
-      UndeclaredInputError,
-    );
+    await expect(withStrictReads(policy, async () => readFileSync(join(root, 'docs/secret.csv')))).rejects.toThrow(UndeclaredInputError);
     const error = await withStrictReads(policy, () => readFile(join(root, 'docs/secret.csv'))).catch((e: UndeclaredInputError) => e);
     expect(error).toBeInstanceOf(UndeclaredInputError);
     expect((error as UndeclaredInputError).file).toBe('docs/secret.csv');

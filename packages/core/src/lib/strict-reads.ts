@@ -17,6 +17,7 @@ export interface ReadPolicy {
   stageFile: string;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: wraps node:fs functions of every signature
 type AnyFunction = (...args: any[]) => any;
 interface Patch {
   target: Record<string, unknown>;

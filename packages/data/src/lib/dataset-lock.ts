@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { z } from 'zod';
 import { ConfigError, readConfigFile, SHA256_PATTERN, stableStringify, writeFileAtomic } from '@reproml/core';
+import { z } from 'zod';
 import { datasetFileKeySchema, datasetFormatSchema } from './pull-stage-config';
 
 export const LOCK_FILE_NAME = 'stage.lock.json';

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { DataError } from '@reproml/core';
-import { splitHeader } from './split-header';
 import { z } from 'zod';
+import { splitHeader } from './split-header';
 
 export const textEncodingSchema = z.enum(['utf-8', 'utf-16le', 'latin1']);
 export type TextEncoding = z.infer<typeof textEncodingSchema>;
@@ -86,7 +86,10 @@ export function locateByte(params: { bytes: Uint8Array; offset: number; delimite
   const index = countDelimiters(bytes, lineStart, offset, delimiter);
   if (line === 1) return { line, column: `column ${index + 1}` };
   const headerEnd = bytes.indexOf(0x0a);
-  const header = Buffer.from(bytes.buffer, bytes.byteOffset, headerEnd).toString('utf8').replace(/^\uFEFF/, '').replace(/\r$/, '');
+  const header = Buffer.from(bytes.buffer, bytes.byteOffset, headerEnd)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .replace(/\r$/, '');
   const names = splitHeader(header, params.delimiter);
   return { line, column: names[index] ?? `column ${index + 1}` };
 }

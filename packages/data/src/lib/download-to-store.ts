@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { once } from 'node:events';
 import type { ProgressListener } from '@reproml/core';
 import type { ContentStore, StoredFile } from './content-store';
-import { backoffDelay, isTransientNetworkError, sleep, type RetryPolicy } from './retrying-fetch';
+import { backoffDelay, isTransientNetworkError, type RetryPolicy, sleep } from './retrying-fetch';
 
 /** Downloads larger than this show a progress bar. */
 export const PROGRESS_THRESHOLD_BYTES = 4 * 1024 * 1024;

@@ -1,6 +1,6 @@
 import { datasetInfo, downloadFile, fileDownloadInfo, listCommits, listFiles, modelInfo, pathsInfo, whoAmI } from '@huggingface/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHubServer, type HubServer } from '../../../../tools/hub-server';
+import { type HubServer, startHubServer } from '../../../../tools/hub-server';
 
 // The point of this server is that the real @huggingface/hub client works against it.
 describe('hub-server with the real @huggingface/hub client', () => {

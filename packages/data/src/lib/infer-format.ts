@@ -1,5 +1,5 @@
 import { ConfigError } from '@reproml/core';
-import { datasetFormatSchema, type DatasetFileSpec, type DatasetFormat } from './pull-stage-config';
+import { type DatasetFileSpec, type DatasetFormat, datasetFormatSchema } from './pull-stage-config';
 
 const EXTENSION_FORMATS: Record<string, DatasetFormat> = {
   csv: 'csv',

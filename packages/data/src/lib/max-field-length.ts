@@ -32,9 +32,12 @@ export function fieldTooLongError(params: FieldTooLongParams): DataError {
 /** ±Infinity (or a decimal too large for a float64) where a number column needs a finite number. */
 export function infiniteNumberError(params: { file: string; column: string; where: string; text: string }): DataError {
   const { file, column, where, text } = params;
-  return new DataError(`${file}: column '${column}' holds an infinite number at ${where} (${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text)})`, {
-    file,
-    field: column,
-    hint: 'Tables hold finite numbers only: fix the value, or write a missing value (empty, NA) if it is unknown.',
-  });
+  return new DataError(
+    `${file}: column '${column}' holds an infinite number at ${where} (${JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text)})`,
+    {
+      file,
+      field: column,
+      hint: 'Tables hold finite numbers only: fix the value, or write a missing value (empty, NA) if it is unknown.',
+    },
+  );
 }

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { stageBaseShape } from '@reproml/core';
+import { z } from 'zod';
 import { columnKindSchema } from './column-kinds';
 import { textEncodingSchema } from './decode-text';
 import { tableSchemaSchema } from './table-schema';
@@ -9,13 +9,9 @@ export type DatasetFormat = z.infer<typeof datasetFormatSchema>;
 
 export const datasetFileSpecSchema = z
   .object({
-    source: z
-      .string()
-      .min(1)
-      .meta({
-        description:
-          'Where the bytes come from: a path relative to the workspace root, an https:// URL, or hf://datasets/<namespace>/<name>/<path-in-repo>.',
-      }),
+    source: z.string().min(1).meta({
+      description: 'Where the bytes come from: a path relative to the workspace root, an https:// URL, or hf://datasets/<namespace>/<name>/<path-in-repo>.',
+    }),
     revision: z
       .string()
       .min(1)
@@ -41,9 +37,7 @@ export const datasetFileSpecSchema = z
 export type DatasetFileSpec = z.infer<typeof datasetFileSpecSchema>;
 
 /** File keys become output file names, so they are restricted to safe names. */
-export const datasetFileKeySchema = z
-  .string()
-  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'should be a file-name-safe key like "train" or "penguins"');
+export const datasetFileKeySchema = z.string().regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/, 'should be a file-name-safe key like "train" or "penguins"');
 
 export const pullStageConfigSchema = z
   .object({

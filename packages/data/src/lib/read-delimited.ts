@@ -1,4 +1,4 @@
-import { DataError, type Column, type Table } from '@reproml/core';
+import { type Column, DataError, type Table } from '@reproml/core';
 import type { ColumnKind } from './column-kinds';
 import { fieldTooLongError, infiniteNumberError, MAX_FIELD_LENGTH } from './max-field-length';
 import { isInfiniteNumberText, parseNumberSpan } from './parse-number';

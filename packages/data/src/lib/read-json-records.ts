@@ -1,6 +1,6 @@
 import { DataError, type Table } from '@reproml/core';
-import type { ColumnKind } from './column-kinds';
 import { columnFromValues } from './column-from-values';
+import type { ColumnKind } from './column-kinds';
 
 export interface ReadJsonRecordsParams {
   text: string;

@@ -1,5 +1,5 @@
 import { DataError, type Table } from '@reproml/core';
-import { asyncBufferFromFile, parquetMetadataAsync, type FileMetaData } from 'hyparquet';
+import { asyncBufferFromFile, type FileMetaData, parquetMetadataAsync } from 'hyparquet';
 import type { ColumnKind } from './column-kinds';
 import { flatColumnNames, readParquetRows } from './read-parquet';
 

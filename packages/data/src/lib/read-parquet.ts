@@ -1,7 +1,7 @@
 import { DataError, type Table } from '@reproml/core';
-import { parquetMetadata, parquetRead, parquetSchema, type AsyncBuffer, type ColumnData, type FileMetaData } from 'hyparquet';
-import type { ColumnKind } from './column-kinds';
+import { type AsyncBuffer, type ColumnData, type FileMetaData, parquetMetadata, parquetRead, parquetSchema } from 'hyparquet';
 import { columnFromValues } from './column-from-values';
+import type { ColumnKind } from './column-kinds';
 
 export interface ReadParquetParams {
   bytes: Uint8Array;

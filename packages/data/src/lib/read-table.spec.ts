@@ -1,7 +1,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataError, type Column, type Table } from '@reproml/core';
+import { type Column, DataError, type Table } from '@reproml/core';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { MAX_FIELD_LENGTH } from './max-field-length';
@@ -108,7 +108,11 @@ describe('readTable: CSV and TSV', () => {
 
 describe('readTable: JSON and JSONL', () => {
   it('reads an array of records; columns in first-appearance order; absent keys and null are missing', async () => {
-    const text = JSON.stringify([{ b: 1, a: 'x' }, { a: null, c: 2.5 }, { b: 3, a: 'y', c: true }]);
+    const text = JSON.stringify([
+      { b: 1, a: 'x' },
+      { a: null, c: 2.5 },
+      { b: 3, a: 'y', c: true },
+    ]);
     const table = await parseTable({ bytes: csv(text), format: 'json', file: 't.json' });
     expect(plain(table)).toEqual({
       b: { kind: 'number', values: [1, NaN, 3] },
@@ -130,7 +134,10 @@ describe('readTable: JSON and JSONL', () => {
   });
 
   it('forces kinds: numeric strings to numbers, numbers to strings', async () => {
-    const text = JSON.stringify([{ n: '1.5', s: 7 }, { n: null, s: 8 }]);
+    const text = JSON.stringify([
+      { n: '1.5', s: 7 },
+      { n: null, s: 8 },
+    ]);
     const table = await parseTable({ bytes: csv(text), format: 'json', file: 't.json', columnKinds: { n: 'number', s: 'string' } });
     expect(plain(table)).toEqual({ n: { kind: 'number', values: [1.5, NaN] }, s: { kind: 'string', values: ['7', '8'] } });
   });
@@ -204,7 +211,7 @@ describe('readTable: malformed input names the file and the column', () => {
     expect(Array.from((await parseTable({ bytes: parquet, format: 'parquet', file: 'm.parquet' })).columns[0]!.values as Float64Array)).toEqual([1, NaN]);
   });
 
-  it('names the duplicated column, and the column of an invalid UTF-8 byte (the header\'s own by position)', async () => {
+  it("names the duplicated column, and the column of an invalid UTF-8 byte (the header's own by position)", async () => {
     const duplicate = await fail({ bytes: csv('a,b,a\n1,2,3\n'), format: 'csv', file: 'd.csv' });
     expect(duplicate.message).toBe("d.csv: column 'a' appears twice in the header (columns 1 and 3)");
     expect(duplicate.field).toBe('a');

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { DataError, StageIOError, type Table } from '@reproml/core';
-import { DEFAULT_MISSING_VALUES, type ColumnKind } from './column-kinds';
+import { type ColumnKind, DEFAULT_MISSING_VALUES } from './column-kinds';
 import { decodeText, type TextEncoding } from './decode-text';
 import type { DatasetFormat } from './pull-stage-config';
 import { readDelimited } from './read-delimited';

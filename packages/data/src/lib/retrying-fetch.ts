@@ -54,9 +54,7 @@ export function createRetryingFetch(params: CreateRetryingFetchParams): typeof f
       const controller = new AbortController();
       const onOuterAbort = () => controller.abort(init?.signal?.reason);
       init?.signal?.addEventListener('abort', onOuterAbort, { once: true });
-      const timer = new IdleTimer(params.timeoutMs, () =>
-        controller.abort(new HttpTimeoutError(`no answer from ${url} within ${params.timeoutMs} ms`)),
-      );
+      const timer = new IdleTimer(params.timeoutMs, () => controller.abort(new HttpTimeoutError(`no answer from ${url} within ${params.timeoutMs} ms`)));
       let response: Response;
       try {
         response = await baseFetch(input, { ...init, signal: controller.signal });

@@ -1,17 +1,17 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, DataError, IntegrityError, runStage, sha256OfBytes, type ProgressEvent } from '@reproml/core';
+import { ConfigError, DataError, IntegrityError, type ProgressEvent, runStage, sha256OfBytes } from '@reproml/core';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startHubServer, type HubRepo, type HubServer } from '../../../../tools/hub-server';
-import { readDatasetLock, type DatasetLock } from './dataset-lock';
-import { pullStageConfigSchema, type PullStageConfig } from './pull-stage-config';
+import { type HubRepo, type HubServer, startHubServer } from '../../../../tools/hub-server';
+import { type DatasetLock, readDatasetLock } from './dataset-lock';
+import { type PullStageConfig, pullStageConfigSchema } from './pull-stage-config';
 import { runPull } from './run-pull';
-import { sourceEnvironmentFromEnv, type SourceEnvironment } from './source-environment';
+import { type SourceEnvironment, sourceEnvironmentFromEnv } from './source-environment';
 import { formatLockChanges, updateLock } from './update-lock';
 
 const STAGE = { name: 'p-data', pipeline: 'p', kind: 'pull', file: 'pipelines/p/data/stage.json' };
@@ -251,7 +251,12 @@ describe('pull from the Hugging Face Hub (real @huggingface/hub client against a
         'all/a.json': JSON.stringify(records),
         'all/a.jsonl': records.map((r) => JSON.stringify(r)).join('\n'),
         'all/a.parquet': new Uint8Array(
-          parquetWriteBuffer({ columnData: [{ name: 'species', data: ['Adelie', 'Gentoo'], type: 'STRING' }, { name: 'mass', data: [3750, 5000], type: 'DOUBLE' }] }),
+          parquetWriteBuffer({
+            columnData: [
+              { name: 'species', data: ['Adelie', 'Gentoo'], type: 'STRING' },
+              { name: 'mass', data: [3750, 5000], type: 'DOUBLE' },
+            ],
+          }),
         ),
       },
     });
@@ -268,7 +273,10 @@ describe('pull from the Hugging Face Hub (real @huggingface/hub client against a
     const profile = JSON.parse(await out(ws, 'profile.json'));
     for (const key of ['csv', 'tsv', 'json', 'jsonl', 'parquet']) {
       expect(profile.files[key].rows, key).toBe(2);
-      expect(profile.files[key].columns.map((c: { name: string; kind: string }) => `${c.name}:${c.kind}`), key).toEqual(['species:string', 'mass:number']);
+      expect(
+        profile.files[key].columns.map((c: { name: string; kind: string }) => `${c.name}:${c.kind}`),
+        key,
+      ).toEqual(['species:string', 'mass:number']);
     }
     expect(JSON.parse(await out(ws, 'validation.json')).valid).toBe(true);
   });
@@ -328,7 +336,16 @@ describe('pull from local files and URLs', () => {
     expect(warnings(ws)).toContain("penguins: column 'island' is not declared in the schema");
     const profile = JSON.parse(await out(ws, 'profile.json'));
     const [species, mass] = profile.files.penguins.columns;
-    expect(species).toMatchObject({ kind: 'string', count: 3, nulls: 0, distinct: 2, top: [{ value: 'Adelie', count: 2 }, { value: 'Gentoo', count: 1 }] });
+    expect(species).toMatchObject({
+      kind: 'string',
+      count: 3,
+      nulls: 0,
+      distinct: 2,
+      top: [
+        { value: 'Adelie', count: 2 },
+        { value: 'Gentoo', count: 1 },
+      ],
+    });
     expect(mass).toMatchObject({ kind: 'number', count: 2, nulls: 1, min: 3750, max: 4000, mean: 3875 });
     expect(mass.histogram.counts.reduce((a: number, b: number) => a + b, 0)).toBe(2);
     expect(lineage.inputs.map((input) => input.path)).toEqual(['raw/p.csv']);
@@ -354,7 +371,9 @@ describe('pull from local files and URLs', () => {
     const error = (await pull(ws, stageConfig).catch((e: unknown) => e)) as DataError;
     expect(error).toBeInstanceOf(DataError);
     expect(error.message).toContain(`Data breaks the schema declared in ${STAGE.file}`);
-    expect(error.message).toContain(`penguins (raw/p.csv): column 'species' has values outside ["Adelie","Gentoo"]: 3 of 4 row(s); e.g. "Emperor", "Penguin?" (row 2, 3, 4)`);
+    expect(error.message).toContain(
+      `penguins (raw/p.csv): column 'species' has values outside ["Adelie","Gentoo"]: 3 of 4 row(s); e.g. "Emperor", "Penguin?" (row 2, 3, 4)`,
+    );
     expect(error.message).toContain(`column 'mass' should hold numbers: 1 of 4 row(s); e.g. "abc" (row 2)`);
     expect(error.message).toContain(`column 'mass' has missing values but is not nullable: 1 of 4 row(s)`);
     expect(error.message).toContain(`column 'sex' is missing`);
@@ -372,7 +391,9 @@ describe('pull from local files and URLs', () => {
     await lockStage(ws, stageConfig);
     const error = (await pull(ws, stageConfig).catch((e: unknown) => e)) as DataError;
     expect(error).toBeInstanceOf(DataError);
-    expect(error.describe()).toMatch(/^\[stage p-data, file raw\/empty\.csv, field files\.penguins\] penguins \(raw\/empty\.csv\) has a header \(2 column\(s\)\) but no rows\n {2}→ /);
+    expect(error.describe()).toMatch(
+      /^\[stage p-data, file raw\/empty\.csv, field files\.penguins\] penguins \(raw\/empty\.csv\) has a header \(2 column\(s\)\) but no rows\n {2}→ /,
+    );
     expect(existsSync(join(ws.root, 'pipelines/p/data/out'))).toBe(false);
   });
 });

@@ -1,16 +1,16 @@
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataError, IntegrityError, stableStringify, writeFileAtomic, type StageContext } from '@reproml/core';
+import { DataError, IntegrityError, type StageContext, stableStringify, writeFileAtomic } from '@reproml/core';
 import { ContentStore } from './content-store';
 import type { DatasetLock, LockedFile } from './dataset-lock';
-import { openSource, type DatasetSource } from './dataset-source';
+import { type DatasetSource, openSource } from './dataset-source';
 import { assertLockMatchesConfig } from './lock-entries';
 import { profileTable, type TableProfile } from './profile-table';
 import type { DatasetFileSpec, PullStageConfig } from './pull-stage-config';
 import { parseTable } from './read-table';
-import { sourceEnvironmentFromEnv, type SourceEnvironment } from './source-environment';
+import { type SourceEnvironment, sourceEnvironmentFromEnv } from './source-environment';
 import type { TableSchema } from './table-schema';
-import { validateTable, type TableValidation } from './validate-table';
+import { type TableValidation, validateTable } from './validate-table';
 
 export const VALIDATION_FILE = 'validation.json';
 export const PROFILE_FILE = 'profile.json';
@@ -50,7 +50,11 @@ export async function runPull(params: RunPullParams): Promise<void> {
   for (const [index, key] of keys.entries()) {
     const locked = lock.files[key]!;
     const spec = config.files[key]!;
-    context.progress({ type: 'phase', phase: `pull ${key}`, detail: `${locked.source}${locked.revision ? `@${locked.revision.slice(0, 12)}` : ''} (${index + 1}/${keys.length})` });
+    context.progress({
+      type: 'phase',
+      phase: `pull ${key}`,
+      detail: `${locked.source}${locked.revision ? `@${locked.revision.slice(0, 12)}` : ''} (${index + 1}/${keys.length})`,
+    });
     const source = openSource({
       source: locked.source,
       revision: spec.revision,
@@ -117,9 +121,7 @@ function columnKindsFor(spec: DatasetFileSpec, schema: TableSchema | undefined):
 
 /** One line for the log: rows, columns, and the columns that have missing values. */
 export function describeProfile(key: string, profile: TableProfile): string {
-  const withNulls = profile.columns
-    .filter((column) => column.nulls > 0)
-    .map((column) => `${column.name} ${(column.nullFraction * 100).toFixed(1)}%`);
+  const withNulls = profile.columns.filter((column) => column.nulls > 0).map((column) => `${column.name} ${(column.nullFraction * 100).toFixed(1)}%`);
   return `${key}: ${profile.rows} rows × ${profile.columns.length} columns; missing: ${withNulls.length ? withNulls.join(', ') : 'none'}`;
 }
 
@@ -151,12 +153,7 @@ function mismatchError(params: MismatchParams): IntegrityError {
   );
 }
 
-function validationError(params: {
-  validation: Record<string, FileValidationReport>;
-  stage: string;
-  stageFile: string;
-  savedReport: string;
-}): DataError {
+function validationError(params: { validation: Record<string, FileValidationReport>; stage: string; stageFile: string; savedReport: string }): DataError {
   const lines: string[] = [];
   for (const [key, file] of Object.entries(params.validation)) {
     for (const violation of file.violations ?? []) {

@@ -19,9 +19,7 @@ export type ColumnSchema = z.infer<typeof columnSchemaSchema>;
 
 export const tableSchemaSchema = z
   .object({
-    columns: z
-      .record(z.string().min(1), columnSchemaSchema)
-      .meta({ description: 'The expected columns by name; each must be present in the file.' }),
+    columns: z.record(z.string().min(1), columnSchemaSchema).meta({ description: 'The expected columns by name; each must be present in the file.' }),
     extraColumns: z
       .enum(['allow', 'warn', 'error'])
       .default('warn')

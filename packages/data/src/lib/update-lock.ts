@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import type { ProgressListener } from '@reproml/core';
 import { ContentStore } from './content-store';
-import { datasetLockSchema, readDatasetLock, writeDatasetLock, type DatasetLock, type LockedFile } from './dataset-lock';
+import { type DatasetLock, datasetLockSchema, type LockedFile, readDatasetLock, writeDatasetLock } from './dataset-lock';
 import { openSource } from './dataset-source';
 import { inferFormat } from './infer-format';
 import type { PullStageConfig } from './pull-stage-config';
-import { sourceEnvironmentFromEnv, type SourceEnvironment } from './source-environment';
+import { type SourceEnvironment, sourceEnvironmentFromEnv } from './source-environment';
 
 export interface UpdateLockParams {
   workspaceRoot: string;
@@ -48,7 +48,14 @@ export async function updateLock(params: UpdateLockParams): Promise<LockChange[]
     const source = openSource({
       source: spec.source,
       revision: spec.revision,
-      context: { workspaceRoot: params.workspaceRoot, environment, store, progress: params.progress, warn, location: { ...location, field: `${location.field}.source` } },
+      context: {
+        workspaceRoot: params.workspaceRoot,
+        environment,
+        store,
+        progress: params.progress,
+        warn,
+        location: { ...location, field: `${location.field}.source` },
+      },
     });
     const resolved = await source.resolve();
     const fetched = await source.materialize({ revision: resolved.revision });
@@ -83,7 +90,9 @@ export function formatLockChanges(changes: readonly LockChange[]): string[] {
   const lines: string[] = [];
   for (const change of changes) {
     const entry = change.after ?? change.before!;
-    lines.push(`${change.change.padEnd(9)} ${change.key}  ${entry.source}${entry.revision ? `@${entry.revision.slice(0, 12)}` : ''}  sha256 ${entry.sha256.slice(0, 12)}`);
+    lines.push(
+      `${change.change.padEnd(9)} ${change.key}  ${entry.source}${entry.revision ? `@${entry.revision.slice(0, 12)}` : ''}  sha256 ${entry.sha256.slice(0, 12)}`,
+    );
     if (change.change !== 'changed') continue;
     for (const field of ['source', 'ref', 'revision', 'sha256', 'size', 'format'] as const) {
       const before = change.before?.[field];

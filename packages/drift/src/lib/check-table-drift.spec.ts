@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { SeededRandom, type Table } from '@reproml/core';
+import { describe, expect, it } from 'vitest';
 import { checkTableDrift } from './check-table-drift';
 import { driftStageConfigSchema } from './drift-stage-config';
 
@@ -50,7 +50,11 @@ describe('checkTableDrift', () => {
     expect(mass.ks!.pValue).toBeLessThan(1e-6);
     const island = report.features.find((feature) => feature.name === 'Island')!;
     expect(island.unseen!.values.map((entry) => entry.value)).toEqual(['Anvers']);
-    expect(island.distribution).toMatchObject({ kind: 'categories', categories: ['Biscoe', 'Dream', 'Torgersen', 'Anvers'], unseen: [false, false, false, true] });
+    expect(island.distribution).toMatchObject({
+      kind: 'categories',
+      categories: ['Biscoe', 'Dream', 'Torgersen', 'Anvers'],
+      unseen: [false, false, false, true],
+    });
     expect(report.summary).toMatch(/^drift alert — alert: Island \(PSI .*\); Body Mass \(g\) \(PSI .*KS D/);
     expect(island.reasons.join('\n')).toMatch(/alert: .*% of values never seen in training \("Anvers"/);
   });
@@ -77,7 +81,12 @@ describe('checkTableDrift', () => {
     const ignored = checkTableDrift({ reference, batch, columns: COLUMNS, config: { ...defaults, features: { 'Body Mass (g)': { ignore: true } } } });
     expect(ignored.features.map((feature) => feature.name)).not.toContain('Body Mass (g)');
     expect(ignored.verdict).toBe('ok');
-    const lenient = checkTableDrift({ reference, batch, columns: COLUMNS, config: { ...defaults, features: { 'Body Mass (g)': { psi: { warn: 5, alert: 10 }, ignore: false } } } });
+    const lenient = checkTableDrift({
+      reference,
+      batch,
+      columns: COLUMNS,
+      config: { ...defaults, features: { 'Body Mass (g)': { psi: { warn: 5, alert: 10 }, ignore: false } } },
+    });
     expect(lenient.alerts).toEqual([]);
   });
 
@@ -86,7 +95,9 @@ describe('checkTableDrift', () => {
     const reference = penguinLike({ rng, rows: 50 });
     const batch = penguinLike({ rng, rows: 50 });
     batch.columns[0] = { ...batch.columns[0]!, name: 'island' } as (typeof batch.columns)[number];
-    expect(() => checkTableDrift({ reference, batch, columns: COLUMNS, config: defaults, batchFile: 'batch.csv' })).toThrow(/batch.csv has no column 'Island' \(did you mean 'island'\?\)/);
+    expect(() => checkTableDrift({ reference, batch, columns: COLUMNS, config: defaults, batchFile: 'batch.csv' })).toThrow(
+      /batch.csv has no column 'Island' \(did you mean 'island'\?\)/,
+    );
   });
 });
 
@@ -109,7 +120,9 @@ describe('false alarms and power (seeded simulation)', () => {
   it('alerts on at most ~1% of fresh batches from the training distribution (alpha 0.01)', () => {
     const rates = [20, 100, 400].map((batchRows) => ({ batchRows, rate: alertRate({ alpha: 0.01, batchRows }) }));
     const thresholdsOnly = alertRate({ alpha: 1, batchRows: 20 });
-    console.log(`false-alarm rate over ${DRAWS} draws: ${rates.map((entry) => `${entry.batchRows} rows ${(entry.rate * 100).toFixed(2)}%`).join(', ')}; PSI thresholds alone (alpha 1), 20 rows: ${(thresholdsOnly * 100).toFixed(2)}%`);
+    console.log(
+      `false-alarm rate over ${DRAWS} draws: ${rates.map((entry) => `${entry.batchRows} rows ${(entry.rate * 100).toFixed(2)}%`).join(', ')}; PSI thresholds alone (alpha 1), 20 rows: ${(thresholdsOnly * 100).toFixed(2)}%`,
+    );
     // Binomial(400, 0.01) exceeds 10 with probability ~0.2%: a rate above 2.5% means the guarantee is broken.
     for (const entry of rates) expect(entry.rate).toBeLessThanOrEqual(0.025);
     // Without the significance check small batches alert far more often: the check is what keeps the rate down.
@@ -119,7 +132,9 @@ describe('false alarms and power (seeded simulation)', () => {
   it('detects a 15% heavier body mass and a 10% new island in nearly every 100-row batch', () => {
     const massRate = alertRate({ alpha: 0.01, batchRows: 100, massScale: 1.15 });
     const islandRate = alertRate({ alpha: 0.01, batchRows: 100, newIsland: 0.1 });
-    console.log(`detection rate over ${DRAWS} draws of 100 rows: body mass ×1.15 ${(massRate * 100).toFixed(2)}%, new island 10% ${(islandRate * 100).toFixed(2)}%`);
+    console.log(
+      `detection rate over ${DRAWS} draws of 100 rows: body mass ×1.15 ${(massRate * 100).toFixed(2)}%, new island 10% ${(islandRate * 100).toFixed(2)}%`,
+    );
     expect(massRate).toBeGreaterThan(0.95);
     // A 10% share is at or above the 5% unseen alert in ~97.6% of 100-row batches (Binomial(100, 0.1) ≥ 5).
     expect(islandRate).toBeGreaterThan(0.95);

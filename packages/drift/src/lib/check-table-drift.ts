@@ -1,7 +1,7 @@
-import { DataError, didYouMean, type Column, type Table } from '@reproml/core';
+import { type Column, DataError, didYouMean, type Table } from '@reproml/core';
 import { compareColumn } from './compare-column';
 import type { DriftReport, FeatureDrift } from './drift-report';
-import { thresholdsFor, type DriftStageConfig } from './drift-stage-config';
+import { type DriftStageConfig, thresholdsFor } from './drift-stage-config';
 import type { DriftVerdict } from './drift-verdict';
 
 /** Model outputs to compare: on the reference split and on the batch, as one column each. */
@@ -91,9 +91,15 @@ export function checkTableDrift(params: CheckTableDriftParams): DriftChecks {
 function column(table: Table, name: string, where: string): Column {
   const found = table.columns.find((candidate) => candidate.name === name);
   if (found) return found;
-  throw new DataError(`${where} has no column '${name}'${didYouMean(name, table.columns.map((candidate) => candidate.name))}`, {
-    hint: 'The batch must have the columns the model was trained on; list the ones to check in "columns".',
-  });
+  throw new DataError(
+    `${where} has no column '${name}'${didYouMean(
+      name,
+      table.columns.map((candidate) => candidate.name),
+    )}`,
+    {
+      hint: 'The batch must have the columns the model was trained on; list the ones to check in "columns".',
+    },
+  );
 }
 
 function summarize(params: { verdict: DriftVerdict; all: FeatureDrift[]; driftedShare: number }): string {

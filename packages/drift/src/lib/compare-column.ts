@@ -1,9 +1,9 @@
 import type { Column } from '@reproml/core';
-import { binCounts, profileTable, type NumberColumnProfile } from '@reproml/data';
+import { binCounts, type NumberColumnProfile, profileTable } from '@reproml/data';
 import { chiSquareTest } from './chi-square-test';
 import type { DriftDistribution, FeatureDrift } from './drift-report';
 import type { FeatureThresholds } from './drift-stage-config';
-import { levelOf, worstVerdict, type DriftVerdict } from './drift-verdict';
+import { type DriftVerdict, levelOf, worstVerdict } from './drift-verdict';
 import { kolmogorovSmirnovTest } from './kolmogorov-smirnov';
 import { populationStabilityIndex } from './population-stability-index';
 
@@ -28,14 +28,18 @@ export function compareColumn(params: CompareColumnParams): FeatureDrift {
   if (reference.kind !== batch.kind) {
     throw new TypeError(`column '${reference.name}' is ${reference.kind} in the training split but ${batch.kind} in the batch`);
   }
-  const shift = reference.kind === 'number' ? compareNumbers(reference.values, (batch as typeof reference).values, params) : compareStrings(reference.values, (batch as typeof reference).values, params);
+  const shift =
+    reference.kind === 'number'
+      ? compareNumbers(reference.values, (batch as typeof reference).values, params)
+      : compareStrings(reference.values, (batch as typeof reference).values, params);
   const nulls = nullShares(reference, batch);
   const reasons = [...shift.reasons];
   const levels: DriftVerdict[] = [shift.level];
   if (params.thresholds.nulls) {
     const level = levelOf(nulls.rise, params.thresholds.nulls);
     levels.push(level);
-    if (level !== 'ok') reasons.push(`${level}: null share rose from ${percent(nulls.reference)} to ${percent(nulls.batch)} (≥ ${params.thresholds.nulls[level]} rise)`);
+    if (level !== 'ok')
+      reasons.push(`${level}: null share rose from ${percent(nulls.reference)} to ${percent(nulls.batch)} (≥ ${params.thresholds.nulls[level]} rise)`);
   }
   if (shift.unseen && params.thresholds.unseen) {
     const level = levelOf(shift.unseen.share, params.thresholds.unseen);
@@ -78,7 +82,8 @@ interface Shift {
 }
 
 function compareNumbers(reference: Float64Array, batch: Float64Array, params: CompareColumnParams): Shift {
-  const profile = profileTable({ rowCount: reference.length, columns: [{ name: 'reference', kind: 'number', values: reference }] }).columns[0] as NumberColumnProfile;
+  const profile = profileTable({ rowCount: reference.length, columns: [{ name: 'reference', kind: 'number', values: reference }] })
+    .columns[0] as NumberColumnProfile;
   const edges = profile.histogram.edges;
   const referenceCounts = profile.histogram.counts;
   const batchCounts = binCounts(batch, edges);
@@ -125,7 +130,12 @@ function compareStrings(reference: (string | null)[], batch: (string | null)[], 
 }
 
 /** The PSI level, held back to ok when the feature's test does not reject at the significance level. */
-function psiLevel(params: { psi: number; pValue: number | null; test: string; params: CompareColumnParams }): Pick<Shift, 'psi' | 'pValue' | 'significant' | 'level' | 'reasons'> {
+function psiLevel(params: {
+  psi: number;
+  pValue: number | null;
+  test: string;
+  params: CompareColumnParams;
+}): Pick<Shift, 'psi' | 'pValue' | 'significant' | 'level' | 'reasons'> {
   const { psi, pValue, test } = params;
   const { thresholds, significanceLevel } = params.params;
   const significant = pValue !== null && pValue < significanceLevel;
@@ -133,7 +143,13 @@ function psiLevel(params: { psi: number; pValue: number | null; test: string; pa
   if (reached === 'ok') return { psi, pValue, significant, level: 'ok', reasons: [] };
   if (!significant) {
     const why = pValue === null ? 'nothing to test' : `p not below ${format(significanceLevel)}`;
-    return { psi, pValue, significant, level: 'ok', reasons: [`ok: PSI ${format(psi)} ≥ ${thresholds.psi[reached]} but within sampling noise (${test}; ${why})`] };
+    return {
+      psi,
+      pValue,
+      significant,
+      level: 'ok',
+      reasons: [`ok: PSI ${format(psi)} ≥ ${thresholds.psi[reached]} but within sampling noise (${test}; ${why})`],
+    };
   }
   return { psi, pValue, significant, level: reached, reasons: [`${reached}: PSI ${format(psi)} ≥ ${thresholds.psi[reached]} (${test})`] };
 }

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { requireInputs, stageBaseShape } from '@reproml/core';
+import { z } from 'zod';
 import { DEFAULT_PSI_EPSILON } from './population-stability-index';
 
 /** Names under `inputs`: the batch's pull stage, the preprocess stage (reference), the train stage (optional). */
@@ -10,8 +10,16 @@ export const DRIFT_MODEL_INPUT = 'model';
 const levels = (defaults: { warn: number; alert: number }, what: string) =>
   z
     .object({
-      warn: z.number().nonnegative().default(defaults.warn).meta({ description: `${what} at or above this warns. Default: ${defaults.warn}.` }),
-      alert: z.number().nonnegative().default(defaults.alert).meta({ description: `${what} at or above this alerts. Default: ${defaults.alert}.` }),
+      warn: z
+        .number()
+        .nonnegative()
+        .default(defaults.warn)
+        .meta({ description: `${what} at or above this warns. Default: ${defaults.warn}.` }),
+      alert: z
+        .number()
+        .nonnegative()
+        .default(defaults.alert)
+        .meta({ description: `${what} at or above this alerts. Default: ${defaults.alert}.` }),
     })
     .strict()
     .refine((pair) => pair.warn <= pair.alert, { message: 'warn should not be above alert' });
@@ -24,15 +32,17 @@ export const DEFAULT_THRESHOLDS = {
 
 const psiLevels = levels(DEFAULT_THRESHOLDS.psi, 'PSI');
 const unseenLevels = levels(DEFAULT_THRESHOLDS.unseen, 'The share of present batch values that the training split never had');
-const nullLevels = levels(DEFAULT_THRESHOLDS.nulls, "The rise of the null share (batch − training, absolute)");
+const nullLevels = levels(DEFAULT_THRESHOLDS.nulls, 'The rise of the null share (batch − training, absolute)');
 
 export const featureThresholdsSchema = z
   .object({
     psi: psiLevels.default(DEFAULT_THRESHOLDS.psi).meta({
       description:
-        'Population stability index of the feature (numbers: the training deciles as bins; strings: the training categories plus one bin for unseen values). A PSI level counts only when the feature\'s test (KS or chi-square) is significant. Default: warn 0.1, alert 0.25.',
+        "Population stability index of the feature (numbers: the training deciles as bins; strings: the training categories plus one bin for unseen values). A PSI level counts only when the feature's test (KS or chi-square) is significant. Default: warn 0.1, alert 0.25.",
     }),
-    unseen: unseenLevels.default(DEFAULT_THRESHOLDS.unseen).meta({ description: 'String features: share of unseen categories. Default: warn 0.01, alert 0.05.' }),
+    unseen: unseenLevels
+      .default(DEFAULT_THRESHOLDS.unseen)
+      .meta({ description: 'String features: share of unseen categories. Default: warn 0.01, alert 0.05.' }),
     nulls: nullLevels.default(DEFAULT_THRESHOLDS.nulls).meta({ description: 'Rise of the null share over the training split. Default: warn 0.05, alert 0.2.' }),
   })
   .strict();
@@ -52,10 +62,7 @@ export const driftStageConfigSchema = z
   .object({
     ...stageBaseShape,
     kind: z.literal('drift'),
-    file: z
-      .string()
-      .optional()
-      .meta({ description: "Key of the data file in the batch's pull stage (out/<file>.<format>). Default: its only data file." }),
+    file: z.string().optional().meta({ description: "Key of the data file in the batch's pull stage (out/<file>.<format>). Default: its only data file." }),
     columns: z
       .array(z.string())
       .min(1)
@@ -68,15 +75,10 @@ export const driftStageConfigSchema = z
       .record(z.string(), featureOverrideSchema)
       .default({})
       .meta({ description: 'Per-feature overrides of `thresholds`, or { "ignore": true }. Default: none.' }),
-    alpha: z
-      .number()
-      .gt(0)
-      .max(1)
-      .default(0.01)
-      .meta({
-        description:
-          'Family-wise significance level: a PSI level counts only when the feature\'s KS (numbers) or chi-square (strings) p-value is below alpha / (number of tests) (Bonferroni), so a batch drawn from the training distribution raises a PSI-based alert with probability at most alpha. 1 turns the significance check off. Default: 0.01.',
-      }),
+    alpha: z.number().gt(0).max(1).default(0.01).meta({
+      description:
+        "Family-wise significance level: a PSI level counts only when the feature's KS (numbers) or chi-square (strings) p-value is below alpha / (number of tests) (Bonferroni), so a batch drawn from the training distribution raises a PSI-based alert with probability at most alpha. 1 turns the significance check off. Default: 0.01.",
+    }),
     prediction: z
       .object({
         psi: psiLevels.default(DEFAULT_THRESHOLDS.psi).meta({ description: 'PSI of the predictions (batch vs test split). Default: warn 0.1, alert 0.25.' }),
@@ -106,13 +108,10 @@ export const driftStageConfigSchema = z
       .lt(0.01)
       .default(DEFAULT_PSI_EPSILON)
       .meta({ description: 'Floor of a bin proportion in PSI (an empty bin would make it infinite). Default: 1e-4.' }),
-    onAlert: z
-      .enum(['fail', 'record'])
-      .default('fail')
-      .meta({
-        description:
-          "'fail': an alert fails the stage with the drifted features named (the report goes to .reproml/runs/<project>/drift.json). 'record': the stage succeeds and out/drift.json holds the verdict for a downstream gate. Default: 'fail'.",
-      }),
+    onAlert: z.enum(['fail', 'record']).default('fail').meta({
+      description:
+        "'fail': an alert fails the stage with the drifted features named (the report goes to .reproml/runs/<project>/drift.json). 'record': the stage succeeds and out/drift.json holds the verdict for a downstream gate. Default: 'fail'.",
+    }),
     batchSize: z.number().int().positive().default(10000).meta({ description: 'Rows per onnxruntime call for prediction drift. Default: 10000.' }),
     threads: z.number().int().min(0).default(0).meta({ description: 'onnxruntime intra-op threads (0 = its default). Default: 0.' }),
   })

@@ -41,7 +41,10 @@ describe('kolmogorovSmirnovTest', () => {
     const small = kolmogorovSmirnovTest({ reference: [1, 2, 3], sample: [1.5, 2.5, 3.5, 4.5] });
     expect(small.statistic).toBe(0.5);
     expect(small.pValue).toBeCloseTo(0.6571428571428571, 12);
-    const x = [0.61, 0.29, 0.06, 0.59, -1.73, -0.74, 0.51, -0.56, 0.39, 1.64, 0.05, -0.06, 0.64, -0.82, 0.37, 1.77, 1.09, -1.28, 2.36, 1.31, 1.05, -0.32, -0.4, 1.06, -2.47];
+    const x = [
+      0.61, 0.29, 0.06, 0.59, -1.73, -0.74, 0.51, -0.56, 0.39, 1.64, 0.05, -0.06, 0.64, -0.82, 0.37, 1.77, 1.09, -1.28, 2.36, 1.31, 1.05, -0.32, -0.4, 1.06,
+      -2.47,
+    ];
     const y = [2.2, 1.66, 1.38, 0.2, 0.36, 0, 0.96, 1.56, 0.44, 1.5, -0.3, 0.66, 2.31, 3.29, -0.27, -0.37, 0.38, 0.7, 0.52, -0.71];
     const result = kolmogorovSmirnovTest({ reference: x, sample: y });
     expect(result.statistic).toBeCloseTo(0.23, 12);

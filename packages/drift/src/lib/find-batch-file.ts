@@ -1,13 +1,17 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, didYouMean, StageIOError } from '@reproml/core';
-import { PROFILE_FILE, VALIDATION_FILE, type DatasetFormat } from '@reproml/data';
+import { type DatasetFormat, PROFILE_FILE, VALIDATION_FILE } from '@reproml/data';
 
 const DATA_FORMATS: readonly string[] = ['csv', 'tsv', 'json', 'jsonl', 'parquet'];
 const REPORT_FILES = new Set([PROFILE_FILE, VALIDATION_FILE, 'lineage.json']);
 
 /** The data file `<key>.<format>` in a pull stage's output folder (its JSON reports are not data). */
-export function findBatchFile(params: { dir: string; key?: string; upstream: string; stage: string; stageFile: string }): { key: string; format: DatasetFormat; path: string } {
+export function findBatchFile(params: { dir: string; key?: string; upstream: string; stage: string; stageFile: string }): {
+  key: string;
+  format: DatasetFormat;
+  path: string;
+} {
   let names: string[];
   try {
     names = readdirSync(params.dir).sort();
@@ -28,9 +32,15 @@ export function findBatchFile(params: { dir: string; key?: string; upstream: str
   const location = { stage: params.stage, file: params.stageFile, field: 'file' };
   if (params.key === undefined) {
     if (files.length === 1) return files[0]!;
-    throw new ConfigError(`${params.upstream} wrote ${files.length} data files; say which one is the batch`, { ...location, hint: `Set "file" to one of: ${keys.join(', ') || '(none)'}.` });
+    throw new ConfigError(`${params.upstream} wrote ${files.length} data files; say which one is the batch`, {
+      ...location,
+      hint: `Set "file" to one of: ${keys.join(', ') || '(none)'}.`,
+    });
   }
   const found = files.find((file) => file.key === params.key);
   if (found) return found;
-  throw new ConfigError(`${params.upstream} has no data file '${params.key}'${didYouMean(params.key, keys)}`, { ...location, hint: `Its data files: ${keys.join(', ') || 'none'}.` });
+  throw new ConfigError(`${params.upstream} has no data file '${params.key}'${didYouMean(params.key, keys)}`, {
+    ...location,
+    hint: `Its data files: ${keys.join(', ') || 'none'}.`,
+  });
 }

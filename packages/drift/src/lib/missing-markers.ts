@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
 import type { Table } from '@reproml/core';
+import { z } from 'zod';
 
 /** The part of a preprocess stage's transform.json the drift check needs: each string column's missing markers. */
 const transformMarkersSchema = z.object({

@@ -1,5 +1,5 @@
 import type { Column, Table } from '@reproml/core';
-import { predictTable, type LoadedModel } from '@reproml/onnx';
+import { type LoadedModel, predictTable } from '@reproml/onnx';
 
 export interface ModelPredictionsParams {
   model: LoadedModel;

@@ -1,10 +1,10 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runStage, type ProgressEvent, type StageContext } from '@reproml/core';
+import { type ProgressEvent, runStage, type StageContext } from '@reproml/core';
 import { readModelSignature, runTrain, trainStageConfigSchema } from '@reproml/onnx';
-import { fixtureRows, writeFeatureFixture, type FixtureRow } from '@reproml/onnx/testing';
+import { type FixtureRow, fixtureRows, writeFeatureFixture } from '@reproml/onnx/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriftReport } from './drift-report';
 import { driftStageConfigSchema } from './drift-stage-config';
 import { runDrift } from './run-drift';
@@ -86,14 +86,29 @@ describe('prediction drift of a regression model', () => {
     const signature = readModelSignature(await readFile(join(dir('train'), 'model.onnx')));
     expect(signature.task).toBe('regression');
     expect(signature.classes).toBeUndefined();
-    console.info(logs.get('train')!.filter((line) => line.includes('best epoch')).join('\n'));
-    expect(logs.get('train')!.some((line) => /best epoch \d+ of \d+.*validation rmse 0\.[0-4]/.test(line)), logs.get('train')!.join('\n')).toBe(true);
+    console.info(
+      logs
+        .get('train')!
+        .filter((line) => line.includes('best epoch'))
+        .join('\n'),
+    );
+    expect(
+      logs.get('train')!.some((line) => /best epoch \d+ of \d+.*validation rmse 0\.[0-4]/.test(line)),
+      logs.get('train')!.join('\n'),
+    ).toBe(true);
   });
 
   it('a batch from the training distribution: predictions compared as numbers by KS, no prediction-drift alert', async () => {
     const report = await drift('same', fixtureRows(200, 7));
     const prediction = report.prediction!;
-    expect(prediction).toMatchObject({ name: 'prediction', kind: 'number', test: 'kolmogorov-smirnov', referenceSplit: 'test', excludedRows: 0, verdict: 'ok' });
+    expect(prediction).toMatchObject({
+      name: 'prediction',
+      kind: 'number',
+      test: 'kolmogorov-smirnov',
+      referenceSplit: 'test',
+      excludedRows: 0,
+      verdict: 'ok',
+    });
     expect(prediction.rows).toEqual({ reference: 150, batch: 200 });
     expect(prediction.ks!.statistic).toBeLessThan(0.15);
     expect(prediction.pValue).toBeGreaterThan(report.significanceLevel);
@@ -101,7 +116,11 @@ describe('prediction drift of a regression model', () => {
     expect(prediction.distribution.kind).toBe('histogram');
     // The binned values are the model's predicted y: the median of the test-split predictions
     // (the middle decile edge) sits near the median of the test split's true target.
-    const testTargets = (await readFile(join(dir('preprocess'), 'test.raw.csv'), 'utf8')).trimEnd().split('\n').slice(1).map((line) => Number(line.split(',')[3]));
+    const testTargets = (await readFile(join(dir('preprocess'), 'test.raw.csv'), 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((line) => Number(line.split(',')[3]));
     const edges = (prediction.distribution as { edges: number[] }).edges;
     expect(Math.abs(edges[5]! - median(testTargets))).toBeLessThan(0.5);
     expect(report.alerts).toEqual([]);

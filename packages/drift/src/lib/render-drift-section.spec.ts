@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { SeededRandom, type Table } from '@reproml/core';
+import { describe, expect, it } from 'vitest';
 import { checkTableDrift } from './check-table-drift';
 import type { DriftReport } from './drift-report';
 import { driftStageConfigSchema } from './drift-stage-config';
@@ -19,7 +19,12 @@ function sample(rng: SeededRandom, rows: number, shift: number, island: string):
 describe('renderDriftSection', () => {
   const config = driftStageConfigSchema.parse({ kind: 'drift', inputs: { batch: 'batch', features: 'preprocess' } });
   const rng = new SeededRandom(3);
-  const checks = checkTableDrift({ reference: sample(rng, 300, 0, 'Biscoe'), batch: sample(rng, 200, 1500, '<script>'), columns: ['mass <g>', 'island', 'beak'], config });
+  const checks = checkTableDrift({
+    reference: sample(rng, 300, 0, 'Biscoe'),
+    batch: sample(rng, 200, 1500, '<script>'),
+    columns: ['mass <g>', 'island', 'beak'],
+    config,
+  });
   const report: DriftReport = {
     schemaVersion: 1,
     ...checks,

@@ -56,7 +56,11 @@ function distributionChart(feature: FeatureDrift): string {
 
 function binsOf(distribution: DriftDistribution): { labels: string[]; reference: number[]; batch: number[] } {
   if (distribution.kind === 'categories') {
-    return { labels: distribution.categories.map((category, index) => (distribution.unseen[index] ? `${category} (new)` : category)), reference: distribution.reference, batch: distribution.batch };
+    return {
+      labels: distribution.categories.map((category, index) => (distribution.unseen[index] ? `${category} (new)` : category)),
+      reference: distribution.reference,
+      batch: distribution.batch,
+    };
   }
   const labels = distribution.reference.map((_, index) => `${number(distribution.edges[index]!)}–${number(distribution.edges[index + 1]!)}`);
   return { labels, reference: distribution.reference, batch: distribution.batch };

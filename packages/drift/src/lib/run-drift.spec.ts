@@ -1,8 +1,8 @@
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SeededRandom, type StageContext } from '@reproml/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { driftStageConfigSchema } from './drift-stage-config';
 import { runDrift } from './run-drift';
 
@@ -42,15 +42,35 @@ describe('runDrift', () => {
       { name: 'mass', kind: 'number', onnxName: 'mass' },
       { name: 'sex', kind: 'string', onnxName: 'sex' },
     ];
-    writeFileSync(join(root, 'pre', 'features.json'), JSON.stringify({ schemaVersion: 1, task: 'classification', target: 'y', classes: ['a', 'b'], featureNames: ['mass', 'sex=F', 'sex=M'], rawInputs, splits: { train: { rows: 200 }, validation: { rows: 0 }, test: { rows: 0 } } }));
-    writeFileSync(join(root, 'pre', 'transform.json'), JSON.stringify({ columns: [{ name: 'mass', kind: 'number' }, { name: 'sex', kind: 'string', missingValues: ['.'] }] }));
+    writeFileSync(
+      join(root, 'pre', 'features.json'),
+      JSON.stringify({
+        schemaVersion: 1,
+        task: 'classification',
+        target: 'y',
+        classes: ['a', 'b'],
+        featureNames: ['mass', 'sex=F', 'sex=M'],
+        rawInputs,
+        splits: { train: { rows: 200 }, validation: { rows: 0 }, test: { rows: 0 } },
+      }),
+    );
+    writeFileSync(
+      join(root, 'pre', 'transform.json'),
+      JSON.stringify({
+        columns: [
+          { name: 'mass', kind: 'number' },
+          { name: 'sex', kind: 'string', missingValues: ['.'] },
+        ],
+      }),
+    );
     const rng = new SeededRandom(9);
     const rows = Array.from({ length: 200 }, (_, row) => [Math.round(4000 + 400 * rng.nextGaussian()), row % 2 ? 'F' : 'M', 'a']);
     writeFileSync(join(root, 'pre', 'train.raw.csv'), csv(['mass', 'sex', 'y'], rows));
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  const config = (extra: Record<string, unknown> = {}) => driftStageConfigSchema.parse({ kind: 'drift', inputs: { batch: 'batch', features: 'preprocess' }, ...extra });
+  const config = (extra: Record<string, unknown> = {}) =>
+    driftStageConfigSchema.parse({ kind: 'drift', inputs: { batch: 'batch', features: 'preprocess' }, ...extra });
 
   it('reads the batch with the training missing markers: "." is a null, not an unseen category', async () => {
     const rng = new SeededRandom(10);
@@ -67,7 +87,9 @@ describe('runDrift', () => {
   it('onAlert "fail" throws naming the features and saves the report under .reproml/runs; "record" writes it to out/', async () => {
     const rows = Array.from({ length: 100 }, (_, row) => [5000 + row * 10, row % 2 ? 'F' : 'X']);
     writeFileSync(join(root, 'batch', 'batch.csv'), csv(['mass', 'sex'], rows));
-    await expect(runDrift({ context: context(), config: config(), batch: batch(), features: features() })).rejects.toThrow(/p-batch\/out\/batch\.csv drifted from the training data: mass, sex/);
+    await expect(runDrift({ context: context(), config: config(), batch: batch(), features: features() })).rejects.toThrow(
+      /p-batch\/out\/batch\.csv drifted from the training data: mass, sex/,
+    );
     expect(JSON.parse(readFileSync(join(root, '.reproml', 'runs', 'p-drift', 'drift.json'), 'utf8')).alerts).toEqual(['mass', 'sex']);
     expect(existsSync(join(root, 'out', 'drift.json'))).toBe(false);
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { DataError, stableStringify, writeFileAtomic, type StageContext, type Table } from '@reproml/core';
-import { readTable, type ColumnKind } from '@reproml/data';
+import { DataError, type StageContext, stableStringify, type Table, writeFileAtomic } from '@reproml/core';
+import { type ColumnKind, readTable } from '@reproml/data';
 import { FEATURE_FILES, loadModel, readFeaturesManifest, TRAIN_FILES } from '@reproml/onnx';
 import { checkTableDrift, type PredictionColumns } from './check-table-drift';
 import { format } from './compare-column';
@@ -43,9 +43,19 @@ export async function runDrift(params: RunDriftParams): Promise<DriftReport> {
   const manifestFile = at(params.features, FEATURE_FILES.manifest);
   const referenceFile = at(params.features, FEATURE_FILES.raw(REFERENCE_SPLIT));
   const transformFile = at(params.features, TRANSFORM_FILE);
-  const batchFile = findBatchFile({ dir: params.batch.dir, key: config.file, upstream: params.batch.stage, stage: context.stage.name, stageFile: context.stage.file });
+  const batchFile = findBatchFile({
+    dir: params.batch.dir,
+    key: config.file,
+    upstream: params.batch.stage,
+    stage: context.stage.name,
+    stageFile: context.stage.file,
+  });
   const batchName = `${params.batch.stage}/out/${batchFile.key}.${batchFile.format}`;
-  for (const [file, from] of [[manifestFile, params.features.stage], [referenceFile, params.features.stage], [transformFile, params.features.stage]] as const) {
+  for (const [file, from] of [
+    [manifestFile, params.features.stage],
+    [referenceFile, params.features.stage],
+    [transformFile, params.features.stage],
+  ] as const) {
     await context.recordInput(file.path, from);
   }
   await context.recordInput(batchFile.path, params.batch.stage);
@@ -64,13 +74,16 @@ export async function runDrift(params: RunDriftParams): Promise<DriftReport> {
   }
   const columns = config.columns ?? manifest.rawInputs.map((input) => input.name);
 
-  const predictions = params.model ? await predictionColumns({ context, config, features: params.features, model: params.model, reference, batch, batchName, columnKinds, markers }) : undefined;
+  const predictions = params.model
+    ? await predictionColumns({ context, config, features: params.features, model: params.model, reference, batch, batchName, columnKinds, markers })
+    : undefined;
   context.progress({ type: 'phase', phase: 'compare', detail: `${columns.length} feature(s)${predictions ? ' and the predictions' : ''}` });
-  let checks;
+  let checks: ReturnType<typeof checkTableDrift>;
   try {
     checks = checkTableDrift({ reference, batch, columns, config, predictions, batchFile: batchName });
   } catch (error) {
-    if (error instanceof DataError) throw new DataError(error.message, { stage: context.stage.name, file: context.stage.file, field: 'columns', hint: error.hint, cause: error });
+    if (error instanceof DataError)
+      throw new DataError(error.message, { stage: context.stage.name, file: context.stage.file, field: 'columns', hint: error.hint, cause: error });
     throw error;
   }
   const report: DriftReport = {
@@ -85,7 +98,13 @@ export async function runDrift(params: RunDriftParams): Promise<DriftReport> {
     context.log(`${feature.name}: ${feature.verdict} (PSI ${format(feature.psi)}${test})${feature.reasons.length ? ` — ${feature.reasons.join('; ')}` : ''}`);
   }
   context.log(report.summary);
-  context.summarize({ verdict: report.verdict, alerts: report.alerts, warnings: report.warnings, batchRows: batch.rowCount, referenceRows: reference.rowCount });
+  context.summarize({
+    verdict: report.verdict,
+    alerts: report.alerts,
+    warnings: report.warnings,
+    batchRows: batch.rowCount,
+    referenceRows: reference.rowCount,
+  });
 
   if (report.verdict === 'alert' && config.onAlert === 'fail') {
     const saved = `.reproml/runs/${context.stage.name}/${DRIFT_FILE}`;
@@ -119,7 +138,10 @@ async function predictionColumns(params: {
   await context.recordInput(modelFile.path, params.model.stage);
   if (split !== REFERENCE_SPLIT) await context.recordInput(splitFile.path, params.features.stage);
   context.progress({ type: 'phase', phase: 'predict', detail: `${split} split and the batch` });
-  const splitTable = split === REFERENCE_SPLIT ? params.reference : markMissing(await readTable({ path: splitFile.path, file: splitFile.file, format: 'csv', columnKinds: params.columnKinds }), params.markers);
+  const splitTable =
+    split === REFERENCE_SPLIT
+      ? params.reference
+      : markMissing(await readTable({ path: splitFile.path, file: splitFile.file, format: 'csv', columnKinds: params.columnKinds }), params.markers);
   const knownValues = new Map<string, Set<string>>();
   for (const column of params.reference.columns) {
     if (column.kind === 'string') knownValues.set(column.name, new Set(column.values.filter((value): value is string => value !== null)));
@@ -128,7 +150,8 @@ async function predictionColumns(params: {
   try {
     const onSplit = await modelPredictions({ model, table: splitTable, knownValues: new Map(), batchSize: config.batchSize, file: splitFile.file });
     const onBatch = await modelPredictions({ model, table: params.batch, knownValues, batchSize: config.batchSize, file: params.batchName });
-    if (onBatch.excludedRows > 0) context.warn(`${onBatch.excludedRows} batch row(s) have a category the model was never fitted on: left out of the prediction drift`);
+    if (onBatch.excludedRows > 0)
+      context.warn(`${onBatch.excludedRows} batch row(s) have a category the model was never fitted on: left out of the prediction drift`);
     return { reference: onSplit.column, batch: onBatch.column, referenceSplit: split, excludedRows: onBatch.excludedRows };
   } finally {
     await model.release();

@@ -1,6 +1,6 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, readSync, fstatSync, writeSync } from 'node:fs';
-import { z } from 'zod';
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
 import { IntegrityError, sha256OfBytes, stableStringify } from '@reproml/core';
+import { z } from 'zod';
 import { approvalSchema, pushLocationSchema } from './model-version';
 
 const gateResultSchema = z.object({ metric: z.string(), condition: z.string(), value: z.number().nullable(), passed: z.boolean() });
@@ -14,7 +14,14 @@ const eventBase = {
 };
 
 export const auditEventSchema = z.discriminatedUnion('type', [
-  z.object({ ...eventBase, type: z.literal('register'), version: z.number().int(), fingerprint: z.string(), artifactSha256: z.string(), location: pushLocationSchema }),
+  z.object({
+    ...eventBase,
+    type: z.literal('register'),
+    version: z.number().int(),
+    fingerprint: z.string(),
+    artifactSha256: z.string(),
+    location: pushLocationSchema,
+  }),
   z.object({ ...eventBase, type: z.literal('locate'), version: z.number().int(), location: pushLocationSchema }),
   z.object({
     ...eventBase,
@@ -26,7 +33,14 @@ export const auditEventSchema = z.discriminatedUnion('type', [
     gates: z.array(gateResultSchema),
     gateSource: z.string(),
   }),
-  z.object({ ...eventBase, type: z.literal('rollback'), version: z.number().int(), alias: z.string(), previous: z.number().int().nullable(), approval: approvalSchema }),
+  z.object({
+    ...eventBase,
+    type: z.literal('rollback'),
+    version: z.number().int(),
+    alias: z.string(),
+    previous: z.number().int().nullable(),
+    approval: approvalSchema,
+  }),
   z.object({
     ...eventBase,
     type: z.literal('promotion-rejected'),

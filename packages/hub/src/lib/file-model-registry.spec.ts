@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sha256OfBytes, sha256OfFile } from '@reproml/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApprovalError, FileModelRegistry } from './file-model-registry';
 import { GateError } from './metric-gates';
 import type { NewModelVersion } from './model-registry';
@@ -27,7 +27,16 @@ describe('FileModelRegistry', () => {
       files: [{ path: 'model.onnx', sha256, size: id.length }],
       metrics: { accuracy },
       gates: { production: { accuracy: '>= 0.95' } },
-      source: { pipeline: 'demo', pushStage: 'demo-push', stageFile: 'pipelines/demo/push/stage.json', modelStage: 'demo-train', modelPath: 'pipelines/demo/train/out/model.onnx', stages: [], git: null, datasets: [] },
+      source: {
+        pipeline: 'demo',
+        pushStage: 'demo-push',
+        stageFile: 'pipelines/demo/push/stage.json',
+        modelStage: 'demo-train',
+        modelPath: 'pipelines/demo/train/out/model.onnx',
+        stages: [],
+        git: null,
+        datasets: [],
+      },
     };
     return registry.register({ version, location: { type: 'local' }, files: [{ path: 'model.onnx', sha256, size: id.length, absolutePath: file }] });
   }
@@ -62,9 +71,17 @@ describe('FileModelRegistry', () => {
 
   it('refuses a promotion whose metric gate fails, even with an approval', async () => {
     await register('m1', 0.9);
-    await expect(registry.promote({ model: 'demo', version: 1, alias: 'production', approval: { by: 'alice', reason: 'CHG-1' } })).rejects.toBeInstanceOf(GateError);
+    await expect(registry.promote({ model: 'demo', version: 1, alias: 'production', approval: { by: 'alice', reason: 'CHG-1' } })).rejects.toBeInstanceOf(
+      GateError,
+    );
     await expect(
-      registry.promote({ model: 'demo', version: 1, alias: 'production', approval: { by: 'alice', reason: 'CHG-1' }, gates: { accuracy: '>= 0.85', f1: { min: 0.5 } } }),
+      registry.promote({
+        model: 'demo',
+        version: 1,
+        alias: 'production',
+        approval: { by: 'alice', reason: 'CHG-1' },
+        gates: { accuracy: '>= 0.85', f1: { min: 0.5 } },
+      }),
     ).rejects.toThrow(/f1 is missing/);
     expect((await registry.getModel('demo')).aliases).toEqual({});
   });
@@ -73,8 +90,20 @@ describe('FileModelRegistry', () => {
     await register('m1', 0.96);
     await register('m2', 0.98);
     await registry.promote({ model: 'demo', version: 1, alias: 'production', approval: { by: 'alice', reason: 'CHG-1' } });
-    const promoted = await registry.promote({ model: 'demo', version: 2, alias: 'production', approval: { by: 'bob', reason: 'CHG-2' }, gateSource: 'pipelines/demo/push/stage.json' });
-    expect(promoted.event).toMatchObject({ type: 'promote', version: 2, previous: 1, approval: { by: 'bob', reason: 'CHG-2' }, gateSource: 'pipelines/demo/push/stage.json' });
+    const promoted = await registry.promote({
+      model: 'demo',
+      version: 2,
+      alias: 'production',
+      approval: { by: 'bob', reason: 'CHG-2' },
+      gateSource: 'pipelines/demo/push/stage.json',
+    });
+    expect(promoted.event).toMatchObject({
+      type: 'promote',
+      version: 2,
+      previous: 1,
+      approval: { by: 'bob', reason: 'CHG-2' },
+      gateSource: 'pipelines/demo/push/stage.json',
+    });
     expect(promoted.event.type === 'promote' && promoted.event.gates).toEqual([{ metric: 'accuracy', condition: '>= 0.95', value: 0.98, passed: true }]);
     expect((await registry.getVersion('demo', 'production')).version).toBe(2);
 
@@ -142,7 +171,15 @@ describe('FileModelRegistry', () => {
     const bad = { path: '../../outside', sha256: sha256OfBytes('x'), size: 1, absolutePath: file };
     await expect(
       registry.register({
-        version: { model: 'demo', fingerprint: sha256OfBytes('f'), artifact: bad, files: [], metrics: {}, gates: {}, source: { pipeline: 'demo', pushStage: 'p', stageFile: 's', modelStage: 'm', modelPath: 'm', stages: [], git: null, datasets: [] } },
+        version: {
+          model: 'demo',
+          fingerprint: sha256OfBytes('f'),
+          artifact: bad,
+          files: [],
+          metrics: {},
+          gates: {},
+          source: { pipeline: 'demo', pushStage: 'p', stageFile: 's', modelStage: 'm', modelPath: 'm', stages: [], git: null, datasets: [] },
+        },
         location: { type: 'local' },
         files: [bad],
       }),

@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
-  checkMetricConditions,
   ConfigError,
+  checkMetricConditions,
   describeFailedChecks,
   didYouMean,
   IntegrityError,
@@ -14,7 +14,7 @@ import {
   writeDirectoryAtomic,
   writeFileAtomic,
 } from '@reproml/core';
-import { AuditLog, type AuditEvent, type NewAuditEvent } from './audit-log';
+import { type AuditEvent, AuditLog, type NewAuditEvent } from './audit-log';
 import { GateError } from './metric-gates';
 import type {
   AliasChange,
@@ -26,7 +26,7 @@ import type {
   RegisterVersionParams,
   RollbackParams,
 } from './model-registry';
-import { modelVersionSchema, type ModelVersion, type PushLocation } from './model-version';
+import { type ModelVersion, modelVersionSchema, type PushLocation } from './model-version';
 import { withRegistryLock } from './registry-lock';
 import { assertAliasName, assertModelName, assertRelativeFilePath, resolveInside } from './safe-names';
 
@@ -127,7 +127,9 @@ export class FileModelRegistry implements ModelRegistry {
     const model = this.requireModel(models, name);
     return {
       name,
-      versions: [...model.versions.keys()].sort((a, b) => a - b).map((number) => ({ ...this.readVersion(name, number), locations: model.versions.get(number)!.locations })),
+      versions: [...model.versions.keys()]
+        .sort((a, b) => a - b)
+        .map((number) => ({ ...this.readVersion(name, number), locations: model.versions.get(number)!.locations })),
       aliases: { ...model.aliases },
       aliasHistory: structuredClone(model.aliasHistory),
     };
@@ -209,9 +211,12 @@ export class FileModelRegistry implements ModelRegistry {
         });
       }
       if (!history.includes(target) || target === current) {
-        throw new ReproError(`v${target} of ${params.model} ${target === current ? `already holds '${alias}'` : `never held '${alias}'`}: rollback only returns to a version that held it before`, {
-          hint: `Versions that held '${alias}': ${[...new Set(history)].map((v) => `v${v}`).join(', ')}. To move it to a new version, use promote (gates and approval apply).`,
-        });
+        throw new ReproError(
+          `v${target} of ${params.model} ${target === current ? `already holds '${alias}'` : `never held '${alias}'`}: rollback only returns to a version that held it before`,
+          {
+            hint: `Versions that held '${alias}': ${[...new Set(history)].map((v) => `v${v}`).join(', ')}. To move it to a new version, use promote (gates and approval apply).`,
+          },
+        );
       }
       const missingApproval = missingApprovalFields(params.approval);
       if (missingApproval.length) {
@@ -338,7 +343,8 @@ export class FileModelRegistry implements ModelRegistry {
   }
 
   private resolveVersion(name: string, model: ReplayedModel, versionOrAlias: number | string): number {
-    const asNumber = typeof versionOrAlias === 'number' ? versionOrAlias : /^v?\d+$/.test(versionOrAlias) ? Number(versionOrAlias.replace(/^v/, '')) : undefined;
+    const asNumber =
+      typeof versionOrAlias === 'number' ? versionOrAlias : /^v?\d+$/.test(versionOrAlias) ? Number(versionOrAlias.replace(/^v/, '')) : undefined;
     const number = asNumber ?? model.aliases[versionOrAlias as string];
     if (number === undefined || !model.versions.has(number)) {
       throw new ConfigError(`${name} has no version or alias '${versionOrAlias}'`, {
@@ -371,7 +377,9 @@ export class FileModelRegistry implements ModelRegistry {
       return { type: 'local', path: this.localPath(name, number) };
     }
     const hub = params.location;
-    const known = locations.some((location) => location.type === 'hub' && location.repo === hub.repo && location.hubUrl === hub.hubUrl && location.commit === hub.commit);
+    const known = locations.some(
+      (location) => location.type === 'hub' && location.repo === hub.repo && location.hubUrl === hub.hubUrl && location.commit === hub.commit,
+    );
     return known ? undefined : hub;
   }
 

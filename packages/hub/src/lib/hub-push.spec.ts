@@ -2,8 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHubServer, type HubServer } from '../../../../tools/hub-server';
-import { createPushFixture, runPushStage, type PushFixture } from '../testing/push-fixture';
+import { type HubServer, startHubServer } from '../../../../tools/hub-server';
+import { createPushFixture, type PushFixture, runPushStage } from '../testing/push-fixture';
 import { FileModelRegistry } from './file-model-registry';
 
 const TOKEN = 'hf_PLANTEDsecretTOKEN0123456789';
@@ -86,7 +86,9 @@ describe('push to the Hub with the real @huggingface/hub client', () => {
 
   it('a wrong token fails with a clear 401 message that does not echo the token', async () => {
     const wrong = 'hf_wrongWRONGwrong';
-    const failure = await runPushStage({ fixture, config: { target }, registry, env: { ...env, HF_TOKEN: wrong } }).catch((error: unknown) => error as Error & { hint?: string });
+    const failure = await runPushStage({ fixture, config: { target }, registry, env: { ...env, HF_TOKEN: wrong } }).catch(
+      (error: unknown) => error as Error & { hint?: string },
+    );
     expect(failure).toBeInstanceOf(Error);
     expect((failure as Error).message).toContain('HTTP 401 Unauthorized pushing to hf://alice/demo-model');
     expect((failure as { hint?: string }).hint).toContain('HF_TOKEN');

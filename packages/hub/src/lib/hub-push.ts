@@ -1,5 +1,5 @@
 import { openAsBlob } from 'node:fs';
-import { commit, createRepo, downloadFile, HubApiError, modelInfo, whoAmI, type CommitOperation } from '@huggingface/hub';
+import { type CommitOperation, commit, createRepo, downloadFile, HubApiError, modelInfo, whoAmI } from '@huggingface/hub';
 import { ConfigError, ReproError } from '@reproml/core';
 import { createUploadFetch } from './upload-fetch';
 

@@ -1,10 +1,5 @@
+import { type MetricCheck, type MetricCondition, metricConditionSchema, ReproError } from '@reproml/core';
 import { z } from 'zod';
-import {
-  metricConditionSchema,
-  ReproError,
-  type MetricCheck,
-  type MetricCondition,
-} from '@reproml/core';
 
 /**
  * One gate on one metric: the same condition syntax as the evaluate stage's thresholds

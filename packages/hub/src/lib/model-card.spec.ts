@@ -3,7 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { createPushFixture, DATASET_REVISION, runPushStage, type PushFixture } from '../testing/push-fixture';
+import { createPushFixture, DATASET_REVISION, type PushFixture, runPushStage } from '../testing/push-fixture';
 import { FileModelRegistry } from './file-model-registry';
 
 describe('model card (README.md) of a pushed model', () => {

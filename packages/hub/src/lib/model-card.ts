@@ -120,7 +120,9 @@ function body(params: ModelCardParams): string {
 
 function dataSection(params: ModelCardParams): string {
   if (!params.lineage.datasets.length) return '## Data\n\nNo pull stage in the lineage.';
-  const rows = params.lineage.datasets.map((d) => `| ${d.key} | \`${d.source}\` | ${d.revision ? `\`${d.revision}\`` : '(pinned by sha256)'} | \`${d.sha256}\` |`);
+  const rows = params.lineage.datasets.map(
+    (d) => `| ${d.key} | \`${d.source}\` | ${d.revision ? `\`${d.revision}\`` : '(pinned by sha256)'} | \`${d.sha256}\` |`,
+  );
   return ['## Data', '', '| file | source | revision | sha256 |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
 
@@ -132,7 +134,11 @@ function preprocessingSection(params: ModelCardParams): string {
   const lines = ['## Preprocessing'];
   for (const stage of stages) {
     const config = stage.record.config;
-    lines.push('', `Stage \`${stage.record.stage.name}\` (seed ${stage.record.seed ?? 'none'}), target ${inlineJson(config['target'])}. Fitted on the training split only; \`transform.json\` holds the fitted values. Steps, in order:`, '');
+    lines.push(
+      '',
+      `Stage \`${stage.record.stage.name}\` (seed ${stage.record.seed ?? 'none'}), target ${inlineJson(config['target'])}. Fitted on the training split only; \`transform.json\` holds the fitted values. Steps, in order:`,
+      '',
+    );
     for (const step of PREPROCESS_STEPS) {
       const value = config[step];
       if (value === undefined || (Array.isArray(value) && !value.length) || (isRecord(value) && !Object.keys(value).length)) continue;
@@ -154,7 +160,19 @@ function modelSection(params: ModelCardParams): string {
     ...(Array.isArray(params.modelInfo?.['classes']) ? [`- classes: ${(params.modelInfo!['classes'] as unknown[]).join(', ')}`] : []),
     ...['epochsRun', 'bestEpoch', 'stoppedEarly'].filter((k) => summary[k] !== undefined).map((k) => `- ${k}: ${String(summary[k])}`),
   ];
-  return ['## Model', '', `Stage \`${params.lineage.model.record.stage.name}\` (${params.lineage.model.record.stage.kind}).`, '', ...facts, '', 'Hyper-parameters:', '', '```json', JSON.stringify(hyper, null, 2), '```'].join('\n');
+  return [
+    '## Model',
+    '',
+    `Stage \`${params.lineage.model.record.stage.name}\` (${params.lineage.model.record.stage.kind}).`,
+    '',
+    ...facts,
+    '',
+    'Hyper-parameters:',
+    '',
+    '```json',
+    JSON.stringify(hyper, null, 2),
+    '```',
+  ].join('\n');
 }
 
 function metricsSection(params: ModelCardParams): string {
@@ -162,7 +180,14 @@ function metricsSection(params: ModelCardParams): string {
   if (!Object.keys(metrics).length) return '## Metrics\n\nNo evaluate stage was pushed with this model.';
   const split = stringAt(params.metrics, 'split') ?? 'test';
   const rows = params.metrics?.['rows'];
-  const lines = ['## Metrics', '', `On the held-out \`${split}\` split${typeof rows === 'number' ? ` (${rows} rows)` : ''}, raw rows through \`model.onnx\`:`, '', '| metric | value |', '| --- | --- |'];
+  const lines = [
+    '## Metrics',
+    '',
+    `On the held-out \`${split}\` split${typeof rows === 'number' ? ` (${rows} rows)` : ''}, raw rows through \`model.onnx\`:`,
+    '',
+    '| metric | value |',
+    '| --- | --- |',
+  ];
   for (const [name, value] of Object.entries(metrics)) lines.push(`| ${METRIC_NAMES[name] ?? name} | ${formatNumber(value)} |`);
   return lines.join('\n');
 }
@@ -198,7 +223,15 @@ function reproduceSection(params: ModelCardParams): string {
 
 function filesSection(params: ModelCardParams): string {
   const rows = params.files.map((file) => `| \`${file.path}\` | \`${file.sha256}\` | ${file.size} |`);
-  return ['## Files', '', `Fingerprint \`${params.fingerprint}\` (sha256 over the files below; equal fingerprints are the same version).`, '', '| file | sha256 | bytes |', '| --- | --- | --- |', ...rows].join('\n');
+  return [
+    '## Files',
+    '',
+    `Fingerprint \`${params.fingerprint}\` (sha256 over the files below; equal fingerprints are the same version).`,
+    '',
+    '| file | sha256 | bytes |',
+    '| --- | --- | --- |',
+    ...rows,
+  ].join('\n');
 }
 
 function trainStage(params: ModelCardParams): StageLineage | undefined {

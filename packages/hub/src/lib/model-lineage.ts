@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lineageRecordSchema, LINEAGE_FILE, parseConfig, StageIOError, type LineageRecord } from '@reproml/core';
+import { LINEAGE_FILE, type LineageRecord, lineageRecordSchema, parseConfig, StageIOError } from '@reproml/core';
 import type { DatasetReference } from './model-version';
 
 const OUT_PATH = /^(pipelines\/[^/]+\/[^/]+\/out)\//;

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { requireInputs, stageBaseShape } from '@reproml/core';
+import { z } from 'zod';
 import { promotionGatesSchema } from './metric-gates';
 import { parsePushTarget, REGISTRY_TARGET } from './push-target';
 
@@ -11,13 +11,10 @@ export const pushStageConfigSchema = z
   .object({
     ...stageBaseShape,
     kind: z.literal('push'),
-    target: z
-      .string()
-      .default(REGISTRY_TARGET)
-      .meta({
-        description:
-          'Where the model goes: "registry" (the local model registry, REPROML_REGISTRY_DIR or <workspace>/.reproml/registry) or "hf://<namespace>/<repo>" (a Hugging Face Hub model repo; HF_ENDPOINT, HF_TOKEN). Every push is recorded in the local registry. Default: "registry".',
-      }),
+    target: z.string().default(REGISTRY_TARGET).meta({
+      description:
+        'Where the model goes: "registry" (the local model registry, REPROML_REGISTRY_DIR or <workspace>/.reproml/registry) or "hf://<namespace>/<repo>" (a Hugging Face Hub model repo; HF_ENDPOINT, HF_TOKEN). Every push is recorded in the local registry. Default: "registry".',
+    }),
     model: z
       .string()
       .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'should use lowercase letters, digits, "-" and "_"')
@@ -34,13 +31,14 @@ export const pushStageConfigSchema = z
       .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, 'should be a branch name')
       .default('main')
       .meta({ description: "Hub branch to commit to. Default: 'main'." }),
-    gates: promotionGatesSchema
-      .default({})
-      .meta({
-        description:
-          'Metric gates per alias that `reproml models promote` enforces, e.g. { "production": { "accuracy": ">= 0.95" } }; metrics come from the evaluate stage. Default: none (promotion still needs an approval record).',
-      }),
-    tags: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._:-]*$/)).default([]).meta({ description: 'Extra model card tags. Default: none.' }),
+    gates: promotionGatesSchema.default({}).meta({
+      description:
+        'Metric gates per alias that `reproml models promote` enforces, e.g. { "production": { "accuracy": ">= 0.95" } }; metrics come from the evaluate stage. Default: none (promotion still needs an approval record).',
+    }),
+    tags: z
+      .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._:-]*$/))
+      .default([])
+      .meta({ description: 'Extra model card tags. Default: none.' }),
     license: z.string().optional().meta({ description: 'License id for the model card (e.g. "mit"). Default: none.' }),
   })
   .strict()
@@ -57,7 +55,8 @@ export const pushStageConfigSchema = z
       ctx.addIssue({ code: 'custom', path: ['target'], message: 'should be "registry" or "hf://<namespace>/<repo>"' });
     }
     for (const alias of Object.keys(config.gates)) {
-      if (!/^[a-z][a-z0-9_-]{0,31}$/.test(alias)) ctx.addIssue({ code: 'custom', path: ['gates', alias], message: 'alias names use lowercase letters, digits, "-" and "_"' });
+      if (!/^[a-z][a-z0-9_-]{0,31}$/.test(alias))
+        ctx.addIssue({ code: 'custom', path: ['gates', alias], message: 'alias names use lowercase letters, digits, "-" and "_"' });
     }
   })
   .meta({

@@ -1,24 +1,24 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  type GitState,
   IntegrityError,
   readGitState,
+  type StageContext,
+  StageIOError,
   sha256OfBytes,
   sha256OfFile,
   stableStringify,
-  StageIOError,
   writeFileAtomic,
-  type GitState,
-  type StageContext,
 } from '@reproml/core';
 import { sourceEnvironmentFromEnv } from '@reproml/data';
-import { pushToHub, MANIFEST_FILE } from './hub-push';
-import { renderModelCard, numericMetrics } from './model-card';
-import { collectModelLineage, outputOf, type ModelLineage, type StageLineage } from './model-lineage';
+import { MANIFEST_FILE, pushToHub } from './hub-push';
+import { numericMetrics, renderModelCard } from './model-card';
+import { collectModelLineage, type ModelLineage, outputOf, type StageLineage } from './model-lineage';
 import type { ModelRegistry } from './model-registry';
 import type { FileEntry, ModelVersion, PushLocation, VersionSource } from './model-version';
-import { parsePushTarget } from './push-target';
 import type { PushStageConfig } from './push-stage-config';
+import { parsePushTarget } from './push-target';
 
 export const MODEL_CARD_FILE = 'README.md';
 export const PUSH_RECEIPT_FILE = 'push.json';
@@ -66,7 +66,12 @@ export async function runPush(params: RunPushParams): Promise<PushReceipt> {
   const model = config.model ?? stage.pipeline;
   const env = sourceEnvironmentFromEnv(params.env ?? process.env);
   context.progress({ type: 'phase', phase: 'bundle', detail: `model ${model}` });
-  const lineage = collectModelLineage({ workspaceRoot: context.workspaceRoot, modelOutDir: params.modelOutDir, metricsOutDir: params.metricsOutDir, stage: stage.name });
+  const lineage = collectModelLineage({
+    workspaceRoot: context.workspaceRoot,
+    modelOutDir: params.modelOutDir,
+    metricsOutDir: params.metricsOutDir,
+    stage: stage.name,
+  });
   const artifacts = await artifactFiles(params, lineage);
   const fingerprint = fingerprintOf(artifacts);
   const git = readGitState(context.workspaceRoot) ?? null;
@@ -160,7 +165,13 @@ export function describeLocation(location: PushLocation): string {
   return location.type === 'hub' ? `hf://${location.repo}@${location.commit.slice(0, 12)}` : `the registry (${location.path})`;
 }
 
-function receiptOf(number: number, created: boolean, version: { model: string; fingerprint: string; artifact: FileEntry }, target: string, location: PushLocation): PushReceipt {
+function receiptOf(
+  number: number,
+  created: boolean,
+  version: { model: string; fingerprint: string; artifact: FileEntry },
+  target: string,
+  location: PushLocation,
+): PushReceipt {
   return { model: version.model, version: number, created, fingerprint: version.fingerprint, artifact: version.artifact, target, location };
 }
 
@@ -198,7 +209,12 @@ async function artifactFiles(params: RunPushParams, lineage: ModelLineage): Prom
 
 /** sha256 over the sorted `path\0sha256\n` lines of the artifact files. */
 export function fingerprintOf(files: readonly { path: string; sha256: string }[]): string {
-  return sha256OfBytes([...files].sort((a, b) => a.path.localeCompare(b.path)).map((file) => `${file.path}\0${file.sha256}\n`).join(''));
+  return sha256OfBytes(
+    [...files]
+      .sort((a, b) => a.path.localeCompare(b.path))
+      .map((file) => `${file.path}\0${file.sha256}\n`)
+      .join(''),
+  );
 }
 
 function lineageFile(workspaceRoot: string, node: StageLineage): BundleFile {

@@ -45,6 +45,7 @@ export function assertRelativeFilePath(path: string, field = 'path'): string {
     path.length === 0 ||
     path.length > 512 ||
     path.startsWith('/') ||
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
     /[\\\u0000-\u001f]/.test(path) ||
     /^[a-zA-Z]:/.test(path) ||
     segments.some((segment) => segment === '' || segment === '.' || segment === '..');

@@ -3,10 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseConfig, runStage, sha256OfBytes, stableStringify, type LineageRecord, type ProgressEvent } from '@reproml/core';
+import { type LineageRecord, type ProgressEvent, parseConfig, runStage, sha256OfBytes, stableStringify } from '@reproml/core';
 import type { ModelRegistry } from '../lib/model-registry';
-import { pushStageConfigSchema, type PushStageConfig } from '../lib/push-stage-config';
-import { runPush, type PushReceipt } from '../lib/run-push';
+import { type PushStageConfig, pushStageConfigSchema } from '../lib/push-stage-config';
+import { type PushReceipt, runPush } from '../lib/run-push';
 
 export const DATASET_REVISION = 'a'.repeat(40);
 
@@ -38,7 +38,15 @@ export function createPushFixture(params: { modelBytes?: Uint8Array; accuracy?: 
     const bytes = typeof content === 'string' ? Buffer.from(content) : content;
     return { path, sha256: sha256OfBytes(bytes), size: bytes.byteLength };
   };
-  const lineage = (stage: string, kind: string, config: Record<string, unknown>, inputs: { path: string; sha256: string; size: number; from: string }[], outputs: { path: string; sha256: string; size: number }[], summary: Record<string, unknown>, seed = 42) => {
+  const lineage = (
+    stage: string,
+    kind: string,
+    config: Record<string, unknown>,
+    inputs: { path: string; sha256: string; size: number; from: string }[],
+    outputs: { path: string; sha256: string; size: number }[],
+    summary: Record<string, unknown>,
+    seed = 42,
+  ) => {
     const record: LineageRecord = {
       schemaVersion: 1,
       stage: { name: `demo-${stage}`, pipeline: 'demo', kind, file: `pipelines/demo/${stage}/stage.json` },
@@ -54,14 +62,29 @@ export function createPushFixture(params: { modelBytes?: Uint8Array; accuracy?: 
 
   const csv = write('pipelines/demo/data/out/penguins.csv', 'species,bill\nAdelie,39.1\nGentoo,46.5\n');
   lineage('data', 'pull', { files: { penguins: { source: 'hf://datasets/acme/penguins/penguins.csv', revision: 'main' } } }, [], [csv], {
-    files: [{ key: 'penguins', source: 'hf://datasets/acme/penguins/penguins.csv', revision: DATASET_REVISION, sha256: csv.sha256, rows: 2, columns: 2, size: csv.size }],
+    files: [
+      {
+        key: 'penguins',
+        source: 'hf://datasets/acme/penguins/penguins.csv',
+        revision: DATASET_REVISION,
+        sha256: csv.sha256,
+        rows: 2,
+        columns: 2,
+        size: csv.size,
+      },
+    ],
   });
   const features = write('pipelines/demo/preprocess/out/train.features.csv', 'bill,label\n-1,0\n1,1\n');
   const transform = write('pipelines/demo/preprocess/out/transform.json', stableStringify({ schemaVersion: 1, scale: { bill: { mean: 42.8, std: 3.7 } } }));
   lineage(
     'preprocess',
     'preprocess',
-    { target: { column: 'species', task: 'classification' }, impute: [{ columns: ['bill'], strategy: 'median' }], scale: [{ columns: ['bill'], method: 'standard' }], split: { train: 0.7, validation: 0.15, test: 0.15 } },
+    {
+      target: { column: 'species', task: 'classification' },
+      impute: [{ columns: ['bill'], strategy: 'median' }],
+      scale: [{ columns: ['bill'], method: 'standard' }],
+      split: { train: 0.7, validation: 0.15, test: 0.15 },
+    },
     [{ ...csv, from: 'demo-data' }],
     [features, transform],
     {},
@@ -70,7 +93,14 @@ export function createPushFixture(params: { modelBytes?: Uint8Array; accuracy?: 
   const writeModel = (bytes: Uint8Array): string => {
     const model = write('pipelines/demo/train/out/model.onnx', bytes);
     const info = write('pipelines/demo/train/out/model.json', stableStringify({ family: 'logistic', classes: ['Adelie', 'Gentoo'] }));
-    lineage('train', 'train', { model: { family: 'logistic' }, training: { epochs: 50, optimizer: { type: 'adam', learningRate: 0.01 } } }, [{ ...features, from: 'demo-preprocess' }], [model, info], { epochsRun: 50, bestEpoch: 44 });
+    lineage(
+      'train',
+      'train',
+      { model: { family: 'logistic' }, training: { epochs: 50, optimizer: { type: 'adam', learningRate: 0.01 } } },
+      [{ ...features, from: 'demo-preprocess' }],
+      [model, info],
+      { epochsRun: 50, bestEpoch: 44 },
+    );
     const metrics = write(
       'pipelines/demo/evaluate/out/metrics.json',
       stableStringify({ schemaVersion: 1, task: 'classification', split: 'test', rows: 2, accuracy: params.accuracy ?? 0.97, f1: 0.96, logLoss: 0.08 }),
@@ -102,7 +132,11 @@ export async function runPushStage(params: {
   registry: ModelRegistry;
   env: NodeJS.ProcessEnv;
 }): Promise<RunPushStageResult> {
-  const config: PushStageConfig = parseConfig({ schema: pushStageConfigSchema, value: { kind: 'push', inputs: { model: 'train', metrics: 'evaluate' }, ...params.config }, file: 'pipelines/demo/push/stage.json' });
+  const config: PushStageConfig = parseConfig({
+    schema: pushStageConfigSchema,
+    value: { kind: 'push', inputs: { model: 'train', metrics: 'evaluate' }, ...params.config },
+    file: 'pipelines/demo/push/stage.json',
+  });
   const logs: string[] = [];
   let receipt: PushReceipt | undefined;
   await runStage({
@@ -115,7 +149,14 @@ export async function runPushStage(params: {
       if (event.type === 'log') logs.push(`${event.level}: ${event.message}`);
     },
     work: async (context) => {
-      receipt = await runPush({ context, config, modelOutDir: params.fixture.modelOutDir, metricsOutDir: params.fixture.metricsOutDir, registry: params.registry, env: params.env });
+      receipt = await runPush({
+        context,
+        config,
+        modelOutDir: params.fixture.modelOutDir,
+        metricsOutDir: params.fixture.metricsOutDir,
+        registry: params.registry,
+        env: params.env,
+      });
     },
   });
   return { receipt: receipt!, logs };

@@ -1,5 +1,5 @@
 import { onnx } from 'onnx-proto';
-import { tensorProto, type TensorProtoParams } from './tensor-proto';
+import { type TensorProtoParams, tensorProto } from './tensor-proto';
 
 const Type = onnx.AttributeProto.AttributeType;
 

@@ -56,9 +56,7 @@ export function classificationMetrics(params: ClassificationMetricsParams): Clas
   });
   const averaged = perClass.filter((entry) => entry.support > 0 || entry.predictedCount > 0);
   const mean = (key: 'precision' | 'recall' | 'f1'): number => averaged.reduce((sum, entry) => sum + entry[key], 0) / averaged.length;
-  const aucs = classes
-    .map((_, c) => rocAucOneVsRest(truth, probabilities, classCount, c))
-    .filter((auc): auc is number => auc !== null);
+  const aucs = classes.map((_, c) => rocAucOneVsRest(truth, probabilities, classCount, c)).filter((auc): auc is number => auc !== null);
   return {
     rows,
     accuracy: correct / rows,
@@ -79,9 +77,7 @@ export function classificationMetrics(params: ClassificationMetricsParams): Clas
  */
 export function rocAucOneVsRest(truth: ArrayLike<number>, probabilities: ArrayLike<number>, classCount: number, c: number): number | null {
   const rows = truth.length;
-  const order = Array.from({ length: rows }, (_, row) => row).sort(
-    (a, b) => probabilities[a * classCount + c]! - probabilities[b * classCount + c]!,
-  );
+  const order = Array.from({ length: rows }, (_, row) => row).sort((a, b) => probabilities[a * classCount + c]! - probabilities[b * classCount + c]!);
   let positives = 0;
   let positiveRankSum = 0;
   let start = 0;

@@ -57,13 +57,11 @@ export function composeGraphs(params: ComposeGraphsParams): onnx.IGraphProto {
   const first = renameGraph(params.first, renameFirst, firstPrefix);
   const second = renameGraph(params.second, renameSecond, secondPrefix);
   const inputNames = new Set<string>();
-  const inputs = [...(first.input ?? []), ...unfedSecondInputs].filter(
-    (value) => {
-      if (inputNames.has(value.name ?? '')) return false;
-      inputNames.add(value.name ?? '');
-      return true;
-    },
-  );
+  const inputs = [...(first.input ?? []), ...unfedSecondInputs].filter((value) => {
+    if (inputNames.has(value.name ?? '')) return false;
+    inputNames.add(value.name ?? '');
+    return true;
+  });
   return {
     name: params.name ?? params.second.name,
     node: [...(first.node ?? []), ...(second.node ?? [])],

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { requireInputs, stageBaseShape } from '@reproml/core';
+import { z } from 'zod';
 import { thresholdSchema } from './thresholds';
 
 /** Names under `inputs`: the train stage (model.onnx) and the preprocess stage (the split files). */
@@ -14,13 +14,10 @@ export const evaluateStageConfigSchema = z
       .enum(['test', 'validation', 'train'])
       .default('test')
       .meta({ description: "Split of the preprocess stage to evaluate on (its <split>.raw.csv through model.onnx). Default: 'test'." }),
-    thresholds: z
-      .record(z.string(), thresholdSchema)
-      .default({})
-      .meta({
-        description:
-          'Minimum quality, e.g. { "accuracy": ">= 0.95" } or { "rmse": { "max": 3 } }; the stage fails with the unmet ones. Metrics: accuracy, precision, recall, f1, rocAuc, logLoss (classification); rmse, mae, r2 (regression). Default: none.',
-      }),
+    thresholds: z.record(z.string(), thresholdSchema).default({}).meta({
+      description:
+        'Minimum quality, e.g. { "accuracy": ">= 0.95" } or { "rmse": { "max": 3 } }; the stage fails with the unmet ones. Metrics: accuracy, precision, recall, f1, rocAuc, logLoss (classification); rmse, mae, r2 (regression). Default: none.',
+    }),
     batchSize: z.number().int().positive().default(10000).meta({ description: 'Rows per onnxruntime call. Default: 10000.' }),
     threads: z.number().int().min(0).default(0).meta({ description: 'onnxruntime intra-op threads (0 = its default). Default: 0.' }),
   })
@@ -33,5 +30,8 @@ export const evaluateStageConfigSchema = z
       `an evaluate stage needs inputs.${MODEL_INPUT} (the train stage) and inputs.${EVALUATE_FEATURES_INPUT} (the preprocess stage), e.g. { "model": "train", "features": "preprocess" }`,
     );
   })
-  .meta({ title: 'evaluate stage', description: 'Runs model.onnx on a held-out split of raw rows and writes metrics.json; optional thresholds fail the stage.' });
+  .meta({
+    title: 'evaluate stage',
+    description: 'Runs model.onnx on a held-out split of raw rows and writes metrics.json; optional thresholds fail the stage.',
+  });
 export type EvaluateStageConfig = z.infer<typeof evaluateStageConfigSchema>;

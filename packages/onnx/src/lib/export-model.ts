@@ -2,8 +2,8 @@ import { DataError } from '@reproml/core';
 import { composeGraphs } from './compose-graphs';
 import type { RawInput } from './features-manifest';
 import { buildInferenceGraph } from './inference-graph';
-import { buildModel, decodeModel, serializeModel, type OpsetImport } from './onnx-model';
 import type { Network, Parameters } from './network';
+import { buildModel, decodeModel, type OpsetImport, serializeModel } from './onnx-model';
 
 /** Metadata keys of a ReproML model.onnx: enough for predict to check and label its input without model.json. */
 export const MODEL_METADATA_KEYS = {

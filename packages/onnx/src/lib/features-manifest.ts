@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { readConfigFile } from '@reproml/core';
+import { z } from 'zod';
 
 /** One raw column the fused model takes as an [N, 1] input. */
 export const rawInputSchema = z.object({

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
 import { attr } from './attribute';
 import { composeGraphs } from './compose-graphs';
 import { GraphBuilder } from './graph-builder';
@@ -102,9 +102,9 @@ describe('GraphBuilder', () => {
   });
 
   it('refuses a connection to a name the graphs do not have', () => {
-    expect(() =>
-      composeGraphs({ first: buildPreprocessGraph(), second: new GraphBuilder('m').build(), connections: [{ from: 'feature', to: 'x' }] }),
-    ).toThrow(/'feature' should be an output of graph 'preprocess'/);
+    expect(() => composeGraphs({ first: buildPreprocessGraph(), second: new GraphBuilder('m').build(), connections: [{ from: 'feature', to: 'x' }] })).toThrow(
+      /'feature' should be an output of graph 'preprocess'/,
+    );
   });
 
   const checked = [
@@ -112,12 +112,9 @@ describe('GraphBuilder', () => {
     checkWithPythonOnnx(serializeModel(buildModel({ graph: buildFusedGraph(buildLinearGraph()) }))),
   ];
   const python = checked[0]!;
-  it.skipIf(!python.available)(
-    `passes the strict ONNX checker (python3-onnx)${python.available ? '' : ` — SKIPPED: ${python.reason}`}`,
-    () => {
-      for (const result of checked) expect(result.available && result.valid ? 'valid' : result).toBe('valid');
-    },
-  );
+  it.skipIf(!python.available)(`passes the strict ONNX checker (python3-onnx)${python.available ? '' : ` — SKIPPED: ${python.reason}`}`, () => {
+    for (const result of checked) expect(result.available && result.valid ? 'valid' : result).toBe('valid');
+  });
 });
 
 function buildLinearGraph() {

@@ -1,7 +1,7 @@
-import { onnx } from 'onnx-proto';
-import { attributeProtos, type Attributes } from './attribute';
-import { onnxDataType, type ElementType, type Shape } from './onnx-types';
-import { tensorProto, type TensorValues } from './tensor-proto';
+import type { onnx } from 'onnx-proto';
+import { type Attributes, attributeProtos } from './attribute';
+import { type ElementType, onnxDataType, type Shape } from './onnx-types';
+import { type TensorValues, tensorProto } from './tensor-proto';
 
 export interface ValueInfoParams {
   name: string;
@@ -111,9 +111,7 @@ export class GraphBuilder {
   /** Adds a node; returns its output names. */
   node(params: NodeParams): string[] {
     const outputs =
-      typeof params.outputs === 'object'
-        ? [...params.outputs]
-        : Array.from({ length: params.outputs ?? 1 }, () => this.fresh(params.opType.toLowerCase()));
+      typeof params.outputs === 'object' ? [...params.outputs] : Array.from({ length: params.outputs ?? 1 }, () => this.fresh(params.opType.toLowerCase()));
     this.nodes.push({
       name: params.name ?? this.fresh(`node_${params.opType}`),
       opType: params.opType,

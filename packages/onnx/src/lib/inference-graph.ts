@@ -1,8 +1,8 @@
 import type { onnx } from 'onnx-proto';
 import { attr } from './attribute';
 import { GraphBuilder } from './graph-builder';
-import { addForward, BATCH_INPUTS } from './training-graphs';
 import type { Network, Parameters } from './network';
+import { addForward, BATCH_INPUTS } from './training-graphs';
 
 /** Names of the outputs every ReproML model has (see the data contract). */
 export const MODEL_OUTPUTS = { label: 'label', probabilities: 'probabilities' } as const;
@@ -15,9 +15,7 @@ export const MODEL_OUTPUTS = { label: 'label', probabilities: 'probabilities' } 
 export function buildInferenceGraph(network: Network, parameters: Parameters): onnx.IGraphProto {
   const g = new GraphBuilder('model');
   g.input({ name: BATCH_INPUTS.features, type: network.dtype, shape: ['N', network.inputSize] });
-  const names = parameters.map((tensor) =>
-    g.constant({ name: tensor.name, type: network.dtype, dims: tensor.dims, values: tensor.values }),
-  );
+  const names = parameters.map((tensor) => g.constant({ name: tensor.name, type: network.dtype, dims: tensor.dims, values: tensor.values }));
   const { output } = addForward(g, network, BATCH_INPUTS.features, names);
   if (network.task === 'classification') {
     g.opTo(MODEL_OUTPUTS.probabilities, 'Softmax', [output], { axis: attr.int(1) });

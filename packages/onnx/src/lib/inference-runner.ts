@@ -1,8 +1,8 @@
-import { StageIOError, type Table } from '@reproml/core';
 import { readFile } from 'node:fs/promises';
+import { StageIOError, type Table } from '@reproml/core';
 import * as ort from 'onnxruntime-node';
 import { MODEL_OUTPUTS } from './inference-graph';
-import { checkCategoricalValues, checkInputColumns, readModelSignature, type ModelSignature } from './model-signature';
+import { checkCategoricalValues, checkInputColumns, type ModelSignature, readModelSignature } from './model-signature';
 
 /** A loaded model: one onnxruntime session plus the signature read from the file. */
 export interface LoadedModel {
@@ -51,7 +51,11 @@ export async function predictTable(params: { model: LoadedModel; table: Table; f
     feeds[input.onnxName] =
       column.kind === 'number'
         ? new ort.Tensor('float32', new Float32Array(column.values), [table.rowCount, 1])
-        : new ort.Tensor('string', column.values.map((value) => value ?? ''), [table.rowCount, 1]);
+        : new ort.Tensor(
+            'string',
+            column.values.map((value) => value ?? ''),
+            [table.rowCount, 1],
+          );
   }
   let out: ort.InferenceSession.OnnxValueMapType;
   try {
@@ -77,7 +81,11 @@ function explainRunFailure(signature: ModelSignature, feeds: Record<string, ort.
 }
 
 /** `predictTable` over a stream of tables (batches): memory stays bounded by one batch. */
-export async function* predictBatches(params: { model: LoadedModel; batches: AsyncIterable<Table>; file: string }): AsyncGenerator<{ table: Table; predictions: Predictions }> {
+export async function* predictBatches(params: {
+  model: LoadedModel;
+  batches: AsyncIterable<Table>;
+  file: string;
+}): AsyncGenerator<{ table: Table; predictions: Predictions }> {
   let firstRow = 1;
   for await (const table of params.batches) {
     if (table.rowCount === 0) continue;

@@ -6,19 +6,16 @@ describe('classificationMetrics (hand-computed)', () => {
   // 3 classes, 6 rows. truth: a a b b c c; predicted: a b b b c a.
   const truth = [0, 0, 1, 1, 2, 2];
   const predicted = [0, 1, 1, 1, 2, 0];
-  const probabilities = [
-    0.7, 0.2, 0.1,
-    0.3, 0.6, 0.1,
-    0.1, 0.8, 0.1,
-    0.2, 0.5, 0.3,
-    0.1, 0.1, 0.8,
-    0.5, 0.1, 0.4,
-  ];
+  const probabilities = [0.7, 0.2, 0.1, 0.3, 0.6, 0.1, 0.1, 0.8, 0.1, 0.2, 0.5, 0.3, 0.1, 0.1, 0.8, 0.5, 0.1, 0.4];
   const metrics = classificationMetrics({ truth, predicted, probabilities, classes: ['a', 'b', 'c'] });
 
   it('accuracy and the confusion matrix', () => {
     expect(metrics.accuracy).toBeCloseTo(4 / 6, 12);
-    expect(metrics.confusionMatrix).toEqual([[1, 1, 0], [0, 2, 0], [1, 0, 1]]);
+    expect(metrics.confusionMatrix).toEqual([
+      [1, 1, 0],
+      [0, 2, 0],
+      [1, 0, 1],
+    ]);
   });
 
   it('macro precision, recall and F1', () => {

@@ -1,10 +1,10 @@
-import { closestMatch, DataError, type Column } from '@reproml/core';
+import { type Column, closestMatch, DataError } from '@reproml/core';
 import { onnx } from 'onnx-proto';
 import { MODEL_METADATA_KEYS } from './export-model';
 import type { RawInput } from './features-manifest';
+import type { Task } from './network';
 import { decodeModel, modelMetadata } from './onnx-model';
 import { stringInputVocabularies } from './string-input-vocabulary';
-import type { Task } from './network';
 
 /** What a ReproML model.onnx takes and gives, read from the model file alone. */
 export interface ModelSignature {
@@ -103,7 +103,12 @@ export function checkCategoricalValues(params: { signature: ModelSignature; colu
     {
       file: params.file,
       field: params.column,
-      hint: `The model knows: ${[...accepted].filter((value) => value !== '').sort().join(', ')}. Retrain on data that includes the new values, or set "unseen": "ignore" in the preprocess stage's encode rule so they encode as all zeros.`,
+      hint: `The model knows: ${[...accepted]
+        .filter((value) => value !== '')
+        .sort()
+        .join(
+          ', ',
+        )}. Retrain on data that includes the new values, or set "unseen": "ignore" in the preprocess stage's encode rule so they encode as all zeros.`,
     },
   );
 }

@@ -1,12 +1,12 @@
-import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { extname } from 'node:path';
 import { ConfigError, DataError } from '@reproml/core';
-import { checkInputColumns, type ModelSignature } from './model-signature';
-import { predictBatches, type LoadedModel } from './inference-runner';
 import { parquetColumnNames } from '@reproml/data';
-import { streamTableBatches, type StreamFormat } from './stream-table-batches';
+import { type LoadedModel, predictBatches } from './inference-runner';
+import { checkInputColumns, type ModelSignature } from './model-signature';
 import { readFirstRecordColumns } from './read-first-record-columns';
+import { type StreamFormat, streamTableBatches } from './stream-table-batches';
 
 export interface PredictFileParams {
   model: LoadedModel;
@@ -37,7 +37,11 @@ export async function predictFile(params: PredictFileParams): Promise<{ rows: nu
         : await readFirstRecordColumns({ path: input.path, file: input.file, format });
     checkInputColumns({ signature, columns: present.map((name) => ({ name, kind: columns[name] ?? 'string' })), file: input.file });
     if (params.key !== undefined && !present.includes(params.key)) {
-      throw new DataError(`${input.file} has no key column '${params.key}'`, { file: input.file, field: 'key', hint: `Its columns are: ${present.join(', ')}.` });
+      throw new DataError(`${input.file} has no key column '${params.key}'`, {
+        file: input.file,
+        field: 'key',
+        hint: `Its columns are: ${present.join(', ')}.`,
+      });
     }
   }
   const keyColumn = params.key;
@@ -100,5 +104,8 @@ export function formatOf(file: string): StreamFormat {
   const extension = extname(file).slice(1).toLowerCase();
   if (extension === 'csv' || extension === 'tsv' || extension === 'jsonl' || extension === 'json' || extension === 'parquet') return extension;
   if (extension === 'ndjson') return 'jsonl';
-  throw new ConfigError(`cannot tell the format of ${file} from its extension`, { field: 'data.format', hint: 'Set data.format to csv, tsv, jsonl, json or parquet.' });
+  throw new ConfigError(`cannot tell the format of ${file} from its extension`, {
+    field: 'data.format',
+    hint: 'Set data.format to csv, tsv, jsonl, json or parquet.',
+  });
 }

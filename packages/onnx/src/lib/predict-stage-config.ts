@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { requireInputs, stageBaseShape } from '@reproml/core';
+import { z } from 'zod';
 
 export const PREDICT_MODEL_INPUT = 'model';
 
@@ -12,12 +12,9 @@ export const predictStageConfigSchema = z
         from: z
           .string()
           .optional()
-          .meta({ description: 'Name of an entry of `inputs` whose out/ folder holds the file. Default: the file is in this stage\'s folder.' }),
+          .meta({ description: "Name of an entry of `inputs` whose out/ folder holds the file. Default: the file is in this stage's folder." }),
         path: z.string().min(1).meta({ description: 'Path of the CSV, TSV, JSONL, JSON or Parquet file, relative to that folder.' }),
-        format: z
-          .enum(['csv', 'tsv', 'jsonl', 'json', 'parquet'])
-          .optional()
-          .meta({ description: 'Format of the file. Default: from its extension.' }),
+        format: z.enum(['csv', 'tsv', 'jsonl', 'json', 'parquet']).optional().meta({ description: 'Format of the file. Default: from its extension.' }),
       })
       .strict()
       .meta({ description: 'The rows to predict: raw columns as the model declares them.' }),
@@ -30,10 +27,22 @@ export const predictStageConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    requireInputs(config.inputs, ctx, [PREDICT_MODEL_INPUT], 'a predict stage needs inputs.model, the train stage whose model.onnx it runs, e.g. { "model": "train" }');
+    requireInputs(
+      config.inputs,
+      ctx,
+      [PREDICT_MODEL_INPUT],
+      'a predict stage needs inputs.model, the train stage whose model.onnx it runs, e.g. { "model": "train" }',
+    );
     if (config.data.from !== undefined && !config.inputs[config.data.from]) {
-      ctx.addIssue({ code: 'custom', path: ['data', 'from'], message: `'${config.data.from}' should be a name in inputs (${Object.keys(config.inputs).join(', ')})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['data', 'from'],
+        message: `'${config.data.from}' should be a name in inputs (${Object.keys(config.inputs).join(', ')})`,
+      });
     }
   })
-  .meta({ title: 'predict stage', description: 'Batch inference of a ReproML model.onnx over a data file, streamed in batches; writes predictions.csv with the row key.' });
+  .meta({
+    title: 'predict stage',
+    description: 'Batch inference of a ReproML model.onnx over a data file, streamed in batches; writes predictions.csv with the row key.',
+  });
 export type PredictStageConfig = z.infer<typeof predictStageConfigSchema>;

@@ -3,9 +3,7 @@ import { existsSync } from 'node:fs';
 
 export const SYSTEM_PYTHON = '/usr/bin/python3';
 
-export type PythonCheckResult =
-  | { available: false; reason: string }
-  | { available: true; valid: boolean; message: string };
+export type PythonCheckResult = { available: false; reason: string } | { available: true; valid: boolean; message: string };
 
 const CHECK_SCRIPT = `
 import sys, onnx

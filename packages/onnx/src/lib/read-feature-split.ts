@@ -30,7 +30,11 @@ export function tableToSplit(params: { table: Table; manifest: FeaturesManifest;
     ].filter(Boolean);
     throw new DataError(
       `${file} has ${actual.length - 1} feature columns (${actual.slice(0, 6).join(', ')}${actual.length > 6 ? ', …' : ''}), but features.json names ${manifest.featureNames.length} (${expected.slice(0, 6).join(', ')}${expected.length > 6 ? ', …' : ''}): ${differences.join('; ')}`,
-      { file, field: [...missing, ...unexpected].join(', ') || undefined, hint: 'The feature file and features.json come from different runs: rerun the preprocess stage.' },
+      {
+        file,
+        field: [...missing, ...unexpected].join(', ') || undefined,
+        hint: 'The feature file and features.json come from different runs: rerun the preprocess stage.',
+      },
     );
   }
   const width = manifest.featureNames.length;

@@ -33,11 +33,14 @@ export async function readFirstRecordColumns(params: { path: string; file: strin
   const names = splitHeader(first, params.format === 'tsv' ? '\t' : ',');
   const twice = names.find((name, index) => names.indexOf(name) !== index);
   if (twice !== undefined) {
-    throw new DataError(`${params.file}: column '${twice}' appears twice in the header (columns ${names.indexOf(twice) + 1} and ${names.lastIndexOf(twice) + 1})`, {
-      file: params.file,
-      field: twice,
-      hint: 'Rename one of the two columns.',
-    });
+    throw new DataError(
+      `${params.file}: column '${twice}' appears twice in the header (columns ${names.indexOf(twice) + 1} and ${names.lastIndexOf(twice) + 1})`,
+      {
+        file: params.file,
+        field: twice,
+        hint: 'Rename one of the two columns.',
+      },
+    );
   }
   return names;
 }

@@ -1,16 +1,16 @@
 import { join } from 'node:path';
-import { DataError, stableStringify, writeFileAtomic, type StageContext } from '@reproml/core';
+import type { Table } from '@reproml/core';
+import { DataError, type StageContext, stableStringify, writeFileAtomic } from '@reproml/core';
 import { readTable } from '@reproml/data';
 import { classificationCurves } from './classification-curves';
-import { classificationMetrics, type ClassificationMetrics } from './classification-metrics';
+import { type ClassificationMetrics, classificationMetrics } from './classification-metrics';
 import type { EvaluateStageConfig } from './evaluate-stage-config';
 import { FEATURE_FILES, readFeaturesManifest } from './features-manifest';
-import { loadModel, predictTable, type Predictions } from './inference-runner';
+import { loadModel, type Predictions, predictTable } from './inference-runner';
 import { readFeatureSplit } from './read-feature-split';
-import { regressionMetrics, type RegressionMetrics } from './regression-metrics';
+import { type RegressionMetrics, regressionMetrics } from './regression-metrics';
 import { TRAIN_FILES } from './run-train';
 import { checkThresholds, formatMetric } from './thresholds';
-import type { Table } from '@reproml/core';
 
 export const EVALUATE_FILES = { metrics: 'metrics.json', curves: 'curves.json' } as const;
 
@@ -38,7 +38,12 @@ export async function runEvaluate(params: RunEvaluateParams): Promise<Evaluation
   const manifestFile = featuresFile(FEATURE_FILES.manifest);
   const rawFile = featuresFile(FEATURE_FILES.raw(split));
   const labelFile = featuresFile(FEATURE_FILES.features(split));
-  for (const [file, from] of [[modelFile, params.modelStage], [manifestFile, params.featuresStage], [rawFile, params.featuresStage], [labelFile, params.featuresStage]] as const) {
+  for (const [file, from] of [
+    [modelFile, params.modelStage],
+    [manifestFile, params.featuresStage],
+    [rawFile, params.featuresStage],
+    [labelFile, params.featuresStage],
+  ] as const) {
     await context.recordInput(file.path, from);
   }
 
@@ -61,12 +66,18 @@ export async function runEvaluate(params: RunEvaluateParams): Promise<Evaluation
     });
   }
   if (truth.length === 0) {
-    throw new DataError(`the ${split} split is empty: nothing to evaluate`, { file: labelFile.file, hint: 'Give the preprocess stage a non-zero fraction for this split.' });
+    throw new DataError(`the ${split} split is empty: nothing to evaluate`, {
+      file: labelFile.file,
+      hint: 'Give the preprocess stage a non-zero fraction for this split.',
+    });
   }
 
   const metrics: EvaluationMetrics =
     manifest.task === 'classification'
-      ? { task: 'classification', ...classificationMetrics({ truth, predicted: predictions.label, probabilities: predictions.probabilities!, classes: manifest.classes ?? [] }) }
+      ? {
+          task: 'classification',
+          ...classificationMetrics({ truth, predicted: predictions.label, probabilities: predictions.probabilities!, classes: manifest.classes ?? [] }),
+        }
       : { task: 'regression', ...regressionMetrics({ truth, predicted: predictions.label }) };
   await writeFileAtomic(join(context.outDir, EVALUATE_FILES.metrics), stableStringify({ schemaVersion: 1, split, thresholds: config.thresholds, ...metrics }));
   if (metrics.task === 'classification') {
@@ -75,8 +86,13 @@ export async function runEvaluate(params: RunEvaluateParams): Promise<Evaluation
     await writeFileAtomic(join(context.outDir, EVALUATE_FILES.curves), stableStringify({ ...curves, split }));
   }
   const headline = headlineMetrics(metrics);
-  context.log(`${split} split, ${truth.length} rows: ${Object.entries(headline).map(([name, value]) => `${name} ${value === null ? 'n/a' : formatMetric(value)}`).join(', ')}`);
-  if (metrics.task === 'classification') context.log(`confusion matrix (rows = truth, columns = predicted; ${manifest.classes?.join(', ')}): ${JSON.stringify(metrics.confusionMatrix)}`);
+  context.log(
+    `${split} split, ${truth.length} rows: ${Object.entries(headline)
+      .map(([name, value]) => `${name} ${value === null ? 'n/a' : formatMetric(value)}`)
+      .join(', ')}`,
+  );
+  if (metrics.task === 'classification')
+    context.log(`confusion matrix (rows = truth, columns = predicted; ${manifest.classes?.join(', ')}): ${JSON.stringify(metrics.confusionMatrix)}`);
   context.summarize({ split, rows: truth.length, ...headline });
   checkThresholds({ thresholds: config.thresholds, metrics: headline, task: metrics.task, file: context.stage.file });
   return metrics;
@@ -96,7 +112,9 @@ async function predictInBatches(model: Awaited<ReturnType<typeof loadModel>>, ta
     const end = Math.min(table.rowCount, start + batchSize);
     const slice: Table = {
       rowCount: end - start,
-      columns: table.columns.map((column) => (column.kind === 'number' ? { ...column, values: column.values.slice(start, end) } : { ...column, values: column.values.slice(start, end) })),
+      columns: table.columns.map((column) =>
+        column.kind === 'number' ? { ...column, values: column.values.slice(start, end) } : { ...column, values: column.values.slice(start, end) },
+      ),
     };
     const batch = await predictTable({ model, table: slice, file });
     label.set(batch.label, start);

@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataError, stableStringify, StageIOError, writeFileAtomic, type StageContext } from '@reproml/core';
+import { DataError, type StageContext, StageIOError, stableStringify, writeFileAtomic } from '@reproml/core';
 import * as ort from 'onnxruntime-node';
 import { exportModel } from './export-model';
-import { FEATURE_FILES, readFeaturesManifest, type FeaturesManifest, type SplitName } from './features-manifest';
+import { FEATURE_FILES, type FeaturesManifest, readFeaturesManifest, type SplitName } from './features-manifest';
 import { readFeatureSplit } from './read-feature-split';
-import { train, type TrainingEvent, type TrainResult } from './trainer';
 import type { TrainStageConfig } from './train-stage-config';
+import { type TrainingEvent, type TrainResult, train } from './trainer';
 import { checkTrainingSplit, type TrainingSplit } from './training-data';
 
 /** File names a train stage writes into `out/`. */
@@ -108,10 +108,25 @@ function describeModel(config: TrainStageConfig): string {
 function reportEvent(context: StageContext, event: TrainingEvent): void {
   if (event.type === 'epoch') {
     const { record } = event;
-    const validation = record.validationLoss === undefined ? '' : ` val_loss ${record.validationLoss.toFixed(4)} val_metric ${record.validationMetric!.toFixed(4)}`;
-    context.progress({ type: 'progress', phase: 'train', done: record.epoch, total: event.epochs, unit: 'epochs', detail: `loss ${record.trainLoss.toFixed(4)}${validation}` });
+    const validation =
+      record.validationLoss === undefined ? '' : ` val_loss ${record.validationLoss.toFixed(4)} val_metric ${record.validationMetric!.toFixed(4)}`;
+    context.progress({
+      type: 'progress',
+      phase: 'train',
+      done: record.epoch,
+      total: event.epochs,
+      unit: 'epochs',
+      detail: `loss ${record.trainLoss.toFixed(4)}${validation}`,
+    });
   } else if (event.type === 'early-stop') {
-    context.progress({ type: 'progress', phase: 'train', done: event.epoch, total: event.epoch, unit: 'epochs', detail: `early stop, best epoch ${event.bestEpoch}` });
+    context.progress({
+      type: 'progress',
+      phase: 'train',
+      done: event.epoch,
+      total: event.epoch,
+      unit: 'epochs',
+      detail: `early stop, best epoch ${event.bestEpoch}`,
+    });
   }
 }
 
@@ -137,7 +152,12 @@ function modelInfo(config: TrainStageConfig, manifest: FeaturesManifest, result:
     classes: manifest.classes ?? null,
     featureNames: manifest.featureNames,
     rawInputs: manifest.rawInputs,
-    network: { inputSize: result.network.inputSize, hiddenLayers: result.network.hiddenLayers, outputSize: result.network.outputSize, loss: result.network.loss },
+    network: {
+      inputSize: result.network.inputSize,
+      hiddenLayers: result.network.hiddenLayers,
+      outputSize: result.network.outputSize,
+      loss: result.network.loss,
+    },
     bestEpoch: result.bestEpoch,
     epochsRun: result.epochsRun,
     outputs: manifest.task === 'classification' ? { label: 'int64 [N] class id', probabilities: 'float [N, C]' } : { label: 'float [N] prediction' },

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as ort from 'onnxruntime-node';
 import { DataError, runStage, type StageContext } from '@reproml/core';
+import * as ort from 'onnxruntime-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_CLASSES, writeFeatureFixture } from '../testing/feature-fixture';
 import { evaluateStageConfigSchema } from './evaluate-stage-config';
 import { predictStageConfigSchema } from './predict-stage-config';
@@ -18,7 +18,13 @@ import { trainStageConfigSchema } from './train-stage-config';
 let root: string;
 const featuresDir = () => join(root, 'pipelines/p/preprocess/out');
 
-async function stage(name: string, kind: string, config: Record<string, unknown>, work: (context: StageContext) => Promise<unknown>, outputDir = join(root, `pipelines/p/${name}/out`)) {
+async function stage(
+  name: string,
+  kind: string,
+  config: Record<string, unknown>,
+  work: (context: StageContext) => Promise<unknown>,
+  outputDir = join(root, `pipelines/p/${name}/out`),
+) {
   return runStage({
     stage: { name: `p-${name}`, pipeline: 'p', kind, file: `pipelines/p/${name}/stage.json` },
     config,
@@ -40,7 +46,13 @@ const trainConfig = trainStageConfigSchema.parse({
 });
 
 async function train(outputDir?: string) {
-  return stage('train', 'train', trainConfig, (context) => runTrain({ context, config: trainConfig, featuresDir: featuresDir(), upstream: 'p-preprocess' }), outputDir);
+  return stage(
+    'train',
+    'train',
+    trainConfig,
+    (context) => runTrain({ context, config: trainConfig, featuresDir: featuresDir(), upstream: 'p-preprocess' }),
+    outputDir,
+  );
 }
 
 beforeAll(async () => {
@@ -94,7 +106,13 @@ describe('train stage', () => {
     const bad = join(root, 'bad');
     await writeFeatureFixture({ dir: bad, mutateFeatures: (split, rows) => split === 'train' && (rows[3]![1] = NaN) });
     const outputDir = join(root, 'bad-train/out');
-    const error = await stage('bad-train', 'train', trainConfig, (context) => runTrain({ context, config: trainConfig, featuresDir: bad, upstream: 'p-preprocess' }), outputDir).catch((caught: unknown) => caught);
+    const error = await stage(
+      'bad-train',
+      'train',
+      trainConfig,
+      (context) => runTrain({ context, config: trainConfig, featuresDir: bad, upstream: 'p-preprocess' }),
+      outputDir,
+    ).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DataError);
     expect((error as Error).message).toMatch(/train split: feature 'x1' is NaN in row 4/);
     expect(existsSync(outputDir)).toBe(false);
@@ -107,7 +125,13 @@ describe('train stage', () => {
     const text = await readFile(file, 'utf8');
     await writeFile(file, text.replace('tag_q,label', 'tag_q,extra,label'));
     await expect(
-      stage('mismatch', 'train', trainConfig, (context) => runTrain({ context, config: trainConfig, featuresDir: bad, upstream: 'p-preprocess' }), join(root, 'mm/out')),
+      stage(
+        'mismatch',
+        'train',
+        trainConfig,
+        (context) => runTrain({ context, config: trainConfig, featuresDir: bad, upstream: 'p-preprocess' }),
+        join(root, 'mm/out'),
+      ),
     ).rejects.toThrow(/has 5 feature columns .* but features.json names 4/);
   });
 });
@@ -117,7 +141,14 @@ describe('evaluate stage', () => {
     evaluateStageConfigSchema.parse({ kind: 'evaluate', inputs: { model: 'train', features: 'preprocess' }, thresholds });
   const evaluate = (thresholds: Record<string, unknown>, name = 'evaluate') =>
     stage(name, 'evaluate', config(thresholds), (context) =>
-      runEvaluate({ context, config: config(thresholds), modelDir: join(root, 'pipelines/p/train/out'), modelStage: 'p-train', featuresDir: featuresDir(), featuresStage: 'p-preprocess' }),
+      runEvaluate({
+        context,
+        config: config(thresholds),
+        modelDir: join(root, 'pipelines/p/train/out'),
+        modelStage: 'p-train',
+        featuresDir: featuresDir(),
+        featuresStage: 'p-preprocess',
+      }),
     );
 
   it('runs the raw test rows through model.onnx and writes metrics.json', async () => {
@@ -145,23 +176,42 @@ describe('evaluate stage', () => {
 describe('predict stage', () => {
   const predict = async (data: string, name: string, key?: string, batchSize = 7) => {
     await writeFile(join(root, `${name}.csv`), data);
-    const config = predictStageConfigSchema.parse({ kind: 'predict', inputs: { model: 'train' }, data: { path: `${name}.csv` }, batchSize, ...(key ? { key } : {}) });
+    const config = predictStageConfigSchema.parse({
+      kind: 'predict',
+      inputs: { model: 'train' },
+      data: { path: `${name}.csv` },
+      batchSize,
+      ...(key ? { key } : {}),
+    });
     await stage(name, 'predict', config, (context) =>
-      runPredict({ context, config, modelDir: join(root, 'pipelines/p/train/out'), modelStage: 'p-train', data: { path: join(root, `${name}.csv`), file: `${name}.csv`, from: 'stage' } }),
+      runPredict({
+        context,
+        config,
+        modelDir: join(root, 'pipelines/p/train/out'),
+        modelStage: 'p-train',
+        data: { path: join(root, `${name}.csv`), file: `${name}.csv`, from: 'stage' },
+      }),
     );
     return readFile(join(root, `pipelines/p/${name}/out/predictions.csv`), 'utf8');
   };
 
   it('streams rows in batches and writes key, class name and probabilities', async () => {
     const raw = await readFile(join(featuresDir(), 'test.raw.csv'), 'utf8');
-    const withKey = raw.split('\n').map((line, index) => (line === '' ? line : `${index === 0 ? 'id' : `"penguin ${index}, #"`},${line}`)).join('\n');
+    const withKey = raw
+      .split('\n')
+      .map((line, index) => (line === '' ? line : `${index === 0 ? 'id' : `"penguin ${index}, #"`},${line}`))
+      .join('\n');
     const text = await predict(withKey, 'predict', 'id');
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toBe('id,label,probability_adelie,probability_chinstrap,probability_gentoo');
     expect(lines).toHaveLength(46);
     expect(lines[1]).toMatch(/^"penguin 1, #",(adelie|chinstrap|gentoo),[0-9.e-]+,[0-9.e-]+,[0-9.e-]+$/);
     // the same rows through evaluate's path agree with the raw file's species most of the time
-    const species = raw.trimEnd().split('\n').slice(1).map((line) => line.split(',')[3]);
+    const species = raw
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(',')[3]);
     const agree = lines.slice(1).filter((line, index) => line.split(',')[2] === species[index]).length;
     expect(agree / 45).toBeGreaterThan(0.8);
     // batch size does not change the output
@@ -169,6 +219,8 @@ describe('predict stage', () => {
   });
 
   it('names missing input columns, with the closest match, before reading rows', async () => {
-    await expect(predict('x0,x1,tags\n1,2,p\n', 'predict-bad')).rejects.toThrow(/predict-bad.csv does not match the model's inputs: missing column 'tag' \(did you mean 'tags'\?\)/);
+    await expect(predict('x0,x1,tags\n1,2,p\n', 'predict-bad')).rejects.toThrow(
+      /predict-bad.csv does not match the model's inputs: missing column 'tag' \(did you mean 'tags'\?\)/,
+    );
   });
 });

@@ -1,10 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Table } from '@reproml/core';
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { streamTableBatches, type StreamTableBatchesParams } from './stream-table-batches';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type StreamTableBatchesParams, streamTableBatches } from './stream-table-batches';
 
 let dir: string;
 beforeAll(async () => void (dir = await mkdtemp(join(tmpdir(), 'reproml-stream-'))));
@@ -30,7 +30,7 @@ describe('streamTableBatches', () => {
 
   it('yields batches of at most batchSize rows, whatever the chunking', async () => {
     const lines = ['n', ...Array.from({ length: 25 }, (_, i) => String(i))];
-    const tables = await collect(lines.join('\n') + '\n', { format: 'csv', columns: { n: 'number' }, batchSize: 10 });
+    const tables = await collect(`${lines.join('\n')}\n`, { format: 'csv', columns: { n: 'number' }, batchSize: 10 });
     expect(tables.map((table) => table.rowCount)).toEqual([10, 10, 5]);
     expect(Array.from(tables[2]!.columns[0]!.values as Float64Array)).toEqual([20, 21, 22, 23, 24]);
   });
@@ -39,7 +39,9 @@ describe('streamTableBatches', () => {
     const [table] = await collect('{"a":1,"b":"x"}\n{"a":null,"b":null}\n', { format: 'jsonl', columns: { a: 'number', b: 'string' }, batchSize: 5 });
     expect(Array.from(table!.columns[0]!.values as Float64Array)).toEqual([1, NaN]);
     expect(table!.columns[1]!.values).toEqual(['x', null]);
-    await expect(collect('a\n1\nabc\n', { format: 'csv', columns: { a: 'number' }, batchSize: 5 })).rejects.toThrow(/line 3: column 'a' should be a number, got "abc"/);
+    await expect(collect('a\n1\nabc\n', { format: 'csv', columns: { a: 'number' }, batchSize: 5 })).rejects.toThrow(
+      /line 3: column 'a' should be a number, got "abc"/,
+    );
   });
 
   it('names columns the file lacks', async () => {
@@ -65,9 +67,9 @@ describe('streamTableBatches', () => {
     await expect(collect('v\n1\n-Infinity\n', { format: 'csv', columns: { v: 'number' }, batchSize: 5 })).rejects.toThrow(
       `rows: column 'v' holds an infinite number at line 3 ("-Infinity")`,
     );
-    await expect(collect(`{"v":1,"note":"${'z'.repeat((1 << 20) + 1)}"}\n`, { format: 'jsonl', columns: { v: 'number', note: 'string' }, batchSize: 5 })).rejects.toThrow(
-      "rows: line 1, column 'note' holds a value of 1,048,577 characters",
-    );
+    await expect(
+      collect(`{"v":1,"note":"${'z'.repeat((1 << 20) + 1)}"}\n`, { format: 'jsonl', columns: { v: 'number', note: 'string' }, batchSize: 5 }),
+    ).rejects.toThrow("rows: line 1, column 'note' holds a value of 1,048,577 characters");
     await expect(collect('{"v":1e999}\n', { format: 'jsonl', columns: { v: 'number' }, batchSize: 5 })).rejects.toThrow(/holds an infinite number at line 1/);
   });
 

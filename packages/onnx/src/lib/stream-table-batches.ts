@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
-import { DataError, StageIOError, type Column, type Table } from '@reproml/core';
+import { type Column, DataError, StageIOError, type Table } from '@reproml/core';
 import {
   DEFAULT_MISSING_VALUES,
   fieldTooLongError,
@@ -78,10 +78,10 @@ class BatchBuilder {
       let value: number;
       if (raw === null || raw === undefined || (typeof raw === 'string' && this.missing.has(raw.trim()))) value = NaN;
       else if (typeof raw === 'number') {
-        if (raw === Infinity || raw === -Infinity) throw infiniteNumberError({ file: this.params.file, column: name, where: `line ${record.line}`, text: String(raw) });
+        if (raw === Infinity || raw === -Infinity)
+          throw infiniteNumberError({ file: this.params.file, column: name, where: `line ${record.line}`, text: String(raw) });
         value = raw;
-      }
-      else {
+      } else {
         value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
         if (value === Infinity || value === -Infinity) {
           throw infiniteNumberError({ file: this.params.file, column: name, where: `line ${record.line}`, text: String(raw) });
@@ -102,9 +102,7 @@ class BatchBuilder {
   flush(): Table {
     const rows = this.rows;
     const columns: Column[] = Object.entries(this.params.columns).map(([name, kind]) =>
-      kind === 'number'
-        ? { name, kind, values: this.numbers.get(name)!.slice(0, rows) }
-        : { name, kind, values: this.strings.get(name)!.slice(0, rows) },
+      kind === 'number' ? { name, kind, values: this.numbers.get(name)!.slice(0, rows) } : { name, kind, values: this.strings.get(name)!.slice(0, rows) },
     );
     this.reset();
     return { columns, rowCount: rows };

@@ -25,7 +25,7 @@ export function stringInputVocabularies(graph: onnx.IGraphProto): Map<string, Se
       mapping = (value) => table.get(value) ?? fallback;
       node = consumerOf(node.output?.[0] ?? '');
     }
-    if (!node || node.opType !== 'OneHotEncoder' || node.domain !== ML_DOMAIN) continue;
+    if (node?.opType !== 'OneHotEncoder' || node.domain !== ML_DOMAIN) continue;
     if (intAttribute(node, 'zeros') !== 0) continue;
     const categories = new Set(stringsAttribute(node, 'cats_strings'));
     // Behind a LabelEncoder, a raw value is accepted when it maps to a category; any value

@@ -1,5 +1,5 @@
-import { onnx } from 'onnx-proto';
-import { onnxDataType, type ElementType } from './onnx-types';
+import type { onnx } from 'onnx-proto';
+import { type ElementType, onnxDataType } from './onnx-types';
 
 export type TensorValues =
   | Float32Array
@@ -26,9 +26,7 @@ export interface TensorProtoParams {
 export function tensorProto(params: TensorProtoParams): onnx.ITensorProto {
   const count = params.dims.reduce((product, dim) => product * dim, 1);
   if (params.values.length !== count) {
-    throw new TypeError(
-      `tensor '${params.name}' should have ${count} values for dims [${params.dims.join(', ')}], got ${params.values.length}`,
-    );
+    throw new TypeError(`tensor '${params.name}' should have ${count} values for dims [${params.dims.join(', ')}], got ${params.values.length}`);
   }
   const proto: onnx.ITensorProto = { name: params.name, dataType: onnxDataType(params.type), dims: [...params.dims] };
   if (params.type === 'string') {
@@ -55,9 +53,7 @@ function toTypedArray(type: Exclude<ElementType, 'string'>, values: TensorValues
     case 'int32':
       return values instanceof Int32Array ? values : Int32Array.from(list as ArrayLike<number>);
     case 'int64':
-      return values instanceof BigInt64Array
-        ? values
-        : BigInt64Array.from(Array.from(list, (value) => BigInt(value as number | bigint)));
+      return values instanceof BigInt64Array ? values : BigInt64Array.from(Array.from(list, (value) => BigInt(value as number | bigint)));
     case 'bool':
       return Uint8Array.from(Array.from(list, (value) => (value ? 1 : 0)));
   }

@@ -1,4 +1,4 @@
-import { checkMetricConditions, ConfigError, describeFailedChecks, didYouMean, metricConditionSchema, ReproError, type MetricCondition } from '@reproml/core';
+import { ConfigError, checkMetricConditions, describeFailedChecks, didYouMean, type MetricCondition, metricConditionSchema, ReproError } from '@reproml/core';
 
 /** `">= 0.95"`, or the structured form `{ "min": 0.95 }` / `{ "max": 0.3 }` (bounds inclusive). */
 export const thresholdSchema = metricConditionSchema;

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { requireInputs, stageBaseShape } from '@reproml/core';
+import { z } from 'zod';
 import { DEFAULT_MODEL_CONFIG, modelConfigSchema, trainingConfigSchema } from './training-config';
 
 /** The name under `inputs` that points at the preprocess stage whose features are trained on. */
@@ -20,10 +20,16 @@ export const trainStageConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    requireInputs(config.inputs, ctx, [FEATURES_INPUT], `a train stage reads its data from inputs.${FEATURES_INPUT}, e.g. { "${FEATURES_INPUT}": "preprocess" }`);
+    requireInputs(
+      config.inputs,
+      ctx,
+      [FEATURES_INPUT],
+      `a train stage reads its data from inputs.${FEATURES_INPUT}, e.g. { "${FEATURES_INPUT}": "preprocess" }`,
+    );
   })
   .meta({
     title: 'train stage',
-    description: 'Trains a linear, logistic or MLP model on the features of a preprocess stage (onnxruntime); writes model.onnx with the preprocessing fused in front.',
+    description:
+      'Trains a linear, logistic or MLP model on the features of a preprocess stage (onnxruntime); writes model.onnx with the preprocessing fused in front.',
   });
 export type TrainStageConfig = z.infer<typeof trainStageConfigSchema>;

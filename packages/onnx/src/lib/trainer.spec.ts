@@ -1,16 +1,20 @@
-import { describe, expect, it } from 'vitest';
 import { DataError, SeededRandom } from '@reproml/core';
+import { describe, expect, it } from 'vitest';
 import { buildInferenceGraph } from './inference-graph';
 import { buildModel, serializeModel } from './onnx-model';
-import { train, type TrainParams } from './trainer';
-import { trainingConfigSchema, type ModelConfig } from './training-config';
+import { type TrainParams, train } from './trainer';
+import { type ModelConfig, trainingConfigSchema } from './training-config';
 import type { TrainingSplit } from './training-data';
 import { TrainingDivergedError } from './training-errors';
 
 /** Three Gaussian blobs in 4 dimensions: an easy 3-class problem. */
 function blobs(rows: number, seed: number): TrainingSplit {
   const rng = new SeededRandom(seed);
-  const centers = [[2, 0, 0, 1], [-2, 1, 0, 0], [0, -2, 1, -1]];
+  const centers = [
+    [2, 0, 0, 1],
+    [-2, 1, 0, 0],
+    [0, -2, 1, -1],
+  ];
   const features = new Float32Array(rows * 4);
   const labels = new Float64Array(rows);
   for (let row = 0; row < rows; row++) {
@@ -86,7 +90,9 @@ describe('train', () => {
   });
 
   it('stops early when the validation loss stops improving and keeps the best epoch', async () => {
-    const result = await train(classification({ trainingConfig: { epochs: 500, earlyStopping: { patience: 3 }, optimizer: { type: 'adam', learningRate: 0.05 } } }));
+    const result = await train(
+      classification({ trainingConfig: { epochs: 500, earlyStopping: { patience: 3 }, optimizer: { type: 'adam', learningRate: 0.05 } } }),
+    );
     expect(result.stoppedEarly).toBe(true);
     expect(result.epochsRun).toBe(result.bestEpoch + 3);
     const bestLoss = Math.min(...result.curve.map((record) => record.validationLoss!));
@@ -115,7 +121,9 @@ describe('train', () => {
       let count = 0;
       for (let row = 0; row < rare.rows; row++) {
         const x = rare.features.subarray(row * 4, row * 4 + 4);
-        const hidden = Array.from({ length: 16 }, (_, j) => Math.max(0, w[1]!.values[j]! + [0, 1, 2, 3].reduce((s, i) => s + x[i]! * w[0]!.values[i * 16 + j]!, 0)));
+        const hidden = Array.from({ length: 16 }, (_, j) =>
+          Math.max(0, w[1]!.values[j]! + [0, 1, 2, 3].reduce((s, i) => s + x[i]! * w[0]!.values[i * 16 + j]!, 0)),
+        );
         const logits = [0, 1, 2].map((c) => w[3]!.values[c]! + hidden.reduce((s, h, j) => s + h * w[2]!.values[j * 3 + c]!, 0));
         if (logits[2]! > logits[0]! && logits[2]! > logits[1]!) count++;
       }

@@ -1,22 +1,22 @@
 import { ConfigError, DataError, type SeededRandom } from '@reproml/core';
 import * as ort from 'onnxruntime-node';
-import { buildModel, serializeModel } from './onnx-model';
 import {
   allocate,
   cloneParameters,
-  initialParameters,
-  parameterShapes,
   type FloatArray,
   type FloatType,
+  initialParameters,
   type LossKind,
   type Network,
   type Parameters,
+  parameterShapes,
   type Task,
 } from './network';
+import { buildModel, serializeModel } from './onnx-model';
+import type { ClassWeightsConfig, ModelConfig, TrainingConfig } from './training-config';
 import { checkTrainingSplit, type TrainingSplit } from './training-data';
 import { TrainingDivergedError } from './training-errors';
 import { BATCH_INPUTS, buildEpochGraph, buildEvaluationGraph, optimizerStateNames } from './training-graphs';
-import type { ClassWeightsConfig, ModelConfig, TrainingConfig } from './training-config';
 
 export interface TrainParams {
   model: ModelConfig;
@@ -104,7 +104,7 @@ export function resolveNetwork(params: Pick<TrainParams, 'model' | 'training' | 
 export async function* trainIter(params: TrainParams): AsyncGenerator<TrainingEvent, TrainResult> {
   const network = resolveNetwork(params);
   const { training } = params;
-  const classCount = params.classes?.length ?? 0;
+  const _classCount = params.classes?.length ?? 0;
   checkSplit(params, network, params.train, 'train');
   if (params.validation) checkSplit(params, network, params.validation, 'validation');
   if (params.task === 'classification') checkClassesPresent(params.train, params.classes ?? []);
@@ -135,7 +135,12 @@ export async function* trainIter(params: TrainParams): AsyncGenerator<TrainingEv
 
     let parameters = initialParameters(network, params.rng.fork(1));
     let state = parameterShapes(network).flatMap(({ name, dims }) =>
-      optimizerStateNames(training.optimizer, name).map(() => allocate(network.dtype, dims.reduce((a, b) => a * b, 1))),
+      optimizerStateNames(training.optimizer, name).map(() =>
+        allocate(
+          network.dtype,
+          dims.reduce((a, b) => a * b, 1),
+        ),
+      ),
     );
     let step = scalarTensor(network.dtype, 0);
     const shuffleRng = params.rng.fork(2);
@@ -153,7 +158,9 @@ export async function* trainIter(params: TrainParams): AsyncGenerator<TrainingEv
         [epochGraph.names.step]: step,
       };
       parameters.forEach((tensor) => (feeds[tensor.name] = new ort.Tensor(network.dtype, tensor.values, [...tensor.dims])));
-      state.forEach((values, index) => (feeds[epochGraph.names.state[index]!] = new ort.Tensor(network.dtype, values, [...parameterDims(network, training, index)])));
+      state.forEach(
+        (values, index) => (feeds[epochGraph.names.state[index]!] = new ort.Tensor(network.dtype, values, [...parameterDims(network, training, index)])),
+      );
       const out = await epochSession.run(feeds);
       parameters = parameters.map((tensor, index) => ({ ...tensor, values: out[epochGraph.names.parametersOut[index]!]!.data as FloatArray }));
       state = epochGraph.names.stateOut.map((name) => out[name]!.data as FloatArray);
@@ -302,7 +309,11 @@ function validationMetric(network: Network, output: FloatArray, split: TrainingS
 function checkDivergence(epoch: number, loss: number, firstLoss: number, parameters: Parameters): void {
   const finiteWeights = parameters.every((tensor) => tensor.values.every(Number.isFinite));
   if (Number.isFinite(loss) && finiteWeights && loss <= Math.max(firstLoss, 1) * DIVERGENCE_FACTOR) return;
-  const what = !Number.isFinite(loss) ? `the training loss became ${loss}` : !finiteWeights ? 'the weights stopped being finite' : `the training loss grew to ${loss.toPrecision(4)} (epoch 1: ${firstLoss.toPrecision(4)})`;
+  const what = !Number.isFinite(loss)
+    ? `the training loss became ${loss}`
+    : !finiteWeights
+      ? 'the weights stopped being finite'
+      : `the training loss grew to ${loss.toPrecision(4)} (epoch 1: ${firstLoss.toPrecision(4)})`;
   throw new TrainingDivergedError(epoch, `training diverged at epoch ${epoch}: ${what}`, {
     field: 'training.optimizer.learningRate',
     hint: 'Lower the learning rate (or scale the features); nothing was written.',

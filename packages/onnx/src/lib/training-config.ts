@@ -49,22 +49,15 @@ export const optimizerConfigSchema = z
 
 export const earlyStoppingConfigSchema = z
   .object({
-    patience: z
-      .number()
-      .int()
-      .positive()
-      .default(10)
-      .meta({ description: 'Epochs without improvement of the validation loss before stopping. Default: 10.' }),
+    patience: z.number().int().positive().default(10).meta({ description: 'Epochs without improvement of the validation loss before stopping. Default: 10.' }),
     minDelta: z.number().min(0).default(0).meta({ description: 'Smallest decrease that counts as improvement. Default: 0.' }),
   })
   .strict();
 
-export const classWeightsConfigSchema = z
-  .union([z.enum(['none', 'balanced']), z.record(z.string(), z.number().positive())])
-  .meta({
-    description:
-      "Per-class loss weights: 'none', 'balanced' (n / (classes × count), as scikit-learn), or { className: weight } (missing classes weigh 1). Default: 'none'.",
-  });
+export const classWeightsConfigSchema = z.union([z.enum(['none', 'balanced']), z.record(z.string(), z.number().positive())]).meta({
+  description:
+    "Per-class loss weights: 'none', 'balanced' (n / (classes × count), as scikit-learn), or { className: weight } (missing classes weigh 1). Default: 'none'.",
+});
 
 export const trainingConfigSchema = z
   .object({
@@ -79,7 +72,10 @@ export const trainingConfigSchema = z
     earlyStopping: z
       .union([earlyStoppingConfigSchema, z.literal(false)])
       .default({ patience: 10, minDelta: 0 })
-      .meta({ description: 'Stop when the validation loss stops improving and keep the best epoch\'s weights; false to train every epoch. Default: { patience: 10, minDelta: 0 }.' }),
+      .meta({
+        description:
+          "Stop when the validation loss stops improving and keep the best epoch's weights; false to train every epoch. Default: { patience: 10, minDelta: 0 }.",
+      }),
     classWeights: classWeightsConfigSchema.default('none'),
     shuffle: z.boolean().default(true).meta({ description: 'Shuffle the training rows each epoch (seeded). Default: true.' }),
   })

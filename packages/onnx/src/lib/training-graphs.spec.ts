@@ -1,16 +1,21 @@
-import { describe, expect, it } from 'vitest';
-import * as ort from 'onnxruntime-node';
 import { SeededRandom } from '@reproml/core';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
+import { initialParameters, type Network, type Parameters, parameterShapes } from './network';
 import { buildModel, serializeModel } from './onnx-model';
-import { initialParameters, parameterShapes, type Network, type Parameters } from './network';
-import { buildEpochGraph, buildGradientGraph, optimizerStateNames } from './training-graphs';
-import type { OptimizerConfig } from './training-config';
 import { checkWithPythonOnnx } from './python-onnx-checker';
+import type { OptimizerConfig } from './training-config';
+import { buildEpochGraph, buildGradientGraph, optimizerStateNames } from './training-graphs';
 
 const mlp: Network = { family: 'mlp', task: 'classification', loss: 'cross-entropy', inputSize: 3, hiddenLayers: [5, 4], outputSize: 3, dtype: 'float64' };
 const linear: Network = { family: 'linear', task: 'regression', loss: 'mse', inputSize: 3, hiddenLayers: [], outputSize: 1, dtype: 'float64' };
 
-interface Batch { features: Float64Array; targets: Float64Array; weights: Float64Array; rows: number }
+interface Batch {
+  features: Float64Array;
+  targets: Float64Array;
+  weights: Float64Array;
+  rows: number;
+}
 
 function randomBatch(network: Network, rows: number, rng: SeededRandom): Batch {
   const features = Float64Array.from({ length: rows * network.inputSize }, () => rng.nextGaussian());
@@ -121,10 +126,17 @@ describe('epoch graph optimizer updates', () => {
     let step: ort.Tensor = new ort.Tensor('float64', Float64Array.of(0), []);
     for (let epoch = 0; epoch < epochs; epoch++) {
       const input = feeds(network, batch, current);
-      input.order = new ort.Tensor('int32', Int32Array.from({ length: batch.rows }, (_, row) => row), [batch.rows]);
+      input.order = new ort.Tensor(
+        'int32',
+        Int32Array.from({ length: batch.rows }, (_, row) => row),
+        [batch.rows],
+      );
       input.batch_count = new ort.Tensor('int64', BigInt64Array.of(1n), []);
       input.step = step;
-      state.forEach((values, index) => (input[names.state[index]!] = new ort.Tensor('float64', values, [...current[Math.floor(index / (state.length / current.length))]!.dims])));
+      state.forEach(
+        (values, index) =>
+          (input[names.state[index]!] = new ort.Tensor('float64', values, [...current[Math.floor(index / (state.length / current.length))]!.dims])),
+      );
       const out = await session.run(input);
       current = current.map((tensor, index) => ({ ...tensor, values: out[names.parametersOut[index]!]!.data as Float64Array }));
       state = names.stateOut.map((name) => out[name]!.data as Float64Array);
@@ -154,7 +166,7 @@ describe('epoch graph optimizer updates', () => {
     actual.forEach((tensor, index) => tensor.values.forEach((value, i) => expect(value).toBeCloseTo(expected[index]!.values[i]!, 12)));
   });
 
-  it('Adam follows PyTorch\'s update with bias correction', async () => {
+  it("Adam follows PyTorch's update with bias correction", async () => {
     const rng = new SeededRandom(5);
     const batch = randomBatch(mlp, 8, rng);
     const start = randomParameters(mlp, rng);
@@ -168,7 +180,9 @@ describe('epoch graph optimizer updates', () => {
       v = v.map((values, index) => values.map((value, i) => 0.999 * value + 0.001 * grads[index]![i]! ** 2));
       expected = expected.map((tensor, index) => ({
         ...tensor,
-        values: tensor.values.map((value, i) => value - (0.01 / (1 - 0.9 ** t)) * (m[index]![i]! / (Math.sqrt(v[index]![i]!) / Math.sqrt(1 - 0.999 ** t) + 1e-8))),
+        values: tensor.values.map(
+          (value, i) => value - (0.01 / (1 - 0.9 ** t)) * (m[index]![i]! / (Math.sqrt(v[index]![i]!) / Math.sqrt(1 - 0.999 ** t) + 1e-8)),
+        ),
       }));
     }
     const actual = await runEpochs(mlp, optimizer, batch, start, 3);

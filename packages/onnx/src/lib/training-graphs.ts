@@ -1,8 +1,8 @@
 import type { onnx } from 'onnx-proto';
 import { attr } from './attribute';
 import { GraphBuilder } from './graph-builder';
+import { type FloatType, layerSizes, type Network, parameterShapes } from './network';
 import { onnxDataType } from './onnx-types';
-import { layerSizes, parameterShapes, type FloatType, type Network } from './network';
 import type { OptimizerConfig } from './training-config';
 
 /**
@@ -10,7 +10,6 @@ import type { OptimizerConfig } from './training-config';
  * forward pass, hand-derived backward pass and optimizer update, as plain ONNX ops
  * (opset 17). Weights and optimizer state go in as inputs and come out updated.
  */
-
 
 interface ForwardResult {
   /** Logits (classification) or predictions (regression), [b, outputSize]. */
@@ -23,7 +22,13 @@ interface ForwardResult {
  * The network's forward pass. `transposedWeights[layer]` says that layer's weight tensor is
  * given as [out, in] instead of [in, out] (see `flatParameterLayout`).
  */
-export function addForward(g: GraphBuilder, network: Network, input: string, parameters: readonly string[], transposedWeights: readonly boolean[] = []): ForwardResult {
+export function addForward(
+  g: GraphBuilder,
+  network: Network,
+  input: string,
+  parameters: readonly string[],
+  transposedWeights: readonly boolean[] = [],
+): ForwardResult {
   const layers = layerSizes(network).length;
   const layerInputs: string[] = [];
   let current = input;
@@ -84,7 +89,15 @@ export function addObjective(g: GraphBuilder, params: { network: Network; loss: 
 /** Forward, loss and the backward pass of the objective (`addObjective`): gradients in parameter order. */
 export function addGradients(
   g: GraphBuilder,
-  params: { network: Network; input: string; targets: string; weights: string; parameters: readonly string[]; l2: number; transposedWeights?: readonly boolean[] },
+  params: {
+    network: Network;
+    input: string;
+    targets: string;
+    weights: string;
+    parameters: readonly string[];
+    l2: number;
+    transposedWeights?: readonly boolean[];
+  },
 ): GradientResult {
   const { network, parameters } = params;
   const transposed = params.transposedWeights ?? [];
@@ -280,14 +293,24 @@ export function flatParameterLayout(network: Network): FlatLayout {
 /** Concatenates tensors, row-major, into one vector: what the flat optimizer state and update work on. */
 export function addFlatten(g: GraphBuilder, tensors: readonly string[]): string {
   const flat = g.int64s([-1], 'flat');
-  return g.op('Concat', tensors.map((tensor) => g.op('Reshape', [tensor, flat])), { axis: attr.int(0) });
+  return g.op(
+    'Concat',
+    tensors.map((tensor) => g.op('Reshape', [tensor, flat])),
+    { axis: attr.int(0) },
+  );
 }
 
 /** The inverse of `addFlatten`: the pieces of a flat vector in their shapes. */
 export function addUnflatten(g: GraphBuilder, flat: string, shapes: readonly { dims: readonly number[] }[]): string[] {
   const pieces = g.node({
     opType: 'Split',
-    inputs: [flat, g.int64s(shapes.map(({ dims }) => elementCount(dims)), 'split')],
+    inputs: [
+      flat,
+      g.int64s(
+        shapes.map(({ dims }) => elementCount(dims)),
+        'split',
+      ),
+    ],
     outputs: shapes.length,
     attributes: { axis: attr.int(0) },
   });
@@ -296,7 +319,10 @@ export function addUnflatten(g: GraphBuilder, flat: string, shapes: readonly { d
 
 /** Per-tensor inputs (parameters or one kind of state) → one flat vector in the Loop's layout. */
 function addToFlatLayout(g: GraphBuilder, tensors: readonly string[], layout: FlatLayout): string {
-  return addFlatten(g, tensors.map((tensor, index) => (layout[index]!.transposed ? g.op('Transpose', [tensor]) : tensor)));
+  return addFlatten(
+    g,
+    tensors.map((tensor, index) => (layout[index]!.transposed ? g.op('Transpose', [tensor]) : tensor)),
+  );
 }
 
 /** A flat vector in the Loop's layout → the per-tensor outputs `names`, in the parameters' own shapes. */

@@ -28,7 +28,11 @@ export interface FixtureRow {
 
 export function fixtureRows(rows: number, seed: number): FixtureRow[] {
   const rng = new SeededRandom(seed);
-  const centers = [[3, 1], [-1, 1], [1, -3]];
+  const centers = [
+    [3, 1],
+    [-1, 1],
+    [1, -3],
+  ];
   return Array.from({ length: rows }, (_, row) => {
     const species = row % 3;
     return {
@@ -93,9 +97,14 @@ export async function writeFeatureFixture(params: WriteFixtureParams): Promise<v
     const targets = data.map((row) => (regression ? regressionTarget(row, noise.nextGaussian()) : row.species));
     const features = data.map((row, index) => [...featureValues(row), targets[index]!]);
     params.mutateFeatures?.(split, features);
-    await writeFile(join(params.dir, `${split}.features.csv`), [[...FIXTURE_FEATURES, 'label'].join(','), ...features.map((values) => values.join(','))].join('\n') + '\n');
-    const raw = data.map((row, index) => [Number.isNaN(row.x0) ? '' : row.x0, row.x1, row.tag, regression ? targets[index] : FIXTURE_CLASSES[row.species]].join(','));
-    await writeFile(join(params.dir, `${split}.raw.csv`), [`x0,x1,tag,${target}`, ...raw].join('\n') + '\n');
+    await writeFile(
+      join(params.dir, `${split}.features.csv`),
+      `${[[...FIXTURE_FEATURES, 'label'].join(','), ...features.map((values) => values.join(','))].join('\n')}\n`,
+    );
+    const raw = data.map((row, index) =>
+      [Number.isNaN(row.x0) ? '' : row.x0, row.x1, row.tag, regression ? targets[index] : FIXTURE_CLASSES[row.species]].join(','),
+    );
+    await writeFile(join(params.dir, `${split}.raw.csv`), `${[`x0,x1,tag,${target}`, ...raw].join('\n')}\n`);
   }
   await writeFile(join(params.dir, 'preprocess.onnx'), fixturePreprocessOnnx());
   await writeFile(

@@ -1,4 +1,4 @@
-import { DataError, findColumn, type Column, type NumberColumn, type StringColumn, type Table } from '@reproml/core';
+import { type Column, DataError, findColumn, type NumberColumn, type StringColumn, type Table } from '@reproml/core';
 import { describeRows } from './describe-rows';
 import { featureNamesOf } from './fit-transform';
 import type { FittedNumberColumn, FittedStringColumn, FittedTransform } from './fitted-transform';
@@ -11,7 +11,7 @@ import type { StageLocation } from './stage-location';
  */
 export type FeatureBlock =
   | { kind: 'dense'; names: [string]; values: Float64Array }
-  | { kind: 'onehot'; names: string[]; /** Category index per row; -1 = all zeros (unseen, ignored). */ codes: Int32Array };
+  | { kind: 'onehot'; names: string[] /** Category index per row; -1 = all zeros (unseen, ignored). */; codes: Int32Array };
 
 export interface NullCount {
   column: string;

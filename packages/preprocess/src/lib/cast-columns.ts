@@ -1,4 +1,4 @@
-import { DataError, type Column, type Table } from '@reproml/core';
+import { type Column, DataError, type Table } from '@reproml/core';
 import { describeRows } from './describe-rows';
 import { requireColumn } from './require-column';
 import type { StageLocation } from './stage-location';
@@ -50,14 +50,11 @@ function stringToNumber(column: Column, params: CastColumnsParams): Column {
     out[i] = parsed;
   }
   if (badRows.length) {
-    throw new DataError(
-      `Column '${column.name}' cannot be cast to number: ${badValues.join(', ')} in ${describeRows(badRows)} are not finite numbers`,
-      {
-        ...params.location,
-        field: `casts.${column.name}`,
-        hint: `Mark such values as missing first with "missingValues": { "${column.name}": [${badValues.join(', ')}] }, or filter those rows out.`,
-      },
-    );
+    throw new DataError(`Column '${column.name}' cannot be cast to number: ${badValues.join(', ')} in ${describeRows(badRows)} are not finite numbers`, {
+      ...params.location,
+      field: `casts.${column.name}`,
+      hint: `Mark such values as missing first with "missingValues": { "${column.name}": [${badValues.join(', ')}] }, or filter those rows out.`,
+    });
   }
   return { name: column.name, kind: 'number', values: out };
 }

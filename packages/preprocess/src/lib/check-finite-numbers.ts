@@ -13,14 +13,11 @@ export function checkFiniteNumbers(params: { table: Table; rowNumbers: ArrayLike
       if (value === Infinity || value === -Infinity) badRows.push(params.rowNumbers[i]!);
     }
     if (badRows.length) {
-      throw new DataError(
-        `Column '${column.name}' has non-finite numbers (±Infinity) in ${describeRows(badRows)}${params.when ? ` ${params.when}` : ''}`,
-        {
-          ...params.location,
-          field: column.name,
-          hint: `Fix the data, or drop those rows with a filter such as { "op": "lt", "column": "${column.name}", "value": 1e308 }.`,
-        },
-      );
+      throw new DataError(`Column '${column.name}' has non-finite numbers (±Infinity) in ${describeRows(badRows)}${params.when ? ` ${params.when}` : ''}`, {
+        ...params.location,
+        field: column.name,
+        hint: `Fix the data, or drop those rows with a filter such as { "op": "lt", "column": "${column.name}", "value": 1e308 }.`,
+      });
     }
   }
 }

@@ -1,17 +1,17 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
-import { checkWithPythonOnnx } from '@reproml/onnx';
-import { describe, expect, it } from 'vitest';
 import type { Column, Table } from '@reproml/core';
+import { checkWithPythonOnnx } from '@reproml/onnx';
+import * as ort from 'onnxruntime-node';
+import { describe, expect, it } from 'vitest';
 import { penguinsConfig, penguinsTable, tableFromRecords } from '../testing/penguins';
 import { applyTransform, type TransformedRows } from './apply-transform';
 import { exportTransformOnnx } from './export-transform-onnx';
 import { fitTransform } from './fit-transform';
 import type { FittedTransform } from './fitted-transform';
 import { preprocessTable } from './preprocess-table';
-import { transformSpecSchema, type TransformSpec } from './transform-spec';
+import { type TransformSpec, transformSpecSchema } from './transform-spec';
 import { writePreprocessOutputs } from './write-preprocess-outputs';
 
 /** Feeds for preprocess.onnx: each raw column as [N, 1]; numbers as float32 (NaN = missing), strings with "" = missing. */
@@ -20,9 +20,17 @@ function feedsFor(transform: FittedTransform, columns: readonly Column[], rows: 
   for (const input of transform.rawInputs) {
     const column = columns.find((c) => c.name === input.name)!;
     if (column.kind === 'number') {
-      feeds[input.onnxName] = new ort.Tensor('float32', Float32Array.from(rows, (row) => column.values[row]!), [rows.length, 1]);
+      feeds[input.onnxName] = new ort.Tensor(
+        'float32',
+        Float32Array.from(rows, (row) => column.values[row]!),
+        [rows.length, 1],
+      );
     } else {
-      feeds[input.onnxName] = new ort.Tensor('string', Array.from(rows, (row) => column.values[row] ?? ''), [rows.length, 1]);
+      feeds[input.onnxName] = new ort.Tensor(
+        'string',
+        Array.from(rows, (row) => column.values[row] ?? ''),
+        [rows.length, 1],
+      );
     }
   }
   return feeds;
@@ -96,14 +104,11 @@ describe('preprocess.onnx parity', () => {
   });
 
   const checked = checkWithPythonOnnx(new Uint8Array(0));
-  it.skipIf(!checked.available)(
-    `passes the strict ONNX checker (python3-onnx)${checked.available ? '' : ` — SKIPPED: ${checked.reason}`}`,
-    async () => {
-      const result = await preprocessTable({ table: penguinsTable(), spec: penguinsConfig(), seed: 7, location: {} });
-      const verdict = checkWithPythonOnnx(exportTransformOnnx(result.transform));
-      expect(verdict.available && verdict.valid ? 'valid' : verdict).toBe('valid');
-    },
-  );
+  it.skipIf(!checked.available)(`passes the strict ONNX checker (python3-onnx)${checked.available ? '' : ` — SKIPPED: ${checked.reason}`}`, async () => {
+    const result = await preprocessTable({ table: penguinsTable(), spec: penguinsConfig(), seed: 7, location: {} });
+    const verdict = checkWithPythonOnnx(exportTransformOnnx(result.transform));
+    expect(verdict.available && verdict.valid ? 'valid' : verdict).toBe('valid');
+  });
 
   const spec = (value: unknown): TransformSpec => transformSpecSchema.parse(value);
   const table: Table = tableFromRecords([

@@ -1,4 +1,4 @@
-import { ConfigError, type Column, type Table } from '@reproml/core';
+import { type Column, ConfigError, type Table } from '@reproml/core';
 import { requireColumn } from './require-column';
 import type { StageLocation } from './stage-location';
 import type { RowFilter } from './transform-spec';
@@ -71,9 +71,7 @@ function compileFilter(filter: RowFilter, table: Table, field: string, location:
   const when = 'after casts, missing-value markers and custom transforms';
   if (filter.op === 'dropMissing') {
     const columns = filter.columns.map((name, i) => requireColumn({ table, name, field: `${field}.columns[${i}]`, location, when }));
-    return filter.how === 'all'
-      ? (row) => !columns.every((column) => isMissing(column, row))
-      : (row) => !columns.some((column) => isMissing(column, row));
+    return filter.how === 'all' ? (row) => !columns.every((column) => isMissing(column, row)) : (row) => !columns.some((column) => isMissing(column, row));
   }
   const column = requireColumn({ table, name: filter.column, field: `${field}.column`, location, when });
   switch (filter.op) {
@@ -103,9 +101,7 @@ function compileFilter(filter: RowFilter, table: Table, field: string, location:
       }
       const values = column.values;
       const bound = filter.value;
-      const compare = { gt: (x: number) => x > bound, ge: (x: number) => x >= bound, lt: (x: number) => x < bound, le: (x: number) => x <= bound }[
-        filter.op
-      ];
+      const compare = { gt: (x: number) => x > bound, ge: (x: number) => x >= bound, lt: (x: number) => x < bound, le: (x: number) => x <= bound }[filter.op];
       // NaN fails every comparison, so missing values are dropped by gt/ge/lt/le.
       return (row) => compare(values[row]!);
     }

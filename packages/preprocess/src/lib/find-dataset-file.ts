@@ -1,7 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, StageIOError } from '@reproml/core';
-import { didYouMean } from '@reproml/core';
+import { ConfigError, didYouMean, StageIOError } from '@reproml/core';
 import type { StageLocation } from './stage-location';
 
 /** Data formats a pull stage writes (`out/<key>.<format>`). */

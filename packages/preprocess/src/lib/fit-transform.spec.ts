@@ -1,6 +1,5 @@
+import { type Column, ConfigError, DataError, stableStringify, type Table } from '@reproml/core';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DataError, type Column, type Table } from '@reproml/core';
-import { stableStringify } from '@reproml/core';
 import { tableFromRecords } from '../testing/penguins';
 import { applyTransform } from './apply-transform';
 import { fitTransform } from './fit-transform';

@@ -1,22 +1,7 @@
-import { ConfigError, DataError, type Column, type NumberColumn, type StringColumn } from '@reproml/core';
-import {
-  mean,
-  median,
-  minMax,
-  mostFrequentNumber,
-  mostFrequentString,
-  presentNumbers,
-  standardDeviation,
-  stringCounts,
-} from './column-statistics';
+import { type Column, ConfigError, DataError, type NumberColumn, type StringColumn } from '@reproml/core';
+import { mean, median, minMax, mostFrequentNumber, mostFrequentString, presentNumbers, standardDeviation, stringCounts } from './column-statistics';
 import { compareCodePoints } from './compare-code-points';
-import {
-  FITTED_TRANSFORM_VERSION,
-  type FittedColumn,
-  type FittedEncoding,
-  type FittedScale,
-  type FittedTransform,
-} from './fitted-transform';
+import { FITTED_TRANSFORM_VERSION, type FittedColumn, type FittedEncoding, type FittedScale, type FittedTransform } from './fitted-transform';
 import { onnxInputNames } from './onnx-input-names';
 import { requireColumn } from './require-column';
 import type { StageLocation } from './stage-location';
@@ -112,17 +97,19 @@ function fitNumberColumn(column: NumberColumn, rules: RuleIndex, params: FitTran
     const { rule, field } = imputeRef;
     if (rule.strategy === 'constant') {
       if (typeof rule.value !== 'number') {
-        throw new ConfigError(`${field}: '${column.name}' is a number column, so the constant fill value should be a number, not ${JSON.stringify(rule.value)}`, {
-          ...params.location,
-          field: field.replace(/\.columns\[\d+\]$/, '.value'),
-          hint: 'Write the value as a number, or use a separate impute rule for string columns.',
-        });
+        throw new ConfigError(
+          `${field}: '${column.name}' is a number column, so the constant fill value should be a number, not ${JSON.stringify(rule.value)}`,
+          {
+            ...params.location,
+            field: field.replace(/\.columns\[\d+\]$/, '.value'),
+            hint: 'Write the value as a number, or use a separate impute rule for string columns.',
+          },
+        );
       }
       impute = { strategy: 'constant', value: rule.value };
     } else {
       if (!present.length) throw allMissingInTrain(column, params, field);
-      const value =
-        rule.strategy === 'mean' ? mean(present) : rule.strategy === 'median' ? median(present) : mostFrequentNumber(present);
+      const value = rule.strategy === 'mean' ? mean(present) : rule.strategy === 'median' ? median(present) : mostFrequentNumber(present);
       impute = { strategy: rule.strategy, value };
     }
   }
@@ -171,11 +158,14 @@ function fitStringColumn(column: StringColumn, rules: RuleIndex, params: FitTran
     }
     if (rule.strategy === 'constant') {
       if (typeof rule.value !== 'string' || rule.value === '') {
-        throw new ConfigError(`${field}: '${column.name}' is a string column, so the constant fill value should be a non-empty string, not ${JSON.stringify(rule.value)}`, {
-          ...location,
-          field: field.replace(/\.columns\[\d+\]$/, '.value'),
-          hint: `Write the value as a string, e.g. "UNKNOWN".`,
-        });
+        throw new ConfigError(
+          `${field}: '${column.name}' is a string column, so the constant fill value should be a non-empty string, not ${JSON.stringify(rule.value)}`,
+          {
+            ...location,
+            field: field.replace(/\.columns\[\d+\]$/, '.value'),
+            hint: `Write the value as a string, e.g. "UNKNOWN".`,
+          },
+        );
       }
       impute = { strategy: 'constant', value: rule.value };
     } else {

@@ -1,7 +1,7 @@
 import type { Column, Table } from '@reproml/core';
+import { ConfigError } from '@reproml/core';
 import { requireColumn } from './require-column';
 import type { StageLocation } from './stage-location';
-import { ConfigError } from '@reproml/core';
 
 export interface MarkMissingValuesParams {
   table: Table;

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { requireInputs, stageBaseShape } from '@reproml/core';
+import { z } from 'zod';
 import { checkRuleOverlaps, transformSpecShape } from './transform-spec';
 
 /** The name under `inputs` that points at the pull stage whose file is preprocessed. */

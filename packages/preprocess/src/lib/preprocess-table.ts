@@ -1,15 +1,15 @@
-import { DataError, type Column, type Table } from '@reproml/core';
+import { type Column, DataError, type Table } from '@reproml/core';
 import { applyTransform, type TransformedRows } from './apply-transform';
 import { castColumns } from './cast-columns';
 import { checkFiniteNumbers } from './check-finite-numbers';
-import { filterRows, type FilterReport } from './filter-rows';
+import { type FilterReport, filterRows } from './filter-rows';
 import { fitTransform } from './fit-transform';
 import type { FittedTransform } from './fitted-transform';
 import { markMissingValues } from './mark-missing-values';
 import { requireColumn } from './require-column';
 import { runCustomTransforms } from './run-custom-transforms';
 import { selectColumns } from './select-columns';
-import { splitRows, type SplitRows } from './split-rows';
+import { type SplitRows, splitRows } from './split-rows';
 import type { StageLocation } from './stage-location';
 import type { TransformSpec } from './transform-spec';
 

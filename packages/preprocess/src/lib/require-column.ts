@@ -1,4 +1,4 @@
-import { ConfigError, didYouMean, findColumn, type Column, type Table } from '@reproml/core';
+import { type Column, ConfigError, didYouMean, findColumn, type Table } from '@reproml/core';
 import type { StageLocation } from './stage-location';
 
 export interface RequireColumnParams {

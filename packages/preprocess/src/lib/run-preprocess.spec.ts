@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
 import { ConfigError, DataError, ReproError, runStage, type Table } from '@reproml/core';
+import { describe, expect, it } from 'vitest';
 import { penguinsConfig, penguinsTable, tableFromRecords } from '../testing/penguins';
-import { preprocessStageConfigSchema, type PreprocessStageConfig } from './preprocess-stage-config';
+import { type PreprocessStageConfig, preprocessStageConfigSchema } from './preprocess-stage-config';
 import { runPreprocess } from './run-preprocess';
 
 const STAGE = { name: 'penguins-preprocess', pipeline: 'penguins', kind: 'preprocess', file: 'pipelines/penguins/preprocess/stage.json' };
@@ -116,9 +116,7 @@ describe('the preprocess stage', () => {
     const run = await runInTempWorkspace({ table: penguinsTable(), config: penguinsConfig() });
     const { summary } = JSON.parse(await readFile(join(run.outDir, 'lineage.json'), 'utf8'));
     expect(summary.input).toEqual({ file: 'penguins.json', rows: 344, columns: 7 });
-    expect(summary.filters).toEqual([
-      { filter: 'dropMissing(all of: Beak Length (mm), Beak Depth (mm), Flipper Length (mm), Body Mass (g))', rowsDropped: 2 },
-    ]);
+    expect(summary.filters).toEqual([{ filter: 'dropMissing(all of: Beak Length (mm), Beak Depth (mm), Flipper Length (mm), Body Mass (g))', rowsDropped: 2 }]);
     expect(summary.rowsAfterFilters).toBe(342);
     expect(summary.splits.train).toEqual({ rows: 240, columns: 11 });
     expect(summary.nullCounts).toContainEqual({ column: 'Sex', before: 9, after: 0 });
@@ -143,7 +141,9 @@ describe('the preprocess stage', () => {
     it('a category column holding numbers', async () => {
       const table = penguinsTable();
       const numericIsland = tableFromRecords(
-        Array.from({ length: table.rowCount }, (_, row) => Object.fromEntries(table.columns.map((c) => [c.name, c.name === 'Island' ? row % 3 : c.values[row] ?? null]))),
+        Array.from({ length: table.rowCount }, (_, row) =>
+          Object.fromEntries(table.columns.map((c) => [c.name, c.name === 'Island' ? row % 3 : (c.values[row] ?? null)])),
+        ),
       );
       expect(numericIsland.columns.find((c) => c.name === 'Island')!.kind).toBe('number');
       const error = await expectFailure({ table: numericIsland, config: penguinsConfig() });

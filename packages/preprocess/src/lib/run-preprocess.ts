@@ -1,6 +1,6 @@
-import { DataError, DEFAULT_SEED, toWorkspacePath, type StageContext, type Table } from '@reproml/core';
+import { DataError, DEFAULT_SEED, type StageContext, type Table, toWorkspacePath } from '@reproml/core';
 import { featureStatistics } from './feature-statistics';
-import { findDatasetFile, type DatasetFile } from './find-dataset-file';
+import { type DatasetFile, findDatasetFile } from './find-dataset-file';
 import type { PreprocessStageConfig } from './preprocess-stage-config';
 import { preprocessTable } from './preprocess-table';
 import { SPLIT_NAMES } from './split-rows';
@@ -72,9 +72,7 @@ export async function runPreprocess(params: RunPreprocessParams): Promise<void> 
     input: { file: `${file.key}.${file.format}`, rows: result.input.rows, columns: result.input.columns },
     filters: result.filters,
     rowsAfterFilters: kept,
-    splits: Object.fromEntries(
-      SPLIT_NAMES.map((split) => [split, { rows: manifest.splits[split].rows, columns: featureNames.length + 1 }]),
-    ),
+    splits: Object.fromEntries(SPLIT_NAMES.map((split) => [split, { rows: manifest.splits[split].rows, columns: featureNames.length + 1 }])),
     featureNames,
     nullCounts: result.transformed.nullCounts,
     featureStatistics: Object.fromEntries(stats.map((stat) => [stat.name, { mean: stat.mean, std: stat.std }])),

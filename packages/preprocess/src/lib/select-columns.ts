@@ -1,4 +1,4 @@
-import { ConfigError, type Column, type Table } from '@reproml/core';
+import { type Column, ConfigError, type Table } from '@reproml/core';
 import { requireColumn } from './require-column';
 import type { StageLocation } from './stage-location';
 
@@ -31,9 +31,7 @@ export function selectColumns(params: SelectColumnsParams): SelectedColumns {
       });
     }
   });
-  const chosen = params.select
-    ? params.select.map((name, i) => requireColumn({ table, name, field: `columns.select[${i}]`, location, when }))
-    : table.columns;
+  const chosen = params.select ? params.select.map((name, i) => requireColumn({ table, name, field: `columns.select[${i}]`, location, when })) : table.columns;
   const dropped = new Set(params.drop);
   const features = chosen.filter((column) => column.name !== params.target && !dropped.has(column.name));
   if (!features.length) {

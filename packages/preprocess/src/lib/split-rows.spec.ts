@@ -1,5 +1,5 @@
+import { type Column, DataError } from '@reproml/core';
 import { describe, expect, it } from 'vitest';
-import { DataError, type Column } from '@reproml/core';
 import { allocate, splitRows } from './split-rows';
 
 const identity = (n: number) => Uint32Array.from({ length: n }, (_, i) => i);
@@ -10,7 +10,11 @@ function classColumn(counts: Record<string, number>): Column {
   // Interleaved, so a split that ignored the classes would not keep the proportions by luck.
   const remaining = { ...counts };
   while (Object.values(remaining).some((n) => n > 0)) {
-    for (const name of Object.keys(remaining)) if (remaining[name]! > 0) values.push(name), remaining[name]!--;
+    for (const name of Object.keys(remaining))
+      if (remaining[name]! > 0) {
+        values.push(name);
+        remaining[name]!--;
+      }
   }
   return { name: 'y', kind: 'string', values };
 }

@@ -1,4 +1,4 @@
-import { DataError, SeededRandom, type Column } from '@reproml/core';
+import { type Column, DataError, SeededRandom } from '@reproml/core';
 import { compareCodePoints } from './compare-code-points';
 import { describeRows } from './describe-rows';
 import type { StageLocation } from './stage-location';
@@ -80,9 +80,7 @@ function groupRows(column: Column, params: SplitRowsParams): { value: string; ro
       hint: `Drop those rows with a filter { "op": "notNull", "column": "${column.name}" }, or stratify by another column.`,
     });
   }
-  return [...groups.keys()]
-    .sort(compareCodePoints)
-    .map((value) => ({ value, rows: Uint32Array.from(groups.get(value)!) }));
+  return [...groups.keys()].sort(compareCodePoints).map((value) => ({ value, rows: Uint32Array.from(groups.get(value)!) }));
 }
 
 /** Largest-remainder allocation of n rows to the splits; ties go to the earlier split. */

@@ -1,4 +1,4 @@
-import { DataError, type Column, type Table } from '@reproml/core';
+import { type Column, DataError, type Table } from '@reproml/core';
 import type { DataFrame } from 'danfojs-node';
 import { describeRows } from './describe-rows';
 

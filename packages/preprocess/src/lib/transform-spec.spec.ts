@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '@reproml/core';
+import { describe, expect, it } from 'vitest';
 import { preprocessStageConfigSchema } from './preprocess-stage-config';
 
 const base = {
@@ -54,7 +54,13 @@ describe('preprocess stage spec', () => {
 
   it('refuses overlapping rules: a column imputed twice, an encoded column scaled, the target as a feature', () => {
     expect(
-      configError({ ...base, impute: [{ columns: ['a'], strategy: 'mean' }, { columns: ['a'], strategy: 'median' }] }).message,
+      configError({
+        ...base,
+        impute: [
+          { columns: ['a'], strategy: 'mean' },
+          { columns: ['a'], strategy: 'median' },
+        ],
+      }).message,
     ).toMatch(/'a' is already in impute\[0\]; one impute rule per column/);
     const scaled = configError({ ...base, encode: [{ columns: ['Island'] }], scale: [{ columns: ['Island'], method: 'standard' }] });
     expect(scaled.field).toBe('scale.0.columns.0');

@@ -70,13 +70,10 @@ export const encodeRuleSchema = z
       .enum(['onehot', 'ordinal'])
       .default('onehot')
       .meta({ description: 'onehot: one feature per category; ordinal: one feature, the category index. Default: "onehot".' }),
-    unseen: z
-      .enum(['error', 'ignore'])
-      .default('error')
-      .meta({
-        description:
-          'A value that is not a fitted category (or a missing value left after imputation): "error" fails, "ignore" encodes all zeros (onehot) or unknownValue (ordinal). Default: "error".',
-      }),
+    unseen: z.enum(['error', 'ignore']).default('error').meta({
+      description:
+        'A value that is not a fitted category (or a missing value left after imputation): "error" fails, "ignore" encodes all zeros (onehot) or unknownValue (ordinal). Default: "error".',
+    }),
     unknownValue: z.number().default(-1).meta({ description: 'Ordinal code of an unseen value under unseen "ignore". Default: -1.' }),
     categories: z
       .record(columnName, z.array(z.string().min(1)).min(1))
@@ -101,9 +98,7 @@ export const splitSpecSchema = z
     train: z.number().gt(0).lt(1).or(z.literal(1)).default(0.7).meta({ description: 'Fraction of rows for training. Default: 0.7.' }),
     validation: z.number().min(0).lt(1).default(0.15).meta({ description: 'Fraction of rows for validation. Default: 0.15.' }),
     test: z.number().min(0).lt(1).default(0.15).meta({ description: 'Fraction of rows for test. Default: 0.15.' }),
-    stratify: columnName
-      .optional()
-      .meta({ description: 'Column whose class proportions every split keeps (usually the target). Default: none.' }),
+    stratify: columnName.optional().meta({ description: 'Column whose class proportions every split keeps (usually the target). Default: none.' }),
   })
   .strict()
   .refine((split) => Math.abs(split.train + split.validation + split.test - 1) < 1e-9, {
@@ -141,27 +136,17 @@ export const transformSpecShape = {
     .record(columnName, castSchema)
     .default({})
     .meta({ description: 'Type casts applied first, e.g. { "zip": "string" }; a value that does not parse fails. Default: none.' }),
-  missingValues: z
-    .record(columnName, z.array(z.string()).min(1))
-    .default({})
-    .meta({
-      description:
-        'String values that mean "missing" per string column, e.g. { "Sex": ["."] } (empty strings always do). The exported graph maps them too. Default: none.',
-    }),
-  custom: z
-    .array(customTransformSchema)
-    .default([])
-    .meta({ description: 'Custom row-wise transforms over a danfojs DataFrame, run before filters and the split. Not part of preprocess.onnx. Default: none.' }),
-  filters: z
-    .array(rowFilterSchema)
-    .default([])
-    .meta({ description: 'Row filters; a row is kept when it passes every one. Default: none.' }),
+  missingValues: z.record(columnName, z.array(z.string()).min(1)).default({}).meta({
+    description:
+      'String values that mean "missing" per string column, e.g. { "Sex": ["."] } (empty strings always do). The exported graph maps them too. Default: none.',
+  }),
+  custom: z.array(customTransformSchema).default([]).meta({
+    description: 'Custom row-wise transforms over a danfojs DataFrame, run before filters and the split. Not part of preprocess.onnx. Default: none.',
+  }),
+  filters: z.array(rowFilterSchema).default([]).meta({ description: 'Row filters; a row is kept when it passes every one. Default: none.' }),
   columns: columnSelectionSchema.default({ drop: [] }).meta({ description: 'Which columns to keep as raw inputs. Default: all.' }),
   impute: z.array(imputeRuleSchema).default([]).meta({ description: 'Imputation rules, fitted on the training split. Default: none.' }),
-  encode: z
-    .array(encodeRuleSchema)
-    .default([])
-    .meta({ description: 'Categorical encodings; every string feature column needs one. Default: none.' }),
+  encode: z.array(encodeRuleSchema).default([]).meta({ description: 'Categorical encodings; every string feature column needs one. Default: none.' }),
   scale: z.array(scaleRuleSchema).default([]).meta({ description: 'Scaling of number columns, fitted on the training split after imputation. Default: none.' }),
   split: splitSpecSchema.default({ train: 0.7, validation: 0.15, test: 0.15 }).meta({ description: 'Seeded train/validation/test split.' }),
 };

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stableStringify } from '@reproml/core';
 import { exportTransformOnnx } from './export-transform-onnx';
-import { PREPROCESS_FILES, type FeaturesManifest } from './features-manifest';
+import { type FeaturesManifest, PREPROCESS_FILES } from './features-manifest';
 import type { PreprocessResult } from './preprocess-table';
 import { SPLIT_NAMES } from './split-rows';
 import { writeFeaturesCsv, writeRawCsv } from './write-split-csv';
@@ -42,7 +42,12 @@ export async function writePreprocessOutputs(params: WritePreprocessOutputsParam
   for (const split of SPLIT_NAMES) {
     const rows = result.splits[split];
     params.onFile?.(PREPROCESS_FILES.features(split));
-    await writeFeaturesCsv({ path: join(outDir, PREPROCESS_FILES.features(split)), blocks: result.transformed.blocks, labels: result.transformed.labels, rows });
+    await writeFeaturesCsv({
+      path: join(outDir, PREPROCESS_FILES.features(split)),
+      blocks: result.transformed.blocks,
+      labels: result.transformed.labels,
+      rows,
+    });
     params.onFile?.(PREPROCESS_FILES.raw(split));
     await writeRawCsv({ path: join(outDir, PREPROCESS_FILES.raw(split)), columns: [...result.features, result.target], rows });
   }

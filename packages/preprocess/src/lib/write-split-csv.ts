@@ -52,7 +52,10 @@ export async function writeRawCsv(params: WriteRawCsvParams): Promise<void> {
   });
   const last = cells.length - 1;
   writeCsv(params.path, csvLine(params.columns.map((column) => column.name)), params.rows, (row, out) => {
-    for (let c = 0; c < last; c++) cells[c]!(row, out), out.comma();
+    for (let c = 0; c < last; c++) {
+      cells[c]!(row, out);
+      out.comma();
+    }
     cells[last]!(row, out);
     out.newline();
   });

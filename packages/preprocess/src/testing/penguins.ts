@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Column, Table } from '@reproml/core';
-import { preprocessStageConfigSchema, type PreprocessStageConfig } from '../lib/preprocess-stage-config';
+import { type PreprocessStageConfig, preprocessStageConfigSchema } from '../lib/preprocess-stage-config';
 
 /** Test fixtures: the vendored penguins data and the penguins preprocess stage file. */
 const WORKSPACE = join(__dirname, '..', '..', '..', '..');

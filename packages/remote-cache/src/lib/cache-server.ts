@@ -17,13 +17,13 @@ export const cacheServerOptionsSchema = z
     port: z.number().int().min(0).max(65535).default(0).meta({ description: 'TCP port; 0 picks a free one. Default 0.' }),
     host: z.string().default('127.0.0.1').meta({ description: 'Interface to listen on. Default 127.0.0.1 (this machine only).' }),
     tokens: z.array(accessTokenSchema).min(1),
-    maxBytes: z.number().int().positive().default(10 * GIB).meta({ description: 'Storage size limit (LRU eviction). Default 10 GiB.' }),
-    maxRecordBytes: z
+    maxBytes: z
       .number()
       .int()
       .positive()
-      .optional()
-      .meta({ description: 'Largest accepted PUT body (413 beyond). Default min(1 GiB, maxBytes).' }),
+      .default(10 * GIB)
+      .meta({ description: 'Storage size limit (LRU eviction). Default 10 GiB.' }),
+    maxRecordBytes: z.number().int().positive().optional().meta({ description: 'Largest accepted PUT body (413 beyond). Default min(1 GiB, maxBytes).' }),
   })
   .strict();
 
@@ -167,7 +167,7 @@ async function handlePut(context: RequestContext, hash: string): Promise<void> {
   if (declared !== undefined && declared > maxRecordBytes) return tooLarge(context);
   // Cheap early answer; the storage's commit decides for real when two PUTs race.
   if (await storage.has(hash)) return reply(response, entry, 409, 'exists', 'record already stored\n');
-  let result;
+  let result: Awaited<ReturnType<CacheStorage['put']>>;
   try {
     result = await storage.put(hash, countedBody(request, entry, maxRecordBytes));
   } catch (error) {

@@ -26,25 +26,7 @@ export type CliCommand = { kind: 'help' } | { kind: 'serve'; options: CacheServe
 
 /** Reads flags first, then REPROML_CACHE_* variables; anything missing or malformed is a ConfigError naming it. */
 export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv): CliCommand {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        dir: { type: 'string' },
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'max-size': { type: 'string' },
-        'max-record-size': { type: 'string' },
-        'token-file': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new ConfigError((error as Error).message, { hint: 'Run `reproml-cache --help` for the options.' });
-  }
+  const values = parseFlags(argv);
   if (values.help) return { kind: 'help' };
   const dir = values.dir ?? env.REPROML_CACHE_DIR;
   if (!dir) throw new ConfigError('No storage folder given', { field: '--dir', hint: 'Pass --dir <folder> or set REPROML_CACHE_DIR.' });
@@ -126,4 +108,25 @@ function splitTokens(list: string | undefined): string[] {
     .split(',')
     .map((token) => token.trim())
     .filter(Boolean);
+}
+
+function parseFlags(argv: readonly string[]) {
+  try {
+    return parseArgs({
+      args: [...argv],
+      options: {
+        dir: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'max-size': { type: 'string' },
+        'max-record-size': { type: 'string' },
+        'token-file': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    throw new ConfigError((error as Error).message, { hint: 'Run `reproml-cache --help` for the options.' });
+  }
 }

@@ -1,17 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
-import { mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stableStringify } from '@reproml/core';
 import { z } from 'zod';
-import {
-  type CacheGetResult,
-  type CachePutResult,
-  type CacheRecordInfo,
-  type CacheStorage,
-  type CacheStorageStats,
-  isValidCacheHash,
-} from './cache-storage';
+import { type CacheGetResult, type CachePutResult, type CacheRecordInfo, type CacheStorage, type CacheStorageStats, isValidCacheHash } from './cache-storage';
 
 const recordMetaSchema = z
   .object({
@@ -124,7 +117,7 @@ export class FileSystemStorage implements CacheStorage {
     if (!isValidCacheHash(hash) || !(await pathExists(this.recordDir(hash)))) return { status: 'miss' };
     const meta = await this.readMeta(hash);
     if (!meta) return this.corrupt(hash, 'meta.json missing or invalid');
-    let handle;
+    let handle: FileHandle;
     try {
       handle = await open(join(this.recordDir(hash), BODY_FILE), 'r');
     } catch (error) {
@@ -140,10 +133,7 @@ export class FileSystemStorage implements CacheStorage {
     const actual = await sha256OfHandle(handle);
     if (actual.size !== meta.size || actual.sha256 !== meta.sha256) {
       await handle.close();
-      return this.corrupt(
-        hash,
-        `body has ${actual.size} bytes with sha256 ${actual.sha256}; stored as ${meta.size} bytes with sha256 ${meta.sha256}`,
-      );
+      return this.corrupt(hash, `body has ${actual.size} bytes with sha256 ${actual.sha256}; stored as ${meta.size} bytes with sha256 ${meta.sha256}`);
     }
     this.remember(hash, meta.size);
     const now = new Date();

@@ -1,7 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { collectReportData, type CollectReportDataParams } from './report-data';
-import { renderReport, type RenderReportOptions } from './render-report';
+import { type RenderReportOptions, renderReport } from './render-report';
+import { type CollectReportDataParams, collectReportData } from './report-data';
 
 export interface WriteReportParams extends CollectReportDataParams {
   /** Where the HTML file goes. */

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { LINEAGE_FILE, readGitState, type GitState, type LineageRecord } from '@reproml/core';
+import { type GitState, LINEAGE_FILE, type LineageRecord, readGitState } from '@reproml/core';
 import { datasetRevisions } from './dataset-revisions';
 import type { RunRecord } from './run-record';
 
@@ -79,7 +79,10 @@ export function collectStageRun(params: CollectStageRunParams): RunRecord {
 
 /** REPROML_RUN_TAGS=baseline,lr-sweep tags every run recorded while it is set. */
 function envTags(): string[] {
-  return (process.env.REPROML_RUN_TAGS ?? '').split(',').map((tag) => tag.trim()).filter(Boolean);
+  return (process.env.REPROML_RUN_TAGS ?? '')
+    .split(',')
+    .map((tag) => tag.trim())
+    .filter(Boolean);
 }
 
 function readJsonFile(path: string): unknown {

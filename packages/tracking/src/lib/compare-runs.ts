@@ -21,7 +21,17 @@ const IGNORED_PARAMS = new Set(['description', '$schema']);
 export function compareRuns(runs: readonly StoredRun[]): RunComparison {
   const flatParams = runs.map((run) => flattenParams(run.params));
   return {
-    runs: runs.map(({ id, project, origin, status, startedAt, gitCommit, gitDirty, taskHash, note }) => ({ id, project, origin, status, startedAt, gitCommit, gitDirty, taskHash, note })),
+    runs: runs.map(({ id, project, origin, status, startedAt, gitCommit, gitDirty, taskHash, note }) => ({
+      id,
+      project,
+      origin,
+      status,
+      startedAt,
+      gitCommit,
+      gitDirty,
+      taskHash,
+      note,
+    })),
     params: compareKeys(flatParams),
     metrics: compareKeys(runs.map((run) => run.metrics)),
   };

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { splitStageReference, STAGE_FILE_NAME, stageProjectName, stageRootDir } from '@reproml/core';
+import { STAGE_FILE_NAME, splitStageReference, stageProjectName, stageRootDir } from '@reproml/core';
 import type { DatasetRevision } from './run-record';
 
 export interface DatasetRevisionsParams {

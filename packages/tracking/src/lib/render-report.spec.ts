@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { collectReportData } from './report-data';
 import { renderReport } from './render-report';
+import { collectReportData } from './report-data';
 import { RunStore } from './run-store';
 import { ticks } from './svg-charts';
 import { testRun } from './test-run';
@@ -20,25 +20,73 @@ describe('renderReport', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const curve = (losses: number[]) => ({ validationMetric: 'accuracy', bestEpoch: 2, epochs: losses.map((loss, i) => ({ epoch: i + 1, trainLoss: loss, validationLoss: loss * 1.1, validationMetric: 0.9 })) });
+  const curve = (losses: number[]) => ({
+    validationMetric: 'accuracy',
+    bestEpoch: 2,
+    epochs: losses.map((loss, i) => ({ epoch: i + 1, trainLoss: loss, validationLoss: loss * 1.1, validationMetric: 0.9 })),
+  });
 
   it('shows every run, the training curve of each, the confusion matrix, ROC/PR and the profile, and nothing external', () => {
     const train = (learningRate: number, startedAt: string) =>
-      store.record(testRun({ params: { inputs: { features: 'preprocess' }, training: { optimizer: { learningRate } } }, startedAt, documents: { 'training-curve.json': curve([1, 0.5, 0.2]) } }));
+      store.record(
+        testRun({
+          params: { inputs: { features: 'preprocess' }, training: { optimizer: { learningRate } } },
+          startedAt,
+          documents: { 'training-curve.json': curve([1, 0.5, 0.2]) },
+        }),
+      );
     const first = train(0.01, '2026-01-01T00:00:00Z');
     const second = train(0.05, '2026-01-02T00:00:00Z');
     const roc = { fpr: [0, 0, 1], tpr: [0, 1, 1] };
     const pr = { recall: [0, 1, 1], precision: [1, 1, 0.5] };
     store.record(
       testRun({
-        stage: 'evaluate', project: 'penguins-evaluate', kind: 'evaluate', params: { inputs: { model: 'train' } }, metrics: { accuracy: 0.9 }, startedAt: '2026-01-03T00:00:00Z',
+        stage: 'evaluate',
+        project: 'penguins-evaluate',
+        kind: 'evaluate',
+        params: { inputs: { model: 'train' } },
+        metrics: { accuracy: 0.9 },
+        startedAt: '2026-01-03T00:00:00Z',
         documents: {
-          'metrics.json': { task: 'classification', split: 'test', confusionMatrix: [[5, 1], [0, 4]], perClass: [{ class: 'a<b' }, { class: 'c' }] },
-          'curves.json': { classes: [{ class: 'a<b', roc, pr, averagePrecision: 1 }, { class: 'c', roc, pr, averagePrecision: 1 }] },
+          'metrics.json': {
+            task: 'classification',
+            split: 'test',
+            confusionMatrix: [
+              [5, 1],
+              [0, 4],
+            ],
+            perClass: [{ class: 'a<b' }, { class: 'c' }],
+          },
+          'curves.json': {
+            classes: [
+              { class: 'a<b', roc, pr, averagePrecision: 1 },
+              { class: 'c', roc, pr, averagePrecision: 1 },
+            ],
+          },
         },
       }),
     );
-    store.record(testRun({ stage: 'data', project: 'penguins-data', kind: 'pull', params: {}, startedAt: '2026-01-01T00:00:00Z', documents: { 'profile.json': { files: { penguins: { columns: [{ name: 'x', kind: 'number', count: 3, histogram: { edges: [0, 1, 3], counts: [1, 2] } }, { name: 's', kind: 'string', count: 3, top: [{ value: 'u', count: 2 }] }] } } } } }));
+    store.record(
+      testRun({
+        stage: 'data',
+        project: 'penguins-data',
+        kind: 'pull',
+        params: {},
+        startedAt: '2026-01-01T00:00:00Z',
+        documents: {
+          'profile.json': {
+            files: {
+              penguins: {
+                columns: [
+                  { name: 'x', kind: 'number', count: 3, histogram: { edges: [0, 1, 3], counts: [1, 2] } },
+                  { name: 's', kind: 'string', count: 3, top: [{ value: 'u', count: 2 }] },
+                ],
+              },
+            },
+          },
+        },
+      }),
+    );
     store.annotate({ id: second, note: '<b>faster</b>' });
     const html = renderReport(collectReportData({ store, pipeline: 'penguins', generatedAt: new Date('2026-02-01T00:00:00Z') }));
 
@@ -59,12 +107,22 @@ describe('renderReport', () => {
   });
 
   it('fills the drift section from the latest drift run, with the renderer the caller passes', () => {
-    store.record(testRun({ stage: 'drift', project: 'penguins-drift', kind: 'drift', documents: { 'drift.json': { verdict: 'alert', summary: '2 features drifted' } } }));
+    store.record(
+      testRun({ stage: 'drift', project: 'penguins-drift', kind: 'drift', documents: { 'drift.json': { verdict: 'alert', summary: '2 features drifted' } } }),
+    );
     const data = collectReportData({ store, pipeline: 'penguins' });
     expect(renderReport(data)).toMatch(/<section id="drift">[\s\S]*<strong>alert<\/strong>: 2 features drifted/);
-    const custom = renderReport(data, { renderDrift: (document) => `<section id="drift"><h2>Data drift</h2><p>${(document as { verdict: string }).verdict}!</p></section>` });
+    const custom = renderReport(data, {
+      renderDrift: (document) => `<section id="drift"><h2>Data drift</h2><p>${(document as { verdict: string }).verdict}!</p></section>`,
+    });
     expect(custom).toMatch(/<h2>Data drift<\/h2><p class="intro">From penguins-drift run 1 [^<]*<\/p><p>alert!<\/p>/);
-    expect(renderReport(data, { renderDrift: () => { throw new Error('unknown format'); } })).toContain('could not be rendered: unknown format');
+    expect(
+      renderReport(data, {
+        renderDrift: () => {
+          throw new Error('unknown format');
+        },
+      }),
+    ).toContain('could not be rendered: unknown format');
   });
 
   it('says so when a pipeline has no runs', () => {

@@ -2,7 +2,7 @@ import { resolveStageReference } from '@reproml/core';
 import { flattenParams } from './compare-runs';
 import type { ReportData } from './report-data';
 import type { RunSummary } from './run-record';
-import { categoryBars, esc, heatmap, histogram, lineChart, stageGraph, type Series } from './svg-charts';
+import { categoryBars, esc, heatmap, histogram, lineChart, type Series, stageGraph } from './svg-charts';
 
 /** Metrics that live in [0, 1] and share one trend chart. */
 const RATE_METRICS = ['accuracy', 'precision', 'recall', 'f1', 'rocAuc', 'validationAccuracy'];
@@ -79,7 +79,11 @@ function lineageSection(data: ReportData): string {
       if (known.has(project)) edges.push([project, run.project]);
     }
   }
-  const nodes = latest.map((run) => ({ id: run.project, label: run.project, detail: `${run.kind} · run ${run.id} ${run.status === 'failed' ? '✗ failed' : run.origin === 'cache' ? '(restored)' : ''}` }));
+  const nodes = latest.map((run) => ({
+    id: run.project,
+    label: run.project,
+    detail: `${run.kind} · run ${run.id} ${run.status === 'failed' ? '✗ failed' : run.origin === 'cache' ? '(restored)' : ''}`,
+  }));
   return section(
     'lineage',
     'Stages',
@@ -93,7 +97,9 @@ function lineageTable(data: ReportData, latest: readonly RunSummary[]): string {
   const short = (sha: string) => `<code title="${esc(sha)}">${esc(sha.slice(0, 12))}</code>`;
   const rows = latest.map((run) => {
     const lineage = data.latestLineage.get(run.project);
-    const datasets = (lineage?.datasets ?? []).map((dataset) => `${esc(dataset.source)}${dataset.revision ? ` @ ${esc(dataset.revision.slice(0, 12))}` : ''} ${short(dataset.sha256)}`);
+    const datasets = (lineage?.datasets ?? []).map(
+      (dataset) => `${esc(dataset.source)}${dataset.revision ? ` @ ${esc(dataset.revision.slice(0, 12))}` : ''} ${short(dataset.sha256)}`,
+    );
     const artifacts = (lineage?.artifacts ?? []).map((artifact) => `${esc(artifact.path)} ${short(artifact.sha256)}`);
     return `<tr><td>${esc(run.project)}</td><td>${esc(run.gitCommit?.slice(0, 12) ?? '')}${run.gitDirty ? ' (dirty)' : ''}</td><td>${datasets.join('<br>')}</td><td>${artifacts.join('<br>')}</td></tr>`;
   });
@@ -107,7 +113,10 @@ function runsSection(data: ReportData): string {
   for (const project of new Set(data.runs.map((run) => run.project))) {
     const flats = data.runs.filter((run) => run.project === project).map((run) => flattenParams(run.params));
     const keys = [...new Set(flats.flatMap((flat) => Object.keys(flat)))].sort();
-    varying.set(project, keys.filter((key) => new Set(flats.map((flat) => JSON.stringify(flat[key] ?? null))).size > 1));
+    varying.set(
+      project,
+      keys.filter((key) => new Set(flats.map((flat) => JSON.stringify(flat[key] ?? null))).size > 1),
+    );
   }
   const rows = data.runs.map((run) => {
     const flat = flattenParams(run.params);
@@ -140,7 +149,9 @@ function trendsSection(data: ReportData): string {
   for (const project of projects) {
     const runs = data.runs.filter((run) => run.project === project && run.origin === 'executed' && run.status === 'succeeded').reverse();
     if (runs.length === 0) continue;
-    const names = [...new Set(runs.flatMap((run) => Object.keys(run.metrics)))].filter((name) => name !== 'rows' && name !== 'epochsRun' && name !== 'bestEpoch');
+    const names = [...new Set(runs.flatMap((run) => Object.keys(run.metrics)))].filter(
+      (name) => name !== 'rows' && name !== 'epochsRun' && name !== 'bestEpoch',
+    );
     const rates = names.filter((name) => RATE_METRICS.includes(name));
     const others = names.filter((name) => !RATE_METRICS.includes(name));
     const seriesOf = (name: string): Series => ({
@@ -149,10 +160,27 @@ function trendsSection(data: ReportData): string {
     });
     const xTickFormat = (index: number) => (Number.isInteger(index) && runs[index] ? `#${runs[index]!.id}` : '');
     const common = { xLabel: 'run', markers: true, integerX: true, xTickFormat, xDomain: [-0.3, Math.max(1, runs.length - 1) + 0.3] as const };
-    if (rates.length) figures.push(figure(lineChart({ ...common, title: `${project}: ${rates.length === 1 ? rates[0] : 'scores'} by run`, yLabel: rates.length === 1 ? rates[0]! : 'score', series: rates.map(seriesOf), yDomain: rateDomain(runs, rates) })));
-    for (const name of others.sort()) figures.push(figure(lineChart({ ...common, title: `${project}: ${name} by run`, yLabel: name, series: [seriesOf(name)] })));
+    if (rates.length)
+      figures.push(
+        figure(
+          lineChart({
+            ...common,
+            title: `${project}: ${rates.length === 1 ? rates[0] : 'scores'} by run`,
+            yLabel: rates.length === 1 ? rates[0]! : 'score',
+            series: rates.map(seriesOf),
+            yDomain: rateDomain(runs, rates),
+          }),
+        ),
+      );
+    for (const name of others.sort())
+      figures.push(figure(lineChart({ ...common, title: `${project}: ${name} by run`, yLabel: name, series: [seriesOf(name)] })));
   }
-  return section('trends', 'Metric trends', figures.length ? `<div class="grid">${figures.join('')}</div>` : empty('No train or evaluate runs yet.'), 'Executed, successful runs, oldest to newest (x: run id).');
+  return section(
+    'trends',
+    'Metric trends',
+    figures.length ? `<div class="grid">${figures.join('')}</div>` : empty('No train or evaluate runs yet.'),
+    'Executed, successful runs, oldest to newest (x: run id).',
+  );
 }
 
 function rateDomain(runs: readonly RunSummary[], names: readonly string[]): [number, number] {
@@ -165,7 +193,9 @@ function trainingSection(data: ReportData): string {
   if (data.training.length === 0) return section('training', 'Training curves', empty('No training curves recorded.'));
   // Legends name each run by the hyper-parameters that differ between the plotted runs.
   const flats = data.training.map(({ run }) => flattenParams(run.params));
-  const varying = [...new Set(flats.flatMap((flat) => Object.keys(flat)))].filter((key) => new Set(flats.map((flat) => JSON.stringify(flat[key] ?? null))).size > 1);
+  const varying = [...new Set(flats.flatMap((flat) => Object.keys(flat)))].filter(
+    (key) => new Set(flats.map((flat) => JSON.stringify(flat[key] ?? null))).size > 1,
+  );
   const label = (run: RunSummary) => {
     const flat = flattenParams(run.params);
     const shown = varying.slice(0, 2).map((key) => `${key.split('.').pop()} ${flat[key] ?? '—'}`);
@@ -189,7 +219,10 @@ function trainingSection(data: ReportData): string {
   for (const { run, curve } of data.training) {
     const series: Series[] = [
       { name: 'train loss', points: curve.epochs.map((epoch) => [epoch.epoch, epoch.trainLoss] as const) },
-      { name: 'validation loss', points: curve.epochs.flatMap((epoch) => (epoch.validationLoss === undefined ? [] : [[epoch.epoch, epoch.validationLoss] as const])) },
+      {
+        name: 'validation loss',
+        points: curve.epochs.flatMap((epoch) => (epoch.validationLoss === undefined ? [] : [[epoch.epoch, epoch.validationLoss] as const])),
+      },
     ].filter((item) => item.points.length > 0);
     figures.push(
       figure(
@@ -206,55 +239,92 @@ function trainingSection(data: ReportData): string {
       ),
     );
   }
-  return section('training', 'Training curves', `<div class="grid">${figures.join('')}</div>`, 'Loss per epoch of each recorded training run (the latest few); the dashed line marks the epoch whose weights were kept.');
+  return section(
+    'training',
+    'Training curves',
+    `<div class="grid">${figures.join('')}</div>`,
+    'Loss per epoch of each recorded training run (the latest few); the dashed line marks the epoch whose weights were kept.',
+  );
 }
 
 type TrainingEpoch = ReportData['training'][number]['curve']['epochs'][number];
 
 function describeTraining(run: RunSummary): string {
   const flat = flattenParams(run.params);
-  const picks = ['model.family', 'model.hiddenLayers', 'training.optimizer.type', 'training.optimizer.learningRate', 'training.batchSize', 'training.l2', 'seed'];
-  return picks.filter((key) => key in flat).map((key) => `${key.split('.').pop()} ${flat[key]}`).join(', ');
+  const picks = [
+    'model.family',
+    'model.hiddenLayers',
+    'training.optimizer.type',
+    'training.optimizer.learningRate',
+    'training.batchSize',
+    'training.l2',
+    'seed',
+  ];
+  return picks
+    .filter((key) => key in flat)
+    .map((key) => `${key.split('.').pop()} ${flat[key]}`)
+    .join(', ');
 }
 
 function evaluationSection(data: ReportData): string {
   const classification = data.evaluations.filter((evaluation) => evaluation.metrics.confusionMatrix);
   if (classification.length === 0) return section('evaluation', 'Evaluation', empty('No classification evaluation recorded.'));
-  const blocks = classification.slice(-3).reverse().map(({ run, metrics, curves }) => {
-    const classes = metrics.perClass?.map((entry) => entry.class) ?? metrics.confusionMatrix!.map((_, index) => String(index));
-    const figures = [
-      figure(heatmap({ title: `Confusion matrix: run ${run.id}`, rowLabel: 'true class', columnLabel: 'predicted class', rows: classes, columns: classes, values: metrics.confusionMatrix! }), `${esc(metrics.split ?? 'test')} split, ${metrics.confusionMatrix!.flat().reduce((a, b) => a + b, 0)} rows`),
-    ];
-    if (curves) {
-      figures.push(
+  const blocks = classification
+    .slice(-3)
+    .reverse()
+    .map(({ run, metrics, curves }) => {
+      const classes = metrics.perClass?.map((entry) => entry.class) ?? metrics.confusionMatrix!.map((_, index) => String(index));
+      const figures = [
         figure(
-          lineChart({
-            title: `ROC curves (one vs rest): run ${run.id}`,
-            xLabel: 'false positive rate',
-            yLabel: 'true positive rate',
-            xDomain: [0, 1],
-            yDomain: [0, 1.02],
-            diagonal: true,
-            series: curves.classes.map((entry) => ({ name: entry.class, points: entry.roc.fpr.map((x, i) => [x, entry.roc.tpr[i]!] as const) })),
+          heatmap({
+            title: `Confusion matrix: run ${run.id}`,
+            rowLabel: 'true class',
+            columnLabel: 'predicted class',
+            rows: classes,
+            columns: classes,
+            values: metrics.confusionMatrix!,
           }),
+          `${esc(metrics.split ?? 'test')} split, ${metrics.confusionMatrix!.flat().reduce((a, b) => a + b, 0)} rows`,
         ),
-        figure(
-          lineChart({
-            title: `Precision–recall curves: run ${run.id}`,
-            xLabel: 'recall',
-            yLabel: 'precision',
-            xDomain: [0, 1],
-            yDomain: [0, 1.02],
-            series: curves.classes.map((entry) => ({ name: `${entry.class} (AP ${entry.averagePrecision === null ? 'n/a' : formatNumber(entry.averagePrecision)})`, points: entry.pr.recall.map((x, i) => [x, entry.pr.precision[i]!] as const) })),
-          }),
-        ),
-      );
-    } else {
-      figures.push(`<p class="empty">No curves.json for run ${run.id} (recorded before evaluate wrote ROC/PR points).</p>`);
-    }
-    return `<h3>${esc(run.project)} run ${run.id} <small>${esc(run.startedAt.slice(0, 16).replace('T', ' '))}</small></h3><div class="grid">${figures.join('')}</div>`;
-  });
-  return section('evaluation', 'Evaluation', blocks.join(''), 'The latest evaluation runs, newest first: the confusion matrix (rows: true class), and one-vs-rest ROC and precision–recall curves per class.');
+      ];
+      if (curves) {
+        figures.push(
+          figure(
+            lineChart({
+              title: `ROC curves (one vs rest): run ${run.id}`,
+              xLabel: 'false positive rate',
+              yLabel: 'true positive rate',
+              xDomain: [0, 1],
+              yDomain: [0, 1.02],
+              diagonal: true,
+              series: curves.classes.map((entry) => ({ name: entry.class, points: entry.roc.fpr.map((x, i) => [x, entry.roc.tpr[i]!] as const) })),
+            }),
+          ),
+          figure(
+            lineChart({
+              title: `Precision–recall curves: run ${run.id}`,
+              xLabel: 'recall',
+              yLabel: 'precision',
+              xDomain: [0, 1],
+              yDomain: [0, 1.02],
+              series: curves.classes.map((entry) => ({
+                name: `${entry.class} (AP ${entry.averagePrecision === null ? 'n/a' : formatNumber(entry.averagePrecision)})`,
+                points: entry.pr.recall.map((x, i) => [x, entry.pr.precision[i]!] as const),
+              })),
+            }),
+          ),
+        );
+      } else {
+        figures.push(`<p class="empty">No curves.json for run ${run.id} (recorded before evaluate wrote ROC/PR points).</p>`);
+      }
+      return `<h3>${esc(run.project)} run ${run.id} <small>${esc(run.startedAt.slice(0, 16).replace('T', ' '))}</small></h3><div class="grid">${figures.join('')}</div>`;
+    });
+  return section(
+    'evaluation',
+    'Evaluation',
+    blocks.join(''),
+    'The latest evaluation runs, newest first: the confusion matrix (rows: true class), and one-vs-rest ROC and precision–recall curves per class.',
+  );
 }
 
 function dataSection(data: ReportData): string {
@@ -263,14 +333,26 @@ function dataSection(data: ReportData): string {
     const figures = columns.map((column) => {
       const nulls = column.nulls ? `, ${column.nulls} missing` : '';
       if (column.kind === 'number' && column.histogram) {
-        return figure(histogram({ title: column.name, xLabel: column.name, edges: column.histogram.edges, counts: column.histogram.counts }), `${column.count ?? '?'} values${nulls}; equal-frequency bins`);
+        return figure(
+          histogram({ title: column.name, xLabel: column.name, edges: column.histogram.edges, counts: column.histogram.counts }),
+          `${column.count ?? '?'} values${nulls}; equal-frequency bins`,
+        );
       }
-      if (column.top?.length) return figure(categoryBars({ title: column.name, items: column.top.slice(0, 10).map((entry) => ({ label: String(entry.value), count: entry.count })) }), `${column.count ?? '?'} values${nulls}`);
+      if (column.top?.length)
+        return figure(
+          categoryBars({ title: column.name, items: column.top.slice(0, 10).map((entry) => ({ label: String(entry.value), count: entry.count })) }),
+          `${column.count ?? '?'} values${nulls}`,
+        );
       return '';
     });
     return `<h3>${esc(file)}</h3><div class="grid small">${figures.join('')}</div>`;
   });
-  return section('data', 'Data profile', blocks.join(''), `Feature distributions from <code>profile.json</code> of ${esc(data.profile.run.project)} run ${data.profile.run.id}: the baseline a drift check compares new data against.`);
+  return section(
+    'data',
+    'Data profile',
+    blocks.join(''),
+    `Feature distributions from <code>profile.json</code> of ${esc(data.profile.run.project)} run ${data.profile.run.id}: the baseline a drift check compares new data against.`,
+  );
 }
 
 /** The latest drift check: the drift package's own section when the caller passes its renderer. */
@@ -286,7 +368,12 @@ function driftSection(data: ReportData, options: RenderReportOptions): string {
     }
   }
   const summary = (document as { verdict?: unknown; summary?: unknown }) ?? {};
-  return section('drift', 'Drift', `<p><strong>${esc(String(summary.verdict ?? 'unknown'))}</strong>: ${esc(String(summary.summary ?? ''))}</p>`, caption.replace(/^<p class="intro">|<\/p>$/g, ''));
+  return section(
+    'drift',
+    'Drift',
+    `<p><strong>${esc(String(summary.verdict ?? 'unknown'))}</strong>: ${esc(String(summary.summary ?? ''))}</p>`,
+    caption.replace(/^<p class="intro">|<\/p>$/g, ''),
+  );
 }
 
 function formatNumber(value: number): string {

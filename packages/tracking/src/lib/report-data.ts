@@ -59,7 +59,11 @@ export function collectReportData(params: CollectReportDataParams): ReportData {
   const maxPlotted = params.maxPlottedRuns ?? 6;
   const runs = store.list({ pipeline, limit: params.maxRuns ?? 200 });
   // Plots use executed runs: a cache restore repeats an earlier run's artifacts.
-  const plotted = (kind: string) => runs.filter((run) => run.kind === kind && run.origin === 'executed' && run.status === 'succeeded').slice(0, maxPlotted).reverse();
+  const plotted = (kind: string) =>
+    runs
+      .filter((run) => run.kind === kind && run.origin === 'executed' && run.status === 'succeeded')
+      .slice(0, maxPlotted)
+      .reverse();
   const training = plotted('train').flatMap((run) => {
     const curve = store.document(run.id, 'training-curve.json') as TrainingCurve | undefined;
     return curve?.epochs?.length ? [{ run, curve }] : [];

@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { artifactSchema } from '@reproml/core';
+import { z } from 'zod';
 
 /** One dataset file a run depends on (directly for a pull stage, through its upstream stages otherwise). */
 export const datasetRevisionSchema = z.object({

@@ -97,7 +97,10 @@ describe('RunStore', () => {
     expect(store.prune({ keepPerStage: 2, dryRun: true })).toEqual({ removed: 1, remaining: 6 });
     expect(store.count()).toBe(7);
     expect(store.prune({ keepPerStage: 2 })).toEqual({ removed: 1, remaining: 6 });
-    const left = store.list().map((run) => run.id).sort((a, b) => a - b);
+    const left = store
+      .list()
+      .map((run) => run.id)
+      .sort((a, b) => a - b);
     expect(left).toEqual([train[0]!, train[1]!, train[3]!, train[4]!, ...evaluate]);
     expect(store.get(train[2]!)).toBeUndefined();
     store.close();
@@ -129,7 +132,9 @@ describe('recordRun', () => {
     writeFileSync(env.REPROML_TRACKING_DB, Buffer.alloc(8192, 7));
     const result = recordRun({ workspaceRoot: dir, env, collect: () => testRun() });
     expect(result.recorded).toBe(false);
-    expect(result.recorded === false && result.reason === 'failed' && result.warning).toMatch(/run not recorded \(the stage itself is unaffected\).*not a readable SQLite database/s);
+    expect(result.recorded === false && result.reason === 'failed' && result.warning).toMatch(
+      /run not recorded \(the stage itself is unaffected\).*not a readable SQLite database/s,
+    );
   });
 
   it('turns a store locked by another process into a warning after the busy timeout', () => {
@@ -148,7 +153,13 @@ describe('recordRun', () => {
   });
 
   it('turns a failure while collecting the run into a warning', () => {
-    const result = recordRun({ workspaceRoot: dir, env: { REPROML_TRACKING_DB: join(dir, 'r.sqlite') }, collect: () => { throw new Error('boom'); } });
+    const result = recordRun({
+      workspaceRoot: dir,
+      env: { REPROML_TRACKING_DB: join(dir, 'r.sqlite') },
+      collect: () => {
+        throw new Error('boom');
+      },
+    });
     expect(result.recorded === false && result.reason === 'failed' && result.warning).toMatch(/boom/);
   });
 });

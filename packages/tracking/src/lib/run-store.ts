@@ -111,20 +111,22 @@ export class RunStore {
   /** Adds one run with its tags and documents, all or nothing. Returns its id. */
   record(run: RunRecord): number {
     return this.guard(() =>
-      this.db.transaction((record: RunRecord) => {
-        const result = this.insertRun.run({
-          ...record,
-          gitDirty: record.gitDirty === null ? null : record.gitDirty ? 1 : 0,
-          params: JSON.stringify(record.params),
-          metrics: JSON.stringify(record.metrics),
-          artifacts: JSON.stringify(record.artifacts),
-          datasets: JSON.stringify(record.datasets),
-        });
-        const id = Number(result.lastInsertRowid);
-        for (const tag of new Set(record.tags)) this.insertTag.run(id, tag);
-        for (const [name, content] of Object.entries(record.documents)) this.insertDocument.run(id, name, JSON.stringify(content));
-        return id;
-      }).immediate(run),
+      this.db
+        .transaction((record: RunRecord) => {
+          const result = this.insertRun.run({
+            ...record,
+            gitDirty: record.gitDirty === null ? null : record.gitDirty ? 1 : 0,
+            params: JSON.stringify(record.params),
+            metrics: JSON.stringify(record.metrics),
+            artifacts: JSON.stringify(record.artifacts),
+            datasets: JSON.stringify(record.datasets),
+          });
+          const id = Number(result.lastInsertRowid);
+          for (const tag of new Set(record.tags)) this.insertTag.run(id, tag);
+          for (const [name, content] of Object.entries(record.documents)) this.insertDocument.run(id, name, JSON.stringify(content));
+          return id;
+        })
+        .immediate(run),
     );
   }
 
@@ -132,12 +134,30 @@ export class RunStore {
   list(filter: RunFilter = {}): RunSummary[] {
     const where: string[] = [];
     const args: Record<string, unknown> = {};
-    if (filter.pipeline) (where.push('r.pipeline = @pipeline'), (args.pipeline = filter.pipeline));
-    if (filter.stage) (where.push('(r.stage = @stage OR r.project = @stage)'), (args.stage = filter.stage));
-    if (filter.origin) (where.push('r.origin = @origin'), (args.origin = filter.origin));
-    if (filter.status) (where.push('r.status = @status'), (args.status = filter.status));
-    if (filter.gitCommit) (where.push('r.git_commit = @gitCommit'), (args.gitCommit = filter.gitCommit));
-    if (filter.tag) (where.push('r.id IN (SELECT run_id FROM run_tags WHERE tag = @tag)'), (args.tag = filter.tag));
+    if (filter.pipeline) {
+      where.push('r.pipeline = @pipeline');
+      args.pipeline = filter.pipeline;
+    }
+    if (filter.stage) {
+      where.push('(r.stage = @stage OR r.project = @stage)');
+      args.stage = filter.stage;
+    }
+    if (filter.origin) {
+      where.push('r.origin = @origin');
+      args.origin = filter.origin;
+    }
+    if (filter.status) {
+      where.push('r.status = @status');
+      args.status = filter.status;
+    }
+    if (filter.gitCommit) {
+      where.push('r.git_commit = @gitCommit');
+      args.gitCommit = filter.gitCommit;
+    }
+    if (filter.tag) {
+      where.push('r.id IN (SELECT run_id FROM run_tags WHERE tag = @tag)');
+      args.tag = filter.tag;
+    }
     const sql = `SELECT ${SUMMARY_COLUMNS} FROM runs r ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY r.started_at DESC, r.id DESC ${filter.limit ? 'LIMIT @limit' : ''}`;
     if (filter.limit) args.limit = filter.limit;
@@ -149,7 +169,10 @@ export class RunStore {
     return this.guard(() => {
       const row = this.db.prepare(`SELECT ${SUMMARY_COLUMNS}, r.artifacts, r.datasets FROM runs r WHERE r.id = ?`).get(id) as RunRow | undefined;
       if (!row) return undefined;
-      const documents = this.db.prepare('SELECT name, content FROM run_documents WHERE run_id = ? ORDER BY name').all(id) as { name: string; content: string }[];
+      const documents = this.db.prepare('SELECT name, content FROM run_documents WHERE run_id = ? ORDER BY name').all(id) as {
+        name: string;
+        content: string;
+      }[];
       return {
         ...toSummary(row),
         artifacts: JSON.parse(row.artifacts ?? '[]'),
@@ -170,13 +193,15 @@ export class RunStore {
   /** Sets a run's note (and adds tags); returns false when there is no such run. */
   annotate(params: { id: number; note?: string; tags?: readonly string[] }): boolean {
     return this.guard(() =>
-      this.db.transaction(() => {
-        const exists = this.db.prepare('SELECT 1 FROM runs WHERE id = ?').get(params.id);
-        if (!exists) return false;
-        if (params.note !== undefined) this.db.prepare('UPDATE runs SET note = ? WHERE id = ?').run(params.note, params.id);
-        for (const tag of params.tags ?? []) this.insertTag.run(params.id, tag);
-        return true;
-      }).immediate(),
+      this.db
+        .transaction(() => {
+          const exists = this.db.prepare('SELECT 1 FROM runs WHERE id = ?').get(params.id);
+          if (!exists) return false;
+          if (params.note !== undefined) this.db.prepare('UPDATE runs SET note = ? WHERE id = ?').run(params.note, params.id);
+          for (const tag of params.tags ?? []) this.insertTag.run(params.id, tag);
+          return true;
+        })
+        .immediate(),
     );
   }
 
@@ -191,13 +216,15 @@ export class RunStore {
       ) ranked
       WHERE rank > @keep AND note IS NULL AND id NOT IN (SELECT run_id FROM run_tags)`;
     return this.guard(() =>
-      this.db.transaction(() => {
-        const removed = params.dryRun
-          ? (this.db.prepare(`SELECT count(*) AS n FROM (${prunable})`).get({ keep: params.keepPerStage }) as { n: number }).n
-          : this.db.prepare(`DELETE FROM runs WHERE id IN (${prunable})`).run({ keep: params.keepPerStage }).changes;
-        const total = (this.db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n;
-        return { removed, remaining: params.dryRun ? total - removed : total };
-      }).immediate(),
+      this.db
+        .transaction(() => {
+          const removed = params.dryRun
+            ? (this.db.prepare(`SELECT count(*) AS n FROM (${prunable})`).get({ keep: params.keepPerStage }) as { n: number }).n
+            : this.db.prepare(`DELETE FROM runs WHERE id IN (${prunable})`).run({ keep: params.keepPerStage }).changes;
+          const total = (this.db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n;
+          return { removed, remaining: params.dryRun ? total - removed : total };
+        })
+        .immediate(),
     );
   }
 

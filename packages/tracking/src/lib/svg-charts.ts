@@ -69,14 +69,18 @@ export function lineChart(params: LineChartParams): string {
   }
   parts.push(axes(left, MARGIN.top, plotWidth, plotHeight));
   parts.push(`<text class="axis-label" x="${left + plotWidth / 2}" y="${MARGIN.top + plotHeight + 34}" text-anchor="middle">${esc(params.xLabel)}</text>`);
-  parts.push(`<text class="axis-label" transform="translate(14 ${MARGIN.top + plotHeight / 2}) rotate(-90)" text-anchor="middle">${esc(log ? `${params.yLabel} (log scale)` : params.yLabel)}</text>`);
+  parts.push(
+    `<text class="axis-label" transform="translate(14 ${MARGIN.top + plotHeight / 2}) rotate(-90)" text-anchor="middle">${esc(log ? `${params.yLabel} (log scale)` : params.yLabel)}</text>`,
+  );
   if (params.diagonal) {
     parts.push(`<line class="chance" x1="${n(sx(x0))}" y1="${n(sy(y0))}" x2="${n(sx(x1))}" y2="${n(sy(y1))}"/>`);
   }
   for (const vertical of params.verticals ?? []) {
     parts.push(`<line class="marker" x1="${n(sx(vertical.x))}" x2="${n(sx(vertical.x))}" y1="${MARGIN.top}" y2="${MARGIN.top + plotHeight}"/>`);
     const nearRight = sx(vertical.x) > left + plotWidth * 0.7;
-    parts.push(`<text class="tick" x="${n(sx(vertical.x) + (nearRight ? -4 : 4))}" y="${MARGIN.top + 12}"${nearRight ? ' text-anchor="end"' : ''}>${esc(vertical.label)}</text>`);
+    parts.push(
+      `<text class="tick" x="${n(sx(vertical.x) + (nearRight ? -4 : 4))}" y="${MARGIN.top + 12}"${nearRight ? ' text-anchor="end"' : ''}>${esc(vertical.label)}</text>`,
+    );
   }
   series.forEach((series, index) => {
     const color = PALETTE[index % PALETTE.length];
@@ -85,11 +89,19 @@ export function lineChart(params: LineChartParams): string {
     parts.push(`<path class="series" data-series="${esc(series.name)}" d="${path}" stroke="${color}"${dash}/>`);
     if (params.markers || series.points.length === 1) {
       for (const [x, y] of series.points) {
-        parts.push(`<circle cx="${n(sx(x))}" cy="${n(sy(y))}" r="3.5" fill="${color}"><title>${esc(`${series.name}: ${formatX(x)} → ${formatTick(y, 4)}`)}</title></circle>`);
+        parts.push(
+          `<circle cx="${n(sx(x))}" cy="${n(sy(y))}" r="3.5" fill="${color}"><title>${esc(`${series.name}: ${formatX(x)} → ${formatTick(y, 4)}`)}</title></circle>`,
+        );
       }
     }
   });
-  parts.push(legend(params.series.map((series) => series.name), width, height - legendHeight(params.series, width) + 4));
+  parts.push(
+    legend(
+      params.series.map((series) => series.name),
+      width,
+      height - legendHeight(params.series, width) + 4,
+    ),
+  );
   parts.push('</svg>');
   return parts.join('');
 }
@@ -113,9 +125,15 @@ export function heatmap(params: HeatmapParams): string {
   const height = top + cell * params.rows.length + 30;
   const max = Math.max(1, ...params.values.flat());
   const parts = [frame(params.title, width, height, `${params.rowLabel} by ${params.columnLabel}, ${params.rows.length} × ${params.columns.length}`)];
-  parts.push(`<text class="axis-label" x="${left + (cell * params.columns.length) / 2}" y="${top - 26}" text-anchor="middle">${esc(params.columnLabel)}</text>`);
-  params.columns.forEach((label, c) => parts.push(`<text class="tick" x="${left + c * cell + cell / 2}" y="${top - 8}" text-anchor="middle">${esc(label)}</text>`));
-  parts.push(`<text class="axis-label" transform="translate(12 ${top + (cell * params.rows.length) / 2}) rotate(-90)" text-anchor="middle">${esc(params.rowLabel)}</text>`);
+  parts.push(
+    `<text class="axis-label" x="${left + (cell * params.columns.length) / 2}" y="${top - 26}" text-anchor="middle">${esc(params.columnLabel)}</text>`,
+  );
+  params.columns.forEach((label, c) =>
+    parts.push(`<text class="tick" x="${left + c * cell + cell / 2}" y="${top - 8}" text-anchor="middle">${esc(label)}</text>`),
+  );
+  parts.push(
+    `<text class="axis-label" transform="translate(12 ${top + (cell * params.rows.length) / 2}) rotate(-90)" text-anchor="middle">${esc(params.rowLabel)}</text>`,
+  );
   params.rows.forEach((label, r) => {
     parts.push(`<text class="tick" x="${left - 6}" y="${top + r * cell + cell / 2 + 4}" text-anchor="end">${esc(label)}</text>`);
     params.columns.forEach((_, c) => {
@@ -171,7 +189,9 @@ export function histogram(params: HistogramParams): string {
     parts.push(`<text class="tick" x="${n(sx(tick))}" y="${MARGIN.top + plotHeight + 16}" text-anchor="middle">${esc(formatHistogramTick(tick))}</text>`);
   }
   parts.push(axes(MARGIN.left, MARGIN.top, plotWidth, plotHeight));
-  parts.push(`<text class="axis-label" x="${MARGIN.left + plotWidth / 2}" y="${MARGIN.top + plotHeight + 34}" text-anchor="middle">${esc(params.xLabel)}</text>`);
+  parts.push(
+    `<text class="axis-label" x="${MARGIN.left + plotWidth / 2}" y="${MARGIN.top + plotHeight + 34}" text-anchor="middle">${esc(params.xLabel)}</text>`,
+  );
   parts.push(`<text class="axis-label" transform="translate(14 ${MARGIN.top + plotHeight / 2}) rotate(-90)" text-anchor="middle">density</text>`);
   parts.push('</svg>');
   return parts.join('');
@@ -229,14 +249,19 @@ export function stageGraph(params: { title: string; nodes: readonly GraphNode[];
   const width = 20 + columns.size * (boxWidth + gapX);
   const height = 44 + maxRows * (boxHeight + gapY);
   const position = new Map<string, { x: number; y: number }>();
-  for (const [level, column] of columns) column.forEach((node, row) => position.set(node.id, { x: 10 + level * (boxWidth + gapX), y: 34 + row * (boxHeight + gapY) }));
+  for (const [level, column] of columns)
+    column.forEach((node, row) => position.set(node.id, { x: 10 + level * (boxWidth + gapX), y: 34 + row * (boxHeight + gapY) }));
   const parts = [frame(params.title, width, height, `${params.nodes.length} stages`)];
-  parts.push('<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#555"/></marker></defs>');
+  parts.push(
+    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#555"/></marker></defs>',
+  );
   for (const [from, to] of params.edges) {
     const a = position.get(from);
     const b = position.get(to);
     if (!a || !b) continue;
-    parts.push(`<path class="edge" d="M${a.x + boxWidth},${a.y + boxHeight / 2}C${a.x + boxWidth + gapX / 2},${a.y + boxHeight / 2} ${b.x - gapX / 2},${b.y + boxHeight / 2} ${b.x},${b.y + boxHeight / 2}" marker-end="url(#arrow)"/>`);
+    parts.push(
+      `<path class="edge" d="M${a.x + boxWidth},${a.y + boxHeight / 2}C${a.x + boxWidth + gapX / 2},${a.y + boxHeight / 2} ${b.x - gapX / 2},${b.y + boxHeight / 2} ${b.x},${b.y + boxHeight / 2}" marker-end="url(#arrow)"/>`,
+    );
   }
   for (const node of params.nodes) {
     const { x, y } = position.get(node.id)!;

@@ -1,8 +1,8 @@
-import { DependencyType, type CreateDependencies, type RawProjectGraphDependency } from '@nx/devkit';
-import { ConfigError, didYouMean, resolveStageReference, stageOutputDir } from '@reproml/core';
-import { loadStage } from '../stage-file/load-stage';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { type CreateDependencies, DependencyType, type RawProjectGraphDependency } from '@nx/devkit';
+import { ConfigError, didYouMean, resolveStageReference, stageOutputDir } from '@reproml/core';
+import { loadStage } from '../stage-file/load-stage';
 
 /** An edge from each stage to every upstream stage it names in `inputs`. */
 export const createDependencies: CreateDependencies = (_options, context) => {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CreateNodesContextV2 } from '@nx/devkit';
 import { describe, expect, it } from 'vitest';
-import { createNodesV2 } from './create-nodes';
 import { createDependencies } from './create-dependencies';
+import { createNodesV2 } from './create-nodes';
 
 function workspaceWith(stages: Record<string, unknown>): string {
   const root = mkdtempSync(join(tmpdir(), 'reproml-plugin-'));
@@ -88,7 +88,14 @@ describe('createDependencies', () => {
       'p-other': { root: 'pipelines/p/other' },
     };
     expect(() =>
-      createDependencies(undefined, { workspaceRoot: root, projects, nxJsonConfiguration: {}, fileMap: { projectFileMap: {}, nonProjectFiles: [] }, filesToProcess: { projectFileMap: {}, nonProjectFiles: [] }, externalNodes: {} }),
+      createDependencies(undefined, {
+        workspaceRoot: root,
+        projects,
+        nxJsonConfiguration: {},
+        fileMap: { projectFileMap: {}, nonProjectFiles: [] },
+        filesToProcess: { projectFileMap: {}, nonProjectFiles: [] },
+        externalNodes: {},
+      }),
     ).toThrow(/Input 'dataset' names stage 'dta', which does not exist \(did you mean 'p-data'\?\)/);
   });
 

@@ -1,5 +1,5 @@
-import { createNodesFromFiles, type CreateNodesV2, type TargetConfiguration } from '@nx/devkit';
-import { loadStage, STAGE_FILE_GLOB, type LoadedStage } from '../stage-file/load-stage';
+import { type CreateNodesV2, createNodesFromFiles, type TargetConfiguration } from '@nx/devkit';
+import { type LoadedStage, loadStage, STAGE_FILE_GLOB } from '../stage-file/load-stage';
 import { stageRunInputs } from './stage-target-inputs';
 
 export interface ReproMLPluginOptions {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { STAGE_FILE_NAME, stageOutputDir } from '@reproml/core';
-import { loadStage, type LoadedStage } from './load-stage';
+import { type LoadedStage, loadStage } from './load-stage';
 
 const URL_SOURCE = /^[a-z][a-z0-9+.-]*:\/\//i;
 

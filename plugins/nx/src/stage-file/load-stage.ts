@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { ConfigError, didYouMean, parseConfig, parseJsonText, stageProjectName, type StageIdentity } from '@reproml/core';
-import { STAGE_KINDS, STAGE_KIND_NAMES, type StageKind, type StageKindName } from './stage-kinds';
+import { ConfigError, didYouMean, parseConfig, parseJsonText, type StageIdentity, stageProjectName } from '@reproml/core';
 import type { StageFile } from './stage-file-schema';
+import { STAGE_KIND_NAMES, STAGE_KINDS, type StageKind, type StageKindName } from './stage-kinds';
 
 /** `pipelines/<pipeline>/<stage>/stage.json`, the only place stage files are looked for. */
 export const STAGE_FILE_GLOB = 'pipelines/*/*/stage.json';

@@ -1,10 +1,10 @@
-import type { z } from 'zod';
 import { scriptStageConfigSchema } from '@reproml/core';
 import { pullStageConfigSchema } from '@reproml/data';
 import { driftStageConfigSchema } from '@reproml/drift';
 import { pushStageConfigSchema, registryDir } from '@reproml/hub';
 import { evaluateStageConfigSchema, predictStageConfigSchema, trainStageConfigSchema } from '@reproml/onnx';
 import { preprocessStageConfigSchema } from '@reproml/preprocess';
+import type { z } from 'zod';
 
 export interface StageKind {
   /** Zod schema of the whole stage file for this kind (strict). */
@@ -16,7 +16,7 @@ export interface StageKind {
   /** Workspace packages whose code does the stage's work (hashed as files while they live in this workspace). */
   reproPackages: readonly string[];
   /** Extra uncached targets, e.g. `lock` for pull stages. */
-  extraTargets: readonly ('lock')[];
+  extraTargets: readonly 'lock'[];
   description: string;
   /** False for kinds whose effect lives outside `out/` (a push): a cache hit would report work that never happened here. Default: cached. */
   cacheRun?: boolean;
@@ -58,7 +58,8 @@ export const STAGE_KINDS = {
     externalPackages: ['onnxruntime-node', 'onnx-proto', 'zod'],
     reproPackages: ['core', 'data', 'onnx'],
     extraTargets: [],
-    description: 'Train a linear, logistic or MLP model on the features of a preprocess stage (onnxruntime); write model.onnx with the preprocessing fused in front',
+    description:
+      'Train a linear, logistic or MLP model on the features of a preprocess stage (onnxruntime); write model.onnx with the preprocessing fused in front',
   },
   evaluate: {
     schema: evaluateStageConfigSchema,
@@ -93,7 +94,8 @@ export const STAGE_KINDS = {
     externalPackages: ['hyparquet', 'onnxruntime-node', 'onnx-proto', 'zod'],
     reproPackages: ['core', 'data', 'onnx', 'drift'],
     extraTargets: [],
-    description: 'Compare a new data batch with the training split (PSI, KS, chi-square, unseen categories, nulls, prediction drift); write drift.json, fail on an alert unless onAlert is "record"',
+    description:
+      'Compare a new data batch with the training split (PSI, KS, chi-square, unseen categories, nulls, prediction drift); write drift.json, fail on an alert unless onAlert is "record"',
   },
 } as const satisfies Record<string, StageKind>;
 

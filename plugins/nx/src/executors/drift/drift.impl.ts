@@ -1,8 +1,8 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { BATCH_INPUT, DRIFT_MODEL_INPUT, REFERENCE_INPUT, runDrift, type DriftStageConfig } from '@reproml/drift';
-import { executeStage, type ExecutorResult } from '../shared/execute-stage';
-import { upstreamStage } from '../shared/upstream-stage';
+import { BATCH_INPUT, DRIFT_MODEL_INPUT, type DriftStageConfig, REFERENCE_INPUT, runDrift } from '@reproml/drift';
+import { type ExecutorResult, executeStage } from '../shared/execute-stage';
 import type { StageExecutorOptions } from '../shared/stage-executor-options';
+import { upstreamStage } from '../shared/upstream-stage';
 
 export default async function driftExecutor(options: StageExecutorOptions, context: ExecutorContext): Promise<ExecutorResult> {
   return executeStage(options, context, async (stage, stageContext) => {

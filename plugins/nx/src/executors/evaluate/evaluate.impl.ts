@@ -1,8 +1,8 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { EVALUATE_FEATURES_INPUT, MODEL_INPUT, runEvaluate, type EvaluateStageConfig } from '@reproml/onnx';
-import { executeStage, type ExecutorResult } from '../shared/execute-stage';
-import { upstreamStage } from '../shared/upstream-stage';
+import { EVALUATE_FEATURES_INPUT, type EvaluateStageConfig, MODEL_INPUT, runEvaluate } from '@reproml/onnx';
+import { type ExecutorResult, executeStage } from '../shared/execute-stage';
 import type { StageExecutorOptions } from '../shared/stage-executor-options';
+import { upstreamStage } from '../shared/upstream-stage';
 
 export default async function evaluateExecutor(options: StageExecutorOptions, context: ExecutorContext): Promise<ExecutorResult> {
   return executeStage(options, context, async (stage, stageContext) => {

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
-import { logger, type ExecutorContext } from '@nx/devkit';
+import { type ExecutorContext, logger } from '@nx/devkit';
 import { createProgressReporter } from '@reproml/core';
-import { formatLockChanges, LOCK_FILE_NAME, updateLock, type PullStageConfig } from '@reproml/data';
+import { formatLockChanges, LOCK_FILE_NAME, type PullStageConfig, updateLock } from '@reproml/data';
 import { loadStage } from '../../stage-file/load-stage';
-import { reportFailures, type ExecutorResult } from '../shared/execute-stage';
+import { type ExecutorResult, reportFailures } from '../shared/execute-stage';
 import type { StageExecutorOptions } from '../shared/stage-executor-options';
 
 /** `nx run <stage>:lock`: resolves branches, tags and changed sources to a new lock, and prints the diff. */

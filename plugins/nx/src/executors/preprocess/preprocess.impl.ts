@@ -2,10 +2,10 @@ import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { toWorkspacePath } from '@reproml/core';
 import { readTable } from '@reproml/data';
-import { DATASET_INPUT, runPreprocess, type PreprocessStageConfig } from '@reproml/preprocess';
-import { executeStage, type ExecutorResult } from '../shared/execute-stage';
-import { upstreamStage } from '../shared/upstream-stage';
+import { DATASET_INPUT, type PreprocessStageConfig, runPreprocess } from '@reproml/preprocess';
+import { type ExecutorResult, executeStage } from '../shared/execute-stage';
 import type { StageExecutorOptions } from '../shared/stage-executor-options';
+import { upstreamStage } from '../shared/upstream-stage';
 
 export default async function preprocessExecutor(options: StageExecutorOptions, context: ExecutorContext): Promise<ExecutorResult> {
   return executeStage(options, context, async (stage, stageContext) => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { LOCK_FILE_NAME, readDatasetLock, runPull, type PullStageConfig } from '@reproml/data';
-import { executeStage, type ExecutorResult } from '../shared/execute-stage';
+import { LOCK_FILE_NAME, type PullStageConfig, readDatasetLock, runPull } from '@reproml/data';
+import { type ExecutorResult, executeStage } from '../shared/execute-stage';
 import type { StageExecutorOptions } from '../shared/stage-executor-options';
 
 export default async function pullExecutor(options: StageExecutorOptions, context: ExecutorContext): Promise<ExecutorResult> {

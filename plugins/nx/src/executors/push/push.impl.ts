@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { openRegistry, PUSH_METRICS_INPUT, PUSH_MODEL_INPUT, runPush, type PushStageConfig } from '@reproml/hub';
 import { stageOutputDir } from '@reproml/core';
-import { executeStage, type ExecutorResult } from '../shared/execute-stage';
+import { openRegistry, PUSH_METRICS_INPUT, PUSH_MODEL_INPUT, type PushStageConfig, runPush } from '@reproml/hub';
+import { type ExecutorResult, executeStage } from '../shared/execute-stage';
 import type { StageExecutorOptions } from '../shared/stage-executor-options';
 
 /**

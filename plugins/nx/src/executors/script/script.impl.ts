@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import { runScriptStage, type ScriptStageConfig } from '@reproml/core';
-import { executeStage, type ExecutorResult } from '../shared/execute-stage';
-import { upstreamStage } from '../shared/upstream-stage';
+import { type ExecutorResult, executeStage } from '../shared/execute-stage';
 import type { StageExecutorOptions } from '../shared/stage-executor-options';
+import { upstreamStage } from '../shared/upstream-stage';
 
 export default async function scriptExecutor(options: StageExecutorOptions, context: ExecutorContext): Promise<ExecutorResult> {
   return executeStage(options, context, async (stage, stageContext) => {

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
-import { logger, type ExecutorContext } from '@nx/devkit';
+import { type ExecutorContext, logger } from '@nx/devkit';
 import { DEFAULT_SEED, isReproError, runStage, type StageContext } from '@reproml/core';
+import { declaredReadPaths } from '../../stage-file/declared-reads';
+import { type LoadedStage, loadStage } from '../../stage-file/load-stage';
 import { packageResolutionRoots, recordedPackages } from './environment-packages';
 import { recordExecutedStage } from './record-stage-run';
-import { declaredReadPaths } from '../../stage-file/declared-reads';
-import { loadStage, type LoadedStage } from '../../stage-file/load-stage';
 import type { StageExecutorOptions } from './stage-executor-options';
 
 export interface ExecutorResult {

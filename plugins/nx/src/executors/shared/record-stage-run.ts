@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { logger } from '@nx/devkit';
-import { defaultRunMetadataPath, runMetadataSchema, type RunMetadata } from '@reproml/core';
-import { collectStageRun, recordRun, type RecordRunResult } from '@reproml/tracking';
+import { defaultRunMetadataPath, type RunMetadata, runMetadataSchema } from '@reproml/core';
+import { collectStageRun, type RecordRunResult, recordRun } from '@reproml/tracking';
 import type { LoadedStage } from '../../stage-file/load-stage';
 
 /**

@@ -1,8 +1,8 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { FEATURES_INPUT, runTrain, type TrainStageConfig } from '@reproml/onnx';
-import { executeStage, type ExecutorResult } from '../shared/execute-stage';
-import { upstreamStage } from '../shared/upstream-stage';
+import { type ExecutorResult, executeStage } from '../shared/execute-stage';
 import type { StageExecutorOptions } from '../shared/stage-executor-options';
+import { upstreamStage } from '../shared/upstream-stage';
 
 export default async function trainExecutor(options: StageExecutorOptions, context: ExecutorContext): Promise<ExecutorResult> {
   return executeStage(options, context, async (stage, stageContext) => {
