@@ -1,3 +1,4 @@
+export * from './lib/audit-checkpoint';
 export * from './lib/audit-log';
 export * from './lib/file-model-registry';
 export * from './lib/hub-push';
@@ -8,6 +9,7 @@ export * from './lib/model-registry';
 export * from './lib/model-version';
 export * from './lib/push-stage-config';
 export * from './lib/push-target';
+export * from './lib/registry-folders';
 export * from './lib/registry-location';
 export * from './lib/registry-lock';
 export * from './lib/run-push';

@@ -1,15 +1,16 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createProgressReporter, ReproError, stableStringify } from '@reproml/core';
+import { createProgressReporter, ReproError, readConfigFileSync, stableStringify } from '@reproml/core';
 import {
   type AuditEvent,
+  type AuditHealth,
   describeLocation,
   type FileModelRegistry,
   type MetricGate,
   type ModelVersion,
   openRegistry,
-  promotionGatesSchema,
+  pushStageConfigSchema,
 } from '@reproml/hub';
 import { reproducePlan, verifyReproduction } from '../lib/reproduce-version';
 import { findWorkspaceRoot } from '../lib/workspace-root';
@@ -153,13 +154,36 @@ const SUBCOMMANDS: Record<string, (context: Context) => Promise<number>> = {
   },
 
   async audit({ registry, io, json, positionals }) {
+    // Every read verifies the hash chain, the checkpoint and the version folders (IntegrityError otherwise).
     const events = await registry.audit({ model: positionals[0] });
-    const health = registry.auditHealth();
-    if (json) return print(io, { log: join(registry.location, 'audit.log'), events, tornLines: health.tornLines, chainVerified: true });
+    const health = await registry.auditHealth();
+    const fileProblems = await registry.verifyStoredFiles();
+    if (json) {
+      print(io, {
+        log: join(registry.location, 'audit.log'),
+        events,
+        tornLines: health.tornLines,
+        chainVerified: true,
+        checkpoint: { source: health.checkpoint, behindBy: health.checkpointBehindBy, events: health.events, lastHash: health.lastHash },
+        pending: health.pending,
+        fileProblems,
+      });
+      return fileProblems.length ? 1 : 0;
+    }
     for (const event of events) io.stdout(`${renderEvent(event)}\n`);
-    io.stdout(
-      `${events.length} event(s); hash chain verified${health.tornLines.length ? `; ${health.tornLines.length} line(s) cut off by a crash were skipped (lines ${health.tornLines.join(', ')})` : ''}\n`,
-    );
+    const notes = [
+      `${health.events} event(s); hash chain verified; checkpoint ${describeCheckpoint(health)}; version folders match the log`,
+      ...(health.tornLines.length ? [`${health.tornLines.length} line(s) cut off by a crash were skipped (lines ${health.tornLines.join(', ')})`] : []),
+      ...(health.pending
+        ? [`${health.pending.model} v${health.pending.version} was being written when a push stopped (not committed; the next change removes it)`]
+        : []),
+    ];
+    io.stdout(`${notes.join('; ')}\n`);
+    if (fileProblems.length) {
+      io.stdout(`stored files that do not match their version records:\n${fileProblems.map((problem) => `  ✗ ${problem}`).join('\n')}\n`);
+      return 1;
+    }
+    io.stdout(`every stored file matches its sha256 (last hash ${health.lastHash?.slice(0, 16) ?? 'none'}…)\n`);
     return 0;
   },
 
@@ -197,16 +221,25 @@ const SUBCOMMANDS: Record<string, (context: Context) => Promise<number>> = {
   },
 };
 
-/** The gates of the push stage file as it is now (the reviewed policy); the ones recorded at push time when the file is gone. */
+/**
+ * The gates of the push stage file as it is now (the reviewed policy). A file that does not
+ * validate (a malformed condition, a misspelt field) is refused, never replaced by weaker
+ * gates; only when the file is gone do the gates recorded with the version apply.
+ */
 function currentGates(workspaceRoot: string, version: ModelVersion, alias: string): { gates: Readonly<Record<string, MetricGate>>; source: string } {
   const file = version.source.stageFile;
   const path = join(workspaceRoot, file);
   if (existsSync(path)) {
-    const raw = JSON.parse(readFileSync(path, 'utf8')) as { gates?: unknown };
-    const gates = promotionGatesSchema.safeParse(raw.gates ?? {});
-    if (gates.success) return { gates: gates.data[alias] ?? {}, source: file };
+    const config = readConfigFileSync(pushStageConfigSchema, path, file, version.source.pushStage);
+    return { gates: config.gates[alias] ?? {}, source: file };
   }
-  return { gates: version.gates[alias] ?? {}, source: `gates recorded with v${version.version} (${file} not found)` };
+  return { gates: version.gates[alias] ?? {}, source: `gates recorded with v${version.version} (${file} is not in this workspace)` };
+}
+
+function describeCheckpoint(health: AuditHealth): string {
+  if (health.checkpoint === 'none') return 'not written yet (empty registry)';
+  const where = health.checkpoint === 'state.json' ? 'from state.json (written before checkpoints; the next change adds audit.checkpoint)' : 'matches';
+  return health.checkpointBehindBy ? `${where}, one event behind the log (a crash after the append; the next change repairs it)` : where;
 }
 
 function renderVersion(version: ModelVersion & { locations: ModelVersion['location'][] }, aliases: string[]): string {

@@ -1,11 +1,32 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeWriteFailure, removeStaleTempSiblings, writeDirectoryAtomic, writeFileAtomic } from './atomic-write';
+import { DirectoryExistsError, describeWriteFailure, removeStaleTempSiblings, writeDirectoryAtomic, writeDirectoryOnce, writeFileAtomic } from './atomic-write';
 
 describe('atomic writes', () => {
+  it('writeDirectoryOnce never replaces what is at its target (a folder, an empty folder or a symlink)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atomic-'));
+    const target = join(dir, 'v1');
+    await writeDirectoryOnce(target, async (temp) => writeFile(join(temp, 'model.onnx'), 'first'));
+    await expect(writeDirectoryOnce(target, async (temp) => writeFile(join(temp, 'model.onnx'), 'second'))).rejects.toBeInstanceOf(DirectoryExistsError);
+    expect(await readFile(join(target, 'model.onnx'), 'utf8')).toBe('first');
+    await mkdir(join(dir, 'v2'));
+    await expect(writeDirectoryOnce(join(dir, 'v2'), async () => undefined)).rejects.toThrow(/already exists and is never replaced/);
+    await symlink(target, join(dir, 'v3'));
+    await expect(writeDirectoryOnce(join(dir, 'v3'), async () => undefined)).rejects.toBeInstanceOf(DirectoryExistsError);
+    expect((await readdir(dir)).sort()).toEqual(['v1', 'v2', 'v3']);
+  });
+
+  it('a durable write leaves the new content and no temp file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'atomic-'));
+    await writeFileAtomic(join(dir, 'checkpoint'), 'one', { durable: true });
+    await writeFileAtomic(join(dir, 'checkpoint'), 'two', { durable: true });
+    expect(await readFile(join(dir, 'checkpoint'), 'utf8')).toBe('two');
+    expect(await readdir(dir)).toEqual(['checkpoint']);
+  });
+
   it('replaces a file whole and leaves no temp files', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'atomic-'));
     await writeFileAtomic(join(dir, 'f.json'), 'one');

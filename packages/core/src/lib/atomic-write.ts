@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { lstat, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { StageIOError } from './errors';
 
@@ -38,13 +39,32 @@ function isProcessAlive(pid: number): boolean {
   }
 }
 
+export interface WriteFileAtomicOptions {
+  /**
+   * fsync the file before the rename and its folder after it, so the new content survives a
+   * power loss once the call returns (for commit records such as a registry checkpoint).
+   */
+  durable?: boolean;
+}
+
 /** Writes through a temp file in the same folder and renames it into place: readers see old or new, never half. */
-export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(target: string, data: string | Uint8Array, options: WriteFileAtomicOptions = {}): Promise<void> {
   await mkdir(dirname(target), { recursive: true });
   const temp = siblingTempPath(target, 'tmp');
   try {
-    await writeFile(temp, data);
+    if (options.durable) {
+      const handle = await open(temp, 'w');
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } else {
+      await writeFile(temp, data);
+    }
     await rename(temp, target);
+    if (options.durable) syncDirectory(dirname(target));
   } catch (error) {
     await rm(temp, { force: true });
     throw describeWriteFailure(error, target);
@@ -84,6 +104,71 @@ export async function writeDirectoryAtomic<T>(target: string, build: (tempDir: s
   }
   await rm(previous, { recursive: true, force: true });
   return result;
+}
+
+/**
+ * Builds a folder in a temp sibling and renames it to `target` only if nothing is there:
+ * write-once, for folders that must never be replaced (a registry version). Refuses (and
+ * removes the temp folder) when `target` exists in any form, a symlink included.
+ */
+export async function writeDirectoryOnce<T>(target: string, build: (tempDir: string) => Promise<T>): Promise<T> {
+  await mkdir(dirname(target), { recursive: true }).catch((error) => {
+    throw describeWriteFailure(error, target);
+  });
+  await removeStaleTempSiblings(target);
+  if (await pathExists(target)) throw new DirectoryExistsError(target);
+  const temp = siblingTempPath(target, 'building');
+  await mkdir(temp).catch((error) => {
+    throw describeWriteFailure(error, target);
+  });
+  try {
+    const result = await build(temp);
+    // Checked again right before the rename: rename(2) would replace an empty folder.
+    if (await pathExists(target)) throw new DirectoryExistsError(target);
+    await rename(temp, target).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOTEMPTY' || error.code === 'EEXIST' || error.code === 'ENOTDIR'
+        ? new DirectoryExistsError(target)
+        : describeWriteFailure(error, target);
+    });
+    syncDirectory(dirname(target));
+    return result;
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** `writeDirectoryOnce` found something at its target: nothing was replaced. */
+export class DirectoryExistsError extends StageIOError {
+  constructor(readonly target: string) {
+    super(`${target} already exists and is never replaced`, {
+      file: target,
+      hint: 'This folder is write-once; nothing was changed. Find out who created it before removing anything.',
+    });
+  }
+}
+
+async function pathExists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+/** fsync a folder, so a rename or a new file in it survives a power loss (best effort where folders cannot be opened). */
+export function syncDirectory(path: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    fsyncSync(fd);
+  } catch {
+    // some file systems refuse fsync on a folder; the rename itself is still atomic
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /**

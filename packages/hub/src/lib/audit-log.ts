@@ -1,5 +1,6 @@
 import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, readSync, writeSync } from 'node:fs';
-import { IntegrityError, sha256OfBytes, stableStringify } from '@reproml/core';
+import { dirname } from 'node:path';
+import { IntegrityError, sha256OfBytes, stableStringify, syncDirectory } from '@reproml/core';
 import { z } from 'zod';
 import { approvalSchema, pushLocationSchema } from './model-version';
 
@@ -20,6 +21,8 @@ export const auditEventSchema = z.discriminatedUnion('type', [
     version: z.number().int(),
     fingerprint: z.string(),
     artifactSha256: z.string(),
+    /** sha256 of the version's version.json as written: an edited record (metrics, gates, provenance) shows. Absent in older logs. */
+    recordSha256: z.string().optional(),
     location: pushLocationSchema,
   }),
   z.object({ ...eventBase, type: z.literal('locate'), version: z.number().int(), location: pushLocationSchema }),
@@ -75,49 +78,59 @@ export function hashEvent(event: Record<string, unknown>): string {
 }
 
 /**
+ * Parses the text of an audit log and verifies its hash chain: pure, so every registry
+ * backend (a folder, a Hub repo) checks its log the same way. A line that is not JSON is a
+ * write cut off by a crash: skipped, and harmless, because the chain shows whether an event
+ * is missing around it. Anything else that breaks the chain is an IntegrityError.
+ */
+export function parseAuditLog(text: string, source: string): AuditLogReadout {
+  const lines = text.split('\n');
+  const tornTail = lines[lines.length - 1] !== '';
+  const events: AuditEvent[] = [];
+  const tornLines: number[] = [];
+  let prev: string | null = null;
+  lines.forEach((line, index) => {
+    if (line === '') return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch {
+      tornLines.push(index + 1);
+      return;
+    }
+    const parsed = auditEventSchema.safeParse(raw);
+    const hash = (raw as { hash?: unknown } | null)?.hash;
+    if (!parsed.success || typeof hash !== 'string') {
+      throw new IntegrityError(`Audit log ${source} line ${index + 1} is not a registry event`, {
+        file: source,
+        hint: 'The audit log is append-only: restore it from a backup; do not edit it by hand.',
+      });
+    }
+    if (hash !== hashEvent(raw as Record<string, unknown>) || parsed.data.prev !== prev || parsed.data.seq !== events.length + 1) {
+      throw new IntegrityError(`Audit log ${source} was modified at line ${index + 1} (event ${parsed.data.seq}): its hash chain is broken`, {
+        file: source,
+        hint: 'Someone edited, removed or reordered events. Restore the log from a backup and investigate; the registry refuses to act on it.',
+      });
+    }
+    events.push({ ...parsed.data, hash });
+    prev = hash;
+  });
+  return { events, tornLines, tornTail };
+}
+
+/**
  * The registry's append-only audit log (JSON Lines). Lines are only ever appended, each in
  * one write followed by fsync; a line cut off by a crash is skipped on read (and the next
  * append starts on a new line), so no byte of the log is ever rewritten. An edited or
- * reordered line breaks the hash chain and is reported as tampering.
+ * reordered line breaks the hash chain and is reported as tampering; removed events at the
+ * end are caught by the checkpoint (audit-checkpoint.ts).
  */
 export class AuditLog {
   constructor(readonly path: string) {}
 
   read(): AuditLogReadout {
     if (!existsSync(this.path)) return { events: [], tornLines: [], tornTail: false };
-    const text = readFileSync(this.path, 'utf8');
-    const lines = text.split('\n');
-    const tornTail = lines[lines.length - 1] !== '';
-    const events: AuditEvent[] = [];
-    const tornLines: number[] = [];
-    let prev: string | null = null;
-    lines.forEach((line, index) => {
-      if (line === '') return;
-      let raw: unknown;
-      try {
-        raw = JSON.parse(line);
-      } catch {
-        tornLines.push(index + 1);
-        return;
-      }
-      const parsed = auditEventSchema.safeParse(raw);
-      const hash = (raw as { hash?: unknown }).hash;
-      if (!parsed.success || typeof hash !== 'string') {
-        throw new IntegrityError(`Audit log ${this.path} line ${index + 1} is not a registry event`, {
-          file: this.path,
-          hint: 'The audit log is append-only: restore it from a backup; do not edit it by hand.',
-        });
-      }
-      if (hash !== hashEvent(raw as Record<string, unknown>) || parsed.data.prev !== prev || parsed.data.seq !== events.length + 1) {
-        throw new IntegrityError(`Audit log ${this.path} was modified at line ${index + 1} (event ${parsed.data.seq}): its hash chain is broken`, {
-          file: this.path,
-          hint: 'Someone edited, removed or reordered events. Restore the log from a backup and investigate; the registry refuses to act on it.',
-        });
-      }
-      events.push({ ...parsed.data, hash });
-      prev = hash;
-    });
-    return { events, tornLines, tornTail };
+    return parseAuditLog(readFileSync(this.path, 'utf8'), this.path);
   }
 
   /** Appends one event (numbered, dated and chained here) and returns it once it is on disk. */
@@ -127,6 +140,7 @@ export class AuditLog {
     const body = { ...event, seq: events.length + 1, at: now.toISOString(), prev: last?.hash ?? null };
     const hash = hashEvent(body);
     const line = compactLine({ ...body, hash });
+    const created = !existsSync(this.path);
     const fd = openSync(this.path, 'a+');
     try {
       // After a torn write the file does not end with a newline: start a fresh line instead of editing the old one.
@@ -136,6 +150,7 @@ export class AuditLog {
     } finally {
       closeSync(fd);
     }
+    if (created) syncDirectory(dirname(this.path));
     return { ...auditEventSchema.parse(JSON.parse(line)), hash } as AuditEvent;
   }
 }

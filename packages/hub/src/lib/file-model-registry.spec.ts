@@ -132,7 +132,7 @@ describe('FileModelRegistry', () => {
     await registry.promote({ model: 'demo', version: 1, alias: 'production', approval: { by: 'alice', reason: 'CHG-1' } });
     const after = readFileSync(log);
     expect(after.subarray(0, before.length).equals(before)).toBe(true);
-    expect(registry.auditHealth()).toEqual({ events: 2, tornLines: [2], tornTail: false });
+    expect(await registry.auditHealth()).toMatchObject({ events: 2, tornLines: [2], tornTail: false, checkpointBehindBy: 0 });
     expect((await registry.getModel('demo')).aliases).toEqual({ production: 1 });
   });
 
@@ -157,7 +157,7 @@ describe('FileModelRegistry', () => {
     expect(readFileSync(join(dir, 'registry', 'state.json'), 'utf8')).toBe(stateBefore);
     const reopened = new FileModelRegistry(join(dir, 'registry'));
     expect((await reopened.getModel('demo')).aliases).toEqual({ production: 2 });
-    expect(reopened.auditHealth()).toEqual({ events: 4, tornLines: [], tornTail: false });
+    expect(await reopened.auditHealth()).toMatchObject({ events: 4, tornLines: [], tornTail: false, checkpointBehindBy: 1 });
     // The lock of the killed process does not block the next change, which also repairs state.json.
     await reopened.rollback({ model: 'demo', alias: 'production', approval: { by: 'alice', reason: 'after crash' } });
     expect(JSON.parse(readFileSync(join(dir, 'registry', 'state.json'), 'utf8')).models.demo.aliases).toEqual({ production: 1 });

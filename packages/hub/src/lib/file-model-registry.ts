@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFile, link, lstat, mkdir, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import {
   ConfigError,
@@ -9,12 +9,14 @@ import {
   IntegrityError,
   parseConfig,
   ReproError,
+  sha256OfBytes,
   sha256OfFile,
   stableStringify,
-  writeDirectoryAtomic,
+  writeDirectoryOnce,
   writeFileAtomic,
 } from '@reproml/core';
-import { type AuditEvent, AuditLog, type NewAuditEvent } from './audit-log';
+import { type AuditCheckpoint, AuditCheckpointFile, checkpointOf, compareWithCheckpoint } from './audit-checkpoint';
+import { type AuditEvent, AuditLog, type AuditLogReadout, type NewAuditEvent } from './audit-log';
 import { GateError } from './metric-gates';
 import type {
   AliasChange,
@@ -27,6 +29,7 @@ import type {
   RollbackParams,
 } from './model-registry';
 import { type ModelVersion, modelVersionSchema, type PushLocation } from './model-version';
+import { scanVersionFolders, versionFolderProblems } from './registry-folders';
 import { withRegistryLock } from './registry-lock';
 import { assertAliasName, assertModelName, assertRelativeFilePath, resolveInside } from './safe-names';
 
@@ -36,7 +39,22 @@ export class ApprovalError extends ReproError {
 }
 
 /** Points where a test can make the registry crash, between the steps of a change. */
-export type RegistryStep = 'version-written' | 'event-appended' | 'state-written';
+export type RegistryStep = 'pending-written' | 'version-written' | 'event-appended' | 'checkpoint-written' | 'state-written';
+
+/** The log's condition as the last read found it (for `reproml models audit`). */
+export interface AuditHealth {
+  events: number;
+  lastHash: string | null;
+  /** Lines cut off by a crash mid-write (skipped; never committed events). */
+  tornLines: number[];
+  tornTail: boolean;
+  /** Where the checkpoint came from: its own file, state.json of a registry written before checkpoints, or none yet (empty registry). */
+  checkpoint: 'checkpoint' | 'state.json' | 'none';
+  /** Events appended after the checkpoint was last written (1 after a crash in between; repaired by the next change). */
+  checkpointBehindBy: number;
+  /** A version folder written by a register that has not committed its event (a crash, or a push in progress). */
+  pending: { model: string; version: number } | null;
+}
 
 export interface FileModelRegistryOptions {
   /** The clock of approval records and events (tests pin it). */
@@ -46,27 +64,42 @@ export interface FileModelRegistryOptions {
 }
 
 interface ReplayedModel {
-  versions: Map<number, { locations: PushLocation[]; fingerprint: string }>;
+  versions: Map<number, { locations: PushLocation[]; fingerprint: string; artifactSha256: string; recordSha256?: string }>;
   aliases: Record<string, number>;
   /** Promotions push, rollbacks pop: what `rollback` returns to. */
   aliasStack: Record<string, number[]>;
   aliasHistory: Record<string, number[]>;
 }
 
+/** One consistent read of the registry: the verified log, its checkpoint, and the replayed models. */
+interface RegistrySnapshot {
+  readout: AuditLogReadout;
+  checkpoint: AuditCheckpoint;
+  health: AuditHealth;
+  models: Map<string, ReplayedModel>;
+}
+
 /**
  * The model registry in a folder (no database, no native code):
  *
  *     audit.log                          append-only hash-chained JSON Lines: the source of truth
+ *     audit.checkpoint                   event count + last hash after the last change (catches removed events)
  *     state.json                         the current aliases and versions, rebuilt from the log after every change
- *     models/<name>/versions/<n>/        version.json (immutable) and files/ (lineage; every file for local pushes)
+ *     models/<name>/versions/<n>/        version.json (write-once) and files/ (lineage; every file for local pushes)
  *
- * A change writes the version folder (atomically), then appends one event to the log
- * (fsync), then rewrites state.json (atomically). The append is the commit point: every
- * read replays the log, so a crash between any two steps leaves the registry consistent
- * (an unreferenced version folder is invisible and overwritten by the next push).
+ * A register first names the version it is about to write in the checkpoint (`pending`),
+ * writes the version folder (write-once: it is never replaced), appends one event to the
+ * log (fsync), then writes the checkpoint (durably) and state.json. The append is the
+ * commit point. Every read verifies the chain, the checkpoint and the version folders and
+ * replays the log, so a crash between any two steps leaves a registry that opens and is
+ * consistent: the log may be one event ahead of the checkpoint, and the pending folder is
+ * invisible until its event exists; the next change repairs both. Anything else (removed
+ * events, an unregistered or symlinked version folder, an edited version.json) is an
+ * IntegrityError, and the registry refuses to act.
  */
 export class FileModelRegistry implements ModelRegistry {
   private readonly log: AuditLog;
+  private readonly checkpointFile: AuditCheckpointFile;
   private readonly now: () => Date;
 
   constructor(
@@ -74,6 +107,7 @@ export class FileModelRegistry implements ModelRegistry {
     private readonly options: FileModelRegistryOptions = {},
   ) {
     this.log = new AuditLog(join(location, 'audit.log'));
+    this.checkpointFile = new AuditCheckpointFile(join(location, 'audit.checkpoint'));
     this.now = options.now ?? (() => new Date());
   }
 
@@ -84,21 +118,26 @@ export class FileModelRegistry implements ModelRegistry {
   async register(params: RegisterVersionParams): Promise<RegisterResult> {
     const name = assertModelName(params.version.model);
     for (const file of params.files) assertRelativeFilePath(file.path, 'files');
-    return this.change(async (models) => {
-      const model = models.get(name);
+    return this.change(async (snapshot) => {
+      const model = snapshot.models.get(name);
       const existing = model && [...model.versions].find(([, entry]) => entry.fingerprint === params.version.fingerprint);
       if (existing) {
         const [number, entry] = existing;
-        const location = await this.locationFor(name, number, params, entry.locations);
-        if (!location) return { version: this.readVersion(name, number), created: false, locations: entry.locations };
+        const stored = this.readVersion(name, number, entry);
+        const location = await this.locationFor(name, stored, params, entry.locations);
+        if (!location) return { version: stored, created: false, locations: entry.locations };
         await this.append({ type: 'locate', model: name, version: number, location });
-        return { version: this.readVersion(name, number), created: false, locations: [...entry.locations, location] };
+        return { version: stored, created: false, locations: [...entry.locations, location] };
       }
       const number = model ? Math.max(...model.versions.keys()) + 1 : 1;
       const location: PushLocation = params.location.type === 'local' ? { type: 'local', path: this.localPath(name, number) } : params.location;
       const record: ModelVersion = { ...params.version, schemaVersion: 1, version: number, location, createdAt: this.now().toISOString() };
-      await writeDirectoryAtomic(this.versionDir(name, number), async (dir) => {
-        await writeFileAtomic(join(dir, 'version.json'), stableStringify(modelVersionSchema.parse(record)));
+      const recordText = stableStringify(modelVersionSchema.parse(record));
+      // Name the folder before writing it: a crash before the append leaves a folder the next read knows is not committed.
+      await this.checkpointFile.write(checkpointOf(snapshot.readout.events, { model: name, version: number }));
+      await this.options.onStep?.('pending-written');
+      await writeDirectoryOnce(this.versionDir(name, number), async (dir) => {
+        await writeFileAtomic(join(dir, 'version.json'), recordText);
         await copyFiles(join(dir, 'files'), params.files);
       });
       await this.options.onStep?.('version-written');
@@ -108,6 +147,7 @@ export class FileModelRegistry implements ModelRegistry {
         version: number,
         fingerprint: record.fingerprint,
         artifactSha256: record.artifact.sha256,
+        recordSha256: sha256OfBytes(recordText),
         location,
       });
       return { version: record, created: true, locations: [location] };
@@ -115,7 +155,7 @@ export class FileModelRegistry implements ModelRegistry {
   }
 
   async listModels(): Promise<ModelSummary[]> {
-    const models = this.replay();
+    const { models } = await this.open();
     return [...models.keys()].sort().map((name) => {
       const model = models.get(name)!;
       return { name, versions: model.versions.size, latest: Math.max(...model.versions.keys()), aliases: { ...model.aliases } };
@@ -123,31 +163,35 @@ export class FileModelRegistry implements ModelRegistry {
   }
 
   async getModel(name: string): Promise<ModelState> {
-    const models = this.replay();
+    const { models } = await this.open();
     const model = this.requireModel(models, name);
     return {
       name,
       versions: [...model.versions.keys()]
         .sort((a, b) => a - b)
-        .map((number) => ({ ...this.readVersion(name, number), locations: model.versions.get(number)!.locations })),
+        .map((number) => {
+          const entry = model.versions.get(number)!;
+          return { ...this.readVersion(name, number, entry), locations: entry.locations };
+        }),
       aliases: { ...model.aliases },
       aliasHistory: structuredClone(model.aliasHistory),
     };
   }
 
   async getVersion(name: string, versionOrAlias: number | string): Promise<ModelVersion & { locations: PushLocation[] }> {
-    const models = this.replay();
+    const { models } = await this.open();
     const model = this.requireModel(models, name);
     const number = this.resolveVersion(name, model, versionOrAlias);
-    return { ...this.readVersion(name, number), locations: model.versions.get(number)!.locations };
+    const entry = model.versions.get(number)!;
+    return { ...this.readVersion(name, number, entry), locations: entry.locations };
   }
 
   async promote(params: PromoteParams): Promise<AliasChange> {
     const alias = assertAliasName(params.alias);
-    return this.change(async (models) => {
+    return this.change(async ({ models, readout }) => {
       const model = this.requireModel(models, params.model);
       const number = this.resolveVersion(params.model, model, params.version);
-      const version = this.readVersion(params.model, number);
+      const version = this.readVersion(params.model, number, model.versions.get(number)!);
       const gates = params.gates ?? version.gates[alias] ?? {};
       const results = checkMetricConditions(gates, version.metrics);
       const reasons: string[] = [];
@@ -169,7 +213,7 @@ export class FileModelRegistry implements ModelRegistry {
         if (failures) {
           throw new GateError(where, {
             field: `gates.${alias}`,
-            hint: `The gates come from ${params.gateSource ?? 'the version record'}; promote a version that passes them (\`reproml models show ${params.model}\` lists each version's metrics).`,
+            hint: `${unknownMetricsHint(results, version.metrics)}The gates come from ${params.gateSource ?? 'the version record'}; promote a version that passes them (\`reproml models show ${params.model}\` lists each version's metrics).`,
           });
         }
         throw new ApprovalError(where, {
@@ -177,7 +221,7 @@ export class FileModelRegistry implements ModelRegistry {
         });
       }
       const previous = model.aliases[alias] ?? null;
-      if (previous === number) return { event: this.lastAliasEvent(params.model, alias)!, changed: false };
+      if (previous === number) return { event: lastAliasEvent(readout.events, params.model, alias)!, changed: false };
       const event = await this.append({
         type: 'promote',
         model: params.model,
@@ -194,7 +238,7 @@ export class FileModelRegistry implements ModelRegistry {
 
   async rollback(params: RollbackParams): Promise<AliasChange> {
     const alias = assertAliasName(params.alias);
-    return this.change(async (models) => {
+    return this.change(async ({ models }) => {
       const model = this.requireModel(models, params.model);
       const current = model.aliases[alias];
       if (current === undefined) {
@@ -237,24 +281,53 @@ export class FileModelRegistry implements ModelRegistry {
   }
 
   async audit(params: { model?: string } = {}): Promise<AuditEvent[]> {
-    const { events } = this.log.read();
-    return params.model ? events.filter((event) => event.model === params.model) : events;
+    const { readout } = await this.open();
+    return params.model ? readout.events.filter((event) => event.model === params.model) : readout.events;
   }
 
-  /** The log's torn lines (writes cut off by crashes), for `reproml models audit`. */
-  auditHealth(): { events: number; tornLines: number[]; tornTail: boolean } {
-    const { events, tornLines, tornTail } = this.log.read();
-    return { events: events.length, tornLines, tornTail };
+  /** The log's condition (torn lines, checkpoint, pending version), after verifying it. */
+  async auditHealth(): Promise<AuditHealth> {
+    return (await this.open()).health;
+  }
+
+  /**
+   * Checks every stored file of every version against the sha256 in its version.json (a
+   * swapped model.onnx, an edited model card). Returns the problems; empty = all intact.
+   */
+  async verifyStoredFiles(): Promise<string[]> {
+    const { models } = await this.open();
+    const problems: string[] = [];
+    for (const [name, model] of [...models].sort(([a], [b]) => a.localeCompare(b))) {
+      for (const [number, entry] of [...model.versions].sort(([a], [b]) => a - b)) {
+        const version = this.readVersion(name, number, entry);
+        const local = entry.locations.some((location) => location.type === 'local');
+        for (const file of version.files) {
+          const path = resolveInside(this.versionDir(name, number), 'files', assertRelativeFilePath(file.path));
+          const relative = `models/${name}/versions/${number}/files/${file.path}`;
+          const stat = lstatSync(path, { throwIfNoEntry: false });
+          if (!stat) {
+            // A Hub version keeps every file but the model here; a local version keeps all of them.
+            if (local || file.path !== version.artifact.path) problems.push(`${relative} is missing`);
+            continue;
+          }
+          if (!stat.isFile()) problems.push(`${relative} is not a regular file${stat.isSymbolicLink() ? ' (a symbolic link)' : ''}`);
+          else if ((await sha256OfFile(path)) !== file.sha256)
+            problems.push(`${relative} does not match its sha256 in version.json (${file.sha256.slice(0, 12)}…)`);
+        }
+      }
+    }
+    return problems;
   }
 
   // ---- internals ----
 
-  private async change<T>(body: (models: Map<string, ReplayedModel>) => Promise<T>): Promise<T> {
+  private async change<T>(body: (snapshot: RegistrySnapshot) => Promise<T>): Promise<T> {
     mkdirSync(this.location, { recursive: true });
     return withRegistryLock({ path: join(this.location, '.lock') }, async () => {
+      const snapshot = await this.repair(await this.open());
       let result: T;
       try {
-        result = await body(this.replay());
+        result = await body(snapshot);
       } catch (error) {
         // A refused promotion is still an event: keep state.json in step with the log.
         await this.writeState().catch(() => undefined);
@@ -266,53 +339,104 @@ export class FileModelRegistry implements ModelRegistry {
     });
   }
 
+  /**
+   * Under the lock, finishes what a crashed change left: writes the checkpoint the log is one
+   * event ahead of, and removes a pending version folder whose event was never appended
+   * (it was never part of the registry; its number is free again).
+   */
+  private async repair(snapshot: RegistrySnapshot): Promise<RegistrySnapshot> {
+    const { health, checkpoint } = snapshot;
+    const pending = checkpoint.pending;
+    if (health.checkpoint === 'checkpoint' && health.checkpointBehindBy === 0 && !pending) return snapshot;
+    if (pending && !snapshot.models.get(pending.model)?.versions.has(pending.version)) {
+      await rm(this.versionDir(pending.model, pending.version), { recursive: true, force: true });
+    }
+    await this.checkpointFile.write(checkpointOf(snapshot.readout.events));
+    return this.open();
+  }
+
   private async append(event: NewAuditEvent): Promise<AuditEvent> {
     const written = this.log.append(event, this.now());
     await this.options.onStep?.('event-appended');
+    await this.checkpointFile.write({ schemaVersion: 1, events: written.seq, lastHash: written.hash, pending: null });
+    await this.options.onStep?.('checkpoint-written');
     return written;
   }
 
-  private replay(): Map<string, ReplayedModel> {
-    const models = new Map<string, ReplayedModel>();
-    for (const event of this.log.read().events) {
-      let model = models.get(event.model);
-      if (!model) {
-        model = { versions: new Map(), aliases: {}, aliasStack: {}, aliasHistory: {} };
-        models.set(event.model, model);
+  /**
+   * One consistent, verified read. The checkpoint is read before and after the log and the
+   * folders; if a writer changed it in between, the read is repeated, so a reader never
+   * mistakes a change in progress for tampering.
+   */
+  private async open(): Promise<RegistrySnapshot> {
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const before = this.checkpointFile.readRaw();
+      const readout = this.log.read();
+      const found = scanVersionFolders(this.location);
+      if (this.checkpointFile.readRaw() !== before) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        continue;
       }
-      switch (event.type) {
-        case 'register':
-          model.versions.set(event.version, { locations: [event.location], fingerprint: event.fingerprint });
-          break;
-        case 'locate':
-          model.versions.get(event.version)?.locations.push(event.location);
-          break;
-        case 'promote': {
-          const stack = (model.aliasStack[event.alias] ??= []);
-          stack.push(event.version);
-          (model.aliasHistory[event.alias] ??= []).push(event.version);
-          model.aliases[event.alias] = event.version;
-          break;
-        }
-        case 'rollback': {
-          const stack = (model.aliasStack[event.alias] ??= []);
-          const at = stack.lastIndexOf(event.version);
-          if (at === -1) stack.push(event.version);
-          else stack.length = at + 1;
-          (model.aliasHistory[event.alias] ??= []).push(event.version);
-          model.aliases[event.alias] = event.version;
-          break;
-        }
-        case 'promotion-rejected':
-          break;
-      }
+      return this.verify(readout, found);
     }
-    return models;
+    throw new ReproError(`The registry at ${this.location} kept changing while it was being read`, {
+      hint: 'Another process is writing to it continuously; retry when it is done.',
+    });
+  }
+
+  private verify(readout: AuditLogReadout, found: ReturnType<typeof scanVersionFolders>): RegistrySnapshot {
+    const { checkpoint, source } = this.effectiveCheckpoint(readout);
+    const comparison = compareWithCheckpoint(readout, checkpoint);
+    const behindBy = comparison.status === 'ahead' ? comparison.by : 0;
+    if (comparison.status === 'broken' || behindBy > 1) {
+      const problem =
+        comparison.status === 'broken'
+          ? comparison.problem
+          : `${behindBy} events were appended after the last checkpoint (ReproML appends one event per change and writes the checkpoint right after it)`;
+      throw this.tampered(`its audit log does not match its checkpoint: ${problem}`, checkpoint);
+    }
+    const models = replay(readout.events);
+    const registered = new Map([...models].map(([name, model]) => [name, new Set(model.versions.keys())]));
+    const problems = versionFolderProblems({ found, registered, pending: checkpoint.pending });
+    if (problems.length) throw this.tampered(`its version folders do not match its audit log: ${problems.join('; ')}`, checkpoint);
+    const health: AuditHealth = {
+      events: readout.events.length,
+      lastHash: readout.events[readout.events.length - 1]?.hash ?? null,
+      tornLines: readout.tornLines,
+      tornTail: readout.tornTail,
+      checkpoint: source,
+      checkpointBehindBy: behindBy,
+      pending: checkpoint.pending && !models.get(checkpoint.pending.model)?.versions.has(checkpoint.pending.version) ? checkpoint.pending : null,
+    };
+    return { readout, checkpoint, health, models };
+  }
+
+  /** The checkpoint file; for a registry written before checkpoints, the count and hash its state.json kept. */
+  private effectiveCheckpoint(readout: AuditLogReadout): { checkpoint: AuditCheckpoint; source: AuditHealth['checkpoint'] } {
+    const checkpoint = this.checkpointFile.read();
+    if (checkpoint) return { checkpoint, source: 'checkpoint' };
+    const legacy = readLegacyCheckpoint(join(this.location, 'state.json'));
+    if (legacy) return { checkpoint: { schemaVersion: 1, ...legacy, pending: null }, source: 'state.json' };
+    if (readout.events.length === 0) return { checkpoint: checkpointOf([]), source: 'none' };
+    throw new IntegrityError(
+      `The registry at ${this.location} has ${readout.events.length} event(s) in audit.log but no checkpoint (audit.checkpoint and state.json are missing), so removed events cannot be ruled out`,
+      {
+        file: this.checkpointFile.path,
+        hint: 'Restore audit.checkpoint (or the whole registry folder) from a backup; the registry refuses to act until then.',
+      },
+    );
+  }
+
+  private tampered(problem: string, checkpoint: AuditCheckpoint): IntegrityError {
+    return new IntegrityError(`The model registry at ${this.location} was tampered with or damaged: ${problem}`, {
+      file: this.log.path,
+      hint: `Restore the registry folder (audit.log, audit.checkpoint, models/) from a backup: the checkpoint expects ${checkpoint.events} event(s) ending with hash ${String(checkpoint.lastHash).slice(0, 16)}…. The registry refuses every change and read until then, so nothing is pushed over or promoted on a log that lost events.`,
+    });
   }
 
   private async writeState(): Promise<void> {
     const { events } = this.log.read();
-    const models = this.replay();
+    const models = replay(events);
     const state = {
       schemaVersion: 1,
       note: 'Derived from audit.log after every change; the log is the source of truth.',
@@ -323,7 +447,9 @@ export class FileModelRegistry implements ModelRegistry {
           name,
           {
             aliases: model.aliases,
-            versions: Object.fromEntries([...model.versions].map(([number, entry]) => [String(number), entry])),
+            versions: Object.fromEntries(
+              [...model.versions].map(([number, entry]) => [String(number), { fingerprint: entry.fingerprint, locations: entry.locations }]),
+            ),
           },
         ]),
       ),
@@ -354,27 +480,42 @@ export class FileModelRegistry implements ModelRegistry {
     return number;
   }
 
-  private readVersion(name: string, number: number): ModelVersion {
+  /** version.json of a registered version, checked against its register event (a regular file, the recorded sha256, fingerprint and model sha256). */
+  private readVersion(name: string, number: number, entry: { fingerprint: string; artifactSha256: string; recordSha256?: string }): ModelVersion {
     const file = join(this.versionDir(name, number), 'version.json');
-    if (!existsSync(file)) {
-      throw new IntegrityError(`The registry's log names ${name} v${number} but ${file} is missing`, {
+    const stat = lstatSync(file, { throwIfNoEntry: false });
+    if (!stat?.isFile()) {
+      throw new IntegrityError(`The registry's log names ${name} v${number} but ${file} is ${stat ? 'not a regular file' : 'missing'}`, {
         file,
         hint: 'The registry folder was edited by hand or partly restored; restore it from a backup.',
       });
     }
-    return parseConfig({ schema: modelVersionSchema, value: JSON.parse(readFileSync(file, 'utf8')), file });
+    const bytes = readFileSync(file);
+    const edited = entry.recordSha256 !== undefined && sha256OfBytes(bytes) !== entry.recordSha256;
+    const version = edited ? undefined : parseConfig({ schema: modelVersionSchema, value: JSON.parse(bytes.toString('utf8')), file });
+    if (!version || version.fingerprint !== entry.fingerprint || version.artifact.sha256 !== entry.artifactSha256 || version.version !== number) {
+      throw new IntegrityError(`${file} was edited after ${name} v${number} was registered: it does not match its register event in audit.log`, {
+        file,
+        hint: 'Version records are write-once; restore the version folder from a backup (its metrics, gates or provenance may have been changed).',
+      });
+    }
+    return version;
   }
 
   private localPath(name: string, number: number): string {
     return `models/${name}/versions/${number}/files`;
   }
 
-  /** A new place for an existing version, or undefined when it is already there. */
-  private async locationFor(name: string, number: number, params: RegisterVersionParams, locations: PushLocation[]): Promise<PushLocation | undefined> {
+  /**
+   * A new place for an existing version, or undefined when it is already there. A local
+   * copy of a Hub version adds the files the folder lacks (the model), each checked against
+   * the sha256 recorded in version.json; no stored file is ever replaced.
+   */
+  private async locationFor(name: string, stored: ModelVersion, params: RegisterVersionParams, locations: PushLocation[]): Promise<PushLocation | undefined> {
     if (params.location.type === 'local') {
       if (locations.some((location) => location.type === 'local')) return undefined;
-      await writeDirectoryAtomic(join(this.versionDir(name, number), 'files'), (dir) => copyFiles(dir, params.files));
-      return { type: 'local', path: this.localPath(name, number) };
+      await addMissingFiles(join(this.versionDir(name, stored.version), 'files'), stored, params.files);
+      return { type: 'local', path: this.localPath(name, stored.version) };
     }
     const hub = params.location;
     const known = locations.some(
@@ -383,16 +524,77 @@ export class FileModelRegistry implements ModelRegistry {
     return known ? undefined : hub;
   }
 
-  private lastAliasEvent(model: string, alias: string): AuditEvent | undefined {
-    return this.log
-      .read()
-      .events.filter((event) => event.model === model && (event.type === 'promote' || event.type === 'rollback') && event.alias === alias)
-      .pop();
-  }
-
   private approvalRecord(approval: PromoteParams['approval']): { by: string; reason: string; at: string } {
     return { by: approval.by!.trim(), reason: approval.reason!.trim(), at: this.now().toISOString() };
   }
+}
+
+/** Models, versions and aliases as the events leave them (pure). */
+function replay(events: readonly AuditEvent[]): Map<string, ReplayedModel> {
+  const models = new Map<string, ReplayedModel>();
+  for (const event of events) {
+    let model = models.get(event.model);
+    if (!model) {
+      model = { versions: new Map(), aliases: {}, aliasStack: {}, aliasHistory: {} };
+      models.set(event.model, model);
+    }
+    switch (event.type) {
+      case 'register':
+        model.versions.set(event.version, {
+          locations: [event.location],
+          fingerprint: event.fingerprint,
+          artifactSha256: event.artifactSha256,
+          ...(event.recordSha256 ? { recordSha256: event.recordSha256 } : {}),
+        });
+        break;
+      case 'locate':
+        model.versions.get(event.version)?.locations.push(event.location);
+        break;
+      case 'promote': {
+        const stack = (model.aliasStack[event.alias] ??= []);
+        stack.push(event.version);
+        (model.aliasHistory[event.alias] ??= []).push(event.version);
+        model.aliases[event.alias] = event.version;
+        break;
+      }
+      case 'rollback': {
+        const stack = (model.aliasStack[event.alias] ??= []);
+        const at = stack.lastIndexOf(event.version);
+        if (at === -1) stack.push(event.version);
+        else stack.length = at + 1;
+        (model.aliasHistory[event.alias] ??= []).push(event.version);
+        model.aliases[event.alias] = event.version;
+        break;
+      }
+      case 'promotion-rejected':
+        break;
+    }
+  }
+  return models;
+}
+
+function lastAliasEvent(events: readonly AuditEvent[], model: string, alias: string): AuditEvent | undefined {
+  return events.filter((event) => event.model === model && (event.type === 'promote' || event.type === 'rollback') && event.alias === alias).pop();
+}
+
+/** The event count and last hash that state.json kept before registries had a checkpoint file. */
+function readLegacyCheckpoint(path: string): { events: number; lastHash: string | null } | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const state = JSON.parse(readFileSync(path, 'utf8')) as { events?: unknown; lastHash?: unknown };
+    if (typeof state.events === 'number' && Number.isInteger(state.events) && (typeof state.lastHash === 'string' || state.lastHash === null)) {
+      return { events: state.events, lastHash: state.lastHash };
+    }
+  } catch {
+    // unreadable: no legacy checkpoint
+  }
+  return undefined;
+}
+
+/** `acuracy is not a metric of this version (did you mean 'accuracy'?). ` for gates on metrics the version does not have. */
+function unknownMetricsHint(results: readonly { metric: string; value: number | null }[], metrics: Record<string, number>): string {
+  const unknown = [...new Set(results.filter((result) => result.value === null && !(result.metric in metrics)).map((result) => result.metric))];
+  return unknown.map((metric) => `'${metric}' is not a metric of this version${didYouMean(metric, Object.keys(metrics))}. `).join('');
 }
 
 function missingApprovalFields(approval: PromoteParams['approval']): string[] {
@@ -410,6 +612,30 @@ async function copyFiles(dir: string, files: RegisterVersionParams['files']): Pr
         file: file.absolutePath,
         hint: 'Do not rewrite stage outputs during a push; rerun the push.',
       });
+    }
+  }
+}
+
+/**
+ * Adds to a version's files/ folder the recorded files it does not hold yet (a local copy of
+ * a Hub version gains its model). Each must have the sha256 version.json records; a file
+ * that is already there is never replaced (link(2) refuses an existing name).
+ */
+async function addMissingFiles(dir: string, stored: ModelVersion, files: RegisterVersionParams['files']): Promise<void> {
+  for (const recorded of stored.files) {
+    const target = resolveInside(dir, assertRelativeFilePath(recorded.path));
+    if (await lstat(target).catch(() => undefined)) continue;
+    const source = files.find((file) => file.path === recorded.path && file.sha256 === recorded.sha256);
+    if (!source) continue; // e.g. a model card that names another commit: the stored one stays
+    await mkdir(dirname(target), { recursive: true });
+    const temp = `${target}.adding-${process.pid}`;
+    await copyFiles(dirname(temp), [{ ...source, path: temp.slice(dirname(temp).length + 1) }]);
+    try {
+      await link(temp, target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      await unlink(temp).catch(() => undefined);
     }
   }
 }

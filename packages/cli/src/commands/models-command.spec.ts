@@ -1,0 +1,103 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sha256OfBytes } from '@reproml/core';
+import { FileModelRegistry } from '@reproml/hub';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = join(__dirname, '..', '..', 'bin', 'reproml.js');
+const STAGE_FILE = 'pipelines/demo/push/stage.json';
+
+/** `reproml models promote` takes its gates from the push stage file as it is now, and never weaker ones. */
+describe('reproml models promote: gates from the push stage file', () => {
+  let root: string;
+  const registryDir = () => join(root, '.reproml', 'registry');
+  const promote = (...extra: string[]) =>
+    spawnSync(process.execPath, [BIN, 'models', 'promote', 'demo', '1', 'production', '--approved-by', 'alice', '--reason', 'CHG-1', ...extra], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, REPROML_REGISTRY_DIR: '', NO_COLOR: '1' },
+    });
+  const writeStage = (gates: unknown, extra: Record<string, unknown> = {}) =>
+    writeFileSync(join(root, STAGE_FILE), JSON.stringify({ kind: 'push', inputs: { model: 'train', metrics: 'evaluate' }, gates, ...extra }));
+  const aliases = async () => (await new FileModelRegistry(registryDir()).getModel('demo')).aliases;
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'reproml-gates-'));
+    writeFileSync(join(root, 'nx.json'), '{}');
+    mkdirSync(join(root, 'pipelines', 'demo', 'push'), { recursive: true });
+    const file = join(root, 'model.onnx');
+    writeFileSync(file, 'model');
+    const sha256 = sha256OfBytes('model');
+    await new FileModelRegistry(registryDir()).register({
+      version: {
+        model: 'demo',
+        fingerprint: sha256OfBytes('fp'),
+        artifact: { path: 'model.onnx', sha256, size: 5 },
+        files: [{ path: 'model.onnx', sha256, size: 5 }],
+        metrics: { accuracy: 0.97, f1: 0.96 },
+        // What the file said at push time: weaker than what it says now.
+        gates: { production: { accuracy: '>= 0.5' } },
+        source: {
+          pipeline: 'demo',
+          pushStage: 'demo-push',
+          stageFile: STAGE_FILE,
+          modelStage: 'demo-train',
+          modelPath: 'm',
+          stages: [],
+          git: null,
+          datasets: [],
+        },
+      },
+      location: { type: 'local' },
+      files: [{ path: 'model.onnx', sha256, size: 5, absolutePath: file }],
+    });
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('a malformed condition is refused naming the file and the field, not replaced by the recorded gates', async () => {
+    writeStage({ production: { acuracy: '=> 0.5' } });
+    const result = promote();
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`Invalid field 'gates.production.acuracy' in ${STAGE_FILE}`);
+    expect(result.stderr).not.toMatch(/not found|recorded with/);
+    expect(await aliases()).toEqual({});
+  });
+
+  it('a misspelt field of the stage file is refused with the closest known field', async () => {
+    writeStage(undefined, { gatse: { production: { accuracy: '>= 0.5' } } });
+    const result = promote();
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/Unknown field 'gatse' in pipelines\/demo\/push\/stage\.json \(did you mean 'gates'\?\)/);
+    expect(await aliases()).toEqual({});
+  });
+
+  it('a gate on a misspelt metric fails (never passes by default) and names the metric it probably meant', async () => {
+    writeStage({ production: { acuracy: '>= 0.5' } });
+    const result = promote();
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/metric gates for 'production' failed: acuracy is missing/);
+    expect(result.stderr).toMatch(/'acuracy' is not a metric of this version \(did you mean 'accuracy'\?\)/);
+    expect(await aliases()).toEqual({});
+  });
+
+  it("the file's current gates apply even when stricter than the recorded ones", async () => {
+    writeStage({ production: { accuracy: '>= 0.99' } });
+    const result = promote();
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/accuracy 0\.97(00)? is not >= 0\.99/);
+    expect(result.stderr).toContain(`The gates come from ${STAGE_FILE}`);
+  });
+
+  it('the recorded gates apply only when the stage file is not in the workspace, and the audit log says so', async () => {
+    rmSync(join(root, STAGE_FILE));
+    const result = promote('--json');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout).event).toMatchObject({
+      type: 'promote',
+      gateSource: `gates recorded with v1 (${STAGE_FILE} is not in this workspace)`,
+      gates: [{ metric: 'accuracy', condition: '>= 0.5', passed: true }],
+    });
+  });
+});
