@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { remoteCachePreflight } from '../tools/ci/remote-cache-preflight';
 import { CacheServerProcess, READ_ONLY_TOKEN, READ_WRITE_TOKEN } from './support/cache-server-process';
 import { writeDemoPipeline, writeLock } from './support/demo-pipeline';
 import { snapshotFiles } from './support/output-snapshot';
@@ -222,6 +223,44 @@ describe('team remote cache: reproml-cache with the real nx CLI in separate clon
     expect(server.accessLog().at(-1)).toMatchObject({ status: 401, outcome: 'unauthorized', detail: 'unknown token' });
     const log = server.rawLog();
     for (const token of [READ_WRITE_TOKEN, READ_ONLY_TOKEN, 'not-a-token-anyone-was-given']) expect(log).not.toContain(token);
+  });
+
+  it('when its storage folder is deleted the server degrades: /health says so, nx runs succeed (PUT 403), and it recovers when the folder is back', async () => {
+    const fresh = clone('cache-storage-gone');
+    const store = join(serverDir, 'store');
+    const moved = join(serverDir, 'store-moved-away');
+    renameSync(store, moved);
+    const health = await fetch(`${server.url}/health`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ status: 'unavailable', readable: false, records: 0 });
+    const preflight = await remoteCachePreflight({ env: server.nxEnv(READ_WRITE_TOKEN) });
+    expect(preflight).toMatchObject({ status: 'unreachable', reason: expect.stringContaining('is not usable') });
+
+    const before = server.accessLog().length;
+    const demo = [...RUN_ALL, '-p', 'tag:pipeline:demo'];
+    const output = fresh.nxOk(demo, server.nxEnv(READ_WRITE_TOKEN));
+    expect(taskOutcomes(output).executed).toEqual(['demo-data:run', 'demo-extra:run', 'demo-report:run', 'demo-stats:run']);
+    const requests = server.accessLog().slice(before);
+    expect(requests.filter((entry) => entry.method === 'GET').every((entry) => entry.status === 404)).toBe(true);
+    const puts = requests.filter((entry) => entry.method === 'PUT');
+    expect(puts.length).toBeGreaterThan(0);
+    expect(puts.every((entry) => entry.status === 403)).toBe(true);
+    expect(existsSync(store)).toBe(false);
+
+    renameSync(moved, store);
+    // nx ran in spawnSync, which blocked this event loop: let it see that the server closed the idle
+    // keep-alive connection of the fetches above before a new fetch would reuse it.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const back = await fetch(`${server.url}/health`);
+    expect(back.status).toBe(200);
+    expect(((await back.json()) as { records: number }).records).toBeGreaterThanOrEqual(tasks.cacheable.length);
+    const again = clone('cache-storage-back');
+    expect(tasksFromRemoteCache(again.nxOk(demo, server.nxEnv(READ_ONLY_TOKEN)))).toEqual([
+      'demo-data:run',
+      'demo-extra:run',
+      'demo-report:run',
+      'demo-stats:run',
+    ]);
   });
 
   it('when the server is down nx fails the run; NX_SKIP_REMOTE_CACHE=true is the fallback that runs locally', async () => {

@@ -34,4 +34,30 @@ describe('remote cache preflight (CI fallback when the cache is down)', () => {
     expect(report.env).toEqual(['NX_SKIP_REMOTE_CACHE=true']);
     expect(report.message).toMatch(/^::warning title=Remote cache down::/);
   });
+
+  it('keeps a read-only cache (hits still served, uploads get 403) with a warning, and falls back when its storage is gone', async () => {
+    const answers: Record<string, object> = {
+      '/read-only/health': { status: 'read-only', reason: 'cannot write in /srv/cache: ENOSPC: no space left on device', readable: true, writable: false },
+      '/gone/health': { status: 'unavailable', reason: 'storage folder /srv/cache is not usable: ENOENT', readable: false, writable: false },
+    };
+    const server = createServer((request, response) => {
+      response.writeHead(503, { 'Content-Type': 'application/json' }).end(JSON.stringify(answers[request.url ?? ''] ?? {}));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const readOnly = await remoteCachePreflight({ env: { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: `${base}/read-only/` } });
+      expect(readOnly).toMatchObject({ status: 'read-only' });
+      const kept = preflightReport(readOnly);
+      expect(kept.env).toEqual([]);
+      expect(kept.message).toMatch(/^::warning title=Remote cache read-only::.*ENOSPC/);
+      const gone = await remoteCachePreflight({ env: { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: `${base}/gone/` } });
+      expect(gone).toMatchObject({ status: 'unreachable' });
+      const fallback = preflightReport(gone);
+      expect(fallback.env).toEqual(['NX_SKIP_REMOTE_CACHE=true']);
+      expect(fallback.message).toContain('storage folder /srv/cache is not usable');
+    } finally {
+      server.close();
+    }
+  });
 });

@@ -4,10 +4,9 @@ import { lineageCommand } from './commands/lineage-command';
 import { modelsCommand } from './commands/models-command';
 import { reportCommand } from './commands/report-command';
 import { runsCommand } from './commands/runs-command';
-import { serveCommand } from './commands/serve-command';
 import { verifyCommand } from './commands/verify-command';
 
-export const COMMANDS: Command[] = [lineageCommand, modelsCommand, verifyCommand, runsCommand, reportCommand, serveCommand];
+export const COMMANDS: Command[] = [lineageCommand, modelsCommand, verifyCommand, runsCommand, reportCommand];
 
 const processIO: CommandIO = {
   stdout: (text) => process.stdout.write(text),

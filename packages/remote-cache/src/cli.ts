@@ -11,7 +11,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const server = await startCacheServer(command.options);
   const stats = server.storage.stats();
   process.stdout.write(
-    `${JSON.stringify({ event: 'listening', url: server.url, dir: command.options.dir, records: stats.records, bytes: stats.bytes, maxBytes: stats.maxBytes })}\n`,
+    `${JSON.stringify({ event: 'listening', url: server.url, dir: command.options.dir, records: stats.records, bytes: stats.bytes, maxBytes: stats.maxBytes, requestTimeoutMs: server.requestTimeoutMs })}\n`,
   );
   const stop = (): void => {
     server.close().then(

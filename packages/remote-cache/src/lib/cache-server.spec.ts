@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccessLogEntry } from './access-log';
-import { type CacheServer, startCacheServer } from './cache-server';
+import { type CacheServer, defaultRequestTimeoutMs, startCacheServer } from './cache-server';
 
 const WRITER = 'rw-token-0123456789abcdef';
 const READER = 'ro-token-0123456789abcdef';
@@ -17,10 +17,12 @@ describe('startCacheServer (Nx self-hosted remote cache protocol)', () => {
   let server: CacheServer;
   let log: AccessLogEntry[];
 
-  const start = async (extra: { maxBytes?: number; maxRecordBytes?: number } = {}) => {
+  let alerts: unknown[];
+  const start = async (extra: { maxBytes?: number; maxRecordBytes?: number; requestTimeoutMs?: number; readOnlyRetryMs?: number } = {}) => {
     // Each server logs into the array of its own test (a request can finish logging after its response arrived).
     const entries = log;
-    server = await startCacheServer({ dir, tokens: TOKENS, log: (entry) => entries.push(entry), ...extra });
+    const told = alerts;
+    server = await startCacheServer({ dir, tokens: TOKENS, log: (entry) => entries.push(entry), alert: (event) => told.push(event), ...extra });
     return server;
   };
   const put = (hash: string, body: Uint8Array | ReadableStream<Uint8Array>, token = WRITER) =>
@@ -36,6 +38,7 @@ describe('startCacheServer (Nx self-hosted remote cache protocol)', () => {
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'reproml-cache-server-'));
     log = [];
+    alerts = [];
   });
   afterEach(async () => {
     await server?.close();
@@ -150,9 +153,65 @@ describe('startCacheServer (Nx self-hosted remote cache protocol)', () => {
     await put('8001', Buffer.from('abc'));
     const health = await fetch(`${server.url}/health`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ status: 'ok', records: 1, bytes: 3, maxBytes: 10 * 1024 ** 3 });
+    expect(await health.json()).toEqual({ status: 'ok', readable: true, writable: true, records: 1, bytes: 3, maxBytes: 10 * 1024 ** 3 });
     expect((await get('..%2F..%2Fetc')).status).toBe(400);
     expect((await fetch(`${server.url}/v1/cache/8001`, { method: 'DELETE', headers: { Authorization: `Bearer ${WRITER}` } })).status).toBe(405);
     expect((await fetch(`${server.url}/v2/other`)).status).toBe(404);
+  });
+
+  it('degrades to read-only when its storage folder is deleted (health 503, PUT 403) and recovers when it is back', async () => {
+    await start({ readOnlyRetryMs: 300 });
+    expect((await put('9001', Buffer.from('before'))).status).toBe(200);
+    rmSync(dir, { recursive: true, force: true });
+    const down = await fetch(`${server.url}/health`);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({ status: 'unavailable', readable: false, writable: false, records: 0 });
+    expect((await get('9001')).status).toBe(404);
+    expect((await put('9002', Buffer.from('during'))).status).toBe(403);
+    expect(alerts).toEqual([expect.objectContaining({ event: 'storage-read-only' })]);
+
+    mkdirSync(dir);
+    // Within the retry interval the disk is not tried again; after it, one trial PUT is.
+    expect((await put('9003', Buffer.from('too early'))).status).toBe(403);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect((await put('9004', Buffer.from('after'))).status).toBe(200);
+    expect(alerts.at(-1)).toMatchObject({ event: 'storage-writable' });
+    const up = await fetch(`${server.url}/health`);
+    expect(up.status).toBe(200);
+    expect(await up.json()).toMatchObject({ status: 'ok', records: 1 });
+    expect(log.filter((entry) => entry.method === 'PUT').map((entry) => [entry.status, entry.outcome])).toEqual([
+      [200, 'stored'],
+      [403, 'read-only'],
+      [403, 'read-only'],
+      [200, 'stored'],
+    ]);
+  });
+
+  it('lets the request timeout follow the record limit (Node cuts at 300 s by default), or takes it from the options', async () => {
+    expect(defaultRequestTimeoutMs(1024 ** 3)).toBe(1_084_000);
+    expect(defaultRequestTimeoutMs(1024 ** 2)).toBe(300_000);
+    await start({ maxBytes: 2 * 1024 ** 3 });
+    expect(server.requestTimeoutMs).toBe(1_084_000);
+    await server.close();
+    await start({ requestTimeoutMs: 600 });
+    expect(server.requestTimeoutMs).toBe(600);
+    // An upload slower than the timeout is cut (408 or a closed connection); one that fits is stored.
+    const slowBody = (ms: number) =>
+      new ReadableStream<Uint8Array>({
+        async start(controller) {
+          for (let i = 0; i < 4; i++) {
+            controller.enqueue(new Uint8Array(1000).fill(i));
+            await new Promise((resolve) => setTimeout(resolve, ms / 4));
+          }
+          controller.close();
+        },
+      });
+    const cut = await put('9101', slowBody(1500)).then(
+      (response) => response.status,
+      () => 'closed',
+    );
+    expect([408, 'closed']).toContain(cut);
+    expect(await server.storage.has('9101')).toBe(false);
+    expect((await put('9102', slowBody(200))).status).toBe(200);
   });
 });

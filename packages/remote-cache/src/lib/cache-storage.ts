@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { StorageFailureKind } from './storage-errors';
 
 /**
  * Where cache records live. The server speaks HTTP and checks tokens; a storage keeps
@@ -16,6 +17,8 @@ export interface CacheStorage {
   get(hash: string): Promise<CacheGetResult>;
   /** Stores `body` under `hash` unless a record is already there; the body is consumed either way on success. */
   put(hash: string, body: AsyncIterable<Uint8Array>): Promise<CachePutResult>;
+  /** Probes whether records can be read and written now (cheap: a few metadata calls and a one-byte write). */
+  health(): Promise<CacheStorageHealth>;
   stats(): CacheStorageStats;
   close(): Promise<void>;
 }
@@ -33,12 +36,27 @@ export type CacheGetResult =
   | { status: 'hit'; record: CacheRecordInfo; body: Readable }
   | { status: 'miss' }
   /** The stored bytes do not match their sha256 (or the record is incomplete); it was moved to quarantine. */
-  | { status: 'corrupt'; reason: string };
+  | { status: 'corrupt'; reason: string }
+  /** The storage could not be read now (too many open files, an I/O error, the folder gone); the record is kept. */
+  | { status: 'unavailable'; reason: string };
 
 export type CachePutResult =
   | { status: 'stored'; record: CacheRecordInfo; evicted: string[] }
   /** Another PUT stored this hash first; records are never overwritten. */
-  | { status: 'exists' };
+  | { status: 'exists' }
+  /** The storage could not take the record (disk full, read-only, folder gone); nothing was kept. */
+  | { status: 'not-stored'; kind: StorageFailureKind; code: string; reason: string };
+
+export interface CacheStorageHealth {
+  /** Records can be listed and opened. */
+  readable: boolean;
+  /** A new record can be written and committed. */
+  writable: boolean;
+  /** Why not, when either is false. */
+  reason?: string;
+  /** The errno behind `reason`, when there was one. */
+  code?: string;
+}
 
 export interface CacheStorageStats {
   records: number;

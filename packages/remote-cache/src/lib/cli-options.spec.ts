@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CLI_PORT, parseCliOptions, parseSize } from './cli-options';
+import { DEFAULT_CLI_PORT, parseCliOptions, parseDuration, parseSize } from './cli-options';
 
 const TOKEN = 'rw-token-0123456789abcdef';
 
@@ -68,5 +68,15 @@ describe('reproml-cache CLI options', () => {
     expect(parseSize('1.5k', '--max-size')).toBe(1536);
     expect(() => parseSize('lots', '--max-size')).toThrow(/Invalid size 'lots'/);
     expect(() => parseSize('0', '--max-size')).toThrow(/Invalid size/);
+  });
+
+  it('takes the request timeout in seconds or with s/m/h, from the flag or REPROML_CACHE_REQUEST_TIMEOUT', () => {
+    expect(parseDuration('900', '--request-timeout')).toBe(900_000);
+    expect(parseDuration('15m', '--request-timeout')).toBe(900_000);
+    expect(parseDuration('1.5h', '--request-timeout')).toBe(5_400_000);
+    expect(() => parseDuration('soon', '--request-timeout')).toThrow(/Invalid time 'soon'/);
+    const env = { REPROML_CACHE_READ_WRITE_TOKENS: TOKEN };
+    expect(parseCliOptions(['--dir', 'x', '--request-timeout', '30m'], env)).toMatchObject({ options: { requestTimeoutMs: 1_800_000 } });
+    expect(parseCliOptions(['--dir', 'x'], { ...env, REPROML_CACHE_REQUEST_TIMEOUT: '600' })).toMatchObject({ options: { requestTimeoutMs: 600_000 } });
   });
 });

@@ -14,10 +14,13 @@ Options (each also as an environment variable):
   --host <address>          REPROML_CACHE_HOST             interface (default 127.0.0.1; 0.0.0.0 for a team server)
   --max-size <size>         REPROML_CACHE_MAX_SIZE         storage limit, LRU eviction beyond (default 10GiB)
   --max-record-size <size>  REPROML_CACHE_MAX_RECORD_SIZE  largest accepted upload (default min(1GiB, max-size))
+  --request-timeout <time>  REPROML_CACHE_REQUEST_TIMEOUT  longest one upload may take (default: the record limit
+                                                           at 1 MiB/s + 60s, at least 300s; 1GiB → 1084s)
   --token-file <file>       REPROML_CACHE_TOKEN_FILE       JSON {"tokens":[{"name","token","scope"}]}
                             REPROML_CACHE_READ_WRITE_TOKENS / REPROML_CACHE_READ_ONLY_TOKENS
                                                            comma-separated tokens instead of a file
 Sizes take K, M, G, T suffixes (powers of 1024; "10G", "10GB" and "10GiB" are the same).
+Times are seconds, or take s, m, h suffixes ("900", "15m").
 Prints one JSON line {"event":"listening","url":…} when ready, then one JSON line per request.`;
 
 export const DEFAULT_CLI_PORT = 3210;
@@ -32,6 +35,7 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (!dir) throw new ConfigError('No storage folder given', { field: '--dir', hint: 'Pass --dir <folder> or set REPROML_CACHE_DIR.' });
   const maxSize = values['max-size'] ?? env.REPROML_CACHE_MAX_SIZE;
   const maxRecordSize = values['max-record-size'] ?? env.REPROML_CACHE_MAX_RECORD_SIZE;
+  const requestTimeout = values['request-timeout'] ?? env.REPROML_CACHE_REQUEST_TIMEOUT;
   return {
     kind: 'serve',
     options: {
@@ -41,6 +45,7 @@ export function parseCliOptions(argv: readonly string[], env: NodeJS.ProcessEnv)
       tokens: readTokens(values['token-file'] ?? env.REPROML_CACHE_TOKEN_FILE, env),
       ...(maxSize === undefined ? {} : { maxBytes: parseSize(maxSize, '--max-size') }),
       ...(maxRecordSize === undefined ? {} : { maxRecordBytes: parseSize(maxRecordSize, '--max-record-size') }),
+      ...(requestTimeout === undefined ? {} : { requestTimeoutMs: parseDuration(requestTimeout, '--request-timeout') }),
     },
   };
 }
@@ -64,6 +69,18 @@ export function parseSize(text: string, field: string): number {
     throw new ConfigError(`Invalid size '${text}'`, { field, hint: 'Use bytes or a K/M/G/T suffix, e.g. 500M or 10GB.' });
   }
   return bytes;
+}
+
+const TIME_UNITS: Record<string, number> = { '': 1000, S: 1000, M: 60_000, H: 3_600_000 };
+
+/** "900", "900s", "15m", "1.5h" → milliseconds. */
+export function parseDuration(text: string, field: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([SMH]?)\s*$/i.exec(text);
+  const ms = match ? Math.round(Number(match[1]) * TIME_UNITS[match[2]!.toUpperCase()]!) : NaN;
+  if (!(ms > 0)) {
+    throw new ConfigError(`Invalid time '${text}'`, { field, hint: 'Use seconds or an s/m/h suffix, e.g. 900 or 15m.' });
+  }
+  return ms;
 }
 
 function readTokens(tokenFile: string | undefined, env: NodeJS.ProcessEnv): AccessToken[] {
@@ -120,6 +137,7 @@ function parseFlags(argv: readonly string[]) {
         host: { type: 'string' },
         'max-size': { type: 'string' },
         'max-record-size': { type: 'string' },
+        'request-timeout': { type: 'string' },
         'token-file': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
@@ -127,6 +127,53 @@ describe('FileSystemStorage', () => {
     const second = await FileSystemStorage.open({ dir, maxBytes: 150 });
     expect(second.stats().records).toBe(1);
     expect(readdirSync(join(dir, 'tmp'))).toEqual([]);
+  });
+
+  it('never claims records of a deleted storage folder, reports it, and refuses writes without recreating it', async () => {
+    const storage = await FileSystemStorage.open({ dir, maxBytes: 1 << 20 });
+    for (const hash of ['a1', 'b2']) await storage.put(hash, chunks('x'.repeat(100)));
+    rmSync(dir, { recursive: true, force: true });
+    expect(await storage.has('a1')).toBe(false);
+    expect(await storage.get('b2')).toEqual({ status: 'miss' });
+    const health = await storage.health();
+    expect(health).toMatchObject({ readable: false, writable: false });
+    expect(health.reason).toContain(dir);
+    expect(storage.stats()).toMatchObject({ records: 0, bytes: 0 });
+    const put = await storage.put('c3', chunks('y'));
+    expect(put).toMatchObject({ status: 'not-stored', kind: 'cannot-write' });
+    expect(put.status === 'not-stored' && put.reason).toContain('ENOENT');
+    // A vanished mount must not be silently replaced by a folder on another disk.
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('rebuilds its index when the storage folder is replaced by an empty one, and takes writes again', async () => {
+    const storage = await FileSystemStorage.open({ dir, maxBytes: 1 << 20 });
+    for (const hash of ['a1', 'b2']) await storage.put(hash, chunks('x'.repeat(100)));
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    expect(await storage.health()).toEqual({ readable: true, writable: true });
+    expect(storage.stats()).toMatchObject({ records: 0, bytes: 0 });
+    expect(await storage.put('a1', chunks('fresh'))).toMatchObject({ status: 'stored' });
+    expect(await readHit(storage, 'a1')).toBe('fresh');
+  });
+
+  it('quarantines only what was read and found invalid, with a reason file, within a size bound', async () => {
+    const storage = await FileSystemStorage.open({ dir, maxBytes: 1 << 20, maxQuarantineBytes: 1000 });
+    for (const hash of ['q1', 'q2', 'q3']) await storage.put(hash, chunks('z'.repeat(100)));
+    writeFileSync(join(dir, 'records', 'q1', 'q1', 'meta.json'), '{ not json');
+    expect(await storage.get('q1')).toEqual({ status: 'corrupt', reason: 'meta.json is not JSON' });
+    const reason = readFileSync(join(dir, 'quarantine', readdirSync(join(dir, 'quarantine'))[0]!, 'reason.txt'), 'utf8');
+    expect(reason).toMatch(/^meta\.json is not JSON\nhash: q1\nquarantined: \d{4}-/);
+    for (const hash of ['q2', 'q3']) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      writeFileSync(join(dir, 'records', hash, hash, 'body'), 'w'.repeat(100));
+      expect((await storage.get(hash)).status).toBe('corrupt');
+    }
+    // q1 (~180 bytes with its note), q2 and q3 (~470 bytes each) do not fit 1000 bytes: the oldest went.
+    const kept = readdirSync(join(dir, 'quarantine'));
+    expect(kept.map((name) => name.split('.')[0]).sort()).toEqual(['q2', 'q3']);
+    const bytes = kept.flatMap((name) => readdirSync(join(dir, 'quarantine', name)).map((file) => statSync(join(dir, 'quarantine', name, file)).size));
+    expect(bytes.reduce((sum, size) => sum + size, 0)).toBeLessThanOrEqual(1000);
   });
 
   it('refuses hashes that are not a single safe path segment', async () => {
