@@ -1,12 +1,13 @@
 import { isReproError } from '@reproml/core';
 import type { Command, CommandIO } from './commands/command';
+import { dataCommand } from './commands/data-command';
 import { lineageCommand } from './commands/lineage-command';
 import { modelsCommand } from './commands/models-command';
 import { reportCommand } from './commands/report-command';
 import { runsCommand } from './commands/runs-command';
 import { verifyCommand } from './commands/verify-command';
 
-export const COMMANDS: Command[] = [lineageCommand, modelsCommand, verifyCommand, runsCommand, reportCommand];
+export const COMMANDS: Command[] = [lineageCommand, modelsCommand, verifyCommand, runsCommand, reportCommand, dataCommand];
 
 const processIO: CommandIO = {
   stdout: (text) => process.stdout.write(text),

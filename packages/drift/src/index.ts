@@ -10,7 +10,6 @@ export * from './lib/kolmogorov-distribution';
 export * from './lib/kolmogorov-smirnov';
 export * from './lib/missing-markers';
 export * from './lib/model-predictions';
-export * from './lib/population-stability-index';
 export * from './lib/render-drift-section';
 export * from './lib/run-drift';
 export * from './lib/smirnov-exact';

@@ -4,13 +4,11 @@ import { DataError, IntegrityError, type StageContext, stableStringify, writeFil
 import { ContentStore } from './content-store';
 import type { DatasetLock, LockedFile } from './dataset-lock';
 import { type DatasetSource, openSource } from './dataset-source';
+import { type FileValidationReport, inspectDatasetFile } from './inspect-dataset-file';
 import { assertLockMatchesConfig } from './lock-entries';
-import { profileTable, type TableProfile } from './profile-table';
-import type { DatasetFileSpec, PullStageConfig } from './pull-stage-config';
-import { parseTable } from './read-table';
+import type { TableProfile } from './profile-table';
+import type { PullStageConfig } from './pull-stage-config';
 import { type SourceEnvironment, sourceEnvironmentFromEnv } from './source-environment';
-import type { TableSchema } from './table-schema';
-import { type TableValidation, validateTable } from './validate-table';
 
 export const VALIDATION_FILE = 'validation.json';
 export const PROFILE_FILE = 'profile.json';
@@ -24,12 +22,6 @@ export interface RunPullParams {
   lockFile: string;
   /** Hub endpoint, token, store and network settings. Default: from process.env. */
   environment?: SourceEnvironment;
-}
-
-export interface FileValidationReport extends Partial<TableValidation> {
-  source: string;
-  /** False when no schema applies to the file (nothing was checked). */
-  checked: boolean;
 }
 
 /**
@@ -74,17 +66,18 @@ export async function runPull(params: RunPullParams): Promise<void> {
     await copyFile(fetched.path, output);
 
     const schema = spec.schema ?? config.schema;
-    const table = await parseTable({
+    const inspected = await inspectDatasetFile({
       bytes: await readFile(output),
       format: locked.format,
-      encoding: spec.encoding,
-      missingValues: spec.missingValues,
-      columnKinds: columnKindsFor(spec, schema),
+      source: locked.source,
+      spec,
+      schema,
       file: `${key} (${locked.source})`,
     });
+    const { table } = inspected;
     if (table.rowCount === 0) throw noRowsError({ key, source: locked.source, stage, columns: table.columns.length });
-    validation[key] = schema ? { source: locked.source, checked: true, ...validateTable(table, schema) } : { source: locked.source, checked: false };
-    profiles[key] = profileTable(table);
+    validation[key] = inspected.validation;
+    profiles[key] = inspected.profile;
     context.log(describeProfile(key, profiles[key]!));
     for (const name of validation[key]!.extraColumns ?? []) {
       if (schema?.extraColumns === 'warn') context.warn(`${key}: column '${name}' is not declared in the schema`);
@@ -110,13 +103,6 @@ export async function runPull(params: RunPullParams): Promise<void> {
       columns: profiles[key]!.columns.length,
     })),
   });
-}
-
-/** String columns of the schema are read as strings (a zip code stays "00501"); the file spec can force more. */
-function columnKindsFor(spec: DatasetFileSpec, schema: TableSchema | undefined): Record<string, 'number' | 'string'> {
-  const kinds: Record<string, 'number' | 'string'> = {};
-  for (const [name, column] of Object.entries(schema?.columns ?? {})) if (column.type === 'string') kinds[name] = 'string';
-  return { ...kinds, ...spec.columnKinds };
 }
 
 /** One line for the log: rows, columns, and the columns that have missing values. */

@@ -1,11 +1,10 @@
 import type { Column } from '@reproml/core';
-import { binCounts, type NumberColumnProfile, profileTable } from '@reproml/data';
+import { binCounts, type NumberColumnProfile, populationStabilityIndex, profileTable } from '@reproml/data';
 import { chiSquareTest } from './chi-square-test';
 import type { DriftDistribution, FeatureDrift } from './drift-report';
 import type { FeatureThresholds } from './drift-stage-config';
 import { type DriftVerdict, levelOf, worstVerdict } from './drift-verdict';
 import { kolmogorovSmirnovTest } from './kolmogorov-smirnov';
-import { populationStabilityIndex } from './population-stability-index';
 
 export interface CompareColumnParams {
   /** The training split's values of the feature. */

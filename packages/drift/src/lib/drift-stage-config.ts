@@ -1,6 +1,6 @@
 import { requireInputs, stageBaseShape } from '@reproml/core';
+import { DEFAULT_PSI_EPSILON } from '@reproml/data';
 import { z } from 'zod';
-import { DEFAULT_PSI_EPSILON } from './population-stability-index';
 
 /** Names under `inputs`: the batch's pull stage, the preprocess stage (reference), the train stage (optional). */
 export const BATCH_INPUT = 'batch';

@@ -1,9 +1,9 @@
+import { populationStabilityIndex } from '@reproml/data';
 import { describe, expect, it } from 'vitest';
 import { chiSquareSurvival, logGamma } from './chi-square-distribution';
 import { chiSquareTest } from './chi-square-test';
 import { kolmogorovSurvival } from './kolmogorov-distribution';
 import { kolmogorovSmirnovTest } from './kolmogorov-smirnov';
-import { populationStabilityIndex } from './population-stability-index';
 
 // Known answers. Hand-computed where the arithmetic is short; otherwise computed once with
 // scipy 1.10.1 (Debian python3-scipy, /usr/bin/python3) and hard-coded; the call is named beside each.
