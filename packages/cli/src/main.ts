@@ -5,9 +5,10 @@ import { lineageCommand } from './commands/lineage-command';
 import { modelsCommand } from './commands/models-command';
 import { reportCommand } from './commands/report-command';
 import { runsCommand } from './commands/runs-command';
+import { serveCommand } from './commands/serve-command';
 import { verifyCommand } from './commands/verify-command';
 
-export const COMMANDS: Command[] = [lineageCommand, modelsCommand, verifyCommand, runsCommand, reportCommand, dataCommand];
+export const COMMANDS: Command[] = [lineageCommand, modelsCommand, verifyCommand, runsCommand, reportCommand, dataCommand, serveCommand];
 
 const processIO: CommandIO = {
   stdout: (text) => process.stdout.write(text),

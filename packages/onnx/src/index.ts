@@ -16,6 +16,7 @@ export * from './lib/onnx-model';
 export * from './lib/onnx-types';
 export * from './lib/predict-file';
 export * from './lib/predict-stage-config';
+export * from './lib/prediction-columns';
 export * from './lib/python-onnx-checker';
 export * from './lib/read-feature-split';
 export * from './lib/read-first-record-columns';

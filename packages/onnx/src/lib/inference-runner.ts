@@ -31,11 +31,11 @@ export async function loadModel(params: { path: string; file?: string; threads?:
   return loadModelBytes({ bytes, file, threads: params.threads });
 }
 
-export async function loadModelBytes(params: { bytes: Uint8Array; file: string; threads?: number }): Promise<LoadedModel> {
+export async function loadModelBytes(params: { bytes: Uint8Array; file: string; threads?: number; interOpThreads?: number }): Promise<LoadedModel> {
   const signature = readModelSignature(params.bytes);
   const session = await ort.InferenceSession.create(params.bytes, {
     intraOpNumThreads: params.threads ?? 0,
-    interOpNumThreads: 1,
+    interOpNumThreads: params.interOpThreads ?? 1,
     graphOptimizationLevel: 'all',
   });
   return { session, signature, file: params.file, release: () => session.release() };

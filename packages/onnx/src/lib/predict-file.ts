@@ -5,6 +5,7 @@ import { ConfigError, DataError } from '@reproml/core';
 import { parquetColumnNames } from '@reproml/data';
 import { type LoadedModel, predictBatches } from './inference-runner';
 import { checkInputColumns, type ModelSignature } from './model-signature';
+import { predictionLabel as labelOf, predictionColumnNames } from './prediction-columns';
 import { readFirstRecordColumns } from './read-first-record-columns';
 import { type StreamFormat, streamTableBatches } from './stream-table-batches';
 
@@ -53,7 +54,7 @@ export async function predictFile(params: PredictFileParams): Promise<{ rows: nu
   };
   let rows = 0;
   try {
-    await write(`${[keyColumn ?? 'row', 'label', ...(signature.classes ?? []).map((name) => `probability_${name}`)].map(csvCell).join(',')}\n`);
+    await write(`${[keyColumn ?? 'row', ...predictionColumnNames(signature)].map(csvCell).join(',')}\n`);
     const batches = streamTableBatches({ path: input.path, file: input.file, format, columns, batchSize: params.batchSize });
     for await (const { table, predictions } of predictBatches({ model, batches, file: input.file })) {
       const key = keyColumn === undefined ? undefined : table.columns.find((column) => column.name === keyColumn)!;
@@ -84,7 +85,8 @@ export async function predictFile(params: PredictFileParams): Promise<{ rows: nu
 }
 
 function predictionLabel(signature: ModelSignature, value: number): string {
-  return signature.classes ? csvCell(signature.classes[value] ?? String(value)) : formatOutput(value);
+  const label = labelOf(signature, value);
+  return typeof label === 'string' ? csvCell(label) : formatOutput(label);
 }
 
 /**

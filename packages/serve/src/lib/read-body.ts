@@ -1,0 +1,38 @@
+import type { IncomingMessage } from 'node:http';
+import { RequestError } from './request-error';
+
+/**
+ * The request body, refused with 413 as soon as it is known to exceed `maxBytes` (from
+ * Content-Length before reading, else while reading). Slow bodies are cut by the server's
+ * requestTimeout (408), not here.
+ */
+export async function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(request.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw tooLarge(maxBytes);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+function tooLarge(maxBytes: number): RequestError {
+  return new RequestError(413, `request body is larger than ${maxBytes} bytes`, {
+    hint: 'Send fewer rows per request (or start the server with a larger --max-body-bytes).',
+    headers: { connection: 'close' },
+  });
+}
+
+/** Parses a JSON body; malformed JSON is a 400 with the parser's position. */
+export function parseJsonBody(body: Buffer): unknown {
+  if (body.length === 0)
+    throw new RequestError(400, 'the request body is empty; send a JSON object', { hint: 'Set Content-Type: application/json and send a body.' });
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new RequestError(400, `the request body is not valid JSON: ${(error as Error).message}`, { hint: 'Check the body with a JSON validator.' });
+  }
+}
