@@ -23,6 +23,10 @@ describe('the penguins example pipeline (real nx CLI)', () => {
       .filter((stage) => workspace.exists(`pipelines/penguins/${stage}/stage.json`))
       .map((stage) => `pipelines/penguins/${stage}/out`);
     for (const dir of outDirs) expect(workspace.exists(`${dir}/lineage.json`)).toBe(true);
+    // One seed: the train stage file sets none, and model.json records the seed lineage.json records.
+    const trainLineage = JSON.parse(workspace.read('pipelines/penguins/train/out/lineage.json'));
+    expect(JSON.parse(workspace.read('pipelines/penguins/train/out/model.json')).seed).toBe(trainLineage.seed);
+    expect(trainLineage.seed).toBe(42);
     const artifacts = snapshotFiles(workspace.root, outDirs);
 
     // Every stage is a cache hit except the push, which is never cached (its target is outside out/):

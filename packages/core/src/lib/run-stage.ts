@@ -18,7 +18,8 @@ export interface StageContext {
   /** Temp folder that becomes the stage's output folder when the work succeeds. */
   readonly outDir: string;
   readonly rng: SeededRandom;
-  readonly seed: number | null;
+  /** The stage's seed (its stage file's `seed`, else DEFAULT_SEED): the one source for every artifact that records it. */
+  readonly seed: number;
   /** Reports progress; shown as a bar on a TTY and plain lines otherwise. */
   readonly progress: ProgressListener;
   log(message: string): void;
@@ -32,7 +33,8 @@ export interface StageContext {
 export interface RunStageParams {
   stage: StageIdentity;
   config: Record<string, unknown>;
-  seed?: number | null;
+  /** Default: DEFAULT_SEED. */
+  seed?: number;
   workspaceRoot: string;
   /** Absolute path of the stage's output folder (the Nx `outputs` of its `run` target). */
   outputDir: string;
@@ -56,6 +58,7 @@ export interface RunStageResult {
   metadata: RunMetadata;
 }
 
+/** The seed of a stage whose file sets none: the one default. */
 export const DEFAULT_SEED = 42;
 
 /** Default place of a stage's run metadata: outside every project, so it is never hashed. */
@@ -70,7 +73,7 @@ export function defaultRunMetadataPath(workspaceRoot: string, stageName: string)
  */
 export async function runStage(params: RunStageParams): Promise<RunStageResult> {
   const startedAt = new Date();
-  const seed = params.seed === undefined ? DEFAULT_SEED : params.seed;
+  const seed = params.seed ?? DEFAULT_SEED;
   // Nx already prefixes each line of a task's output with its project name.
   const prefix = process.env.NX_TASK_TARGET_PROJECT ? undefined : params.stage.name;
   const reporter = params.onProgress ?? createProgressReporter({ prefix });
@@ -89,7 +92,7 @@ export async function runStage(params: RunStageParams): Promise<RunStageResult> 
         stage: params.stage,
         workspaceRoot: params.workspaceRoot,
         outDir,
-        rng: new SeededRandom(seed ?? DEFAULT_SEED),
+        rng: new SeededRandom(seed),
         seed,
         progress,
         log: (message) => progress({ type: 'log', level: 'info', message }),

@@ -27,3 +27,11 @@ export function stageOutputDir(pipeline: string, reference: string): string {
 export function resolveStageReference(pipeline: string, reference: string): string {
   return stageProjectName(...splitStageReference(pipeline, reference));
 }
+
+const STAGE_ROOT = /^pipelines\/([^/]+)\/([^/]+)$/;
+
+/** The pipeline and stage folder of a workspace-relative stage folder (an Nx project root), if it is one. */
+export function parseStageRoot(root: string): { pipeline: string; stage: string } | undefined {
+  const match = STAGE_ROOT.exec(root.split('\\').join('/'));
+  return match ? { pipeline: match[1]!, stage: match[2]! } : undefined;
+}

@@ -86,7 +86,7 @@ export async function runTrain(params: RunTrainParams): Promise<TrainResult> {
   });
   await writeFileAtomic(join(context.outDir, TRAIN_FILES.model), model);
   await writeFileAtomic(join(context.outDir, TRAIN_FILES.curve), stableStringify(curveFile(result)));
-  await writeFileAtomic(join(context.outDir, TRAIN_FILES.modelInfo), stableStringify(modelInfo(config, manifest, result)));
+  await writeFileAtomic(join(context.outDir, TRAIN_FILES.modelInfo), stableStringify(modelInfo(config, manifest, result, context.seed)));
   context.summarize({
     bestEpoch: result.bestEpoch,
     epochsRun: result.epochsRun,
@@ -140,13 +140,14 @@ function curveFile(result: TrainResult) {
   };
 }
 
-function modelInfo(config: TrainStageConfig, manifest: FeaturesManifest, result: TrainResult) {
+/** `model.json`; `seed` is the stage's seed (the one lineage.json records), never re-defaulted here. */
+function modelInfo(config: TrainStageConfig, manifest: FeaturesManifest, result: TrainResult, seed: number) {
   return {
     schemaVersion: 1,
     family: config.model.family,
     model: config.model,
     training: config.training,
-    seed: config.seed ?? null,
+    seed,
     task: manifest.task,
     target: manifest.target,
     classes: manifest.classes ?? null,

@@ -77,6 +77,15 @@ describe('train stage', () => {
     expect(info).toMatchObject({ family: 'mlp', classes: FIXTURE_CLASSES, task: 'classification' });
   });
 
+  it('records the same seed in model.json as in lineage.json when the stage file sets none (the stage context is the one source)', async () => {
+    expect(trainConfig.seed).toBeUndefined();
+    const out = join(root, 'pipelines/p/train/out');
+    const lineage = JSON.parse(await readFile(join(out, 'lineage.json'), 'utf8'));
+    const info = JSON.parse(await readFile(join(out, 'model.json'), 'utf8'));
+    expect(lineage.seed).toBe(42);
+    expect(info.seed).toBe(lineage.seed);
+  });
+
   it('fuses the preprocessing in front: model.onnx takes raw columns and outputs label and probabilities', async () => {
     const bytes = await readFile(join(root, 'pipelines/p/train/out/model.onnx'));
     const session = await ort.InferenceSession.create(bytes);

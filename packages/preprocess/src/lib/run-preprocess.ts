@@ -1,4 +1,4 @@
-import { DataError, DEFAULT_SEED, type StageContext, type Table, toWorkspacePath } from '@reproml/core';
+import { DataError, type StageContext, type Table, toWorkspacePath } from '@reproml/core';
 import { featureStatistics } from './feature-statistics';
 import { type DatasetFile, findDatasetFile } from './find-dataset-file';
 import type { PreprocessStageConfig } from './preprocess-stage-config';
@@ -28,7 +28,7 @@ export interface RunPreprocessParams {
 export async function runPreprocess(params: RunPreprocessParams): Promise<void> {
   const { context, config } = params;
   const location = { stage: context.stage.name, file: context.stage.file };
-  const seed = config.seed ?? DEFAULT_SEED;
+  const seed = context.seed;
 
   context.progress({ type: 'phase', phase: 'read' });
   const file = findDatasetFile({ dir: params.datasetDir, key: config.file, upstream: params.upstream, location });

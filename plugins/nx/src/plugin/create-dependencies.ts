@@ -1,22 +1,27 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CreateDependencies, DependencyType, type RawProjectGraphDependency } from '@nx/devkit';
-import { ConfigError, didYouMean, resolveStageReference, stageOutputDir } from '@reproml/core';
-import { loadStage } from '../stage-file/load-stage';
+import { ConfigError, didYouMean, resolveStageReference, STAGE_FILE_NAME, splitStageReference, stageRootDir } from '@reproml/core';
+import { checkUpstreamKind } from '../stage-file/check-upstream-kind';
+import { type LoadedStage, loadStage } from '../stage-file/load-stage';
+import { type StageKindRegistry, stageKindRegistry } from '../stage-file/stage-kinds';
+import { normalizeOptions, type ReproMLPluginOptions } from './plugin-options';
 
-/** An edge from each stage to every upstream stage it names in `inputs`. */
-export const createDependencies: CreateDependencies = (_options, context) => {
+/** An edge from each stage to every upstream stage it names in `inputs`, whose kind must fit the input. */
+export const createDependencies: CreateDependencies<ReproMLPluginOptions> = (options, context) => {
+  const registry = stageKindRegistry(context.workspaceRoot, normalizeOptions(options).kinds);
   const dependencies: RawProjectGraphDependency[] = [];
   const projectNames = Object.keys(context.projects);
   for (const [projectName, project] of Object.entries(context.projects)) {
-    const stageFile = `${project.root}/stage.json`;
+    const stageFile = `${project.root}/${STAGE_FILE_NAME}`;
     if (!existsSync(join(context.workspaceRoot, stageFile))) continue;
-    const stage = loadStage(context.workspaceRoot, stageFile);
+    const stage = loadStage(context.workspaceRoot, stageFile, registry);
     for (const [inputName, reference] of Object.entries(stage.config.inputs).sort()) {
       const target = resolveStageReference(stage.identity.pipeline, reference);
+      const upstreamFile = `${stageRootDir(...splitStageReference(stage.identity.pipeline, reference))}/${STAGE_FILE_NAME}`;
       if (!context.projects[target]) {
         // A stage file that exists but failed to load has already been reported by createNodes.
-        if (existsSync(join(context.workspaceRoot, stageOutputDir(stage.identity.pipeline, reference), '..', 'stage.json'))) continue;
+        if (existsSync(join(context.workspaceRoot, upstreamFile))) continue;
         throw new ConfigError(`Input '${inputName}' names stage '${reference}', which does not exist${didYouMean(target, projectNames)}`, {
           stage: projectName,
           file: stageFile,
@@ -24,8 +29,20 @@ export const createDependencies: CreateDependencies = (_options, context) => {
           hint: `Name a stage folder of pipeline '${stage.identity.pipeline}' (or '<pipeline>/<stage>').`,
         });
       }
+      const upstream = loadUpstream(context.workspaceRoot, upstreamFile, registry);
+      if (upstream) checkUpstreamKind(stage, inputName, upstream, registry);
       dependencies.push({ source: projectName, target, type: DependencyType.static, sourceFile: stageFile });
     }
   }
   return dependencies;
 };
+
+/** The upstream stage, or undefined when its file is invalid (createNodes reports that, with the file and field). */
+function loadUpstream(workspaceRoot: string, stageFile: string, registry: StageKindRegistry): LoadedStage | undefined {
+  try {
+    return loadStage(workspaceRoot, stageFile, registry);
+  } catch (error) {
+    if (error instanceof ConfigError) return undefined;
+    throw error;
+  }
+}

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CreateNodesContextV2 } from '@nx/devkit';
 import { describe, expect, it } from 'vitest';
+import { declaredReadPaths } from '../stage-file/declared-reads';
+import { loadStage, stageParseCount } from '../stage-file/load-stage';
 import { createDependencies } from './create-dependencies';
-import { createNodesV2 } from './create-nodes';
+import { createNodesV2, type ReproMLPluginOptions } from './create-nodes';
 
 function workspaceWith(stages: Record<string, unknown>): string {
   const root = mkdtempSync(join(tmpdir(), 'reproml-plugin-'));
@@ -43,7 +45,7 @@ describe('createNodesV2', () => {
     expect(project.tags).toEqual(['pipeline:penguins', 'stage:pull']);
     const run = project.targets!.run!;
     expect(run).toMatchObject({
-      executor: '@reproml/nx:pull',
+      executor: '@reproml/nx:stage',
       cache: true,
       dependsOn: ['^run'],
       outputs: ['{projectRoot}/out'],
@@ -59,7 +61,11 @@ describe('createNodesV2', () => {
       ]),
     );
     expect(run.metadata?.description).toBeTruthy();
-    expect(project.targets!.lock).toMatchObject({ executor: '@reproml/nx:lock', cache: false });
+    expect(project.targets!.lock).toMatchObject({
+      executor: '@reproml/nx:stage',
+      options: { stageFile: 'pipelines/penguins/data/stage.json', target: 'lock' },
+      cache: false,
+    });
   });
 
   it('fails with the file and the misspelt field named', async () => {
@@ -114,5 +120,106 @@ describe('createDependencies', () => {
       externalNodes: {},
     });
     expect(edges).toEqual([{ source: 'p-other', target: 'p-data', type: 'static', sourceFile: 'pipelines/p/other/stage.json' }]);
+  });
+});
+
+function dependenciesOf(root: string, projects: Record<string, { root: string }>, options?: ReproMLPluginOptions) {
+  return createDependencies(options, {
+    workspaceRoot: root,
+    projects,
+    nxJsonConfiguration: {},
+    fileMap: { projectFileMap: {}, nonProjectFiles: [] },
+    filesToProcess: { projectFileMap: {}, nonProjectFiles: [] },
+    externalNodes: {},
+  });
+}
+
+describe('upstream kinds', () => {
+  const trainStage = { kind: 'train', inputs: { features: 'data' } };
+
+  it('fail at graph time when an input names a stage of the wrong kind, naming both stages', () => {
+    const root = workspaceWith({ 'pipelines/p/data/stage.json': pullStage, 'pipelines/p/train/stage.json': trainStage });
+    const projects = { 'p-data': { root: 'pipelines/p/data' }, 'p-train': { root: 'pipelines/p/train' } };
+    expect(() => dependenciesOf(root, projects)).toThrow(
+      /Input 'features' of p-train names p-data, a pull stage, but a train stage needs the preprocess stage whose features the model is trained on there \(kind preprocess\)/,
+    );
+  });
+
+  it('accept a script stage anywhere: what is read from it is checked when it is read', () => {
+    const root = workspaceWith({
+      'pipelines/p/data/stage.json': { kind: 'script', script: 'make.ts' },
+      'pipelines/p/train/stage.json': trainStage,
+    });
+    const projects = { 'p-data': { root: 'pipelines/p/data' }, 'p-train': { root: 'pipelines/p/train' } };
+    expect(dependenciesOf(root, projects)).toEqual([{ source: 'p-train', target: 'p-data', type: 'static', sourceFile: 'pipelines/p/train/stage.json' }]);
+  });
+});
+
+describe('stage files', () => {
+  it('are parsed once per content across createNodes, createDependencies and the strict-read list', async () => {
+    const root = workspaceWith({
+      'pipelines/q/data/stage.json': pullStage,
+      'pipelines/q/prep/stage.json': { kind: 'preprocess', inputs: { dataset: 'data' }, target: { column: 'y' } },
+      'pipelines/q/train/stage.json': { kind: 'train', inputs: { features: 'prep' } },
+      'raw/penguins.json': '[]',
+    });
+    const files = ['pipelines/q/data/stage.json', 'pipelines/q/prep/stage.json', 'pipelines/q/train/stage.json'];
+    const before = stageParseCount();
+    await nodesFor(root, files);
+    dependenciesOf(root, { 'q-data': { root: 'pipelines/q/data' }, 'q-prep': { root: 'pipelines/q/prep' }, 'q-train': { root: 'pipelines/q/train' } });
+    declaredReadPaths(root, loadStage(root, 'pipelines/q/train/stage.json'));
+    expect(stageParseCount() - before).toBe(files.length);
+    // An edited file is parsed again.
+    writeFileSync(join(root, 'pipelines/q/train/stage.json'), JSON.stringify({ kind: 'train', inputs: { features: 'prep' }, seed: 3 }));
+    expect(loadStage(root, 'pipelines/q/train/stage.json').config.seed).toBe(3);
+    expect(stageParseCount() - before).toBe(files.length + 1);
+  });
+});
+
+describe('third-party kinds', () => {
+  /** A kind package as a plain CommonJS module (what a published kind package compiles to). */
+  function kindPackage(root: string): void {
+    const zod = require.resolve('zod');
+    mkdirSync(join(root, 'kinds/acme'), { recursive: true });
+    writeFileSync(join(root, 'kinds/acme/package.json'), JSON.stringify({ name: '@acme/reproml-count', main: 'index.js' }));
+    writeFileSync(
+      join(root, 'kinds/acme/index.js'),
+      `const { z } = require(${JSON.stringify(zod)});
+       const schema = z.object({ kind: z.literal('count'), inputs: z.record(z.string(), z.string()).default({}), column: z.string() }).strict();
+       exports.stageKinds = [{ [Symbol.for('reproml.stage-kind')]: true, name: 'count', description: 'Counts rows', schema, inputs: { dataset: { description: 'the pull stage', kinds: ['pull'] } },
+         outputs: [], packages: ['zod'], cache: true, openInputs: false, openOutputs: false, extraTargets: {}, run: async () => {} }];`,
+    );
+  }
+
+  it('registered in the plugin options become stage projects like the built-ins, with their package code hashed', async () => {
+    const root = workspaceWith({
+      'pipelines/p/data/stage.json': pullStage,
+      'pipelines/p/count/stage.json': { kind: 'count', inputs: { dataset: 'data' }, column: 'x' },
+    });
+    kindPackage(root);
+    const options = { kinds: ['./kinds/acme'] };
+    const context: CreateNodesContextV2 = { workspaceRoot: root, nxJsonConfiguration: {} };
+    const results = await createNodesV2[1](['pipelines/p/count/stage.json'], options, context);
+    const run = results[0]![1].projects!['pipelines/p/count']!.targets!.run!;
+    expect(results[0]![1].projects!['pipelines/p/count']!.tags).toEqual(['pipeline:p', 'stage:count']);
+    expect(run).toMatchObject({ executor: '@reproml/nx:stage', cache: true });
+    expect(run.inputs).toEqual(expect.arrayContaining(['{workspaceRoot}/kinds/acme/**/*.ts']));
+    const projects = { 'p-data': { root: 'pipelines/p/data' }, 'p-count': { root: 'pipelines/p/count' } };
+    expect(dependenciesOf(root, projects, options)).toEqual([
+      { source: 'p-count', target: 'p-data', type: 'static', sourceFile: 'pipelines/p/count/stage.json' },
+    ]);
+  });
+
+  it('are unknown without registration, and the error says where to register them', async () => {
+    const root = workspaceWith({ 'pipelines/p/count/stage.json': { kind: 'count', column: 'x' } });
+    expect(await firstNodeError(root, 'pipelines/p/count/stage.json')).toMatch(/unknown kind "count"/);
+  });
+
+  it('fail with the module named when the registered module cannot be found', async () => {
+    const root = workspaceWith({ 'pipelines/p/data/stage.json': pullStage });
+    const context: CreateNodesContextV2 = { workspaceRoot: root, nxJsonConfiguration: {} };
+    const failure = await createNodesV2[1](['pipelines/p/data/stage.json'], { kinds: ['@acme/missing'] }, context).catch((error: unknown) => error);
+    const errors = (failure as { errors?: [string, Error][] }).errors ?? [];
+    expect(errors[0]?.[1].message).toMatch(/Stage kind module '@acme\/missing' cannot be found/);
   });
 });

@@ -1,19 +1,13 @@
 import { type CreateNodesV2, createNodesFromFiles, type TargetConfiguration } from '@nx/devkit';
 import { type LoadedStage, loadStage, STAGE_FILE_GLOB } from '../stage-file/load-stage';
+import { stageKindRegistry } from '../stage-file/stage-kinds';
+import { type NormalizedOptions, normalizeOptions, type ReproMLPluginOptions } from './plugin-options';
 import { stageRunInputs } from './stage-target-inputs';
 
-export interface ReproMLPluginOptions {
-  /** Name of the target that runs a stage. Default: `run`. */
-  runTargetName?: string;
-}
+export type { ReproMLPluginOptions } from './plugin-options';
 
-interface NormalizedOptions {
-  runTargetName: string;
-}
-
-function normalizeOptions(options: ReproMLPluginOptions | undefined): NormalizedOptions {
-  return { runTargetName: options?.runTargetName ?? 'run' };
-}
+/** The one executor of every stage target: it runs the stage kind's `run` (or one of its extra targets). */
+export const STAGE_EXECUTOR = '@reproml/nx:stage';
 
 /** One Nx project per stage file, named `<pipeline>-<stage>`. */
 export const createNodesV2: CreateNodesV2<ReproMLPluginOptions> = [
@@ -22,7 +16,8 @@ export const createNodesV2: CreateNodesV2<ReproMLPluginOptions> = [
     createNodesFromFiles(
       (stageFile, pluginOptions, nodeContext) => {
         const normalized = normalizeOptions(pluginOptions);
-        const stage = loadStage(nodeContext.workspaceRoot, stageFile);
+        const registry = stageKindRegistry(nodeContext.workspaceRoot, normalized.kinds);
+        const stage = loadStage(nodeContext.workspaceRoot, stageFile, registry);
         return {
           projects: {
             [stage.root]: {
@@ -45,21 +40,21 @@ export const createNodesV2: CreateNodesV2<ReproMLPluginOptions> = [
 function stageTargets(workspaceRoot: string, stage: LoadedStage, options: NormalizedOptions): Record<string, TargetConfiguration> {
   const targets: Record<string, TargetConfiguration> = {
     [options.runTargetName]: {
-      executor: `@reproml/nx:${stage.kind.executor}`,
+      executor: STAGE_EXECUTOR,
       options: { stageFile: stage.identity.file },
-      cache: stage.kind.cacheRun !== false,
+      cache: stage.kind.cache,
       dependsOn: [`^${options.runTargetName}`],
       inputs: stageRunInputs(workspaceRoot, stage),
       outputs: [`{projectRoot}/out`],
       metadata: { description: `${stage.kind.description} (${stage.identity.kind} stage)`, technologies: ['reproml'] },
     },
   };
-  if (stage.kind.extraTargets.includes('lock')) {
-    targets.lock = {
-      executor: '@reproml/nx:lock',
-      options: { stageFile: stage.identity.file },
+  for (const [name, target] of Object.entries(stage.kind.extraTargets)) {
+    targets[name] = {
+      executor: STAGE_EXECUTOR,
+      options: { stageFile: stage.identity.file, target: name },
       cache: false,
-      metadata: { description: `Resolve the sources of ${stage.identity.name} to their current bytes and rewrite its lock file` },
+      metadata: { description: target.description(stage.identity.name) },
     };
   }
   return targets;

@@ -1,28 +1,29 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { join } from 'node:path';
 import { logger, type PostTasksExecution } from '@nx/devkit';
-import { readGitState } from '@reproml/core';
+import { parseStageRoot, readGitState, STAGE_FILE_NAME, stageRootDir } from '@reproml/core';
 import { collectStageRun, recordRun } from '@reproml/tracking';
+import { normalizeOptions, type ReproMLPluginOptions } from './plugin-options';
 
 /** Nx statuses of a task whose outputs came from a cache instead of the executor. */
 const RESTORED = new Set(['local-cache', 'local-cache-kept-existing', 'remote-cache']);
-const STAGE_ROOT = /^pipelines\/([^/]+)\/([^/]+)$/;
 
 /**
  * Nx calls this after every `nx run`/`run-many`. Executed stages were recorded by their
  * executor; here the stages Nx restored from a cache are recorded, marked as restores, with
  * the task hash and the restored lineage. Never fails the command.
  */
-export const postTasksExecution: PostTasksExecution = async (_options, context) => {
+export const postTasksExecution: PostTasksExecution<ReproMLPluginOptions> = async (options, context) => {
+  const { runTargetName } = normalizeOptions(options);
   try {
     const git = readGitState(context.workspaceRoot);
     for (const result of Object.values(context.taskResults)) {
       const { task } = result;
-      if (task.target.target !== 'run' || !RESTORED.has(result.status)) continue;
-      const match = STAGE_ROOT.exec((task.projectRoot ?? '').split('\\').join('/'));
-      if (!match) continue;
-      const [, pipeline, stage] = match as unknown as [string, string, string];
-      const stageFile = posix.join('pipelines', pipeline, stage, 'stage.json');
+      if (task.target.target !== runTargetName || !RESTORED.has(result.status)) continue;
+      const location = parseStageRoot(task.projectRoot ?? '');
+      if (!location) continue;
+      const { pipeline, stage } = location;
+      const stageFile = `${stageRootDir(pipeline, stage)}/${STAGE_FILE_NAME}`;
       if (!existsSync(join(context.workspaceRoot, stageFile))) continue;
       const startTime = task.startTime ?? context.startTime;
       const recorded = recordRun({

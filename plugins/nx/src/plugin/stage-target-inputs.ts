@@ -1,42 +1,55 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TargetConfiguration } from '@nx/devkit';
 import { localSources } from '../stage-file/declared-reads';
 import type { LoadedStage } from '../stage-file/load-stage';
+import { installedPackageDir, owningPackage, workspacePackagePath } from '../stage-file/stage-kinds';
 
 type TargetInput = NonNullable<TargetConfiguration['inputs']>[number];
 
-/** Workspace folders where ReproML's own packages live when the workspace is ReproML's monorepo. */
-const WORKSPACE_PACKAGE_DIRS: Record<string, string> = { nx: 'plugins/nx' };
-
-/** Where ReproML's own code for a stage kind lives, when it is part of this workspace. */
-function workspacePackageRoot(workspaceRoot: string, short: string): string | undefined {
-  const root = WORKSPACE_PACKAGE_DIRS[short] ?? `packages/${short}`;
-  const manifest = join(workspaceRoot, root, 'package.json');
-  if (!existsSync(manifest)) return undefined;
-  const { name } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string };
-  return name === `@reproml/${short}` ? root : undefined;
-}
-
 /**
- * The code that does a stage's work: ReproML packages as source globs while they live in
- * this workspace (Nx cannot hash workspace packages as external dependencies), or as
- * npm packages when installed from the registry.
+ * The code that does a stage's work: the kind's own package, the packages it lists and the
+ * plugin's executor. A package whose code lives in this workspace is hashed as source globs
+ * (Nx cannot hash workspace packages as external dependencies); an installed one by its
+ * npm version (`externalDependencies`).
  */
 function implementationInputs(workspaceRoot: string, stage: LoadedStage): TargetInput[] {
   const fileInputs: string[] = [];
-  const external: string[] = [...stage.kind.externalPackages];
-  for (const short of [...stage.kind.reproPackages, 'nx']) {
-    const packageName = `@reproml/${short}`;
-    const root = workspacePackageRoot(workspaceRoot, short);
-    if (root === undefined) {
-      external.push(packageName);
-      continue;
-    }
-    const sourceRoot = short === 'nx' ? `${root}/src/executors` : `${root}/src`;
-    fileInputs.push(`{workspaceRoot}/${sourceRoot}/**/*.ts`, `!{workspaceRoot}/${sourceRoot}/**/*.spec.ts`);
+  const external: string[] = [];
+  for (const code of kindCode(workspaceRoot, stage)) {
+    if (code.workspacePath === undefined) external.push(code.name);
+    else fileInputs.push(`{workspaceRoot}/${code.workspacePath}/**/*.ts`, `!{workspaceRoot}/${code.workspacePath}/**/*.spec.ts`);
   }
   return [...fileInputs, { externalDependencies: [...new Set(external)].sort() }];
+}
+
+interface KindCode {
+  name: string;
+  /** Workspace-relative folder of its hashed sources; undefined for an installed package. */
+  workspacePath?: string;
+}
+
+/** Each package whose code does the stage's work, in a stable order. */
+function kindCode(workspaceRoot: string, stage: LoadedStage): KindCode[] {
+  const { registered } = stage;
+  const plugin = owningPackage(__filename);
+  const codes: KindCode[] = [];
+  const seen = new Set<string>();
+  const add = (name: string, dir: string | undefined, subfolder: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    const path = dir === undefined ? undefined : workspacePackagePath(workspaceRoot, dir);
+    codes.push({ name, workspacePath: path === undefined ? undefined : sourceFolder(path, subfolder, dir!) });
+  };
+  for (const name of [...registered.kind.packages].sort()) add(name, installedPackageDir(name, registered.packageDir), 'src');
+  add(registered.packageName, registered.packageDir, 'src');
+  add(plugin.name, plugin.dir, 'src/executors');
+  return codes;
+}
+
+/** `<package>/src` (or the given subfolder) when it exists, else the package folder. */
+function sourceFolder(path: string, subfolder: string, dir: string): string {
+  return existsSync(join(dir, subfolder)) ? `${path}/${subfolder}` : path;
 }
 
 /**

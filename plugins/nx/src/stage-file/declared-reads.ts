@@ -5,14 +5,9 @@ import { type LoadedStage, loadStage } from './load-stage';
 
 const URL_SOURCE = /^[a-z][a-z0-9+.-]*:\/\//i;
 
-/** Workspace-relative local dataset sources of a pull stage (URLs and Hub sources excluded). */
+/** Workspace-relative local sources the stage's kind names (a pull stage's local datasets; URLs and Hub sources excluded). */
 export function localSources(workspaceRoot: string, stage: LoadedStage): string[] {
-  if (stage.identity.kind !== 'pull') return [];
-  const files = (stage.config as { files?: Record<string, { source: string }> }).files ?? {};
-  return Object.values(files)
-    .map((spec) => spec.source)
-    .filter((source) => !URL_SOURCE.test(source) && existsSync(join(workspaceRoot, source)))
-    .sort();
+  return (stage.kind.sources?.(stage.config) ?? []).filter((source) => !URL_SOURCE.test(source) && existsSync(join(workspaceRoot, source))).sort();
 }
 
 /**
@@ -45,7 +40,7 @@ function upstreamOutputDirs(workspaceRoot: string, stage: LoadedStage, seen = ne
     const stageFile = outDir.replace(/\/out$/, `/${STAGE_FILE_NAME}`);
     if (!existsSync(join(workspaceRoot, stageFile))) continue;
     try {
-      upstreamOutputDirs(workspaceRoot, loadStage(workspaceRoot, stageFile), seen);
+      upstreamOutputDirs(workspaceRoot, loadStage(workspaceRoot, stageFile, stage.registry), seen);
     } catch {
       // an invalid upstream stage file fails its own project; its direct output stays allowed
     }

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { ConfigError, didYouMean, parseConfig, parseJsonText, type StageIdentity, stageProjectName } from '@reproml/core';
+import { type AnyStageKind, ConfigError, didYouMean, parseConfig, parseJsonText, type StageIdentity, stageProjectName } from '@reproml/core';
 import type { StageFile } from './stage-file-schema';
-import { STAGE_KIND_NAMES, STAGE_KINDS, type StageKind, type StageKindName } from './stage-kinds';
+import { type RegisteredKind, type StageKindRegistry, stageKindRegistry } from './stage-kinds';
 
 /** `pipelines/<pipeline>/<stage>/stage.json`, the only place stage files are looked for. */
 export const STAGE_FILE_GLOB = 'pipelines/*/*/stage.json';
@@ -10,7 +11,11 @@ const STAGE_PATH = /^pipelines\/([a-z0-9][a-z0-9_-]*)\/([a-z0-9][a-z0-9_-]*)\/st
 
 export interface LoadedStage {
   identity: StageIdentity;
-  kind: StageKind;
+  kind: AnyStageKind;
+  /** The kind with the package that exports it. */
+  registered: RegisteredKind;
+  /** The kinds the stage was loaded with (upstream stages load with the same). */
+  registry: StageKindRegistry;
   config: StageFile;
   /** Workspace-relative folder of the stage (the Nx project root). */
   root: string;
@@ -18,9 +23,47 @@ export interface LoadedStage {
   outputDir: string;
 }
 
-/** Reads and validates a stage file; errors name the file and the field. */
-export function loadStage(workspaceRoot: string, stageFile: string): LoadedStage {
+/**
+ * Parsed stage files by registry, then by path and content hash. createNodes,
+ * createDependencies and the strict-read list of every downstream stage all need the same
+ * stage files; each is validated once per content (a graph computation reads each once).
+ * In memory only: a parsed stage holds its kind object, and a kind's schema may change with
+ * its package's code, so nothing parsed is kept across processes.
+ */
+const parsed = new WeakMap<StageKindRegistry, Map<string, LoadedStage | ConfigError>>();
+const MAX_PARSED = 10_000;
+
+/** Reads and validates a stage file against its kind's schema; errors name the file and the field. */
+export function loadStage(workspaceRoot: string, stageFile: string, registry: StageKindRegistry = stageKindRegistry(workspaceRoot)): LoadedStage {
   const file = stageFile.split('\\').join('/');
+  const text = readFileSync(join(workspaceRoot, file), 'utf8');
+  let memo = parsed.get(registry);
+  if (!memo) parsed.set(registry, (memo = new Map()));
+  const key = `${workspaceRoot}\0${file}\0${createHash('sha256').update(text).digest('hex')}`;
+  let result = memo.get(key);
+  if (!result) {
+    try {
+      result = parseStage(file, text, registry);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      result = error;
+    }
+    if (memo.size >= MAX_PARSED) memo.clear();
+    memo.set(key, result);
+  }
+  if (result instanceof ConfigError) throw result;
+  return result;
+}
+
+let parseCount = 0;
+
+/** How many stage files this process has validated (a test checks that each is parsed once). */
+export function stageParseCount(): number {
+  return parseCount;
+}
+
+function parseStage(file: string, text: string, registry: StageKindRegistry): LoadedStage {
+  parseCount++;
   const match = STAGE_PATH.exec(file);
   if (!match) {
     throw new ConfigError(`Stage file ${file} is not at pipelines/<pipeline>/<stage>/stage.json`, {
@@ -30,28 +73,30 @@ export function loadStage(workspaceRoot: string, stageFile: string): LoadedStage
   }
   const [, pipeline, stageFolder] = match as unknown as [string, string, string];
   const name = stageProjectName(pipeline, stageFolder);
-  const raw = parseJsonText(readFileSync(join(workspaceRoot, file), 'utf8'), file, name);
-  const kindName = readKind(raw, file, name);
-  const kind: StageKind = STAGE_KINDS[kindName];
-  const config = parseConfig({ schema: kind.schema, value: raw, file, stage: name }) as StageFile;
+  const raw = parseJsonText(text, file, name);
+  const registered = readKind(raw, file, name, registry);
+  const config = parseConfig({ schema: registered.kind.schema, value: raw, file, stage: name }) as StageFile;
   const root = posix.dirname(file);
   return {
-    identity: { name, pipeline, kind: kindName, file },
-    kind,
+    identity: { name, pipeline, kind: registered.kind.name, file },
+    kind: registered.kind,
+    registered,
+    registry,
     config,
     root,
     outputDir: `${root}/out`,
   };
 }
 
-function readKind(raw: unknown, file: string, stage: string): StageKindName {
+function readKind(raw: unknown, file: string, stage: string, registry: StageKindRegistry): RegisteredKind {
   const kind = raw && typeof raw === 'object' ? (raw as Record<string, unknown>).kind : undefined;
-  if (typeof kind === 'string' && (STAGE_KIND_NAMES as string[]).includes(kind)) return kind as StageKindName;
+  const registered = typeof kind === 'string' ? registry.get(kind) : undefined;
+  if (registered) return registered;
   const problem = kind === undefined ? 'has no "kind"' : `has an unknown kind ${JSON.stringify(kind)}`;
-  throw new ConfigError(`Stage file ${file} ${problem}${typeof kind === 'string' ? didYouMean(kind, STAGE_KIND_NAMES) : ''}`, {
+  throw new ConfigError(`Stage file ${file} ${problem}${typeof kind === 'string' ? didYouMean(kind, registry.names) : ''}`, {
     file,
     stage,
     field: 'kind',
-    hint: `Set "kind" to one of: ${STAGE_KIND_NAMES.join(', ')}.`,
+    hint: `Set "kind" to one of: ${registry.names.join(', ')} (a kind from another package is registered in nx.json: plugins[@reproml/nx].options.kinds).`,
   });
 }

@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { STAGE_KINDS } from './stage-kinds';
+import type { StageKindRegistry } from './stage-kinds';
 
-/** A stage file: one of the known kinds, told apart by `kind`. */
-export const stageFileSchema = z.discriminatedUnion(
-  'kind',
-  Object.values(STAGE_KINDS).map((kind) => kind.schema) as unknown as [z.ZodObject, ...z.ZodObject[]],
-);
-/** The fields every kind shares; executors narrow to their kind's own type. */
+/** A stage file: one of the registered kinds, told apart by `kind`. */
+export function stageFileSchema(registry: StageKindRegistry) {
+  return z.discriminatedUnion('kind', registry.kinds.map((entry) => entry.kind.schema) as unknown as [z.ZodObject, ...z.ZodObject[]]);
+}
+
+/** The fields every kind shares; a kind's `run` gets its own typed config. */
 export interface StageFile {
   kind: string;
   description?: string;
@@ -16,7 +16,7 @@ export interface StageFile {
   [field: string]: unknown;
 }
 
-/** The JSON schema behind `$schema` in stage files, generated from the zod schemas. */
-export function stageFileJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(stageFileSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+/** The JSON schema behind `$schema` in stage files, generated from the kinds' zod schemas. */
+export function stageFileJsonSchema(registry: StageKindRegistry): Record<string, unknown> {
+  return z.toJSONSchema(stageFileSchema(registry), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
 }

@@ -1,103 +1,142 @@
-import { scriptStageConfigSchema } from '@reproml/core';
-import { pullStageConfigSchema } from '@reproml/data';
-import { driftStageConfigSchema } from '@reproml/drift';
-import { pushStageConfigSchema, registryDir } from '@reproml/hub';
-import { evaluateStageConfigSchema, predictStageConfigSchema, trainStageConfigSchema } from '@reproml/onnx';
-import { preprocessStageConfigSchema } from '@reproml/preprocess';
-import type { z } from 'zod';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { type AnyStageKind, ConfigError, isStageKind } from '@reproml/core';
+import { stageKinds as coreKinds } from '@reproml/core/kinds';
+import { stageKinds as dataKinds } from '@reproml/data/kinds';
+import { stageKinds as driftKinds } from '@reproml/drift/kinds';
+import { stageKinds as hubKinds } from '@reproml/hub/kinds';
+import { stageKinds as onnxKinds } from '@reproml/onnx/kinds';
+import { stageKinds as preprocessKinds } from '@reproml/preprocess/kinds';
 
-export interface StageKind {
-  /** Zod schema of the whole stage file for this kind (strict). */
-  schema: z.ZodObject;
-  /** Executor that runs the stage, `@reproml/nx:<executor>`. */
-  executor: string;
-  /** Third-party npm packages whose versions can change the stage's artifacts. */
-  externalPackages: readonly string[];
-  /** Workspace packages whose code does the stage's work (hashed as files while they live in this workspace). */
-  reproPackages: readonly string[];
-  /** Extra uncached targets, e.g. `lock` for pull stages. */
-  extraTargets: readonly 'lock'[];
-  description: string;
-  /** False for kinds whose effect lives outside `out/` (a push): a cache hit would report work that never happened here. Default: cached. */
-  cacheRun?: boolean;
-  /** Absolute paths inside the workspace the kind may read besides its declared inputs in strict mode (state it owns, not inputs). */
-  extraReadPaths?: (workspaceRoot: string) => string[];
+/** A stage kind with the package that exports it (its code is one of the kind's hashed inputs). */
+export interface RegisteredKind {
+  kind: AnyStageKind;
+  /** Module the kind came from, e.g. `@reproml/data/kinds` or a plugin option's `@acme/reproml-xyz`. */
+  module: string;
+  /** Name and absolute (real) folder of the package that exports the kind. */
+  packageName: string;
+  packageDir: string;
 }
 
-/** Every stage kind the plugin knows; a later kind is one entry here plus its executor. */
-export const STAGE_KINDS = {
-  pull: {
-    schema: pullStageConfigSchema,
-    executor: 'pull',
-    externalPackages: ['@huggingface/hub', 'hyparquet', 'zod'],
-    reproPackages: ['core', 'data'],
-    extraTargets: ['lock'],
-    description: 'Pull the dataset files pinned by the lock (local, https:// or hf://), verify their sha256, validate and profile them',
-  },
-  script: {
-    schema: scriptStageConfigSchema,
-    executor: 'script',
-    externalPackages: [],
-    reproPackages: ['core'],
-    extraTargets: [],
-    description: 'Run a user module over named upstream outputs',
-  },
-  preprocess: {
-    schema: preprocessStageConfigSchema,
-    executor: 'preprocess',
-    // danfojs-node only runs custom transforms; its version is still hashed because they can use it.
-    // hyparquet reads a pulled Parquet file.
-    externalPackages: ['danfojs-node', 'hyparquet', 'onnx-proto', 'zod'],
-    reproPackages: ['core', 'data', 'onnx', 'preprocess'],
-    extraTargets: [],
-    description: 'Split a pulled dataset (seeded), fit transforms on the training split, write the splits, transform.json and preprocess.onnx',
-  },
-  train: {
-    schema: trainStageConfigSchema,
-    executor: 'train',
-    externalPackages: ['onnxruntime-node', 'onnx-proto', 'zod'],
-    reproPackages: ['core', 'data', 'onnx'],
-    extraTargets: [],
-    description:
-      'Train a linear, logistic or MLP model on the features of a preprocess stage (onnxruntime); write model.onnx with the preprocessing fused in front',
-  },
-  evaluate: {
-    schema: evaluateStageConfigSchema,
-    executor: 'evaluate',
-    externalPackages: ['onnxruntime-node', 'onnx-proto', 'zod'],
-    reproPackages: ['core', 'data', 'onnx'],
-    extraTargets: [],
-    description: 'Run model.onnx on a held-out split of raw rows, write metrics.json, fail on unmet thresholds',
-  },
-  predict: {
-    schema: predictStageConfigSchema,
-    executor: 'predict',
-    externalPackages: ['hyparquet', 'onnxruntime-node', 'onnx-proto', 'zod'],
-    reproPackages: ['core', 'data', 'onnx'],
-    extraTargets: [],
-    description: 'Batch inference of model.onnx over a data file, streamed in batches; write predictions.csv',
-  },
-  push: {
-    schema: pushStageConfigSchema,
-    executor: 'push',
-    externalPackages: ['@huggingface/hub', 'zod'],
-    reproPackages: ['core', 'data', 'hub'],
-    extraTargets: [],
-    description: 'Publish model.onnx with its model card, lineage, metrics and fitted transform to the local model registry or a Hugging Face Hub repo',
-    // The registry or Hub repo is outside the outputs Nx restores: always run, and rely on the push being a no-op for known artifacts.
-    cacheRun: false,
-    extraReadPaths: (workspaceRoot: string) => [registryDir(workspaceRoot)],
-  },
-  drift: {
-    schema: driftStageConfigSchema,
-    executor: 'drift',
-    externalPackages: ['hyparquet', 'onnxruntime-node', 'onnx-proto', 'zod'],
-    reproPackages: ['core', 'data', 'onnx', 'drift'],
-    extraTargets: [],
-    description:
-      'Compare a new data batch with the training split (PSI, KS, chi-square, unseen categories, nulls, prediction drift); write drift.json, fail on an alert unless onAlert is "record"',
-  },
-} as const satisfies Record<string, StageKind>;
+export interface StageKindRegistry {
+  /** Kinds in registration order (built-ins first): the order of the JSON schema's union. */
+  readonly kinds: readonly RegisteredKind[];
+  readonly names: readonly string[];
+  get(name: string): RegisteredKind | undefined;
+}
 
-export type StageKindName = keyof typeof STAGE_KINDS;
-export const STAGE_KIND_NAMES = Object.keys(STAGE_KINDS) as StageKindName[];
+/**
+ * The built-in kinds, loaded through the same light `./kinds` modules a third-party kind
+ * package exports (schemas and declarations only: no onnxruntime or Hub client at graph time).
+ */
+const BUILTIN_KINDS: readonly { module: string; packageName: string; kinds: readonly AnyStageKind[] }[] = [
+  { module: '@reproml/data/kinds', packageName: '@reproml/data', kinds: dataKinds },
+  { module: '@reproml/core/kinds', packageName: '@reproml/core', kinds: coreKinds },
+  { module: '@reproml/preprocess/kinds', packageName: '@reproml/preprocess', kinds: preprocessKinds },
+  { module: '@reproml/onnx/kinds', packageName: '@reproml/onnx', kinds: onnxKinds },
+  { module: '@reproml/hub/kinds', packageName: '@reproml/hub', kinds: hubKinds },
+  { module: '@reproml/drift/kinds', packageName: '@reproml/drift', kinds: driftKinds },
+];
+
+const registries = new Map<string, StageKindRegistry>();
+
+/**
+ * Every stage kind of a workspace: the built-ins, then the kinds of each module named in the
+ * plugin's `kinds` option (nx.json), resolved from the workspace root. Memoized per workspace
+ * and module list: modules do not change while a process runs.
+ */
+export function stageKindRegistry(workspaceRoot: string, kindModules: readonly string[] = []): StageKindRegistry {
+  const key = JSON.stringify([workspaceRoot, kindModules]);
+  let registry = registries.get(key);
+  if (!registry) {
+    const entries: RegisteredKind[] = [];
+    for (const builtin of BUILTIN_KINDS) {
+      const packageDir = realpathSync(dirname(require.resolve(`${builtin.packageName}/package.json`)));
+      for (const kind of builtin.kinds) entries.push({ kind, module: builtin.module, packageName: builtin.packageName, packageDir });
+    }
+    for (const module of kindModules) entries.push(...loadKindModule(workspaceRoot, module));
+    registry = createRegistry(entries);
+    registries.set(key, registry);
+  }
+  return registry;
+}
+
+function createRegistry(entries: RegisteredKind[]): StageKindRegistry {
+  const byName = new Map<string, RegisteredKind>();
+  for (const entry of entries) {
+    const existing = byName.get(entry.kind.name);
+    if (existing) {
+      throw new ConfigError(`Stage kind '${entry.kind.name}' is defined twice: by ${existing.module} and by ${entry.module}`, {
+        file: 'nx.json',
+        field: 'plugins[@reproml/nx].options.kinds',
+        hint: 'Each kind name must be unique: rename one kind or register only one of the modules.',
+      });
+    }
+    byName.set(entry.kind.name, entry);
+  }
+  return { kinds: entries, names: entries.map((entry) => entry.kind.name), get: (name) => byName.get(name) };
+}
+
+/** The kinds a registered module exports (`stageKinds`, an array, or a default export of a kind or an array). */
+function loadKindModule(workspaceRoot: string, module: string): RegisteredKind[] {
+  const location = { file: 'nx.json', field: 'plugins[@reproml/nx].options.kinds' };
+  let path: string;
+  try {
+    const request = module.startsWith('.') || isAbsolute(module) ? resolve(workspaceRoot, module) : module;
+    path = require.resolve(request, { paths: [workspaceRoot] });
+  } catch (error) {
+    throw new ConfigError(`Stage kind module '${module}' cannot be found from ${workspaceRoot}`, {
+      ...location,
+      hint: 'Install the package (e.g. `pnpm add -D -w <package>`) or give a path relative to the workspace root, like "./packages/my-kind".',
+      cause: error,
+    });
+  }
+  const exported = require(path) as Record<string, unknown>;
+  const candidates = exported.stageKinds ?? exported.default;
+  const kinds = (Array.isArray(candidates) ? candidates : [candidates]).filter(isStageKind);
+  if (kinds.length === 0) {
+    throw new ConfigError(`Stage kind module '${module}' exports no stage kind`, {
+      ...location,
+      hint: 'Export the kinds made with defineStageKind from @reproml/core as `export const stageKinds = [myKind]`.',
+    });
+  }
+  const pkg = owningPackage(path);
+  return kinds.map((kind) => ({ kind, module, packageName: pkg.name, packageDir: pkg.dir }));
+}
+
+/** The package a module file belongs to: the nearest package.json with a name, walking up. */
+export function owningPackage(file: string): { name: string; dir: string } {
+  let dir = dirname(realpathSync(file));
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      const { name } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string };
+      if (name) return { name, dir };
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no package.json with a name above ${file}`);
+    dir = parent;
+  }
+}
+
+/**
+ * The real folder of an installed package, looked up the way Node does from `fromDir`
+ * (each `node_modules` up the tree; pnpm installs a package's dependencies beside it).
+ */
+export function installedPackageDir(name: string, fromDir: string): string | undefined {
+  let dir = fromDir;
+  for (;;) {
+    const candidate = join(dir, 'node_modules', name, 'package.json');
+    if (existsSync(candidate)) return realpathSync(dirname(candidate));
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/** Workspace-relative folder of a package whose code lives in the workspace (not under node_modules); undefined otherwise. */
+export function workspacePackagePath(workspaceRoot: string, packageDir: string): string | undefined {
+  const path = relative(realpathSync(workspaceRoot), packageDir);
+  if (path === '' || path.startsWith('..') || isAbsolute(path) || path.split(sep).includes('node_modules')) return undefined;
+  return path.split(sep).join('/');
+}

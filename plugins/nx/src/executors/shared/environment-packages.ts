@@ -1,26 +1,18 @@
 import { dirname } from 'node:path';
-import type { StageKind } from '../../stage-file/stage-kinds';
+import type { RegisteredKind } from '../../stage-file/stage-kinds';
 
-/** Packages every lineage record names, whatever the stage kind: the runtime and ReproML itself. */
-export const ALWAYS_RECORDED_PACKAGES = ['@reproml/core', '@reproml/nx', 'danfojs-node', 'onnxruntime-node', 'zod'];
+/** Packages every lineage record names, whatever the stage kind: ReproML's core and this plugin. */
+export const ALWAYS_RECORDED_PACKAGES = ['@reproml/core', '@reproml/nx'];
 
-/** The packages whose versions a stage's lineage records. */
-export function recordedPackages(kind: StageKind): string[] {
-  return [...new Set([...ALWAYS_RECORDED_PACKAGES, ...kind.externalPackages, ...kind.reproPackages.map((short) => `@reproml/${short}`)])].sort();
+/** The packages whose versions a stage's lineage records: the kind's own package and the packages it lists (the ones hashed as its code). */
+export function recordedPackages(registered: RegisteredKind): string[] {
+  return [...new Set([...ALWAYS_RECORDED_PACKAGES, registered.packageName, ...registered.kind.packages])].sort();
 }
 
 /**
- * Where those packages resolve from: the plugin and each ReproML package (pnpm installs a
- * package's dependencies beside it, not at the workspace root).
+ * Where those packages resolve from: the kind's package (pnpm installs a package's
+ * dependencies beside it, not at the workspace root) and the plugin.
  */
-export function packageResolutionRoots(): string[] {
-  const roots = [dirname(require.resolve('@reproml/nx/package.json'))];
-  for (const short of ['core', 'data', 'preprocess', 'onnx', 'hub', 'tracking']) {
-    try {
-      roots.push(dirname(require.resolve(`@reproml/${short}/package.json`)));
-    } catch {
-      // not a dependency of the plugin (yet)
-    }
-  }
-  return roots;
+export function packageResolutionRoots(registered: RegisteredKind): string[] {
+  return [registered.packageDir, dirname(require.resolve('@reproml/nx/package.json'))];
 }

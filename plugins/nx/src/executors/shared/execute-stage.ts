@@ -1,9 +1,12 @@
 import { join } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
-import { DEFAULT_SEED, isReproError, runStage, type StageContext } from '@reproml/core';
+import { createProgressReporter, createStageRunContext, isReproError, runStage } from '@reproml/core';
+import { pluginOptionsFromNxJson } from '../../plugin/plugin-options';
 import { declaredReadPaths } from '../../stage-file/declared-reads';
 import { type LoadedStage, loadStage } from '../../stage-file/load-stage';
+import { stageKindRegistry } from '../../stage-file/stage-kinds';
 import { packageResolutionRoots, recordedPackages } from './environment-packages';
+import { askOnTerminal } from './ask-on-terminal';
 import { recordExecutedStage } from './record-stage-run';
 import type { StageExecutorOptions } from './stage-executor-options';
 
@@ -11,30 +14,40 @@ export interface ExecutorResult {
   success: boolean;
 }
 
+/** The stage file, validated with every kind nx.json registers (the ones the plugin saw). */
+function loadExecutedStage(options: StageExecutorOptions, context: ExecutorContext): LoadedStage {
+  const registry = stageKindRegistry(context.root, pluginOptionsFromNxJson(context.nxJsonConfiguration).kinds);
+  return loadStage(context.root, options.stageFile, registry);
+}
+
 /**
- * The shared body of every stage executor: load and validate the stage file, run the
- * kind's work inside `runStage` (atomic outputs, lineage record, run metadata), and turn
+ * Runs a stage: load and validate the stage file, run the kind's `run` inside `runStage`
+ * (atomic outputs, lineage record, run metadata, strict reads), record the run, and turn
  * failures into one readable error.
  */
-export async function executeStage(
-  options: StageExecutorOptions,
-  context: ExecutorContext,
-  work: (stage: LoadedStage, stageContext: StageContext) => Promise<void>,
-): Promise<ExecutorResult> {
+export async function executeStage(options: StageExecutorOptions, context: ExecutorContext): Promise<ExecutorResult> {
   return reportFailures(async () => {
-    const stage = loadStage(context.root, options.stageFile);
+    const stage = loadExecutedStage(options, context);
     const { $schema: _editorOnly, ...config } = stage.config as Record<string, unknown>;
     const startedAt = new Date();
     const result = await runStage({
       stage: stage.identity,
       config,
-      seed: stage.config.seed ?? DEFAULT_SEED,
+      seed: stage.config.seed,
       workspaceRoot: context.root,
       outputDir: join(context.root, stage.outputDir),
-      packages: recordedPackages(stage.kind),
-      resolvePackagesFrom: packageResolutionRoots(),
+      packages: recordedPackages(stage.registered),
+      resolvePackagesFrom: packageResolutionRoots(stage.registered),
       allowedReads: stage.config.strict === false ? undefined : declaredReadPaths(context.root, stage),
-      work: (stageContext) => work(stage, stageContext),
+      work: (stageContext) =>
+        stage.kind.run(
+          createStageRunContext(stageContext, {
+            stageDir: join(context.root, stage.root),
+            inputs: stage.config.inputs,
+            describeInput: (name) => stage.kind.inputs[name]?.description,
+          }),
+          stage.config,
+        ),
     }).catch((failure: unknown) => {
       recordExecutedStage({ workspaceRoot: context.root, stage, startedAt, failure });
       throw failure;
@@ -42,6 +55,34 @@ export async function executeStage(
     recordExecutedStage({ workspaceRoot: context.root, stage, startedAt });
     logger.info(`wrote ${result.lineage.outputs.length} artifact(s) to ${stage.outputDir} in ${result.metadata.durationMs} ms`);
   });
+}
+
+/** Runs an extra target of the stage's kind (e.g. `lock`): uncached, outside `runStage`. */
+export async function executeStageTarget(options: StageExecutorOptions, context: ExecutorContext, targetName: string): Promise<ExecutorResult> {
+  return reportFailures(async () => {
+    const stage = loadExecutedStage(options, context);
+    const target = stage.kind.extraTargets[targetName];
+    if (!target) throw new Error(`Stage kind '${stage.kind.name}' has no target '${targetName}'`);
+    await target.run(
+      {
+        stage: stage.identity,
+        workspaceRoot: context.root,
+        stageDir: join(context.root, stage.root),
+        progress: createProgressReporter({ prefix: stage.identity.name }),
+        options: targetOptions(options),
+        log: (message) => logger.info(message),
+        warn: (message) => logger.warn(`warning: ${message}`),
+        ask: askOnTerminal,
+      },
+      stage.config,
+    );
+  });
+}
+
+/** The executor options meant for the target (everything but what the plugin sets). */
+function targetOptions(options: StageExecutorOptions): Record<string, unknown> {
+  const { stageFile: _stageFile, target: _target, ...rest } = options;
+  return rest;
 }
 
 /** Runs an executor body; a ReproError becomes its own message (where, what, what next), anything else a stack. */

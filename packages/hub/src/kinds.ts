@@ -1,0 +1,32 @@
+import { defineStageKind, stageOutputDir } from '@reproml/core';
+import { PUSH_METRICS_INPUT, PUSH_MODEL_INPUT, pushStageConfigSchema } from './lib/push-stage-config';
+import { registryDir } from './lib/registry-location';
+
+/** The stage kind of @reproml/hub (light: @huggingface/hub loads inside `run`). */
+export const pushKind = defineStageKind({
+  name: 'push',
+  description: 'Publish model.onnx with its model card, lineage, metrics and fitted transform to the local model registry or a Hugging Face Hub repo',
+  schema: pushStageConfigSchema,
+  inputs: {
+    [PUSH_MODEL_INPUT]: { description: 'the train stage whose model is pushed', kinds: ['train'] },
+    [PUSH_METRICS_INPUT]: { description: 'the evaluate stage whose metrics.json goes with the model', kinds: ['evaluate'], required: false },
+  },
+  packages: ['@reproml/core', '@reproml/data', '@huggingface/hub', 'zod'],
+  // The registry or Hub repo is outside the outputs Nx restores: always run, and rely on the push being a no-op for known artifacts.
+  cache: false,
+  extraReadPaths: (workspaceRoot) => [registryDir(workspaceRoot)],
+  run: async (context, config) => {
+    const { openRegistry, runPush } = require('./index') as typeof import('./index');
+    const pipeline = context.stage.pipeline;
+    const metrics = config.inputs[PUSH_METRICS_INPUT];
+    await runPush({
+      context,
+      config,
+      modelOutDir: stageOutputDir(pipeline, config.inputs[PUSH_MODEL_INPUT]!),
+      metricsOutDir: metrics ? stageOutputDir(pipeline, metrics) : undefined,
+      registry: openRegistry({ workspaceRoot: context.workspaceRoot }),
+    });
+  },
+});
+
+export const stageKinds = [pushKind];

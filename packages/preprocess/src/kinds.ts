@@ -1,0 +1,30 @@
+import { defineStageKind, toWorkspacePath } from '@reproml/core';
+import { DATASET_INPUT, preprocessStageConfigSchema } from './lib/preprocess-stage-config';
+
+/** The stage kind of @reproml/preprocess (light: the work loads on demand). */
+export const preprocessKind = defineStageKind({
+  name: 'preprocess',
+  description: 'Split a pulled dataset (seeded), fit transforms on the training split, write the splits, transform.json and preprocess.onnx',
+  schema: preprocessStageConfigSchema,
+  inputs: {
+    [DATASET_INPUT]: { description: 'the pull stage whose data file is preprocessed', kinds: ['pull'] },
+  },
+  // danfojs-node only runs custom transforms; its version is still hashed because they can use it.
+  // hyparquet reads a pulled Parquet file.
+  packages: ['@reproml/core', '@reproml/data', '@reproml/onnx', 'danfojs-node', 'hyparquet', 'onnx-proto', 'zod'],
+  run: async (context, config) => {
+    const { runPreprocess } = require('./lib/run-preprocess') as typeof import('./lib/run-preprocess');
+    const { readTable } = require('@reproml/data') as typeof import('@reproml/data');
+    const dataset = context.input(DATASET_INPUT);
+    await runPreprocess({
+      context,
+      config,
+      stageDir: context.stageDir,
+      datasetDir: dataset.dir,
+      upstream: dataset.stage,
+      readTable: (file) => readTable({ path: file.path, format: file.format, file: toWorkspacePath(context.workspaceRoot, file.path) }),
+    });
+  },
+});
+
+export const stageKinds = [preprocessKind];
