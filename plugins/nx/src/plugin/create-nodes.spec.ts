@@ -218,7 +218,9 @@ describe('third-party kinds', () => {
   it('fail with the module named when the registered module cannot be found', async () => {
     const root = workspaceWith({ 'pipelines/p/data/stage.json': pullStage });
     const context: CreateNodesContextV2 = { workspaceRoot: root, nxJsonConfiguration: {} };
-    const failure = await createNodesV2[1](['pipelines/p/data/stage.json'], { kinds: ['@acme/missing'] }, context).catch((error: unknown) => error);
+    const failure = await Promise.resolve()
+      .then(() => createNodesV2[1](['pipelines/p/data/stage.json'], { kinds: ['@acme/missing'] }, context))
+      .catch((error: unknown) => error);
     const errors = (failure as { errors?: [string, Error][] }).errors ?? [];
     expect(errors[0]?.[1].message).toMatch(/Stage kind module '@acme\/missing' cannot be found/);
   });
