@@ -5,8 +5,8 @@ import { pluginOptionsFromNxJson } from '../../plugin/plugin-options';
 import { declaredReadPaths } from '../../stage-file/declared-reads';
 import { type LoadedStage, loadStage } from '../../stage-file/load-stage';
 import { stageKindRegistry } from '../../stage-file/stage-kinds';
-import { packageResolutionRoots, recordedPackages } from './environment-packages';
 import { askOnTerminal } from './ask-on-terminal';
+import { packageResolutionRoots, recordedPackages } from './environment-packages';
 import { recordExecutedStage } from './record-stage-run';
 import type { StageExecutorOptions } from './stage-executor-options';
 
