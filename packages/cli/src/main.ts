@@ -3,12 +3,13 @@ import type { Command, CommandIO } from './commands/command';
 import { dataCommand } from './commands/data-command';
 import { lineageCommand } from './commands/lineage-command';
 import { modelsCommand } from './commands/models-command';
+import { packageCommand } from './commands/package-command';
 import { reportCommand } from './commands/report-command';
 import { runsCommand } from './commands/runs-command';
 import { serveCommand } from './commands/serve-command';
 import { verifyCommand } from './commands/verify-command';
 
-export const COMMANDS: Command[] = [lineageCommand, modelsCommand, verifyCommand, runsCommand, reportCommand, dataCommand, serveCommand];
+export const COMMANDS: Command[] = [lineageCommand, modelsCommand, verifyCommand, runsCommand, reportCommand, dataCommand, serveCommand, packageCommand];
 
 const processIO: CommandIO = {
   stdout: (text) => process.stdout.write(text),

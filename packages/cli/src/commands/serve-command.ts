@@ -38,19 +38,10 @@ export const serveCommand: Command = {
     const sink = log['dir'] === undefined ? undefined : await serve.TrafficLog.open({ options: { ...log, dir: String(log['dir']) }, warn: events.warn });
     const source = serve.registryModelSource({ registry: openRegistry({ workspaceRoot }), name, selector });
     const server = await serve.startInferenceServer({ source, options, events, ...(sink ? { sink } : {}) });
-    const current = server.host.current!;
     io.stdout(
-      `serving ${source.label} v${current.version} (fingerprint ${current.fingerprint.slice(0, 12)}…) at ${server.url}${source.follows ? `, following '${selector}'` : ''}${sink ? `, logging ${sink.options.sampleRate * 100}% of requests to ${sink.options.dir}` : ''}\n`,
+      `${serve.listeningLine(server, `${source.follows ? `, following '${selector}'` : ''}${sink ? `, logging ${sink.options.sampleRate * 100}% of requests to ${sink.options.dir}` : ''}`)}\n`,
     );
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string) => {
-        io.stdout(`${signal}: draining (${server.admission.inFlight} request(s) in flight)…\n`);
-        void server.drain().then(resolve);
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
-    });
-    io.stdout('stopped\n');
+    await serve.serveUntilSignal(server, (message) => io.stdout(`${message}\n`));
     return 0;
   },
 };

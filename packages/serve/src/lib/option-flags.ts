@@ -28,7 +28,8 @@ export function schemaFlags(schema: z.ZodObject, prefix = '') {
   return { options, read, describe };
 }
 
-function isNumeric(type: z.ZodType): boolean {
+/** Whether a schema field takes a number (through defaults and optionals), so its text is parsed as one. */
+export function isNumeric(type: z.ZodType): boolean {
   let current: z.ZodType = type;
   for (;;) {
     const def = (current as unknown as { def: { type: string; innerType?: z.ZodType } }).def;

@@ -1,0 +1,178 @@
+/**
+ * Serving throughput and latency: autocannon (HTTP/1.1 load from npm) against `@reproml/serve`
+ * servers in child processes on 127.0.0.1, vs an in-process bare onnxruntime-node
+ * `session.run` loop over pre-built tensors at the same batch sizes. Same model (the serve
+ * fixture: the train stage's MLP on the onnx feature fixture, preprocessing fused), one
+ * onnxruntime thread on both sides. Interleaved rounds; min / median / max.
+ *
+ * 1. Throughput: 64 concurrent clients (connections), one row per request, micro-batching on
+ *    (max batch 64, max wait 2 ms): served rows/s ÷ bare rows/s at the server's mean batch size.
+ * 2. p99 latency of single-row requests at a fixed rate (RATE req/s over 16 connections), with
+ *    micro-batching (max batch 64, max wait 2 ms) and without (max batch 1).
+ *
+ * Run: node -r @swc-node/register bench/serve/serve.ts [rounds=3] [seconds=5] [rate=400]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import type { Column, Table } from '../../packages/core/src';
+import * as ort from '../../packages/onnx/node_modules/onnxruntime-node';
+import { loadModel } from '../../packages/onnx/src';
+import { concatTables } from '../../packages/serve/src';
+import { createServedModelFixture, fixtureRows } from '../../packages/serve/src/testing/served-model-fixture';
+
+const ROUNDS = Number(process.argv[2] ?? 3);
+const SECONDS = Number(process.argv[3] ?? 5);
+const RATE = Number(process.argv[4] ?? 400);
+const CLIENTS = 64;
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+}
+
+async function startServer(registryDir: string, options: Record<string, unknown>): Promise<Server> {
+  const child = spawn(
+    process.execPath,
+    ['-r', '@swc-node/register', join(__dirname, 'server.ts'), registryDir, JSON.stringify({ port: 0, threads: 1, ...options })],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let output = '';
+    child.stdout!.on('data', (chunk) => {
+      output += chunk;
+      const match = /listening at (\S+)/.exec(output);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
+  });
+  return { url, child };
+}
+
+function load(url: string, options: Partial<autocannon.Options>): Promise<autocannon.Result> {
+  const body = JSON.stringify({ rows: [{ x0: 1.2, x1: -0.4, tag: 'p' }] });
+  return autocannon({ url: `${url}/predict`, method: 'POST', headers: { 'content-type': 'application/json' }, body, duration: SECONDS, ...options });
+}
+
+async function batchStats(url: string): Promise<{ runs: number; rows: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { runs: value('reproml_serve_batch_rows_count'), rows: value('reproml_serve_batch_rows_sum') };
+}
+
+/** rows/s of a bare session.run loop over pre-built tensors of `batch` rows, for `seconds`. */
+async function bareLoop(session: ort.InferenceSession, table: Table, batch: number, seconds: number): Promise<number> {
+  const copies = Math.ceil(batch / table.rowCount);
+  const wide = concatTables(Array.from({ length: copies }, () => table));
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const column of wide.columns as Column[]) {
+    feeds[column.name] =
+      column.kind === 'number'
+        ? new ort.Tensor('float32', Float32Array.from(column.values.subarray(0, batch)), [batch, 1])
+        : new ort.Tensor(
+            'string',
+            column.values.slice(0, batch).map((value) => value ?? ''),
+            [batch, 1],
+          );
+  }
+  let rows = 0;
+  const end = performance.now() + seconds * 1000;
+  while (performance.now() < end) {
+    await session.run(feeds);
+    rows += batch;
+  }
+  return rows / seconds;
+}
+
+const stats = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { min: sorted[0]!, median: sorted[Math.floor(sorted.length / 2)]!, max: sorted[sorted.length - 1]! };
+};
+const show = (values: number[], digits = 0, unit = '') => {
+  const { min, median, max } = stats(values);
+  return `median ${median.toFixed(digits)}${unit} (min ${min.toFixed(digits)}, max ${max.toFixed(digits)})`;
+};
+
+async function main(): Promise<void> {
+  const root = await mkdtemp(join(tmpdir(), 'reproml-bench-serve-'));
+  const servers: Server[] = [];
+  try {
+    const { modelFiles } = await createServedModelFixture(root);
+    const registryDir = join(root, 'registry');
+    const batching = await startServer(registryDir, { maxBatchSize: 64, maxWaitMs: 2 });
+    const unbatched = await startServer(registryDir, { maxBatchSize: 1 });
+    servers.push(batching, unbatched);
+    const model = await loadModel({ path: modelFiles[1], threads: 1 });
+    const rows = fixtureRows(64, 5);
+    const table: Table = {
+      rowCount: rows.length,
+      columns: [
+        { name: 'x0', kind: 'number', values: Float64Array.from(rows, (row) => row.x0) },
+        { name: 'x1', kind: 'number', values: Float64Array.from(rows, (row) => row.x1) },
+        { name: 'tag', kind: 'string', values: rows.map((row) => row.tag) },
+      ],
+    };
+    await load(batching.url, { connections: CLIENTS, duration: 1 });
+    await load(unbatched.url, { connections: 16, duration: 1 });
+
+    const results = {
+      served: [] as number[],
+      bare: [] as number[],
+      ratio: [] as number[],
+      batch: [] as number[],
+      p99Batched: [] as number[],
+      p99Unbatched: [] as number[],
+      failures: 0,
+    };
+    for (let round = 1; round <= ROUNDS; round++) {
+      const before = await batchStats(batching.url);
+      const throughput = await load(batching.url, { connections: CLIENTS });
+      const after = await batchStats(batching.url);
+      const meanBatch = (after.rows - before.rows) / Math.max(1, after.runs - before.runs);
+      const served = throughput.requests.average;
+      const bare = await bareLoop(model.session, table, Math.max(1, Math.round(meanBatch)), SECONDS);
+      const p99Batched = (await load(batching.url, { connections: 16, overallRate: RATE })).latency.p99;
+      const p99Unbatched = (await load(unbatched.url, { connections: 16, overallRate: RATE })).latency.p99;
+      results.failures += throughput.non2xx + throughput.errors;
+      results.served.push(served);
+      results.bare.push(bare);
+      results.ratio.push(served / bare);
+      results.batch.push(meanBatch);
+      results.p99Batched.push(p99Batched);
+      results.p99Unbatched.push(p99Unbatched);
+      console.log(
+        `round ${round}: served ${served.toFixed(0)} rows/s (mean batch ${meanBatch.toFixed(1)}), bare ${bare.toFixed(0)} rows/s → ${(served / bare).toFixed(2)}×; p99 at ${RATE} req/s: batched ${p99Batched} ms, unbatched ${p99Unbatched} ms`,
+      );
+    }
+    console.log(`\n${ROUNDS} interleaved rounds of ${SECONDS} s, one onnxruntime thread each side, 127.0.0.1:`);
+    console.log(
+      `  throughput, ${CLIENTS} clients, 1 row/request: served ${show(results.served)} rows/s; bare session.run at the same batch size ${show(results.bare)} rows/s`,
+    );
+    console.log(
+      `  ratio served / bare: ${show(results.ratio, 2, '×')} (goal ≥ 0.7×); mean batch ${show(results.batch, 1)} rows; non-2xx + errors: ${results.failures}`,
+    );
+    console.log(
+      `  p99 latency, single-row requests at ${RATE} req/s: batching ${show(results.p99Batched, 1, ' ms')}, no batching ${show(results.p99Unbatched, 1, ' ms')}`,
+    );
+    console.log(
+      `  p99 ratio batching / no batching: ${show(
+        results.p99Batched.map((value, index) => value / results.p99Unbatched[index]!),
+        2,
+        '×',
+      )}`,
+    );
+    await model.release();
+  } finally {
+    for (const server of servers) server.child.kill('SIGTERM');
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+void main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
