@@ -1,6 +1,8 @@
 export * from './lib/audit-checkpoint';
 export * from './lib/audit-log';
 export * from './lib/file-model-registry';
+export * from './lib/hub-access';
+export * from './lib/hub-model-registry';
 export * from './lib/hub-push';
 export * from './lib/metric-gates';
 export * from './lib/model-card';
@@ -12,6 +14,7 @@ export * from './lib/push-target';
 export * from './lib/registry-folders';
 export * from './lib/registry-location';
 export * from './lib/registry-lock';
+export * from './lib/registry-rules';
 export * from './lib/run-push';
 export * from './lib/safe-names';
 export * from './lib/upload-fetch';

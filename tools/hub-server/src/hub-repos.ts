@@ -96,4 +96,8 @@ export class HubRepos {
   get(type: HubRepoType, name: string): HubRepo | undefined {
     return this.repos.get(`${type}:${name}`);
   }
+
+  list(type: HubRepoType): HubRepo[] {
+    return [...this.repos.values()].filter((repo) => repo.type === type).sort((a, b) => a.fullName.localeCompare(b.fullName));
+  }
 }

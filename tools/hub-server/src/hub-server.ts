@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { type HubAccount, type HubTokenRole, isMember } from './hub-accounts';
 import { HubFaults } from './hub-faults';
 import { sendError, sendJson } from './hub-http';
+import { REF_ROUTES } from './hub-ref-routes';
 import { type HubCommit, type HubRepo, HubRepos, type HubRepoType } from './hub-repos';
 import { UPLOAD_ROUTES } from './hub-upload-routes';
 
@@ -24,8 +26,8 @@ export interface HubServer {
   requests: string[];
   /** LFS objects received (sha256 → bytes), each checked against its sha256 on upload. */
   lfs: ReadonlyMap<string, Uint8Array>;
-  /** Registers a token (must start with `hf_`) for a user. */
-  addToken(token: string, user: string): void;
+  /** Registers a token (must start with `hf_`) for a user: `write` by default, member of `orgs` (whose repos it may read and, with a write token, write). */
+  addToken(token: string, user: string, options?: { role?: HubTokenRole; orgs?: string[] }): void;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,8 @@ export interface HubRequest {
   headers: IncomingMessage['headers'];
   /** The user of a valid `Authorization: Bearer hf_…` token, if any. */
   user?: string;
+  /** That token's account: role and organisations. */
+  account?: HubAccount;
   /** True when a token was sent but is unknown. */
   badToken: boolean;
   body(): Promise<Buffer>;
@@ -51,7 +55,7 @@ export interface HubRoute {
 export interface HubServerState {
   repos: HubRepos;
   faults: HubFaults;
-  tokens: Map<string, string>;
+  tokens: Map<string, HubAccount>;
   /** The server's own base URL (LFS upload hrefs point at it). */
   baseUrl: string;
   /** Uploaded LFS objects by sha256. */
@@ -67,7 +71,7 @@ export interface StartHubServerOptions {
 
 export async function startHubServer(options: StartHubServerOptions = {}): Promise<HubServer> {
   const state: HubServerState = { repos: new HubRepos(), faults: new HubFaults(), tokens: new Map(), baseUrl: '', lfs: new Map(), lfsUploadTokens: new Map() };
-  const routes = [...(options.routes ?? []), ...UPLOAD_ROUTES, ...READ_ROUTES];
+  const routes = [...(options.routes ?? []), ...UPLOAD_ROUTES, ...REF_ROUTES, ...READ_ROUTES];
   const requests: string[] = [];
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
@@ -102,7 +106,8 @@ export async function startHubServer(options: StartHubServerOptions = {}): Promi
         query: url.searchParams,
         params: match.slice(1).map((part) => (part === undefined ? '' : decodeURIComponent(part))),
         headers: req.headers,
-        user: token ? state.tokens.get(token) : undefined,
+        user: token ? state.tokens.get(token)?.user : undefined,
+        account: token ? state.tokens.get(token) : undefined,
         badToken: token !== undefined && !state.tokens.has(token),
         body: () => readBody(req),
       };
@@ -121,9 +126,9 @@ export async function startHubServer(options: StartHubServerOptions = {}): Promi
     faults: state.faults,
     requests,
     lfs: state.lfs,
-    addToken: (token, user) => {
+    addToken: (token, user, options = {}) => {
       if (!token.startsWith('hf_')) throw new Error("tokens must start with 'hf_'");
-      state.tokens.set(token, user);
+      state.tokens.set(token, { user, role: options.role ?? 'write', orgs: options.orgs ?? [] });
     },
     close: () =>
       new Promise<void>((resolve) => {
@@ -155,7 +160,7 @@ export function findReadableRepo(state: HubServerState, request: HubRequest, res
     sendError(res, 401, 'RepoNotFound', `Repository not found: authentication required for ${name}`);
     return undefined;
   }
-  if (!repo || (repo.isPrivate && request.user !== repo.namespace)) {
+  if (!repo || (repo.isPrivate && !isMember(request.account, repo.namespace))) {
     sendError(res, 404, 'RepoNotFound', `Repository not found: ${name}`);
     return undefined;
   }
@@ -197,14 +202,15 @@ const READ_ROUTES: HubRoute[] = [
     method: 'GET',
     pattern: /^\/api\/whoami-v2$/,
     handle: (request, res) => {
-      if (!request.user) return sendError(res, 401, 'Unauthorized', 'Invalid credentials in Authorization header');
+      const account = request.account;
+      if (!account) return sendError(res, 401, 'Unauthorized', 'Invalid credentials in Authorization header');
       sendJson(res, 200, {
         type: 'user',
-        id: request.user,
-        name: request.user,
-        fullname: request.user,
-        orgs: [],
-        auth: { type: 'access_token', accessToken: { displayName: 'test', role: 'write' } },
+        id: account.user,
+        name: account.user,
+        fullname: account.user,
+        orgs: account.orgs.map((org) => ({ type: 'org', id: org, name: org, fullname: org })),
+        auth: { type: 'access_token', accessToken: { displayName: 'test', role: account.role, createdAt: '2024-01-01T00:00:00.000Z' } },
       });
     },
   },

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { isMember } from './hub-accounts';
 import { sendError, sendJson } from './hub-http';
 import type { HubRepo, HubRepoType } from './hub-repos';
 import type { HubRequest, HubRoute, HubServerState } from './hub-server';
@@ -34,11 +35,12 @@ export const UPLOAD_ROUTES: HubRoute[] = [
         visibility?: string;
       };
       const namespace = body.organization ?? user;
+      if (request.account?.role === 'read') return sendError(res, 403, 'Forbidden', 'This token is read-only: it cannot create repos');
       const type: HubRepoType = body.type === 'dataset' ? 'dataset' : 'model';
       if (!body.name || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(body.name) || body.name.includes('..') || body.name.includes('--')) {
         return sendError(res, 400, 'InvalidRepoName', `Invalid repo name: ${body.name}`);
       }
-      if (namespace !== user) return sendError(res, 403, 'Forbidden', `You don't have the rights to create a repo under ${namespace}`);
+      if (!isMember(request.account, namespace)) return sendError(res, 403, 'Forbidden', `You don't have the rights to create a repo under ${namespace}`);
       const fullName = `${namespace}/${body.name}`;
       if (state.repos.get(type, fullName)) return sendError(res, 409, 'RepoExists', `You already created this ${type} repo: ${fullName}`);
       const isPrivate = body.visibility ? body.visibility !== 'public' : (body.private ?? false);
@@ -157,17 +159,17 @@ export const UPLOAD_ROUTES: HubRoute[] = [
   },
 ];
 
-/** Writing needs a known token of the repo's owner: 401 without one, 404 when the repo is unknown (or private to someone else), 403 for other users. */
-function findWritableRepo(state: HubServerState, request: HubRequest, res: ServerResponse, type: HubRepoType, name: string): HubRepo | undefined {
+/** Writing needs a known write token of the repo's owner or of a member of its organisation: 401 without a token, 404 when the repo is unknown (or private to someone else), 403 for other users and read-only tokens. */
+export function findWritableRepo(state: HubServerState, request: HubRequest, res: ServerResponse, type: HubRepoType, name: string): HubRepo | undefined {
   const user = requireWriter(request, res, state);
   if (!user) return undefined;
   const repo = state.repos.get(type, name);
-  if (!repo || (repo.isPrivate && repo.namespace !== user)) {
+  if (!repo || (repo.isPrivate && !isMember(request.account, repo.namespace))) {
     sendError(res, 404, 'RepoNotFound', `Repository not found: ${name}`);
     return undefined;
   }
-  if (repo.namespace !== user) {
-    sendError(res, 403, 'Forbidden', `You don't have write access to ${name}`);
+  if (!isMember(request.account, repo.namespace) || request.account?.role !== 'write') {
+    sendError(res, 403, 'Forbidden', `You don't have write access to ${name}${request.account?.role === 'read' ? ' (read-only token)' : ''}`);
     return undefined;
   }
   return repo;

@@ -6,8 +6,10 @@ import {
   type AuditEvent,
   type AuditHealth,
   describeLocation,
-  type FileModelRegistry,
+  FileModelRegistry,
+  HUB_AUDIT_FILE,
   type MetricGate,
+  type ModelRegistry,
   type ModelVersion,
   openRegistry,
   pushStageConfigSchema,
@@ -26,7 +28,7 @@ const USAGE = [
 ].join('\n         ');
 
 interface Context {
-  registry: FileModelRegistry;
+  registry: ModelRegistry;
   workspaceRoot: string;
   io: CommandIO;
   json: boolean;
@@ -34,7 +36,7 @@ interface Context {
   values: Record<string, string | boolean | undefined>;
 }
 
-/** `reproml models …`: the model registry (REPROML_REGISTRY_DIR, default <workspace>/.reproml/registry). */
+/** `reproml models …`: the model registry (REPROML_REGISTRY: a folder, default <workspace>/.reproml/registry, or hf://<namespace>). */
 export const modelsCommand: Command = {
   name: 'models',
   summary: 'the model registry: versions, aliases, governed promotion, rollback, audit log, reproduction',
@@ -127,7 +129,7 @@ const SUBCOMMANDS: Record<string, (context: Context) => Promise<number>> = {
     else if (event.type === 'promote') {
       const checks = event.gates.map((gate) => `${gate.metric} ${gate.value === null ? 'n/a' : format(gate.value)} ${gate.condition} ✓`).join(', ');
       io.stdout(
-        `promoted ${name} v${event.version} to '${alias}'${event.previous ? ` (was v${event.previous})` : ''}\n  gates (${event.gateSource}): ${checks || 'none'}\n  approved by ${event.approval.by} at ${event.approval.at}: ${event.approval.reason}\n`,
+        `promoted ${name} v${event.version} to '${alias}'${event.previous ? ` (was v${event.previous})` : ''}\n  gates (${event.gateSource}): ${checks || 'none'}\n  approved by ${approver(event.approval)} at ${event.approval.at}: ${event.approval.reason}\n`,
       );
     }
     return 0;
@@ -148,7 +150,7 @@ const SUBCOMMANDS: Record<string, (context: Context) => Promise<number>> = {
     const event = change.event;
     if (event.type === 'rollback')
       io.stdout(
-        `rolled '${alias}' of ${name} back from v${event.previous} to v${event.version}\n  approved by ${event.approval.by} at ${event.approval.at}: ${event.approval.reason}\n`,
+        `rolled '${alias}' of ${name} back from v${event.previous} to v${event.version}\n  approved by ${approver(event.approval)} at ${event.approval.at}: ${event.approval.reason}\n`,
       );
     return 0;
   },
@@ -156,6 +158,7 @@ const SUBCOMMANDS: Record<string, (context: Context) => Promise<number>> = {
   async audit({ registry, io, json, positionals }) {
     // Every read verifies the hash chain, the checkpoint and the version folders (IntegrityError otherwise).
     const events = await registry.audit({ model: positionals[0] });
+    if (!(registry instanceof FileModelRegistry)) return auditHub({ registry, io, json, events, model: positionals[0] });
     const health = await registry.auditHealth();
     const fileProblems = await registry.verifyStoredFiles();
     if (json) {
@@ -221,6 +224,24 @@ const SUBCOMMANDS: Record<string, (context: Context) => Promise<number>> = {
   },
 };
 
+/** The Hub registry's audit: every model repo's log (chain verified on read) and whether each alias branch is where its log says. */
+async function auditHub(params: { registry: ModelRegistry; io: CommandIO; json: boolean; events: AuditEvent[]; model?: string }): Promise<number> {
+  const { registry, io, events } = params;
+  const problems = await registry.verifyStoredFiles({ model: params.model });
+  if (params.json) {
+    print(io, { log: `${registry.location}: ${HUB_AUDIT_FILE} of each model repo`, events, chainVerified: true, fileProblems: problems });
+    return problems.length ? 1 : 0;
+  }
+  for (const event of events) io.stdout(`${renderEvent(event)}\n`);
+  io.stdout(`${events.length} event(s); hash chain of every model repo's ${HUB_AUDIT_FILE} verified\n`);
+  if (problems.length) {
+    io.stdout(`alias branches that do not match the audit log:\n${problems.map((problem) => `  ✗ ${problem}`).join('\n')}\n`);
+    return 1;
+  }
+  io.stdout('every alias branch is at the commit its log names\n');
+  return 0;
+}
+
 /**
  * The gates of the push stage file as it is now (the reviewed policy). A file that does not
  * validate (a malformed condition, a misspelt field) is refused, never replaced by weaker
@@ -268,12 +289,17 @@ function renderEvent(event: AuditEvent): string {
     case 'locate':
       return `${head} ${describeLocation(event.location)}`;
     case 'promote':
-      return `${head} → ${event.alias} (was ${event.previous ? `v${event.previous}` : 'unset'}) by ${event.approval.by}: ${event.approval.reason}`;
+      return `${head} → ${event.alias} (was ${event.previous ? `v${event.previous}` : 'unset'}) by ${approver(event.approval)}: ${event.approval.reason}`;
     case 'rollback':
-      return `${head} → ${event.alias} (back from v${event.previous}) by ${event.approval.by}: ${event.approval.reason}`;
+      return `${head} → ${event.alias} (back from v${event.previous}) by ${approver(event.approval)}: ${event.approval.reason}`;
     case 'promotion-rejected':
       return `${head} ✗ ${event.alias}${event.requestedBy ? ` asked by ${event.requestedBy}` : ''}: ${event.reasons.join('; ')}`;
   }
+}
+
+/** The approver's words, and the account the Hub reported for the token that made the change. */
+function approver(approval: { by: string; identity?: string }): string {
+  return approval.identity && approval.identity !== approval.by ? `${approval.by} (token of ${approval.identity})` : approval.by;
 }
 
 function print(io: CommandIO, value: unknown): number {

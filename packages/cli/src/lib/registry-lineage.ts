@@ -26,7 +26,7 @@ export async function buildRegistryLineageChain(workspaceRoot: string, target: s
       hint: 'The registry entry was not written by a ReproML push stage.',
     });
   }
-  const filesDir = join(registry.versionDir(name, version.version), 'files');
+  const filesDir = await registry.versionFiles(name, version.version);
   const fileInOut = posix.basename(version.source.modelPath);
   const stored = join(filesDir, fileInOut);
   const chain = await buildChainFromStage({

@@ -135,11 +135,7 @@ export class AuditLog {
 
   /** Appends one event (numbered, dated and chained here) and returns it once it is on disk. */
   append(event: NewAuditEvent, now: Date): AuditEvent {
-    const { events } = this.read();
-    const last = events[events.length - 1];
-    const body = { ...event, seq: events.length + 1, at: now.toISOString(), prev: last?.hash ?? null };
-    const hash = hashEvent(body);
-    const line = compactLine({ ...body, hash });
+    const { line, event: chained } = chainEvent(this.read().events, event, now);
     const created = !existsSync(this.path);
     const fd = openSync(this.path, 'a+');
     try {
@@ -151,8 +147,17 @@ export class AuditLog {
       closeSync(fd);
     }
     if (created) syncDirectory(dirname(this.path));
-    return { ...auditEventSchema.parse(JSON.parse(line)), hash } as AuditEvent;
+    return chained;
   }
+}
+
+/** The next event of a log: numbered, dated and chained to the last one, with its line (no trailing newline). */
+export function chainEvent(events: readonly AuditEvent[], event: NewAuditEvent, now: Date): { event: AuditEvent; line: string } {
+  const last = events[events.length - 1];
+  const body = { ...event, seq: events.length + 1, at: now.toISOString(), prev: last?.hash ?? null };
+  const hash = hashEvent(body);
+  const line = compactLine({ ...body, hash });
+  return { line, event: { ...auditEventSchema.parse(JSON.parse(line)), hash } as AuditEvent };
 }
 
 function endsWithoutNewline(fd: number): boolean {

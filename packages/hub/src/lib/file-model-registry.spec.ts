@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256OfBytes, sha256OfFile } from '@reproml/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ApprovalError, FileModelRegistry } from './file-model-registry';
+import { FileModelRegistry } from './file-model-registry';
 import { GateError } from './metric-gates';
 import type { NewModelVersion } from './model-registry';
+import { ApprovalError } from './registry-rules';
 
 const CRASH_SCRIPT = join(__dirname, '..', 'testing', 'crash-registry.ts');
 const WORKSPACE_ROOT = join(__dirname, '..', '..', '..', '..');

@@ -1,23 +1,9 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import { copyFile, link, lstat, mkdir, rm, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import {
-  ConfigError,
-  checkMetricConditions,
-  describeFailedChecks,
-  didYouMean,
-  IntegrityError,
-  parseConfig,
-  ReproError,
-  sha256OfBytes,
-  sha256OfFile,
-  stableStringify,
-  writeDirectoryOnce,
-  writeFileAtomic,
-} from '@reproml/core';
+import { IntegrityError, parseConfig, ReproError, sha256OfBytes, sha256OfFile, stableStringify, writeDirectoryOnce, writeFileAtomic } from '@reproml/core';
 import { type AuditCheckpoint, AuditCheckpointFile, checkpointOf, compareWithCheckpoint } from './audit-checkpoint';
 import { type AuditEvent, AuditLog, type AuditLogReadout, type NewAuditEvent } from './audit-log';
-import { GateError } from './metric-gates';
 import type {
   AliasChange,
   ModelRegistry,
@@ -31,12 +17,8 @@ import type {
 import { type ModelVersion, modelVersionSchema, type PushLocation } from './model-version';
 import { scanVersionFolders, versionFolderProblems } from './registry-folders';
 import { withRegistryLock } from './registry-lock';
+import { decidePromotion, decideRollback, lastAliasEvent, type ReplayedModel, replayEvents, requireModel, resolveVersion } from './registry-rules';
 import { assertAliasName, assertModelName, assertRelativeFilePath, resolveInside } from './safe-names';
-
-export class ApprovalError extends ReproError {
-  override name = 'ApprovalError';
-  override readonly code = 'APPROVAL_REQUIRED';
-}
 
 /** Points where a test can make the registry crash, between the steps of a change. */
 export type RegistryStep = 'pending-written' | 'version-written' | 'event-appended' | 'checkpoint-written' | 'state-written';
@@ -61,14 +43,6 @@ export interface FileModelRegistryOptions {
   now?: () => Date;
   /** Called after each step of a change; a test kills the process here to check crash safety. */
   onStep?: (step: RegistryStep) => void | Promise<void>;
-}
-
-interface ReplayedModel {
-  versions: Map<number, { locations: PushLocation[]; fingerprint: string; artifactSha256: string; recordSha256?: string }>;
-  aliases: Record<string, number>;
-  /** Promotions push, rollbacks pop: what `rollback` returns to. */
-  aliasStack: Record<string, number[]>;
-  aliasHistory: Record<string, number[]>;
 }
 
 /** One consistent read of the registry: the verified log, its checkpoint, and the replayed models. */
@@ -98,6 +72,7 @@ interface RegistrySnapshot {
  * IntegrityError, and the registry refuses to act.
  */
 export class FileModelRegistry implements ModelRegistry {
+  readonly kind = 'folder' as const;
   private readonly log: AuditLog;
   private readonly checkpointFile: AuditCheckpointFile;
   private readonly now: () => Date;
@@ -192,47 +167,13 @@ export class FileModelRegistry implements ModelRegistry {
       const model = this.requireModel(models, params.model);
       const number = this.resolveVersion(params.model, model, params.version);
       const version = this.readVersion(params.model, number, model.versions.get(number)!);
-      const gates = params.gates ?? version.gates[alias] ?? {};
-      const results = checkMetricConditions(gates, version.metrics);
-      const reasons: string[] = [];
-      const missingApproval = missingApprovalFields(params.approval);
-      if (missingApproval.length) reasons.push(`no approval record (missing ${missingApproval.join(' and ')})`);
-      const failures = describeFailedChecks(results);
-      if (failures) reasons.push(`metric gates for '${alias}' failed: ${failures}`);
-      if (reasons.length) {
-        await this.append({
-          type: 'promotion-rejected',
-          model: params.model,
-          version: number,
-          alias,
-          reasons,
-          requestedBy: params.approval.by?.trim() || null,
-          gates: results,
-        });
-        const where = `Promotion of ${params.model} v${number} to '${alias}' refused: ${reasons.join('; ')}`;
-        if (failures) {
-          throw new GateError(where, {
-            field: `gates.${alias}`,
-            hint: `${unknownMetricsHint(results, version.metrics)}The gates come from ${params.gateSource ?? 'the version record'}; promote a version that passes them (\`reproml models show ${params.model}\` lists each version's metrics).`,
-          });
-        }
-        throw new ApprovalError(where, {
-          hint: `Record who approves and why: reproml models promote ${params.model} ${number} ${alias} --approved-by <name> --reason "<ticket or review>"`,
-        });
+      const decision = decidePromotion({ request: params, alias, number, model, version, approval: { at: this.now().toISOString() } });
+      if (decision.kind === 'rejected') {
+        await this.append(decision.event);
+        throw decision.error;
       }
-      const previous = model.aliases[alias] ?? null;
-      if (previous === number) return { event: lastAliasEvent(readout.events, params.model, alias)!, changed: false };
-      const event = await this.append({
-        type: 'promote',
-        model: params.model,
-        version: number,
-        alias,
-        previous,
-        approval: this.approvalRecord(params.approval),
-        gates: results,
-        gateSource: params.gateSource ?? 'version record',
-      });
-      return { event, changed: true };
+      if (decision.kind === 'unchanged') return { event: lastAliasEvent(readout.events, params.model, alias)!, changed: false };
+      return { event: await this.append(decision.event), changed: true };
     });
   }
 
@@ -240,43 +181,8 @@ export class FileModelRegistry implements ModelRegistry {
     const alias = assertAliasName(params.alias);
     return this.change(async ({ models }) => {
       const model = this.requireModel(models, params.model);
-      const current = model.aliases[alias];
-      if (current === undefined) {
-        throw new ReproError(`Model ${params.model} has no alias '${alias}' to roll back${didYouMean(alias, Object.keys(model.aliases))}`, {
-          hint: `Aliases of ${params.model}: ${Object.keys(model.aliases).join(', ') || 'none yet'}.`,
-        });
-      }
-      const stack = model.aliasStack[alias] ?? [];
-      const history = model.aliasHistory[alias] ?? [];
-      const target = params.to ?? stack[stack.length - 2];
-      if (target === undefined) {
-        throw new ReproError(`'${alias}' of ${params.model} has no earlier version to roll back to (it is at v${current}, its first)`, {
-          hint: `Promote another version instead: reproml models promote ${params.model} <version> ${alias} …`,
-        });
-      }
-      if (!history.includes(target) || target === current) {
-        throw new ReproError(
-          `v${target} of ${params.model} ${target === current ? `already holds '${alias}'` : `never held '${alias}'`}: rollback only returns to a version that held it before`,
-          {
-            hint: `Versions that held '${alias}': ${[...new Set(history)].map((v) => `v${v}`).join(', ')}. To move it to a new version, use promote (gates and approval apply).`,
-          },
-        );
-      }
-      const missingApproval = missingApprovalFields(params.approval);
-      if (missingApproval.length) {
-        throw new ApprovalError(`Rollback of '${alias}' of ${params.model} needs an approval record (missing ${missingApproval.join(' and ')})`, {
-          hint: `reproml models rollback ${params.model} ${alias} --approved-by <name> --reason "<incident or ticket>"`,
-        });
-      }
-      const event = await this.append({
-        type: 'rollback',
-        model: params.model,
-        version: target,
-        alias,
-        previous: current,
-        approval: this.approvalRecord(params.approval),
-      });
-      return { event, changed: true };
+      const event = decideRollback({ request: params, alias, model, approval: { at: this.now().toISOString() } });
+      return { event: await this.append(event), changed: true };
     });
   }
 
@@ -294,6 +200,10 @@ export class FileModelRegistry implements ModelRegistry {
    * Checks every stored file of every version against the sha256 in its version.json (a
    * swapped model.onnx, an edited model card). Returns the problems; empty = all intact.
    */
+  async versionFiles(name: string, version: number): Promise<string> {
+    return join(this.versionDir(name, version), 'files');
+  }
+
   async verifyStoredFiles(): Promise<string[]> {
     const { models } = await this.open();
     const problems: string[] = [];
@@ -395,7 +305,7 @@ export class FileModelRegistry implements ModelRegistry {
           : `${behindBy} events were appended after the last checkpoint (ReproML appends one event per change and writes the checkpoint right after it)`;
       throw this.tampered(`its audit log does not match its checkpoint: ${problem}`, checkpoint);
     }
-    const models = replay(readout.events);
+    const models = replayEvents(readout.events);
     const registered = new Map([...models].map(([name, model]) => [name, new Set(model.versions.keys())]));
     const problems = versionFolderProblems({ found, registered, pending: checkpoint.pending });
     if (problems.length) throw this.tampered(`its version folders do not match its audit log: ${problems.join('; ')}`, checkpoint);
@@ -436,7 +346,7 @@ export class FileModelRegistry implements ModelRegistry {
 
   private async writeState(): Promise<void> {
     const { events } = this.log.read();
-    const models = replay(events);
+    const models = replayEvents(events);
     const state = {
       schemaVersion: 1,
       note: 'Derived from audit.log after every change; the log is the source of truth.',
@@ -458,26 +368,11 @@ export class FileModelRegistry implements ModelRegistry {
   }
 
   private requireModel(models: Map<string, ReplayedModel>, name: string): ReplayedModel {
-    assertModelName(name);
-    const model = models.get(name);
-    if (!model) {
-      throw new ReproError(`No model '${name}' in the registry at ${this.location}${didYouMean(name, [...models.keys()])}`, {
-        hint: models.size ? `Models: ${[...models.keys()].sort().join(', ')}.` : 'Nothing was pushed to this registry yet: run a push stage first.',
-      });
-    }
-    return model;
+    return requireModel(models, name, this.location);
   }
 
   private resolveVersion(name: string, model: ReplayedModel, versionOrAlias: number | string): number {
-    const asNumber =
-      typeof versionOrAlias === 'number' ? versionOrAlias : /^v?\d+$/.test(versionOrAlias) ? Number(versionOrAlias.replace(/^v/, '')) : undefined;
-    const number = asNumber ?? model.aliases[versionOrAlias as string];
-    if (number === undefined || !model.versions.has(number)) {
-      throw new ConfigError(`${name} has no version or alias '${versionOrAlias}'`, {
-        hint: `Versions: ${[...model.versions.keys()].map((v) => `v${v}`).join(', ')}; aliases: ${Object.keys(model.aliases).join(', ') || 'none'}.`,
-      });
-    }
-    return number;
+    return resolveVersion(name, model, versionOrAlias);
   }
 
   /** version.json of a registered version, checked against its register event (a regular file, the recorded sha256, fingerprint and model sha256). */
@@ -523,58 +418,6 @@ export class FileModelRegistry implements ModelRegistry {
     );
     return known ? undefined : hub;
   }
-
-  private approvalRecord(approval: PromoteParams['approval']): { by: string; reason: string; at: string } {
-    return { by: approval.by!.trim(), reason: approval.reason!.trim(), at: this.now().toISOString() };
-  }
-}
-
-/** Models, versions and aliases as the events leave them (pure). */
-function replay(events: readonly AuditEvent[]): Map<string, ReplayedModel> {
-  const models = new Map<string, ReplayedModel>();
-  for (const event of events) {
-    let model = models.get(event.model);
-    if (!model) {
-      model = { versions: new Map(), aliases: {}, aliasStack: {}, aliasHistory: {} };
-      models.set(event.model, model);
-    }
-    switch (event.type) {
-      case 'register':
-        model.versions.set(event.version, {
-          locations: [event.location],
-          fingerprint: event.fingerprint,
-          artifactSha256: event.artifactSha256,
-          ...(event.recordSha256 ? { recordSha256: event.recordSha256 } : {}),
-        });
-        break;
-      case 'locate':
-        model.versions.get(event.version)?.locations.push(event.location);
-        break;
-      case 'promote': {
-        const stack = (model.aliasStack[event.alias] ??= []);
-        stack.push(event.version);
-        (model.aliasHistory[event.alias] ??= []).push(event.version);
-        model.aliases[event.alias] = event.version;
-        break;
-      }
-      case 'rollback': {
-        const stack = (model.aliasStack[event.alias] ??= []);
-        const at = stack.lastIndexOf(event.version);
-        if (at === -1) stack.push(event.version);
-        else stack.length = at + 1;
-        (model.aliasHistory[event.alias] ??= []).push(event.version);
-        model.aliases[event.alias] = event.version;
-        break;
-      }
-      case 'promotion-rejected':
-        break;
-    }
-  }
-  return models;
-}
-
-function lastAliasEvent(events: readonly AuditEvent[], model: string, alias: string): AuditEvent | undefined {
-  return events.filter((event) => event.model === model && (event.type === 'promote' || event.type === 'rollback') && event.alias === alias).pop();
 }
 
 /** The event count and last hash that state.json kept before registries had a checkpoint file. */
@@ -589,16 +432,6 @@ function readLegacyCheckpoint(path: string): { events: number; lastHash: string 
     // unreadable: no legacy checkpoint
   }
   return undefined;
-}
-
-/** `acuracy is not a metric of this version (did you mean 'accuracy'?). ` for gates on metrics the version does not have. */
-function unknownMetricsHint(results: readonly { metric: string; value: number | null }[], metrics: Record<string, number>): string {
-  const unknown = [...new Set(results.filter((result) => result.value === null && !(result.metric in metrics)).map((result) => result.metric))];
-  return unknown.map((metric) => `'${metric}' is not a metric of this version${didYouMean(metric, Object.keys(metrics))}. `).join('');
-}
-
-function missingApprovalFields(approval: PromoteParams['approval']): string[] {
-  return [...(approval.by?.trim() ? [] : ['who approves (--approved-by)']), ...(approval.reason?.trim() ? [] : ['why (--reason)'])];
 }
 
 async function copyFiles(dir: string, files: RegisterVersionParams['files']): Promise<void> {

@@ -70,10 +70,13 @@ export interface ModelSummary {
 
 /**
  * The model registry: model name → versions → aliases, with an audit log of every change.
- * One interface so that a server-backed store can replace the file-backed one.
+ * One interface, two backends: a folder (FileModelRegistry, the default) and a Hugging Face
+ * Hub namespace (HubModelRegistry, `REPROML_REGISTRY=hf://<namespace>`). The rules (replay,
+ * gates, approvals, rollback) are shared in registry-rules.ts.
  */
 export interface ModelRegistry {
-  /** Where the registry lives (a folder, or a URL later). */
+  readonly kind: 'folder' | 'hub';
+  /** Where the registry lives: a folder, or `hf://<namespace>` with the Hub's URL. */
   readonly location: string;
   register(params: RegisterVersionParams): Promise<RegisterResult>;
   listModels(): Promise<ModelSummary[]>;
@@ -83,6 +86,12 @@ export interface ModelRegistry {
   promote(params: PromoteParams): Promise<AliasChange>;
   rollback(params: RollbackParams): Promise<AliasChange>;
   audit(params?: { model?: string }): Promise<AuditEvent[]>;
-  /** Absolute folder of a version's stored files (lineage records, and all files for local pushes). */
-  versionDir(name: string, version: number): string;
+  /**
+   * What is stored but disagrees with the audit log (whose chain every read verifies): files
+   * whose sha256 differs from their version record (folder), alias branches moved outside
+   * ReproML (Hub). Empty = intact.
+   */
+  verifyStoredFiles(params?: { model?: string }): Promise<string[]>;
+  /** A local folder with a version's stored files (lineage records always; every file when the registry holds the model). */
+  versionFiles(name: string, version: number): Promise<string>;
 }

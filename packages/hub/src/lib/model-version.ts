@@ -78,5 +78,7 @@ export const approvalSchema = z.object({
   by: z.string().min(1),
   reason: z.string().min(1),
   at: z.string(),
+  /** The account the Hub reports for the token that made the change (`whoami`); absent for a folder registry. */
+  identity: z.string().optional(),
 });
 export type Approval = z.infer<typeof approvalSchema>;

@@ -13,7 +13,7 @@ export const pushStageConfigSchema = z
     kind: z.literal('push'),
     target: z.string().default(REGISTRY_TARGET).meta({
       description:
-        'Where the model goes: "registry" (the local model registry, REPROML_REGISTRY_DIR or <workspace>/.reproml/registry) or "hf://<namespace>/<repo>" (a Hugging Face Hub model repo; HF_ENDPOINT, HF_TOKEN). Every push is recorded in the local registry. Default: "registry".',
+        'Where the model goes: "registry" (the model registry: REPROML_REGISTRY, a folder by default <workspace>/.reproml/registry, or hf://<namespace> for the team registry on the Hub, where the model goes to the repo <namespace>/<model>) or "hf://<namespace>/<repo>" (a Hugging Face Hub model repo; HF_ENDPOINT, HF_TOKEN; recorded in the folder registry). Default: "registry".',
     }),
     model: z
       .string()

@@ -1,20 +1,59 @@
 import { isAbsolute, join, resolve } from 'node:path';
+import { sourceEnvironmentFromEnv } from '@reproml/data';
 import { FileModelRegistry, type FileModelRegistryOptions } from './file-model-registry';
+import { parseHubRegistry } from './hub-access';
+import { HubModelRegistry, type HubModelRegistryOptions } from './hub-model-registry';
+import type { ModelRegistry } from './model-registry';
 
 /** Workspace-relative default folder of the local registry (gitignored with the rest of `.reproml/`). */
 export const DEFAULT_REGISTRY_DIR = '.reproml/registry';
+/** Workspace-relative folder where a Hub registry keeps the version files it downloaded (by commit). */
+export const HUB_REGISTRY_CACHE_DIR = '.reproml/hub-registry';
 
 /**
- * Where the registry lives: `REPROML_REGISTRY_DIR` (absolute, or relative to the workspace
- * root), else `<workspace>/.reproml/registry`. The push stage and the `reproml models`
- * commands resolve it the same way, so they always agree.
+ * Where the registry lives, from one setting: `REPROML_REGISTRY=hf://<namespace>` (a
+ * Hugging Face Hub namespace, HF_ENDPOINT and HF_TOKEN), or a folder (`REPROML_REGISTRY`
+ * or the older `REPROML_REGISTRY_DIR`, absolute or relative to the workspace root), else
+ * `<workspace>/.reproml/registry`. The push stage and `reproml models` resolve it the same way.
  */
-export function registryDir(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): string {
-  const configured = env['REPROML_REGISTRY_DIR'];
-  if (configured) return isAbsolute(configured) ? configured : resolve(workspaceRoot, configured);
-  return join(workspaceRoot, DEFAULT_REGISTRY_DIR);
+export type RegistrySetting = { type: 'folder'; dir: string } | { type: 'hub'; namespace: string };
+
+export function registrySetting(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): RegistrySetting {
+  const configured = env['REPROML_REGISTRY'] || env['REPROML_REGISTRY_DIR'];
+  if (!configured) return { type: 'folder', dir: join(workspaceRoot, DEFAULT_REGISTRY_DIR) };
+  const namespace = parseHubRegistry(configured);
+  if (namespace) return { type: 'hub', namespace };
+  return { type: 'folder', dir: isAbsolute(configured) ? configured : resolve(workspaceRoot, configured) };
 }
 
-export function openRegistry(params: { workspaceRoot: string; env?: NodeJS.ProcessEnv; options?: FileModelRegistryOptions }): FileModelRegistry {
-  return new FileModelRegistry(registryDir(params.workspaceRoot, params.env), params.options);
+/** The registry folder (the default one when the registry is on the Hub: nothing is read from it then). */
+export function registryDir(workspaceRoot: string, env: NodeJS.ProcessEnv = process.env): string {
+  const setting = registrySetting(workspaceRoot, env);
+  return setting.type === 'folder' ? setting.dir : join(workspaceRoot, DEFAULT_REGISTRY_DIR);
+}
+
+export interface OpenRegistryParams {
+  workspaceRoot: string;
+  env?: NodeJS.ProcessEnv;
+  /** Overrides the setting: a folder path or `hf://<namespace>` (`reproml models copy`). */
+  location?: string;
+  options?: FileModelRegistryOptions;
+  hubOptions?: Partial<HubModelRegistryOptions>;
+}
+
+export function openRegistry(params: OpenRegistryParams): ModelRegistry {
+  const env = params.env ?? process.env;
+  const setting = registrySetting(params.workspaceRoot, params.location ? { REPROML_REGISTRY: params.location } : env);
+  if (setting.type === 'folder') return new FileModelRegistry(setting.dir, params.options);
+  const source = sourceEnvironmentFromEnv(env);
+  return new HubModelRegistry({
+    namespace: setting.namespace,
+    hubUrl: source.hubUrl,
+    token: source.hubToken,
+    cacheDir: join(params.workspaceRoot, HUB_REGISTRY_CACHE_DIR),
+    retries: source.retries,
+    retryBaseMs: source.retryBaseMs,
+    now: params.options?.now,
+    ...params.hubOptions,
+  });
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  ConfigError,
   type GitState,
   IntegrityError,
   readGitState,
@@ -12,6 +13,7 @@ import {
   writeFileAtomic,
 } from '@reproml/core';
 import { sourceEnvironmentFromEnv } from '@reproml/data';
+import { HubModelRegistry } from './hub-model-registry';
 import { MANIFEST_FILE, pushToHub } from './hub-push';
 import { numericMetrics, renderModelCard } from './model-card';
 import { collectModelLineage, type ModelLineage, outputOf, type StageLineage } from './model-lineage';
@@ -120,7 +122,24 @@ export async function runPush(params: RunPushParams): Promise<PushReceipt> {
   };
 
   let receipt: PushReceipt;
-  if (target.type === 'hub') {
+  if (params.registry instanceof HubModelRegistry) {
+    // The registry is on the Hub: it publishes the bundle to <namespace>/<model> and records the version there, once.
+    const registryRepo = params.registry.repoOf(model);
+    if (target.type === 'hub' && target.repo !== registryRepo) {
+      throw new ConfigError(
+        `The model registry is on the Hub (${params.registry.location}): ${model} is published to hf://${registryRepo}, not ${config.target}`,
+        {
+          stage: stage.name,
+          file: stage.file,
+          field: 'target',
+          hint: `Set "target" to "registry" (or to hf://${registryRepo}); to publish to another repo, use a folder registry (unset REPROML_REGISTRY).`,
+        },
+      );
+    }
+    context.progress({ type: 'phase', phase: 'upload', detail: `hf://${registryRepo}` });
+    const registered = await params.registry.register({ version, location: { type: 'local' }, files });
+    receipt = receiptOf(registered.version.version, registered.created, version, config.target, registered.version.location);
+  } else if (target.type === 'hub') {
     context.progress({ type: 'phase', phase: 'upload', detail: `hf://${target.repo}` });
     const pushed = await pushToHub({
       hubUrl: env.hubUrl,
