@@ -1,5 +1,6 @@
 export * from './lib/audit-checkpoint';
 export * from './lib/audit-log';
+export * from './lib/copy-registry';
 export * from './lib/file-model-registry';
 export * from './lib/hub-access';
 export * from './lib/hub-model-registry';

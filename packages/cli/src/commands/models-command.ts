@@ -5,6 +5,7 @@ import { createProgressReporter, ReproError, readConfigFileSync, stableStringify
 import {
   type AuditEvent,
   type AuditHealth,
+  copyRegistry,
   describeLocation,
   FileModelRegistry,
   HUB_AUDIT_FILE,
@@ -25,6 +26,8 @@ const USAGE = [
   'reproml models rollback <model> <alias> [--to <version>] --approved-by <who> --reason <why> [--json]',
   'reproml models audit [<model>] [--json]',
   'reproml models reproduce <model> <version|alias> [--verify] [--fresh] [--json]',
+  'reproml models export <folder|hf://namespace> [--model <name>] [--json]   (this registry → there)',
+  'reproml models import <folder|hf://namespace> [--model <name>] [--json]   (there → this registry)',
 ].join('\n         ');
 
 interface Context {
@@ -33,7 +36,7 @@ interface Context {
   io: CommandIO;
   json: boolean;
   positionals: string[];
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
 }
 
 /** `reproml models …`: the model registry (REPROML_REGISTRY: a folder, default <workspace>/.reproml/registry, or hf://<namespace>). */
@@ -51,6 +54,7 @@ export const modelsCommand: Command = {
         to: { type: 'string' },
         verify: { type: 'boolean' },
         fresh: { type: 'boolean' },
+        model: { type: 'string', multiple: true },
       },
       allowPositionals: true,
     });
@@ -66,6 +70,9 @@ export const modelsCommand: Command = {
 };
 
 const SUBCOMMANDS: Record<string, (context: Context) => Promise<number>> = {
+  export: (context) => copy(context, 'export'),
+  import: (context) => copy(context, 'import'),
+
   async list({ registry, io, json }) {
     const models = await registry.listModels();
     if (json) return print(io, { registry: registry.location, models });
@@ -223,6 +230,30 @@ const SUBCOMMANDS: Record<string, (context: Context) => Promise<number>> = {
     return check && !check.matches ? 1 : 0;
   },
 };
+
+/** `export <there>` copies this registry there; `import <there>` copies it here. Verified by copyRegistry (versions, fingerprints, aliases). */
+async function copy(context: Context, direction: 'export' | 'import'): Promise<number> {
+  const [there] = context.positionals;
+  if (!there) return usage(context.io);
+  const other = openRegistry({ workspaceRoot: context.workspaceRoot, location: there });
+  const [from, to] = direction === 'export' ? [context.registry, other] : [other, context.registry];
+  if (from.location === to.location)
+    throw new ReproError(`Refusing to copy ${from.location} onto itself`, { hint: 'Name another folder or hf://<namespace>.' });
+  const models = context.values.model as string[] | undefined;
+  const result = await copyRegistry({ from, to, models, log: (line) => context.io.stderr(`${direction}: ${line}\n`) });
+  if (context.json) return print(context.io, result);
+  for (const model of result.models) {
+    context.io.stdout(
+      `${model.name}: ${model.versionsCopied} of ${model.versions} version(s) and ${model.aliasChangesCopied} alias change(s) copied${model.rejectedSkipped ? ` (${model.rejectedSkipped} refused promotion(s) stay in the source's log)` : ''}; aliases ${
+        Object.entries(model.aliases)
+          .map(([alias, version]) => `${alias}=v${version}`)
+          .join(' ') || 'none'
+      }; verified\n`,
+    );
+  }
+  context.io.stdout(`copied ${result.models.length} model(s) from ${result.from} to ${result.to}; the target's hash chain was verified on every read\n`);
+  return 0;
+}
 
 /** The Hub registry's audit: every model repo's log (chain verified on read) and whether each alias branch is where its log says. */
 async function auditHub(params: { registry: ModelRegistry; io: CommandIO; json: boolean; events: AuditEvent[]; model?: string }): Promise<number> {
