@@ -40,13 +40,13 @@ export function registryModelSource(params: { registry: ModelRegistry; name: str
   };
 }
 
-/** The artifact (model.onnx) of a version from the registry's own copy, sha256-checked. */
+/** The artifact (model.onnx) of a version from the registry's own copy (on the Hub: its version commit), sha256-checked. */
 export async function readVersionArtifact(
-  registry: Pick<ModelRegistry, 'versionDir'>,
+  registry: Pick<ModelRegistry, 'kind' | 'versionFiles'>,
   version: ModelVersion & { locations: PushLocation[] },
 ): Promise<{ bytes: Uint8Array; file: string }> {
   const label = `${version.model} v${version.version}`;
-  if (!version.locations.some((location) => location.type === 'local')) {
+  if (registry.kind === 'folder' && !version.locations.some((location) => location.type === 'local')) {
     throw new StageIOError(
       `${label} has no copy in the registry folder (it was pushed to ${version.locations.map((location) => location.type).join(', ')} only)`,
       {
@@ -54,7 +54,7 @@ export async function readVersionArtifact(
       },
     );
   }
-  const path = join(registry.versionDir(version.model, version.version), 'files', version.artifact.path);
+  const path = join(await registry.versionFiles(version.model, version.version), version.artifact.path);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
