@@ -4,6 +4,12 @@ import { defineConfig } from 'vitest/config';
 
 // Runs recorded by the stages the tests run go to a temp folder, never the user's run store.
 process.env.REPROML_TRACKING_DIR ??= join(tmpdir(), 'reproml-tracking-tests');
+// …and never into a team's PostgreSQL store: tests that record there pass REPROML_TRACKING_URL themselves.
+delete process.env.REPROML_TRACKING_URL;
+
+// One throw-away PostgreSQL server for the whole run (run stores on PostgreSQL), started in the
+// background by whichever project's setup runs first, stopped at the end.
+const POSTGRES_SETUP = './test/support/postgres-global-setup.ts';
 
 export default defineConfig({
   test: {
@@ -13,6 +19,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/src/**/*.spec.ts', 'plugins/*/src/**/*.spec.ts', 'tools/**/*.spec.ts'],
+          globalSetup: [POSTGRES_SETUP],
           testTimeout: 60_000,
         },
       },
@@ -20,6 +27,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/**/*.spec.ts'],
+          globalSetup: [POSTGRES_SETUP],
           // Each file drives the real nx CLI in its own temp workspace; two cores, so one at a time.
           fileParallelism: false,
           testTimeout: 600_000,

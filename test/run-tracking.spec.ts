@@ -27,19 +27,19 @@ describe('run tracking (real nx CLI)', () => {
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${env.REPROML_TRACKING_DB}${suffix}`, { force: true });
   });
 
-  const readRuns = () => {
-    const store = RunStore.open({ path: env.REPROML_TRACKING_DB!, readonly: true });
+  const readRuns = async () => {
+    const store = await RunStore.open({ path: env.REPROML_TRACKING_DB!, readonly: true });
     try {
-      return store.list().reverse();
+      return (await store.list()).reverse();
     } finally {
-      store.close();
+      await store.close();
     }
   };
 
-  it('records each executed stage, then each cache restore marked as such with the same Nx task hash', () => {
+  it('records each executed stage, then each cache restore marked as such with the same Nx task hash', async () => {
     const head = workspace.git('rev-parse', 'HEAD').trim();
     expect(taskOutcomes(workspace.nxOk(RUN_ALL, env)).executed).toHaveLength(4);
-    const executed = readRuns();
+    const executed = await readRuns();
     expect(executed.map((run) => run.project).sort()).toEqual(DEMO_STAGES);
     for (const run of executed) {
       expect(run).toMatchObject({ origin: 'executed', status: 'succeeded', gitCommit: head, gitDirty: false, pipeline: 'demo' });
@@ -49,32 +49,32 @@ describe('run tracking (real nx CLI)', () => {
     expect(stats.params).toMatchObject({ kind: 'script', params: { column: 'value' } });
 
     expect(taskOutcomes(workspace.nxOk(RUN_ALL, env)).cached).toHaveLength(4);
-    const restores = readRuns().slice(4);
+    const restores = (await readRuns()).slice(4);
     expect(restores.map((run) => run.project).sort()).toEqual(DEMO_STAGES);
     for (const run of restores) {
       expect(run).toMatchObject({ origin: 'cache', cacheSource: expect.stringMatching(/cache/), status: 'succeeded' });
       expect(run.taskHash).toBe(executed.find((first) => first.project === run.project)!.taskHash);
     }
-    const store = RunStore.open({ path: env.REPROML_TRACKING_DB!, readonly: true });
-    const data = store.get(restores.find((run) => run.project === 'demo-data')!.id)!;
-    store.close();
+    const store = await RunStore.open({ path: env.REPROML_TRACKING_DB!, readonly: true });
+    const data = (await store.get(restores.find((run) => run.project === 'demo-data')!.id))!;
+    await store.close();
     expect(data.datasets).toEqual([expect.objectContaining({ stage: 'demo-data', key: 'measurements', revision: null })]);
     expect(data.artifacts.map((artifact) => artifact.path)).toContain('measurements.csv');
   });
 
-  it('records a failed stage as failed, with its error', () => {
+  it('records a failed stage as failed, with its error', async () => {
     workspace.write('pipelines/demo/stats/stats.ts', 'export default async function stats(): Promise<void> { throw new Error("stats exploded"); }\n');
     expect(workspace.nx(['run', 'demo-stats:run', '--output-style=stream'], env).status).not.toBe(0);
-    const failed = readRuns().at(-1)!;
+    const failed = (await readRuns()).at(-1)!;
     expect(failed).toMatchObject({ project: 'demo-stats', origin: 'executed', status: 'failed', gitDirty: true });
     expect(failed.error).toMatch(/stats exploded/);
     workspace.git('checkout', '--', 'pipelines/demo/stats/stats.ts');
   });
 
-  it('a locked store: the pipeline still runs, with a warning, and writes the same artifacts', () => {
+  it('a locked store: the pipeline still runs, with a warning, and writes the same artifacts', async () => {
     workspace.nxOk(RUN_ALL, env);
     const before = snapshotFiles(workspace.root, OUT_DIRS);
-    const count = readRuns().length;
+    const count = (await readRuns()).length;
     const holder = new sqlite(env.REPROML_TRACKING_DB!);
     holder.exec('BEGIN EXCLUSIVE');
     try {
@@ -87,10 +87,10 @@ describe('run tracking (real nx CLI)', () => {
       holder.close();
     }
     expect(snapshotFiles(workspace.root, OUT_DIRS)).toEqual(before);
-    expect(readRuns()).toHaveLength(count);
+    expect(await readRuns()).toHaveLength(count);
   });
 
-  it('a corrupted store: the pipeline still runs, with a warning naming the file and the fix', () => {
+  it('a corrupted store: the pipeline still runs, with a warning naming the file and the fix', async () => {
     const before = snapshotFiles(workspace.root, OUT_DIRS);
     for (const suffix of ['-wal', '-shm']) rmSync(`${env.REPROML_TRACKING_DB}${suffix}`, { force: true });
     writeFileSync(env.REPROML_TRACKING_DB!, Buffer.alloc(16384, 0x5a));

@@ -16,8 +16,9 @@ const JOBS = {
   install: [],
   demo: [['node', ['tools/demo.mjs']]],
   // Debian packages some tests use (chromium for the report's browser test, python3-onnx for
-  // the strict ONNX checker), with apt-get when missing and allowed; a machine where they
-  // cannot be installed still runs the tests, and those say what is missing.
+  // the strict ONNX checker, postgresql for the run store's server tests), with apt-get when
+  // missing and allowed; a machine where they cannot be installed still runs the tests, and
+  // those say what is missing.
   test: [
     ['bash', ['tools/ci/ensure-test-packages.sh'], { optional: true }],
     ['node_modules/.bin/biome', ['ci', '.']],

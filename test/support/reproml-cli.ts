@@ -8,11 +8,11 @@ export interface CliResult {
 }
 
 /** Runs the workspace's own `reproml` bin (packages/cli) inside a temp workspace. */
-export function reproml(workspace: TempWorkspace, args: string[]): CliResult {
+export function reproml(workspace: TempWorkspace, args: string[], env: Record<string, string> = {}): CliResult {
   const result = spawnSync(process.execPath, [workspace.path('packages/cli/bin/reproml.js'), ...args], {
     cwd: workspace.root,
     encoding: 'utf8',
-    env: { ...process.env, NX_CACHE_DIRECTORY: workspace.cacheDir, NX_DAEMON: 'false', NO_COLOR: '1' },
+    env: { ...process.env, NX_CACHE_DIRECTORY: workspace.cacheDir, NX_DAEMON: 'false', NO_COLOR: '1', ...env },
     timeout: 300_000,
   });
   return { status: result.status ?? 1, stdout: result.stdout, stderr: result.stderr };

@@ -4,9 +4,13 @@
 #   playwright-core with executablePath /usr/bin/chromium). Playwright's own browser download is
 #   never used (it needs a host other than the registries).
 # - python3-onnx: the strict ONNX checker, an independent cross-check of the graphs ReproML builds.
+# - postgresql: the server binaries (initdb, pg_ctl, postgres) behind the run store's PostgreSQL
+#   tests; test/support/postgres-server.ts starts a throw-away cluster in a temp folder per test
+#   run (the cluster the package may create and start itself is not used).
 set -euo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 /usr/bin/python3 -c 'import onnx' >/dev/null 2>&1 || missing+=(python3-onnx)
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

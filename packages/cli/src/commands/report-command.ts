@@ -3,7 +3,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, stableStringify } from '@reproml/core';
 import { type DriftReport, renderDriftSection } from '@reproml/drift';
-import { trackingDatabasePath, type WriteReportResult, writeReport } from '@reproml/tracking';
+import { type WriteReportResult, writeReport } from '@reproml/tracking';
 import { openRunStore } from '../lib/open-run-store';
 import { pipelineNames } from '../lib/stage-layout';
 import { findWorkspaceRoot } from '../lib/workspace-root';
@@ -40,18 +40,18 @@ export const reportCommand: Command = {
     }
     const maxRuns = Number(values['max-runs']);
     if (!Number.isInteger(maxRuns) || maxRuns <= 0) throw new ConfigError(`--max-runs should be a positive integer, got '${values['max-runs']}'`);
-    const store = openRunStore(workspaceRoot);
+    const store = await openRunStore(workspaceRoot);
     const reports: (WriteReportResult & { pipeline: string })[] = [];
     try {
       for (const pipeline of pipelines) {
         const outputPath = values.out ? resolve(values.out) : defaultReportPath(workspaceRoot, pipeline);
-        reports.push({ pipeline, ...writeReport({ store, pipeline, outputPath, maxRuns, render: { renderDrift } }) });
+        reports.push({ pipeline, ...(await writeReport({ store, pipeline, outputPath, maxRuns, render: { renderDrift } })) });
       }
     } finally {
-      store.close();
+      await store.close();
     }
     if (values.json) {
-      io.stdout(stableStringify({ store: trackingDatabasePath({ workspaceRoot }), reports }));
+      io.stdout(stableStringify({ store: store.label, reports }));
       return 0;
     }
     for (const report of reports) {

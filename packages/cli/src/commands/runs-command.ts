@@ -1,7 +1,17 @@
 import { spawnSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { ConfigError, stableStringify } from '@reproml/core';
-import { compareRuns, metricsDiff, type RunStore, type RunSummary, type StoredRun } from '@reproml/tracking';
+import {
+  compareRuns,
+  copyRuns,
+  describeTrackingLocation,
+  metricsDiff,
+  parseTrackingLocation,
+  RunStore,
+  type RunSummary,
+  type StoredRun,
+  trackingLocation,
+} from '@reproml/tracking';
 import { openRunStore } from '../lib/open-run-store';
 import { formatDelta, formatValue, renderTable, useColor } from '../lib/render-table';
 import { findWorkspaceRoot } from '../lib/workspace-root';
@@ -14,6 +24,7 @@ const USAGE = [
   'reproml runs metrics diff <git-rev-a> [<git-rev-b>=HEAD] [--pipeline <p>] [--all] [--json]',
   'reproml runs annotate <id> "<note>" [--tag <t> …] [--json]',
   'reproml runs prune [--keep <n per stage>=100] [--dry-run] [--json]',
+  'reproml runs copy --to <postgres://…|file.sqlite> [--from <postgres://…|file.sqlite>] [--json]',
 ];
 
 /** Metrics `runs list` shows first, when a run has them. */
@@ -21,7 +32,7 @@ const HEADLINE_METRICS = ['accuracy', 'f1', 'rocAuc', 'rmse', 'r2', 'validationA
 
 export const runsCommand: Command = {
   name: 'runs',
-  summary: 'the recorded runs: list, show, compare, metrics diff between commits, annotate',
+  summary: 'the recorded runs: list, show, compare, metrics diff between commits, annotate, prune, copy to another store',
   usage: USAGE.join('\n    '),
   async run(argv, io) {
     const [sub, ...rest] = argv;
@@ -40,6 +51,8 @@ export const runsCommand: Command = {
         return withStore(workspaceRoot, true, (store) => annotate(store, rest, io));
       case 'prune':
         return withStore(workspaceRoot, true, (store) => prune(store, rest, io));
+      case 'copy':
+        return copy(workspaceRoot, rest, io);
       default:
         return usage(io);
     }
@@ -51,16 +64,16 @@ function usage(io: CommandIO): number {
   return 2;
 }
 
-function withStore(workspaceRoot: string, write: boolean, body: (store: RunStore) => number): number {
-  const store = openRunStore(workspaceRoot, { write });
+async function withStore(workspaceRoot: string, write: boolean, body: (store: RunStore) => Promise<number>): Promise<number> {
+  const store = await openRunStore(workspaceRoot, { write });
   try {
-    return body(store);
+    return await body(store);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
-function listRuns(store: RunStore, argv: string[], io: CommandIO): number {
+async function listRuns(store: RunStore, argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -77,7 +90,7 @@ function listRuns(store: RunStore, argv: string[], io: CommandIO): number {
     throw new ConfigError(`--origin must be 'executed' or 'cache', not '${values.origin}'`, { field: 'origin' });
   }
   const limit = values.all ? undefined : parseId(values.limit!, '--limit');
-  const runs = store.list({
+  const runs = await store.list({
     pipeline: values.pipeline,
     stage: values.stage,
     tag: values.tag,
@@ -113,10 +126,10 @@ function listRuns(store: RunStore, argv: string[], io: CommandIO): number {
   return 0;
 }
 
-function showRun(store: RunStore, argv: string[], io: CommandIO): number {
+async function showRun(store: RunStore, argv: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, allowPositionals: true });
   if (positionals.length !== 1) return usage(io);
-  const run = requireRun(store, positionals[0]!);
+  const run = await requireRun(store, positionals[0]!);
   if (values.json) {
     io.stdout(stableStringify(run));
     return 0;
@@ -160,10 +173,10 @@ function showRun(store: RunStore, argv: string[], io: CommandIO): number {
   return 0;
 }
 
-function compare(store: RunStore, argv: string[], io: CommandIO): number {
+async function compare(store: RunStore, argv: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, allowPositionals: true });
   if (positionals.length < 2) return usage(io);
-  const runs = positionals.map((id) => requireRun(store, id));
+  const runs = await requireRuns(store, positionals);
   const comparison = compareRuns(runs);
   if (values.json) {
     io.stdout(stableStringify(comparison));
@@ -204,7 +217,7 @@ function compare(store: RunStore, argv: string[], io: CommandIO): number {
   return 0;
 }
 
-function diffMetrics(store: RunStore, workspaceRoot: string, argv: string[], io: CommandIO): number {
+async function diffMetrics(store: RunStore, workspaceRoot: string, argv: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: { pipeline: { type: 'string' }, all: { type: 'boolean' }, json: { type: 'boolean' } },
@@ -214,7 +227,7 @@ function diffMetrics(store: RunStore, workspaceRoot: string, argv: string[], io:
   const [revA, revB = 'HEAD'] = positionals as [string, string?];
   const commitA = resolveRevision(workspaceRoot, revA);
   const commitB = resolveRevision(workspaceRoot, revB!);
-  const diff = metricsDiff({ store, commitA, commitB, pipeline: values.pipeline, changedOnly: !values.all });
+  const diff = await metricsDiff({ store, commitA, commitB, pipeline: values.pipeline, changedOnly: !values.all });
   if (values.json) {
     io.stdout(stableStringify(diff));
     return 0;
@@ -236,7 +249,7 @@ function diffMetrics(store: RunStore, workspaceRoot: string, argv: string[], io:
   return 0;
 }
 
-function annotate(store: RunStore, argv: string[], io: CommandIO): number {
+async function annotate(store: RunStore, argv: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: { tag: { type: 'string', multiple: true }, json: { type: 'boolean' } },
@@ -244,8 +257,8 @@ function annotate(store: RunStore, argv: string[], io: CommandIO): number {
   });
   if (positionals.length < 1 || positionals.length > 2 || (positionals.length === 1 && !values.tag?.length)) return usage(io);
   const id = parseId(positionals[0]!, 'run id');
-  if (!store.annotate({ id, note: positionals[1], tags: values.tag })) throw noSuchRun(id);
-  const run = store.get(id)!;
+  if (!(await store.annotate({ id, note: positionals[1], tags: values.tag }))) throw noSuchRun(id);
+  const run = (await store.get(id))!;
   io.stdout(
     values.json
       ? stableStringify({ id, note: run.note, tags: run.tags })
@@ -254,7 +267,7 @@ function annotate(store: RunStore, argv: string[], io: CommandIO): number {
   return 0;
 }
 
-function prune(store: RunStore, argv: string[], io: CommandIO): number {
+async function prune(store: RunStore, argv: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: { keep: { type: 'string', default: '100' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
@@ -262,7 +275,7 @@ function prune(store: RunStore, argv: string[], io: CommandIO): number {
   });
   if (positionals.length) return usage(io);
   const keepPerStage = parseId(values.keep!, '--keep');
-  const result = store.prune({ keepPerStage, dryRun: values['dry-run'] });
+  const result = await store.prune({ keepPerStage, dryRun: values['dry-run'] });
   const verb = values['dry-run'] ? 'would remove' : 'removed';
   io.stdout(
     values.json
@@ -272,11 +285,63 @@ function prune(store: RunStore, argv: string[], io: CommandIO): number {
   return 0;
 }
 
-function requireRun(store: RunStore, text: string): StoredRun {
-  const id = parseId(text, 'run id');
-  const run = store.get(id);
-  if (!run) throw noSuchRun(id);
-  return run;
+/**
+ * Copies every run of this workspace's store (or --from) into another store, e.g. the team's
+ * PostgreSQL database: idempotent, verified run by run (fingerprint, tags, note), counts printed.
+ */
+async function copy(workspaceRoot: string, argv: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { to: { type: 'string' }, from: { type: 'string' }, json: { type: 'boolean' } },
+    allowPositionals: true,
+  });
+  if (positionals.length || !values.to) return usage(io);
+  const fromLocation = values.from ? parseTrackingLocation(values.from, process.cwd()) : trackingLocation({ workspaceRoot });
+  const toLocation = parseTrackingLocation(values.to, process.cwd());
+  if (describeTrackingLocation(fromLocation) === describeTrackingLocation(toLocation)) {
+    throw new ConfigError(`--to names the store runs are copied from (${describeTrackingLocation(toLocation)})`, {
+      field: 'to',
+      hint: 'Name another store: reproml runs copy --to postgres://user@host/db',
+    });
+  }
+  const from = await RunStore.open({ location: fromLocation, readonly: true });
+  try {
+    const to = await RunStore.open({ location: toLocation });
+    try {
+      const result = await copyRuns({
+        from,
+        to,
+        onProgress: (done, total) => io.stderr(`copied ${done}/${total} run(s)\n`),
+      });
+      const summary = { from: from.label, to: to.label, ...result };
+      if (values.json) io.stdout(stableStringify(summary));
+      else {
+        io.stdout(
+          `${result.source} run(s) in ${from.label}: ${result.added} copied, ${result.present} already in ${to.label}; ` +
+            `${result.verified}/${result.source} verified (fingerprint, tags, note); ${result.target} run(s) there now\n`,
+        );
+        for (const fingerprint of result.mismatches) io.stderr(`not verified: run ${fingerprint}… differs in ${to.label}\n`);
+      }
+      return result.mismatches.length ? 1 : 0;
+    } finally {
+      await to.close();
+    }
+  } finally {
+    await from.close();
+  }
+}
+
+async function requireRun(store: RunStore, text: string): Promise<StoredRun> {
+  return (await requireRuns(store, [text]))[0]!;
+}
+
+/** The runs named on the command line, in that order, read in one go. */
+async function requireRuns(store: RunStore, texts: readonly string[]): Promise<StoredRun[]> {
+  const ids = texts.map((text) => parseId(text, 'run id'));
+  const runs = await store.getMany(ids);
+  const missing = ids.find((id) => !runs.some((run) => run.id === id));
+  if (missing !== undefined) throw noSuchRun(missing);
+  return ids.map((id) => runs.find((run) => run.id === id)!);
 }
 
 function noSuchRun(id: number): ConfigError {

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { RunStore, trackingDatabasePath } from '@reproml/tracking';
+import { RunStore, trackingLocation } from '@reproml/tracking';
 
-/** The workspace's run store (shared by its clones), opened for reading or for annotations. */
-export function openRunStore(workspaceRoot: string, options: { write?: boolean } = {}): RunStore {
-  const path = trackingDatabasePath({ workspaceRoot });
-  // Never create a store just to annotate: a missing one means the path is not the one meant.
-  return RunStore.open({ path, readonly: !options.write || !existsSync(path) });
+/** The workspace's run store (its SQLite file shared by its clones, or REPROML_TRACKING_URL), opened for reading or for annotations. */
+export function openRunStore(workspaceRoot: string, options: { write?: boolean } = {}): Promise<RunStore> {
+  const location = trackingLocation({ workspaceRoot });
+  // Never create a SQLite store just to annotate: a missing one means the path is not the one meant.
+  const readonly = !options.write || (location.engine === 'sqlite' && !existsSync(location.path));
+  return RunStore.open({ location, readonly });
 }

@@ -16,8 +16,8 @@ export interface WriteReportResult {
 }
 
 /** Renders a pipeline's report from the run store and writes it (temp file + rename). */
-export function writeReport(params: WriteReportParams): WriteReportResult {
-  const html = renderReport(collectReportData(params), params.render);
+export async function writeReport(params: WriteReportParams): Promise<WriteReportResult> {
+  const html = renderReport(await collectReportData(params), params.render);
   mkdirSync(dirname(params.outputPath), { recursive: true });
   const temp = `${params.outputPath}.tmp-${process.pid}`;
   writeFileSync(temp, html);

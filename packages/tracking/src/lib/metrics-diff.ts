@@ -32,9 +32,9 @@ export interface MetricsDiffParams {
  * stage, the newest successful run recorded at that commit counts (a run from a clean tree
  * before one from a dirty tree, whose metrics may not be the commit's).
  */
-export function metricsDiff(params: MetricsDiffParams): MetricsDiff {
-  const atA = runsByProject(params.store.list({ gitCommit: params.commitA, status: 'succeeded', pipeline: params.pipeline }));
-  const atB = runsByProject(params.store.list({ gitCommit: params.commitB, status: 'succeeded', pipeline: params.pipeline }));
+export async function metricsDiff(params: MetricsDiffParams): Promise<MetricsDiff> {
+  const atA = runsByProject(await params.store.list({ gitCommit: params.commitA, status: 'succeeded', pipeline: params.pipeline }));
+  const atB = runsByProject(await params.store.list({ gitCommit: params.commitB, status: 'succeeded', pipeline: params.pipeline }));
   const projects = [...new Set([...atA.keys(), ...atB.keys()])].sort();
   const deltas: MetricDelta[] = [];
   for (const project of projects) {

@@ -1,7 +1,7 @@
 import { isReproError } from '@reproml/core';
 import type { RunRecord } from './run-record';
 import { RunStore } from './run-store';
-import { trackingDatabasePath, trackingEnabled } from './tracking-location';
+import { describeTrackingLocation, trackingEnabled, trackingLocation } from './tracking-location';
 
 export type RecordRunResult =
   | { recorded: true; id: number; path: string }
@@ -15,23 +15,32 @@ export interface RecordRunParams {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Recording waits at most this long for a PostgreSQL query: a stage must never hang on its run store. */
+const RECORD_QUERY_TIMEOUT_MS = 15_000;
+
 /**
  * Records one run and never throws: recording is a side effect of the pipeline, so a
- * corrupted, locked or unwritable store costs a warning, never a stage. Nothing here
- * writes inside the workspace.
+ * corrupted, locked, unreachable or unwritable store costs a warning, never a stage. Nothing
+ * here writes inside the workspace. `path` in the result is the store as it may be printed.
  */
-export function recordRun(params: RecordRunParams): RecordRunResult {
+export async function recordRun(params: RecordRunParams): Promise<RecordRunResult> {
   const env = params.env ?? process.env;
   if (!trackingEnabled(env)) return { recorded: false, reason: 'disabled' };
   let path = '(unknown)';
   try {
-    path = trackingDatabasePath({ workspaceRoot: params.workspaceRoot, env });
+    const location = trackingLocation({ workspaceRoot: params.workspaceRoot, env });
+    path = describeTrackingLocation(location);
     const run = params.collect();
-    const store = RunStore.open({ path, busyTimeoutMs: Number(env.REPROML_TRACKING_BUSY_TIMEOUT_MS) || undefined });
+    const store = await RunStore.open({
+      location,
+      busyTimeoutMs: Number(env.REPROML_TRACKING_BUSY_TIMEOUT_MS) || undefined,
+      connectTimeoutMs: Number(env.REPROML_TRACKING_CONNECT_TIMEOUT_MS) || undefined,
+      queryTimeoutMs: RECORD_QUERY_TIMEOUT_MS,
+    });
     try {
-      return { recorded: true, id: store.record(run), path };
+      return { recorded: true, id: await store.record(run), path };
     } finally {
-      store.close();
+      await store.close();
     }
   } catch (error) {
     const detail = isReproError(error) ? error.describe() : error instanceof Error ? error.message : String(error);

@@ -11,12 +11,12 @@ import { testRun } from './test-run';
 describe('renderReport', () => {
   let dir: string;
   let store: RunStore;
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'reproml-report-'));
-    store = RunStore.open({ path: join(dir, 'runs.sqlite') });
+    store = await RunStore.open({ path: join(dir, 'runs.sqlite') });
   });
-  afterEach(() => {
-    store.close();
+  afterEach(async () => {
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -26,7 +26,7 @@ describe('renderReport', () => {
     epochs: losses.map((loss, i) => ({ epoch: i + 1, trainLoss: loss, validationLoss: loss * 1.1, validationMetric: 0.9 })),
   });
 
-  it('shows every run, the training curve of each, the confusion matrix, ROC/PR and the profile, and nothing external', () => {
+  it('shows every run, the training curve of each, the confusion matrix, ROC/PR and the profile, and nothing external', async () => {
     const train = (learningRate: number, startedAt: string) =>
       store.record(
         testRun({
@@ -35,11 +35,11 @@ describe('renderReport', () => {
           documents: { 'training-curve.json': curve([1, 0.5, 0.2]) },
         }),
       );
-    const first = train(0.01, '2026-01-01T00:00:00Z');
-    const second = train(0.05, '2026-01-02T00:00:00Z');
+    const first = await train(0.01, '2026-01-01T00:00:00Z');
+    const second = await train(0.05, '2026-01-02T00:00:00Z');
     const roc = { fpr: [0, 0, 1], tpr: [0, 1, 1] };
     const pr = { recall: [0, 1, 1], precision: [1, 1, 0.5] };
-    store.record(
+    await store.record(
       testRun({
         stage: 'evaluate',
         project: 'penguins-evaluate',
@@ -66,7 +66,7 @@ describe('renderReport', () => {
         },
       }),
     );
-    store.record(
+    await store.record(
       testRun({
         stage: 'data',
         project: 'penguins-data',
@@ -87,8 +87,8 @@ describe('renderReport', () => {
         },
       }),
     );
-    store.annotate({ id: second, note: '<b>faster</b>' });
-    const html = renderReport(collectReportData({ store, pipeline: 'penguins', generatedAt: new Date('2026-02-01T00:00:00Z') }));
+    await store.annotate({ id: second, note: '<b>faster</b>' });
+    const html = renderReport(await collectReportData({ store, pipeline: 'penguins', generatedAt: new Date('2026-02-01T00:00:00Z') }));
 
     expect(html.match(/<tr class="run /g)).toHaveLength(4);
     expect(html).toContain(`data-run-id="${first}"`);
@@ -106,11 +106,11 @@ describe('renderReport', () => {
     expect(html).not.toMatch(/<script|src="http|href="http|url\((?!#)/);
   });
 
-  it('fills the drift section from the latest drift run, with the renderer the caller passes', () => {
-    store.record(
+  it('fills the drift section from the latest drift run, with the renderer the caller passes', async () => {
+    await store.record(
       testRun({ stage: 'drift', project: 'penguins-drift', kind: 'drift', documents: { 'drift.json': { verdict: 'alert', summary: '2 features drifted' } } }),
     );
-    const data = collectReportData({ store, pipeline: 'penguins' });
+    const data = await collectReportData({ store, pipeline: 'penguins' });
     expect(renderReport(data)).toMatch(/<section id="drift">[\s\S]*<strong>alert<\/strong>: 2 features drifted/);
     const custom = renderReport(data, {
       renderDrift: (document) => `<section id="drift"><h2>Data drift</h2><p>${(document as { verdict: string }).verdict}!</p></section>`,
@@ -125,14 +125,14 @@ describe('renderReport', () => {
     ).toContain('could not be rendered: unknown format');
   });
 
-  it('says so when a pipeline has no runs', () => {
-    const html = renderReport(collectReportData({ store, pipeline: 'nothing' }));
+  it('says so when a pipeline has no runs', async () => {
+    const html = renderReport(await collectReportData({ store, pipeline: 'nothing' }));
     expect(html).toContain('No runs recorded');
   });
 });
 
 describe('ticks', () => {
-  it('picks 1-2-5 steps inside the range', () => {
+  it('picks 1-2-5 steps inside the range', async () => {
     expect(ticks(0, 1, 5)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
     expect(ticks(3, 17, 6, true)).toEqual([5, 10, 15]);
     expect(ticks(0.5, 2.5, 4, true)).toEqual([1, 2]);

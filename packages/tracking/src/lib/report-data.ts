@@ -54,30 +54,32 @@ export interface CollectReportDataParams {
 }
 
 /** What the report shows, read from the run store: runs, and the documents kept with them. */
-export function collectReportData(params: CollectReportDataParams): ReportData {
+export async function collectReportData(params: CollectReportDataParams): Promise<ReportData> {
   const { store, pipeline } = params;
   const maxPlotted = params.maxPlottedRuns ?? 6;
-  const runs = store.list({ pipeline, limit: params.maxRuns ?? 200 });
+  const runs = await store.list({ pipeline, limit: params.maxRuns ?? 200 });
   // Plots use executed runs: a cache restore repeats an earlier run's artifacts.
   const plotted = (kind: string) =>
     runs
       .filter((run) => run.kind === kind && run.origin === 'executed' && run.status === 'succeeded')
       .slice(0, maxPlotted)
       .reverse();
-  const training = plotted('train').flatMap((run) => {
-    const curve = store.document(run.id, 'training-curve.json') as TrainingCurve | undefined;
-    return curve?.epochs?.length ? [{ run, curve }] : [];
-  });
-  const evaluations = plotted('evaluate').flatMap((run) => {
-    const metrics = store.document(run.id, 'metrics.json') as EvaluationMetricsDocument | undefined;
-    if (!metrics) return [];
-    const curves = store.document(run.id, 'curves.json') as CurvesDocument | undefined;
-    return [{ run, metrics, ...(curves?.classes ? { curves } : {}) }];
-  });
+  const training: ReportData['training'] = [];
+  for (const run of plotted('train')) {
+    const curve = (await store.document(run.id, 'training-curve.json')) as TrainingCurve | undefined;
+    if (curve?.epochs?.length) training.push({ run, curve });
+  }
+  const evaluations: ReportData['evaluations'] = [];
+  for (const run of plotted('evaluate')) {
+    const metrics = (await store.document(run.id, 'metrics.json')) as EvaluationMetricsDocument | undefined;
+    if (!metrics) continue;
+    const curves = (await store.document(run.id, 'curves.json')) as CurvesDocument | undefined;
+    evaluations.push({ run, metrics, ...(curves?.classes ? { curves } : {}) });
+  }
   let profile: ReportData['profile'];
   for (const run of runs) {
     if (run.kind !== 'pull' || run.status !== 'succeeded') continue;
-    const document = store.document(run.id, 'profile.json') as { files?: Record<string, { columns: ProfileColumn[] }> } | undefined;
+    const document = (await store.document(run.id, 'profile.json')) as { files?: Record<string, { columns: ProfileColumn[] }> } | undefined;
     if (document?.files) {
       profile = { run, files: document.files };
       break;
@@ -86,7 +88,7 @@ export function collectReportData(params: CollectReportDataParams): ReportData {
   let drift: ReportData['drift'];
   for (const run of runs) {
     if (run.kind !== 'drift' || run.status !== 'succeeded') continue;
-    const document = store.document(run.id, 'drift.json');
+    const document = await store.document(run.id, 'drift.json');
     if (document !== undefined) {
       drift = { run, document };
       break;
@@ -95,10 +97,8 @@ export function collectReportData(params: CollectReportDataParams): ReportData {
   const latestByProject = new Map<string, RunSummary>();
   for (const run of runs) if (!latestByProject.has(run.project)) latestByProject.set(run.project, run);
   const latestLineage = new Map<string, Pick<StoredRun, 'artifacts' | 'datasets'>>();
-  for (const [project, run] of latestByProject) {
-    const full = store.get(run.id);
-    if (full) latestLineage.set(project, { artifacts: full.artifacts, datasets: full.datasets });
-  }
+  const latest = await store.getMany([...latestByProject.values()].map((run) => run.id));
+  for (const full of latest) latestLineage.set(full.project, { artifacts: full.artifacts, datasets: full.datasets });
   return {
     pipeline,
     generatedAt: (params.generatedAt ?? new Date()).toISOString(),

@@ -1,19 +1,29 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Database, Statement } from 'better-sqlite3';
-import { migrate } from './migrations';
+import { checkNotNewer, migrate, schemaVersion } from './migrations';
+import { PostgresConnection } from './postgres-connection';
+import { runFingerprint } from './run-fingerprint';
 import type { RunRecord, RunSummary, StoredRun } from './run-record';
 import { describeStoreFailure, RunStoreError } from './run-store-error';
+import type { SqlConnection, SqlValue } from './sql-connection';
+import { SqliteConnection } from './sqlite-connection';
+import { describeTrackingLocation, type TrackingLocation } from './tracking-location';
 
 /** The better-sqlite3 module, for code that needs the raw driver (tests holding a lock). */
 export type SqliteDriver = typeof import('better-sqlite3');
 
 export interface OpenRunStoreParams {
-  path: string;
+  /** Where the store is; `path` is shorthand for a SQLite file. */
+  location?: TrackingLocation;
+  path?: string;
   /** Open an existing store for reading only (the CLI and the report); fails if there is none. */
   readonly?: boolean;
-  /** How long a write waits for another process's lock. Default: REPROML_TRACKING_BUSY_TIMEOUT_MS or 3000. */
+  /** SQLite: how long a write waits for another process's lock. Default: REPROML_TRACKING_BUSY_TIMEOUT_MS or 3000. */
   busyTimeoutMs?: number;
+  /** PostgreSQL: how long connecting may take. Default: REPROML_TRACKING_CONNECT_TIMEOUT_MS or 3000. */
+  connectTimeoutMs?: number;
+  /** PostgreSQL: a bound on each query (default: none; recording sets one). */
+  queryTimeoutMs?: number;
 }
 
 export interface RunFilter {
@@ -26,6 +36,16 @@ export interface RunFilter {
   gitCommit?: string;
   /** Newest first; default: all. */
   limit?: number;
+}
+
+/** A run as another store holds it, to be added here (`reproml runs copy`). */
+export type ImportedRun = RunRecord & { note: string | null };
+
+export interface ImportResult {
+  /** Runs this store did not have. */
+  added: number;
+  /** Runs it already had (same fingerprint): their missing tags and note were added. */
+  present: number;
 }
 
 interface RunRow {
@@ -53,155 +73,164 @@ interface RunRow {
   tags: string | null;
 }
 
-const SUMMARY_COLUMNS = `r.id, r.pipeline, r.stage, r.project, r.kind, r.origin, r.cache_source, r.task_hash, r.git_commit, r.git_dirty,
-  r.params, r.metrics, r.seed, r.started_at, r.duration_ms, r.host, r.status, r.error, r.note,
-  (SELECT json_group_array(tag) FROM (SELECT tag FROM run_tags WHERE run_id = r.id ORDER BY tag)) AS tags`;
+const RUN_COLUMNS = `r.id, r.pipeline, r.stage, r.project, r.kind, r.origin, r.cache_source, r.task_hash, r.git_commit, r.git_dirty,
+  r.params, r.metrics, r.seed, r.started_at, r.duration_ms, r.host, r.status, r.error, r.note`;
 
-/** The SQLite run store: one file per repository, WAL mode, every write one transaction. */
+/** The one query text the engines cannot share: a run's tags as a JSON array, sorted. */
+const TAGS_COLUMN = {
+  sqlite: '(SELECT json_group_array(tag) FROM (SELECT tag FROM run_tags WHERE run_id = r.id ORDER BY tag)) AS tags',
+  postgres: '(SELECT json_agg(tag ORDER BY tag)::text FROM run_tags WHERE run_id = r.id) AS tags',
+} as const;
+
+const INSERT_RUN = `INSERT INTO runs (pipeline, stage, project, kind, origin, cache_source, task_hash, git_commit, git_dirty, params, metrics,
+    artifacts, datasets, seed, started_at, duration_ms, host, status, error, note, fingerprint)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (fingerprint) DO NOTHING RETURNING id`;
+
+/** Ids per `IN (…)` list: well under SQLite's and PostgreSQL's bound-parameter limits. */
+const BATCH = 500;
+
+/**
+ * The run store, on SQLite (one file per repository, WAL, the default) or PostgreSQL (one
+ * database shared by a team). Same schema and migrations, same SQL wherever the engines
+ * agree; every write is one transaction, and a run's fingerprint is unique, so concurrent
+ * writers from many machines neither lose nor duplicate a run.
+ */
 export class RunStore {
-  private readonly insertRun: Statement;
-  private readonly insertTag: Statement;
-  private readonly insertDocument: Statement;
-
   private constructor(
-    private readonly db: Database,
-    readonly path: string,
-  ) {
-    this.insertRun = db.prepare(
-      `INSERT INTO runs (pipeline, stage, project, kind, origin, cache_source, task_hash, git_commit, git_dirty, params, metrics,
-         artifacts, datasets, seed, started_at, duration_ms, host, status, error)
-       VALUES (@pipeline, @stage, @project, @kind, @origin, @cacheSource, @taskHash, @gitCommit, @gitDirty, @params, @metrics,
-         @artifacts, @datasets, @seed, @startedAt, @durationMs, @host, @status, @error)`,
-    );
-    this.insertTag = db.prepare('INSERT OR IGNORE INTO run_tags (run_id, tag) VALUES (?, ?)');
-    this.insertDocument = db.prepare('INSERT OR REPLACE INTO run_documents (run_id, name, content) VALUES (?, ?, ?)');
+    private readonly connection: SqlConnection,
+    readonly location: TrackingLocation,
+  ) {}
+
+  /** The store as it may be printed (a PostgreSQL URL without its password). */
+  get label(): string {
+    return describeTrackingLocation(this.location);
   }
 
-  static open(params: OpenRunStoreParams): RunStore {
-    const { path } = params;
-    if (params.readonly && !existsSync(path)) {
-      throw new RunStoreError(`no runs recorded yet: ${path} does not exist`, {
-        file: path,
-        hint: 'Run a pipeline (npx nx run-many -t run) to record runs, or set REPROML_TRACKING_DB to the store you mean.',
-      });
-    }
-    let db: Database | undefined;
+  /** @deprecated the SQLite file, for callers from before PostgreSQL stores; prefer `label`. */
+  get path(): string {
+    return this.label;
+  }
+
+  get engine(): TrackingLocation['engine'] {
+    return this.location.engine;
+  }
+
+  static async open(params: OpenRunStoreParams): Promise<RunStore> {
+    const location = params.location ?? (params.path ? { engine: 'sqlite' as const, path: params.path } : undefined);
+    if (!location) throw new RunStoreError('RunStore.open needs a location or a path');
+    const label = describeTrackingLocation(location);
+    let connection: SqlConnection | undefined;
     try {
-      // Loaded here, not at import: a driver that failed to build must cost a warning, not the plugin.
-      const SqliteDatabase = require('better-sqlite3') as typeof import('better-sqlite3');
-      if (!params.readonly) mkdirSync(dirname(path), { recursive: true });
-      const timeout = params.busyTimeoutMs ?? (Number(process.env.REPROML_TRACKING_BUSY_TIMEOUT_MS) || 3000);
-      db = new SqliteDatabase(path, { readonly: params.readonly ?? false, fileMustExist: params.readonly ?? false, timeout });
-      if (!params.readonly) {
-        // WAL: readers (the CLI, the report) never block a stage that records, and a crash mid-write rolls back.
-        db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = NORMAL');
-        db.pragma('foreign_keys = ON');
-        migrate(db, path);
+      connection = location.engine === 'sqlite' ? openSqlite(location.path, params) : await openPostgres(location.url, params);
+      if (params.readonly) {
+        const version = await schemaVersion(connection);
+        checkNotNewer(version, label);
+        if (version === 0) throw noRunsYet(label);
       } else {
-        db.pragma('user_version', { simple: true });
+        await migrate(connection, label);
       }
-      return new RunStore(db, path);
+      return new RunStore(connection, location);
     } catch (error) {
-      db?.close();
-      throw describeStoreFailure(error, path);
+      await connection?.close().catch(() => {});
+      throw describeStoreFailure(error, label);
     }
   }
 
-  /** Adds one run with its tags and documents, all or nothing. Returns its id. */
-  record(run: RunRecord): number {
+  /** Adds one run with its tags and documents, all or nothing. Returns its id (the existing one if it was recorded before). */
+  async record(run: RunRecord): Promise<number> {
+    return this.guard(() => this.connection.transaction(() => this.insert({ ...run, note: null })));
+  }
+
+  /**
+   * Adds runs another store holds, in one transaction: each run this store does not have
+   * (by fingerprint) with its documents, tags and note; a run it has gets the tags it lacks,
+   * and the note when it has none.
+   */
+  async importRuns(runs: readonly ImportedRun[]): Promise<ImportResult> {
     return this.guard(() =>
-      this.db
-        .transaction((record: RunRecord) => {
-          const result = this.insertRun.run({
-            ...record,
-            gitDirty: record.gitDirty === null ? null : record.gitDirty ? 1 : 0,
-            params: JSON.stringify(record.params),
-            metrics: JSON.stringify(record.metrics),
-            artifacts: JSON.stringify(record.artifacts),
-            datasets: JSON.stringify(record.datasets),
-          });
-          const id = Number(result.lastInsertRowid);
-          for (const tag of new Set(record.tags)) this.insertTag.run(id, tag);
-          for (const [name, content] of Object.entries(record.documents)) this.insertDocument.run(id, name, JSON.stringify(content));
-          return id;
-        })
-        .immediate(run),
+      this.connection.transaction(async () => {
+        let added = 0;
+        for (const run of runs) {
+          const before = await this.idOf(runFingerprint(run));
+          await this.insert(run);
+          if (before === undefined) added++;
+        }
+        return { added, present: runs.length - added };
+      }),
     );
   }
 
   /** Runs matching the filter, newest first, without their artifacts and documents. */
-  list(filter: RunFilter = {}): RunSummary[] {
+  async list(filter: RunFilter = {}): Promise<RunSummary[]> {
     const where: string[] = [];
-    const args: Record<string, unknown> = {};
-    if (filter.pipeline) {
-      where.push('r.pipeline = @pipeline');
-      args.pipeline = filter.pipeline;
-    }
-    if (filter.stage) {
-      where.push('(r.stage = @stage OR r.project = @stage)');
-      args.stage = filter.stage;
-    }
-    if (filter.origin) {
-      where.push('r.origin = @origin');
-      args.origin = filter.origin;
-    }
-    if (filter.status) {
-      where.push('r.status = @status');
-      args.status = filter.status;
-    }
-    if (filter.gitCommit) {
-      where.push('r.git_commit = @gitCommit');
-      args.gitCommit = filter.gitCommit;
-    }
-    if (filter.tag) {
-      where.push('r.id IN (SELECT run_id FROM run_tags WHERE tag = @tag)');
-      args.tag = filter.tag;
-    }
-    const sql = `SELECT ${SUMMARY_COLUMNS} FROM runs r ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY r.started_at DESC, r.id DESC ${filter.limit ? 'LIMIT @limit' : ''}`;
-    if (filter.limit) args.limit = filter.limit;
-    return this.guard(() => (this.db.prepare(sql).all(args) as RunRow[]).map(toSummary));
+    const args: SqlValue[] = [];
+    const add = (condition: string, ...values: SqlValue[]) => {
+      where.push(condition);
+      args.push(...values);
+    };
+    if (filter.pipeline) add('r.pipeline = ?', filter.pipeline);
+    if (filter.stage) add('(r.stage = ? OR r.project = ?)', filter.stage, filter.stage);
+    if (filter.origin) add('r.origin = ?', filter.origin);
+    if (filter.status) add('r.status = ?', filter.status);
+    if (filter.gitCommit) add('r.git_commit = ?', filter.gitCommit);
+    if (filter.tag) add('r.id IN (SELECT run_id FROM run_tags WHERE tag = ?)', filter.tag);
+    if (filter.limit) args.push(filter.limit);
+    const sql = `SELECT ${RUN_COLUMNS}, ${TAGS_COLUMN[this.connection.dialect]} FROM runs r ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY r.started_at DESC, r.id DESC ${filter.limit ? 'LIMIT ?' : ''}`;
+    return this.guard(async () => (await this.connection.all<RunRow>(sql, args)).map(toSummary));
   }
 
   /** One run with everything recorded, or undefined. */
-  get(id: number): StoredRun | undefined {
-    return this.guard(() => {
-      const row = this.db.prepare(`SELECT ${SUMMARY_COLUMNS}, r.artifacts, r.datasets FROM runs r WHERE r.id = ?`).get(id) as RunRow | undefined;
-      if (!row) return undefined;
-      const documents = this.db.prepare('SELECT name, content FROM run_documents WHERE run_id = ? ORDER BY name').all(id) as {
-        name: string;
-        content: string;
-      }[];
-      return {
-        ...toSummary(row),
-        artifacts: JSON.parse(row.artifacts ?? '[]'),
-        datasets: JSON.parse(row.datasets ?? '[]'),
-        documents: Object.fromEntries(documents.map((document) => [document.name, JSON.parse(document.content)])),
-      };
+  async get(id: number): Promise<StoredRun | undefined> {
+    return (await this.getMany([id]))[0];
+  }
+
+  /** Several runs with everything recorded, in the order asked for; ids with no run are left out. */
+  async getMany(ids: readonly number[]): Promise<StoredRun[]> {
+    return this.guard(async () => {
+      const found = new Map<number, StoredRun>();
+      for (let start = 0; start < ids.length; start += BATCH) {
+        for (const run of await this.readRuns('r.id', ids.slice(start, start + BATCH))) found.set(run.id, run);
+      }
+      return ids.flatMap((id) => (found.has(id) ? [found.get(id)!] : []));
     });
   }
 
+  /** The runs with these fingerprints, by fingerprint (computed from what this store returns). */
+  async getByFingerprints(fingerprints: readonly string[]): Promise<Map<string, StoredRun>> {
+    return this.guard(async () => {
+      const found = new Map<string, StoredRun>();
+      for (let start = 0; start < fingerprints.length; start += BATCH) {
+        for (const run of await this.readRuns('r.fingerprint', fingerprints.slice(start, start + BATCH))) found.set(runFingerprint(run), run);
+      }
+      return found;
+    });
+  }
+
+  /** Every run id, oldest first. */
+  async ids(): Promise<number[]> {
+    return this.guard(async () => (await this.connection.all<{ id: number }>('SELECT id FROM runs ORDER BY id')).map((row) => row.id));
+  }
+
   /** One document of a run (e.g. `metrics.json`), without loading the others. */
-  document(id: number, name: string): unknown {
-    return this.guard(() => {
-      const row = this.db.prepare('SELECT content FROM run_documents WHERE run_id = ? AND name = ?').get(id, name) as { content: string } | undefined;
-      return row ? JSON.parse(row.content) : undefined;
+  async document(id: number, name: string): Promise<unknown> {
+    return this.guard(async () => {
+      const rows = await this.connection.all<{ content: string }>('SELECT content FROM run_documents WHERE run_id = ? AND name = ?', [id, name]);
+      return rows[0] ? JSON.parse(rows[0].content) : undefined;
     });
   }
 
   /** Sets a run's note (and adds tags); returns false when there is no such run. */
-  annotate(params: { id: number; note?: string; tags?: readonly string[] }): boolean {
+  async annotate(params: { id: number; note?: string; tags?: readonly string[] }): Promise<boolean> {
     return this.guard(() =>
-      this.db
-        .transaction(() => {
-          const exists = this.db.prepare('SELECT 1 FROM runs WHERE id = ?').get(params.id);
-          if (!exists) return false;
-          if (params.note !== undefined) this.db.prepare('UPDATE runs SET note = ? WHERE id = ?').run(params.note, params.id);
-          for (const tag of params.tags ?? []) this.insertTag.run(params.id, tag);
-          return true;
-        })
-        .immediate(),
+      this.connection.transaction(async () => {
+        const exists = await this.connection.all('SELECT 1 AS found FROM runs WHERE id = ?', [params.id]);
+        if (exists.length === 0) return false;
+        if (params.note !== undefined) await this.connection.run('UPDATE runs SET note = ? WHERE id = ?', [params.note, params.id]);
+        await this.addTags(params.id, params.tags ?? []);
+        return true;
+      }),
     );
   }
 
@@ -210,39 +239,162 @@ export class RunStore {
    * are decisions someone recorded and are always kept. Returns how many runs went (or, with
    * `dryRun`, would go).
    */
-  prune(params: { keepPerStage: number; dryRun?: boolean }): { removed: number; remaining: number } {
+  async prune(params: { keepPerStage: number; dryRun?: boolean }): Promise<{ removed: number; remaining: number }> {
     const prunable = `SELECT id FROM (
-        SELECT r.id, r.note, ROW_NUMBER() OVER (PARTITION BY r.project ORDER BY r.started_at DESC, r.id DESC) AS rank FROM runs r
+        SELECT r.id, r.note, ROW_NUMBER() OVER (PARTITION BY r.project ORDER BY r.started_at DESC, r.id DESC) AS recency FROM runs r
       ) ranked
-      WHERE rank > @keep AND note IS NULL AND id NOT IN (SELECT run_id FROM run_tags)`;
+      WHERE recency > ? AND note IS NULL AND id NOT IN (SELECT run_id FROM run_tags)`;
     return this.guard(() =>
-      this.db
-        .transaction(() => {
-          const removed = params.dryRun
-            ? (this.db.prepare(`SELECT count(*) AS n FROM (${prunable})`).get({ keep: params.keepPerStage }) as { n: number }).n
-            : this.db.prepare(`DELETE FROM runs WHERE id IN (${prunable})`).run({ keep: params.keepPerStage }).changes;
-          const total = (this.db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n;
-          return { removed, remaining: params.dryRun ? total - removed : total };
-        })
-        .immediate(),
+      this.connection.transaction(async () => {
+        const removed = params.dryRun
+          ? (await this.connection.all<{ n: number }>(`SELECT count(*) AS n FROM (${prunable}) prunable`, [params.keepPerStage]))[0]!.n
+          : await this.connection.run(`DELETE FROM runs WHERE id IN (${prunable})`, [params.keepPerStage]);
+        const total = await this.countRuns();
+        return { removed, remaining: params.dryRun ? total - removed : total };
+      }),
     );
   }
 
-  count(): number {
-    return this.guard(() => (this.db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number }).n);
+  async count(): Promise<number> {
+    return this.guard(() => this.countRuns());
   }
 
-  close(): void {
-    this.db.close();
+  async close(): Promise<void> {
+    await this.connection.close();
   }
 
-  private guard<T>(body: () => T): T {
-    try {
-      return body();
-    } catch (error) {
-      throw describeStoreFailure(error, this.path);
+  /** The driver underneath, for tests and benchmarks that set up data directly. */
+  get sql(): SqlConnection {
+    return this.connection;
+  }
+
+  private async countRuns(): Promise<number> {
+    return (await this.connection.all<{ n: number }>('SELECT count(*) AS n FROM runs'))[0]!.n;
+  }
+
+  private async idOf(fingerprint: string): Promise<number | undefined> {
+    return (await this.connection.all<{ id: number }>('SELECT id FROM runs WHERE fingerprint = ?', [fingerprint]))[0]?.id;
+  }
+
+  /** Inserts a run unless its fingerprint is there; adds its tags (and its note where none is set) either way. Inside a transaction. */
+  private async insert(run: ImportedRun): Promise<number> {
+    const fingerprint = runFingerprint(run);
+    const inserted = await this.connection.all<{ id: number }>(INSERT_RUN, [
+      run.pipeline,
+      run.stage,
+      run.project,
+      run.kind,
+      run.origin,
+      run.cacheSource,
+      run.taskHash,
+      run.gitCommit,
+      run.gitDirty === null ? null : run.gitDirty ? 1 : 0,
+      JSON.stringify(run.params),
+      JSON.stringify(run.metrics),
+      JSON.stringify(run.artifacts),
+      JSON.stringify(run.datasets),
+      run.seed,
+      run.startedAt,
+      run.durationMs,
+      run.host,
+      run.status,
+      run.error,
+      run.note,
+      fingerprint,
+    ]);
+    const id = inserted[0]?.id ?? (await this.idOf(fingerprint));
+    if (id === undefined) throw new RunStoreError(`run ${fingerprint.slice(0, 12)} was neither inserted nor found`);
+    if (inserted.length) {
+      for (const [name, content] of Object.entries(run.documents)) {
+        await this.connection.run('INSERT INTO run_documents (run_id, name, content) VALUES (?, ?, ?)', [id, name, JSON.stringify(content)]);
+      }
+    } else if (run.note !== null) {
+      await this.connection.run('UPDATE runs SET note = ? WHERE id = ? AND note IS NULL', [run.note, id]);
+    }
+    await this.addTags(id, run.tags);
+    return id;
+  }
+
+  private async addTags(id: number, tags: readonly string[]): Promise<void> {
+    for (const tag of new Set(tags)) {
+      await this.connection.run('INSERT INTO run_tags (run_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING', [id, tag]);
     }
   }
+
+  /** Full runs whose `column` is in `values` (one batch). */
+  private async readRuns(column: 'r.id' | 'r.fingerprint', values: readonly SqlValue[]): Promise<StoredRun[]> {
+    if (values.length === 0) return [];
+    const marks = values.map(() => '?').join(', ');
+    const rows = await this.connection.all<RunRow>(
+      `SELECT ${RUN_COLUMNS}, ${TAGS_COLUMN[this.connection.dialect]}, r.artifacts, r.datasets FROM runs r WHERE ${column} IN (${marks})`,
+      values,
+    );
+    if (rows.length === 0) return [];
+    const documents = await this.connection.all<{ run_id: number; name: string; content: string }>(
+      `SELECT run_id, name, content FROM run_documents WHERE run_id IN (${rows.map(() => '?').join(', ')}) ORDER BY run_id, name`,
+      rows.map((row) => row.id),
+    );
+    const byRun = new Map<number, [string, unknown][]>();
+    for (const document of documents) {
+      if (!byRun.has(document.run_id)) byRun.set(document.run_id, []);
+      byRun.get(document.run_id)!.push([document.name, JSON.parse(document.content)]);
+    }
+    return rows.map((row) => ({
+      ...toSummary(row),
+      artifacts: JSON.parse(row.artifacts ?? '[]'),
+      datasets: JSON.parse(row.datasets ?? '[]'),
+      documents: Object.fromEntries(byRun.get(row.id) ?? []),
+    }));
+  }
+
+  private async guard<T>(body: () => Promise<T>): Promise<T> {
+    try {
+      return await body();
+    } catch (error) {
+      throw describeStoreFailure(error, this.label);
+    }
+  }
+}
+
+function noRunsYet(label: string): RunStoreError {
+  return new RunStoreError(`no runs recorded yet in ${label}`, {
+    file: label,
+    hint: 'Run a pipeline (npx nx run-many -t run) to record runs, or set REPROML_TRACKING_URL / REPROML_TRACKING_DB to the store you mean.',
+  });
+}
+
+function openSqlite(path: string, params: OpenRunStoreParams): SqliteConnection {
+  if (params.readonly && !existsSync(path)) {
+    throw new RunStoreError(`no runs recorded yet: ${path} does not exist`, {
+      file: path,
+      hint: 'Run a pipeline (npx nx run-many -t run) to record runs, or set REPROML_TRACKING_DB to the store you mean.',
+    });
+  }
+  // Loaded here, not at import: a driver that failed to build must cost a warning, not the plugin.
+  const SqliteDatabase = require('better-sqlite3') as SqliteDriver;
+  if (!params.readonly) mkdirSync(dirname(path), { recursive: true });
+  const timeout = params.busyTimeoutMs ?? (Number(process.env.REPROML_TRACKING_BUSY_TIMEOUT_MS) || 3000);
+  const db = new SqliteDatabase(path, { readonly: params.readonly ?? false, fileMustExist: params.readonly ?? false, timeout });
+  try {
+    if (!params.readonly) {
+      // WAL: readers (the CLI, the report) never block a stage that records, and a crash mid-write rolls back.
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('foreign_keys = ON');
+    }
+    return new SqliteConnection(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function openPostgres(url: string, params: OpenRunStoreParams): Promise<PostgresConnection> {
+  return PostgresConnection.connect({
+    url,
+    connectTimeoutMs: params.connectTimeoutMs ?? (Number(process.env.REPROML_TRACKING_CONNECT_TIMEOUT_MS) || 3000),
+    queryTimeoutMs: params.queryTimeoutMs,
+  });
 }
 
 function toSummary(row: RunRow): RunSummary {

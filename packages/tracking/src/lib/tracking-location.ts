@@ -8,10 +8,43 @@ export interface TrackingLocationParams {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Where a run store lives: a SQLite file on this machine, or a PostgreSQL database shared by a team. */
+export type TrackingLocation = { engine: 'sqlite'; path: string } | { engine: 'postgres'; url: string };
+
 /**
- * Where a workspace's run store lives. Outside the workspace (so it is never hashed, cached
- * or removed with a clone) and shared by every clone of the same repository on the machine:
- * the file is named after the repository's root commit, which all clones have.
+ * The run store a workspace records into and reads from. `REPROML_TRACKING_URL=postgres://…`
+ * names a PostgreSQL database (one database per repository, shared by every clone, machine
+ * and CI runner that has the URL). Without it, a SQLite file outside the workspace (see
+ * `trackingDatabasePath`).
+ */
+export function trackingLocation(params: TrackingLocationParams): TrackingLocation {
+  const env = params.env ?? process.env;
+  if (env.REPROML_TRACKING_URL) return parseTrackingLocation(env.REPROML_TRACKING_URL, params.workspaceRoot);
+  return { engine: 'sqlite', path: trackingDatabasePath(params) };
+}
+
+/** `postgres://…` / `postgresql://…` is a PostgreSQL database; anything else a SQLite file (`sqlite:` prefix optional). */
+export function parseTrackingLocation(text: string, base: string): TrackingLocation {
+  if (/^postgres(ql)?:\/\//i.test(text)) return { engine: 'postgres', url: text };
+  return { engine: 'sqlite', path: resolve(base, text.replace(/^sqlite:/i, '')) };
+}
+
+/** The location as it may be printed: a PostgreSQL URL without its password. */
+export function describeTrackingLocation(location: TrackingLocation): string {
+  if (location.engine === 'sqlite') return location.path;
+  try {
+    const url = new URL(location.url);
+    if (url.password) url.password = '***';
+    return url.toString();
+  } catch {
+    return location.url.replace(/:[^:@/]*@/, ':***@');
+  }
+}
+
+/**
+ * Where a workspace's SQLite run store lives. Outside the workspace (so it is never hashed,
+ * cached or removed with a clone) and shared by every clone of the same repository on the
+ * machine: the file is named after the repository's root commit, which all clones have.
  *
  * `REPROML_TRACKING_DB` names the file; `REPROML_TRACKING_DIR` the folder (default
  * `$XDG_DATA_HOME/reproml/tracking`, else `~/.local/share/reproml/tracking`).

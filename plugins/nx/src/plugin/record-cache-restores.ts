@@ -26,7 +26,7 @@ export const postTasksExecution: PostTasksExecution<ReproMLPluginOptions> = asyn
       const stageFile = `${stageRootDir(pipeline, stage)}/${STAGE_FILE_NAME}`;
       if (!existsSync(join(context.workspaceRoot, stageFile))) continue;
       const startTime = task.startTime ?? context.startTime;
-      const recorded = recordRun({
+      const recorded = await recordRun({
         workspaceRoot: context.workspaceRoot,
         collect: () =>
           collectStageRun({

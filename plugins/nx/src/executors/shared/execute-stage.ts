@@ -48,11 +48,11 @@ export async function executeStage(options: StageExecutorOptions, context: Execu
           }),
           stage.config,
         ),
-    }).catch((failure: unknown) => {
-      recordExecutedStage({ workspaceRoot: context.root, stage, startedAt, failure });
+    }).catch(async (failure: unknown) => {
+      await recordExecutedStage({ workspaceRoot: context.root, stage, startedAt, failure });
       throw failure;
     });
-    recordExecutedStage({ workspaceRoot: context.root, stage, startedAt });
+    await recordExecutedStage({ workspaceRoot: context.root, stage, startedAt });
     logger.info(`wrote ${result.lineage.outputs.length} artifact(s) to ${stage.outputDir} in ${result.metadata.durationMs} ms`);
   });
 }

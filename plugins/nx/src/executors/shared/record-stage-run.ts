@@ -9,9 +9,9 @@ import type { LoadedStage } from '../../stage-file/load-stage';
  * Records an executed stage in the run store, after `runStage` finished (its `out/` and run
  * metadata are final). Never throws: a store problem is one warning line.
  */
-export function recordExecutedStage(params: { workspaceRoot: string; stage: LoadedStage; startedAt: Date; failure?: unknown }): RecordRunResult {
+export async function recordExecutedStage(params: { workspaceRoot: string; stage: LoadedStage; startedAt: Date; failure?: unknown }): Promise<RecordRunResult> {
   const { stage, workspaceRoot } = params;
-  const result = recordRun({
+  const result = await recordRun({
     workspaceRoot,
     collect: () => {
       const metadata = readRunMetadata(defaultRunMetadataPath(workspaceRoot, stage.identity.name));
