@@ -41,11 +41,11 @@ describe('postTasksExecution', () => {
       endTime: 2_000,
     } as unknown as PostTasksExecutionContext;
     await postTasksExecution({ runTargetName: 'build' }, context);
-    const store = RunStore.open({ path: process.env.REPROML_TRACKING_DB! });
+    const store = await RunStore.open({ path: process.env.REPROML_TRACKING_DB! });
     try {
-      expect(store.list().map((run) => [run.project, run.origin, run.taskHash])).toEqual([['p-data', 'cache', 'hash-build']]);
+      expect((await store.list()).map((run) => [run.project, run.origin, run.taskHash])).toEqual([['p-data', 'cache', 'hash-build']]);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });
