@@ -13,16 +13,23 @@ const ONNX_PACKAGES = ['@reproml/core', '@reproml/data', 'onnxruntime-node', 'on
 export const trainKind = defineStageKind({
   name: 'train',
   description:
-    'Train a linear, logistic or MLP model on the features of a preprocess stage (onnxruntime); write model.onnx with the preprocessing fused in front',
+    'Train a linear, logistic, MLP (onnxruntime) or gradient-boosted trees model on the features of a preprocess stage; write model.onnx with the preprocessing fused in front',
   schema: trainStageConfigSchema,
   inputs: {
     [FEATURES_INPUT]: { description: 'the preprocess stage whose features the model is trained on', kinds: ['preprocess'] },
   },
-  packages: ONNX_PACKAGES,
+  // @reproml/gbdt trains `model.family: "gbdt"`: its code is hashed for every train stage, loaded only for gbdt ones.
+  packages: [...ONNX_PACKAGES, '@reproml/gbdt'],
   run: async (context, config) => {
-    const { runTrain } = require('./lib/run-train') as typeof import('./lib/run-train');
     const features = context.input(FEATURES_INPUT);
-    await runTrain({ context, config, featuresDir: features.dir, upstream: features.stage });
+    const params = { context, config, featuresDir: features.dir, upstream: features.stage };
+    if (config.model.family === 'gbdt') {
+      const { runGbdtTrain } = require('@reproml/gbdt') as typeof import('@reproml/gbdt');
+      await runGbdtTrain(params);
+    } else {
+      const { runTrain } = require('./lib/run-train') as typeof import('./lib/run-train');
+      await runTrain(params);
+    }
   },
 });
 

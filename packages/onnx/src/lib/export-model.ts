@@ -1,9 +1,10 @@
 import { DataError } from '@reproml/core';
+import type { onnx } from 'onnx-proto';
 import { composeGraphs } from './compose-graphs';
 import type { RawInput } from './features-manifest';
 import { buildInferenceGraph } from './inference-graph';
-import type { Network, Parameters } from './network';
-import { buildModel, decodeModel, type OpsetImport, serializeModel } from './onnx-model';
+import type { Network, Parameters, Task } from './network';
+import { buildModel, DEFAULT_OPSETS, decodeModel, type OpsetImport, serializeModel } from './onnx-model';
 
 /** Metadata keys of a ReproML model.onnx: enough for predict to check and label its input without model.json. */
 export const MODEL_METADATA_KEYS = {
@@ -26,11 +27,31 @@ export interface ExportModelParams {
   preprocessFile?: string;
 }
 
+/** model.onnx of a trained network: `exportFusedModel` of its serving graph. */
+export function exportModel(params: ExportModelParams): Uint8Array {
+  const { network, parameters, ...rest } = params;
+  return exportFusedModel({ ...rest, modelGraph: buildInferenceGraph(network, parameters), family: network.family, task: network.task });
+}
+
+export interface ExportFusedModelParams {
+  /** The serving graph: input `features` [N, F] → outputs `label` (and `probabilities` for classification). */
+  modelGraph: onnx.IGraphProto;
+  family: string;
+  task: Task;
+  /** Bytes of the preprocess stage's preprocess.onnx (raw inputs → `features`). */
+  preprocessOnnx: Uint8Array;
+  rawInputs: readonly RawInput[];
+  featureNames: readonly string[];
+  classes?: readonly string[];
+  /** File named in messages. */
+  preprocessFile?: string;
+}
+
 /**
  * model.onnx: the fitted preprocessing graph fused in front of the trained network, so the
  * model takes raw rows and training/serving skew cannot happen. Same inputs → same bytes.
  */
-export function exportModel(params: ExportModelParams): Uint8Array {
+export function exportFusedModel(params: ExportFusedModelParams): Uint8Array {
   const preprocess = decodeModel(params.preprocessOnnx);
   const graph = preprocess.graph;
   const featuresOutput = graph?.output?.find((output) => output.name === 'features');
@@ -49,7 +70,7 @@ export function exportModel(params: ExportModelParams): Uint8Array {
   }
   const fused = composeGraphs({
     first: graph,
-    second: buildInferenceGraph(params.network, params.parameters),
+    second: params.modelGraph,
     connections: [{ from: 'features', to: 'features' }],
     firstPrefix: 'preprocess/',
     secondPrefix: 'model/',
@@ -59,15 +80,15 @@ export function exportModel(params: ExportModelParams): Uint8Array {
   return serializeModel(
     buildModel({
       graph: fused,
-      opsets: [...opsets, { domain: '', version: 17 }],
+      opsets: [...opsets, ...DEFAULT_OPSETS],
       metadata: {
         [MODEL_METADATA_KEYS.rawInputs]: JSON.stringify(params.rawInputs),
         [MODEL_METADATA_KEYS.featureNames]: JSON.stringify(params.featureNames),
-        [MODEL_METADATA_KEYS.task]: params.network.task,
-        [MODEL_METADATA_KEYS.family]: params.network.family,
+        [MODEL_METADATA_KEYS.task]: params.task,
+        [MODEL_METADATA_KEYS.family]: params.family,
         ...(params.classes ? { [MODEL_METADATA_KEYS.classes]: JSON.stringify(params.classes) } : {}),
       },
-      docString: `ReproML ${params.network.family} model (${params.network.task}) with its preprocessing fused in front`,
+      docString: `ReproML ${params.family} model (${params.task}) with its preprocessing fused in front`,
     }),
   );
 }

@@ -1,13 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataError, type StageContext, StageIOError, stableStringify, writeFileAtomic } from '@reproml/core';
+import { type StageContext, stableStringify, writeFileAtomic } from '@reproml/core';
 import * as ort from 'onnxruntime-node';
 import { exportModel } from './export-model';
-import { FEATURE_FILES, type FeaturesManifest, readFeaturesManifest, type SplitName } from './features-manifest';
-import { readFeatureSplit } from './read-feature-split';
+import type { FeaturesManifest } from './features-manifest';
+import { readTrainingInputs } from './read-training-inputs';
 import type { TrainStageConfig } from './train-stage-config';
 import { type TrainingEvent, type TrainResult, train } from './trainer';
-import { checkTrainingSplit, type TrainingSplit } from './training-data';
 
 /** File names a train stage writes into `out/`. */
 export const TRAIN_FILES = { model: 'model.onnx', curve: 'training-curve.json', modelInfo: 'model.json' } as const;
@@ -24,36 +22,8 @@ export interface RunTrainParams {
 /** The train stage: read the preprocess outputs, train, write model.onnx (preprocessing fused), the curve and model.json. */
 export async function runTrain(params: RunTrainParams): Promise<TrainResult> {
   const { context, config } = params;
-  const input = (name: string) => ({ path: join(params.featuresDir, name), file: `${params.upstream}/out/${name}` });
-
   context.progress({ type: 'phase', phase: 'read features' });
-  const manifestFile = input(FEATURE_FILES.manifest);
-  await recordRequired(context, manifestFile, params.upstream);
-  const manifest = await readFeaturesManifest({ ...manifestFile, stage: context.stage.name });
-  const readSplit = async (name: SplitName): Promise<TrainingSplit> => {
-    const file = input(FEATURE_FILES.features(name));
-    await recordRequired(context, file, params.upstream);
-    const split = await readFeatureSplit({ ...file, manifest });
-    // Checked here too (the trainer checks again) so that a bad value is reported with its file.
-    if (split.rows === 0 && name === 'train') {
-      throw new DataError(`${file.file} has no rows: the train split is empty`, {
-        file: file.file,
-        hint: 'Check the preprocess stage: its split fractions or filters left no training rows.',
-      });
-    }
-    const classCount = manifest.classes?.length ?? 1;
-    checkTrainingSplit({ split, splitName: name, featureNames: manifest.featureNames, task: manifest.task, classCount, file: file.file });
-    return split;
-  };
-  const trainSplit = await readSplit('train');
-  const validation = await readSplit('validation');
-  const preprocessFile = input(FEATURE_FILES.preprocessOnnx);
-  await recordRequired(context, preprocessFile, params.upstream);
-  const preprocessOnnx = await readFile(preprocessFile.path);
-  context.log(
-    `${manifest.task}: ${trainSplit.rows} training rows, ${validation.rows} validation rows, ${manifest.featureNames.length} features` +
-      (manifest.classes ? `, ${manifest.classes.length} classes` : ''),
-  );
+  const { manifest, train: trainSplit, validation, preprocessOnnx, preprocessFile } = await readTrainingInputs(params);
 
   context.progress({ type: 'phase', phase: 'train', detail: describeModel(config) });
   const result = await train({
@@ -82,7 +52,7 @@ export async function runTrain(params: RunTrainParams): Promise<TrainResult> {
     rawInputs: manifest.rawInputs,
     featureNames: manifest.featureNames,
     classes: manifest.classes,
-    preprocessFile: preprocessFile.file,
+    preprocessFile,
   });
   await writeFileAtomic(join(context.outDir, TRAIN_FILES.model), model);
   await writeFileAtomic(join(context.outDir, TRAIN_FILES.curve), stableStringify(curveFile(result)));
@@ -163,16 +133,4 @@ function modelInfo(config: TrainStageConfig, manifest: FeaturesManifest, result:
     epochsRun: result.epochsRun,
     outputs: manifest.task === 'classification' ? { label: 'int64 [N] class id', probabilities: 'float [N, C]' } : { label: 'float [N] prediction' },
   };
-}
-
-async function recordRequired(context: StageContext, file: { path: string; file: string }, upstream: string): Promise<void> {
-  try {
-    await context.recordInput(file.path, upstream);
-  } catch (error) {
-    throw new StageIOError(`cannot read ${file.file}: ${(error as Error).message}`, {
-      file: file.file,
-      hint: `Run the upstream stage first (npx nx run ${upstream}:run).`,
-      cause: error,
-    });
-  }
 }

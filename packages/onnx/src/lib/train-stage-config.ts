@@ -11,12 +11,9 @@ export const trainStageConfigSchema = z
     kind: z.literal('train'),
     model: modelConfigSchema.default(DEFAULT_MODEL_CONFIG),
     training: trainingConfigSchema.prefault({}).meta({ description: 'Training hyper-parameters; every field has a default.' }),
-    threads: z
-      .number()
-      .int()
-      .min(0)
-      .default(0)
-      .meta({ description: 'onnxruntime intra-op threads (0 = its default). Results are byte-identical for any value. Default: 0.' }),
+    threads: z.number().int().min(0).default(0).meta({
+      description: 'onnxruntime intra-op threads (0 = its default); gbdt trains on one thread. Results are byte-identical for any value. Default: 0.',
+    }),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -26,10 +23,17 @@ export const trainStageConfigSchema = z
       [FEATURES_INPUT],
       `a train stage reads its data from inputs.${FEATURES_INPUT}, e.g. { "${FEATURES_INPUT}": "preprocess" }`,
     );
+    if (config.model.family === 'gbdt' && JSON.stringify(config.training) !== JSON.stringify(trainingConfigSchema.parse({}))) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['training'],
+        message: 'gbdt models take their hyper-parameters under "model" (nTrees, learningRate, maxDepth, earlyStopping...); remove "training"',
+      });
+    }
   })
   .meta({
     title: 'train stage',
     description:
-      'Trains a linear, logistic or MLP model on the features of a preprocess stage (onnxruntime); writes model.onnx with the preprocessing fused in front.',
+      'Trains a linear, logistic, MLP (onnxruntime) or gradient-boosted trees model on the features of a preprocess stage; writes model.onnx with the preprocessing fused in front.',
   });
 export type TrainStageConfig = z.infer<typeof trainStageConfigSchema>;

@@ -63,6 +63,12 @@ const DIVERGENCE_FACTOR = 1e4;
 
 export function resolveNetwork(params: Pick<TrainParams, 'model' | 'training' | 'task' | 'featureNames' | 'classes' | 'dtype'>): Network {
   const { model, task } = params;
+  if (model.family === 'gbdt') {
+    throw new ConfigError("model family 'gbdt' is trained by @reproml/gbdt (runGbdtTrain), not by the ONNX network trainer", {
+      field: 'model.family',
+      hint: 'Run it as a train stage (the train kind dispatches on model.family), or call runGbdtTrain from @reproml/gbdt.',
+    });
+  }
   if (model.family === 'linear' && task !== 'regression') {
     throw new ConfigError(`model family 'linear' is for regression, but the features are for ${task}`, {
       field: 'model.family',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { gbdtModelConfigSchema } from './gbdt-config';
 
 /** The model families ReproML trains. */
 export const modelConfigSchema = z
@@ -23,6 +24,7 @@ export const modelConfigSchema = z
           .meta({ description: 'Width of each hidden layer, input side first. Default: [64].' }),
       })
       .strict(),
+    gbdtModelConfigSchema,
   ])
   .meta({ description: 'Model family. Default: { "family": "mlp", "hiddenLayers": [64] }.' });
 

@@ -18,6 +18,8 @@ export interface CheckSplitParams {
   classCount: number;
   /** File named in messages. */
   file?: string;
+  /** NaN features are missing values the model handles (gbdt); ±Infinity is still refused. Default false. */
+  allowMissing?: boolean;
 }
 
 /** Refuses data the trainer cannot learn from: NaN/Inf, out-of-range labels, shape mismatches. */
@@ -32,13 +34,15 @@ export function checkTrainingSplit(params: CheckSplitParams): void {
   }
   for (let index = 0; index < split.features.length; index++) {
     const value = split.features[index]!;
-    if (!Number.isFinite(value)) {
+    if (!Number.isFinite(value) && !(params.allowMissing && Number.isNaN(value))) {
       const row = Math.floor(index / width);
       const column = featureNames[index % width];
       throw new DataError(`${splitName} split: feature '${column}' is ${value} in row ${row + 1}`, {
         file,
         field: column,
-        hint: 'Features reaching the trainer must be finite: impute missing values and drop or clip infinities in the preprocess stage.',
+        hint: Number.isNaN(value)
+          ? 'This model family needs every feature value: impute missing values in the preprocess stage, or train a "gbdt" model (it handles missing values).'
+          : 'Features reaching the trainer must be finite: drop or clip infinities in the preprocess stage.',
       });
     }
   }

@@ -102,13 +102,17 @@ function applyNumber(fitted: FittedNumberColumn, column: NumberColumn, nullCount
   const scale = fitted.scale ? fitted.scale.scale : 1;
   const scaled = fitted.scale !== null;
   let before = 0;
+  let kept = 0;
   let missingRows: number[] | undefined;
   for (let i = 0; i < source.length; i++) {
     let value = source[i]!;
     if (Number.isNaN(value)) {
       before++;
       value = fill;
-      if (Number.isNaN(value)) (missingRows ??= []).push(context.rowNumbers[i]!);
+      if (Number.isNaN(value)) {
+        if (fitted.keepMissing) kept++;
+        else (missingRows ??= []).push(context.rowNumbers[i]!);
+      }
     } else if (value === Infinity || value === -Infinity) {
       throw new DataError(`Column '${column.name}' has a non-finite number (${value}) in ${describeRows([context.rowNumbers[i]!])}`, {
         ...context.location,
@@ -119,12 +123,12 @@ function applyNumber(fitted: FittedNumberColumn, column: NumberColumn, nullCount
     // Same formula and order as the ai.onnx.ml Scaler: (x - offset) * scale.
     out[i] = scaled ? (value - offset) * scale : value;
   }
-  nullCounts.push({ column: column.name, before, after: missingRows?.length ?? 0 });
+  nullCounts.push({ column: column.name, before, after: kept + (missingRows?.length ?? 0) });
   if (missingRows) {
     throw new DataError(`Column '${column.name}' has missing values in ${describeRows(missingRows)} and no impute rule`, {
       ...context.location,
       field: column.name,
-      hint: `Add an impute rule (e.g. { "columns": ["${column.name}"], "strategy": "median" }) or drop those rows with a filter { "op": "notNull", "column": "${column.name}" }.`,
+      hint: `Add an impute rule (e.g. { "columns": ["${column.name}"], "strategy": "median" }), drop those rows with a filter { "op": "notNull", "column": "${column.name}" }, or set "keepMissing": true to keep them as missing values for a gbdt model.`,
     });
   }
   return { kind: 'dense', names: [column.name], values: out };

@@ -178,4 +178,24 @@ describe('preprocess.onnx parity', () => {
     expect(() => applyTransform({ transform: fitted, table: data })).toThrow(/"XL" in row 2/);
     await expect(runGraph(exportTransformOnnx(fitted), feedsFor(fitted, data.columns, Uint32Array.from([0, 1])))).rejects.toThrow();
   });
+
+  it('keepMissing: numbers with no impute rule stay NaN in the features file and in the graph (scaled on the present values)', async () => {
+    const spec = { ...penguinsConfig(), filters: [], impute: [{ columns: ['Sex'], strategy: 'constant' as const, value: 'UNKNOWN' }], keepMissing: true };
+    const result = await preprocessTable({ table: penguinsTable(), spec, seed: 7, location: {} });
+    const length = result.transform.columns.find((column) => column.name === 'Beak Length (mm)')!;
+    expect(length).toMatchObject({ kind: 'number', impute: null, keepMissing: true, scale: { method: 'standard' } });
+    const outDir = await mkdtemp(join(tmpdir(), 'preprocess-keep-missing-'));
+    await writePreprocessOutputs({ outDir, result });
+    const rows = [...result.splits.train, ...result.splits.validation, ...result.splits.test];
+    const measured = result.features.find((column) => column.name === 'Beak Length (mm)')!.values as Float64Array;
+    const missingRows = rows.filter((row) => Number.isNaN(measured[row]!));
+    expect(missingRows.length).toBeGreaterThan(0);
+    const graph = await runGraph(exportTransformOnnx(result.transform), feedsFor(result.transform, result.features, Uint32Array.from(missingRows)));
+    const column = result.transform.featureNames.indexOf('Beak Length (mm)');
+    const width = result.transform.featureNames.length;
+    missingRows.forEach((_, r) => expect(graph.data[r * width + column]).toBeNaN());
+    const files = await Promise.all(['train', 'validation', 'test'].map((split) => readFile(join(outDir, `${split}.features.csv`), 'utf8')));
+    const emptyCells = files.flatMap((text) => text.trimEnd().split('\n').slice(1)).filter((line) => line.split(',')[column] === '').length;
+    expect(emptyCells).toBe(missingRows.length);
+  });
 });

@@ -7,21 +7,28 @@ export interface FeatureStatistics {
   std: number;
 }
 
-/** Mean and std of every transformed feature over the given rows (auditors check scaling with these). */
+/** Mean and std of every transformed feature over the given rows, missing values (kept by `keepMissing`) left out (auditors check scaling with these). */
 export function featureStatistics(blocks: readonly FeatureBlock[], rows: Uint32Array): FeatureStatistics[] {
   const n = rows.length;
   const stats: FeatureStatistics[] = [];
   for (const block of blocks) {
     if (block.kind === 'dense') {
       let sum = 0;
-      for (let i = 0; i < n; i++) sum += block.values[rows[i]!]!;
-      const mean = n ? sum / n : 0;
+      let present = 0;
+      for (let i = 0; i < n; i++) {
+        const value = block.values[rows[i]!]!;
+        if (Number.isNaN(value)) continue;
+        sum += value;
+        present++;
+      }
+      const mean = present ? sum / present : 0;
       let squares = 0;
       for (let i = 0; i < n; i++) {
-        const d = block.values[rows[i]!]! - mean;
-        squares += d * d;
+        const value = block.values[rows[i]!]!;
+        if (Number.isNaN(value)) continue;
+        squares += (value - mean) * (value - mean);
       }
-      stats.push({ name: block.names[0], mean, std: n ? Math.sqrt(squares / n) : 0 });
+      stats.push({ name: block.names[0], mean, std: present ? Math.sqrt(squares / present) : 0 });
       continue;
     }
     const counts = new Float64Array(block.names.length);

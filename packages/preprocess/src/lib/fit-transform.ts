@@ -13,7 +13,7 @@ export interface FitTransformParams {
   target: Column;
   /** Rows of the training split: the only rows any statistic is computed from. */
   trainRows: Uint32Array;
-  spec: Pick<TransformSpec, 'target' | 'impute' | 'encode' | 'scale' | 'missingValues'>;
+  spec: Pick<TransformSpec, 'target' | 'impute' | 'encode' | 'scale' | 'missingValues'> & Partial<Pick<TransformSpec, 'keepMissing'>>;
   /** Input-file row of each table row (0-based), for messages. */
   rowNumbers: ArrayLike<number>;
   location: StageLocation;
@@ -120,7 +120,7 @@ function fitNumberColumn(column: NumberColumn, rules: RuleIndex, params: FitTran
     if (!imputed.length) throw allMissingInTrain(column, params, scaleRef.field);
     scale = fitScale(scaleRef.rule.method, imputed);
   }
-  return { name: column.name, kind: 'number', impute, scale };
+  return { name: column.name, kind: 'number', impute, scale, ...(!impute && params.spec.keepMissing ? { keepMissing: true as const } : {}) };
 }
 
 function fitStringColumn(column: StringColumn, rules: RuleIndex, params: FitTransformParams): FittedColumn {

@@ -45,6 +45,8 @@ export const fittedNumberColumnSchema = z.object({
   kind: z.literal('number'),
   impute: numberImputeSchema.nullable(),
   scale: fittedScaleSchema.nullable(),
+  /** Missing values stay NaN (no impute rule, `keepMissing` in the spec); absent = they are an error. */
+  keepMissing: z.literal(true).optional(),
 });
 
 export const fittedStringColumnSchema = z.object({

@@ -146,6 +146,10 @@ export const transformSpecShape = {
   filters: z.array(rowFilterSchema).default([]).meta({ description: 'Row filters; a row is kept when it passes every one. Default: none.' }),
   columns: columnSelectionSchema.default({ drop: [] }).meta({ description: 'Which columns to keep as raw inputs. Default: all.' }),
   impute: z.array(imputeRuleSchema).default([]).meta({ description: 'Imputation rules, fitted on the training split. Default: none.' }),
+  keepMissing: z.boolean().default(false).meta({
+    description:
+      'Missing numbers in a column with no impute rule stay missing (NaN in the features and in preprocess.onnx) instead of failing: for gbdt models, which learn where to send them. Default: false.',
+  }),
   encode: z.array(encodeRuleSchema).default([]).meta({ description: 'Categorical encodings; every string feature column needs one. Default: none.' }),
   scale: z.array(scaleRuleSchema).default([]).meta({ description: 'Scaling of number columns, fitted on the training split after imputation. Default: none.' }),
   split: splitSpecSchema.default({ train: 0.7, validation: 0.15, test: 0.15 }).meta({ description: 'Seeded train/validation/test split.' }),

@@ -1,0 +1,94 @@
+import type { SeededRandom } from '@reproml/core';
+
+/** At most this many rows are sorted to place the bin edges of a feature (a seeded sample beyond). */
+export const BIN_SAMPLE_ROWS = 200_000;
+
+/**
+ * Bin edges of every feature, fitted on the training split. A value x falls in the first
+ * bin b with x <= upper[b]; the last upper bound is +Infinity. Every other upper bound is a
+ * float32 value of the training data, so the test "bin <= b" is exactly "x <= upper[b]"
+ * for float32 inputs: the exported threshold compares the same way onnxruntime does.
+ * Missing values (NaN) go to bin `missingBin` (= maxBins) of every feature.
+ */
+export interface FeatureBins {
+  uppers: Float64Array[];
+  maxBins: number;
+  missingBin: number;
+}
+
+export interface FitBinsParams {
+  /** Row-major [rows × featureCount], NaN = missing. */
+  features: Float32Array;
+  rows: number;
+  featureCount: number;
+  maxBins: number;
+  rng: SeededRandom;
+}
+
+export function fitBins(params: FitBinsParams): FeatureBins {
+  const { features, rows, featureCount, maxBins } = params;
+  const sample = sampleRows(rows, params.rng);
+  const values = new Float64Array(sample.length);
+  const uppers: Float64Array[] = [];
+  for (let f = 0; f < featureCount; f++) {
+    let count = 0;
+    for (let i = 0; i < sample.length; i++) {
+      const value = features[sample[i]! * featureCount + f]!;
+      if (!Number.isNaN(value)) values[count++] = value;
+    }
+    uppers.push(binUppers(values.subarray(0, count).sort(), maxBins));
+  }
+  return { uppers, maxBins, missingBin: maxBins };
+}
+
+/** Upper bounds of at most maxBins bins over sorted values: each distinct value when few, else quantiles. */
+export function binUppers(sorted: Float64Array, maxBins: number): Float64Array {
+  const distinct: number[] = [];
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[i - 1]) distinct.push(sorted[i]!);
+  let bounds: number[];
+  if (distinct.length <= maxBins) {
+    bounds = distinct;
+  } else {
+    bounds = [];
+    for (let j = 1; j < maxBins; j++) {
+      const value = sorted[Math.ceil((j * sorted.length) / maxBins) - 1]!;
+      if (bounds.length === 0 || value > bounds[bounds.length - 1]!) bounds.push(value);
+    }
+    bounds.push(sorted[sorted.length - 1]!);
+  }
+  if (bounds.length === 0) return Float64Array.of(Infinity);
+  bounds[bounds.length - 1] = Infinity;
+  return Float64Array.from(bounds);
+}
+
+/** Every row, or a seeded sample of BIN_SAMPLE_ROWS rows in ascending order. */
+function sampleRows(rows: number, rng: SeededRandom): Uint32Array {
+  if (rows <= BIN_SAMPLE_ROWS) return Uint32Array.from({ length: rows }, (_, row) => row);
+  return rng.permutation(rows).subarray(0, BIN_SAMPLE_ROWS).sort();
+}
+
+/** Bin index of every value, row-major like the features (Uint8: maxBins ≤ 255, missing = 255 at most). */
+export function applyBins(features: Float32Array, rows: number, featureCount: number, bins: FeatureBins): Uint8Array {
+  const out = new Uint8Array(rows * featureCount);
+  for (let f = 0; f < featureCount; f++) {
+    const uppers = bins.uppers[f]!;
+    const last = uppers.length - 1;
+    for (let row = 0; row < rows; row++) {
+      const cell = row * featureCount + f;
+      const value = features[cell]!;
+      if (Number.isNaN(value)) {
+        out[cell] = bins.missingBin;
+        continue;
+      }
+      let low = 0;
+      let high = last;
+      while (low < high) {
+        const mid = (low + high) >>> 1;
+        if (value <= uppers[mid]!) high = mid;
+        else low = mid + 1;
+      }
+      out[cell] = low;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,133 @@
+import { join } from 'node:path';
+import { ConfigError, type StageContext, stableStringify, writeFileAtomic } from '@reproml/core';
+import { exportFusedModel, type FeaturesManifest, type GbdtModelConfig, type RunTrainParams, readTrainingInputs, TRAIN_FILES } from '@reproml/onnx';
+import { buildTreeEnsembleGraph } from './export-trees';
+import { type FitGbdtResult, fitGbdt, type RoundEvent } from './fit-gbdt';
+
+/**
+ * The train stage for `model.family: "gbdt"`: reads the preprocess outputs like every
+ * train stage (missing feature values allowed: the trees route them), boosts, and writes
+ * the same files as the other families: model.onnx (preprocessing fused in front),
+ * training-curve.json (one record per round) and model.json (with feature importance).
+ */
+export async function runGbdtTrain(params: RunTrainParams): Promise<FitGbdtResult> {
+  const { context, config } = params;
+  const model = config.model;
+  if (model.family !== 'gbdt') {
+    throw new ConfigError(`runGbdtTrain trains model family 'gbdt', not '${model.family}'`, { field: 'model.family' });
+  }
+  context.progress({ type: 'phase', phase: 'read features' });
+  const inputs = await readTrainingInputs({ ...params, allowMissing: true });
+  const { manifest } = inputs;
+
+  context.progress({ type: 'phase', phase: 'train', detail: describeModel(model) });
+  const result = fitGbdt({
+    config: model,
+    task: manifest.task,
+    featureNames: manifest.featureNames,
+    classes: manifest.classes,
+    train: inputs.train,
+    validation: inputs.validation,
+    rng: context.rng,
+    onRound: (event) => reportRound(context, event),
+  });
+  const best = result.curve[result.bestRound - 1]!;
+  context.log(
+    `best round ${result.bestRound} of ${result.roundsRun}${result.stoppedEarly ? ' (early stop)' : ''}, ${result.model.trees.length} trees: ` +
+      `validation loss ${best.validationLoss?.toFixed(4)}, validation ${result.validationMetricName} ${best.validationMetric?.toFixed(4)}`,
+  );
+
+  context.progress({ type: 'phase', phase: 'export' });
+  const bytes = exportFusedModel({
+    modelGraph: buildTreeEnsembleGraph(result.model, manifest.task),
+    family: 'gbdt',
+    task: manifest.task,
+    preprocessOnnx: inputs.preprocessOnnx,
+    rawInputs: manifest.rawInputs,
+    featureNames: manifest.featureNames,
+    classes: manifest.classes,
+    preprocessFile: inputs.preprocessFile,
+  });
+  await writeFileAtomic(join(context.outDir, TRAIN_FILES.model), bytes);
+  await writeFileAtomic(join(context.outDir, TRAIN_FILES.curve), stableStringify(curveFile(result)));
+  await writeFileAtomic(join(context.outDir, TRAIN_FILES.modelInfo), stableStringify(modelInfo(params, manifest, result)));
+  context.summarize({
+    bestRound: result.bestRound,
+    roundsRun: result.roundsRun,
+    stoppedEarly: result.stoppedEarly,
+    trees: result.model.trees.length,
+    trainLoss: best.trainLoss,
+    validationLoss: best.validationLoss ?? null,
+    [`validation${result.validationMetricName === 'accuracy' ? 'Accuracy' : 'Rmse'}`]: best.validationMetric ?? null,
+  });
+  return result;
+}
+
+function describeModel(model: GbdtModelConfig): string {
+  const leaves = model.maxLeaves ? `, ≤ ${model.maxLeaves} leaves` : '';
+  return `gbdt up to ${model.nTrees} rounds, learning rate ${model.learningRate}, depth ≤ ${model.maxDepth}${leaves}, ${model.maxBins} bins`;
+}
+
+function reportRound(context: StageContext, event: RoundEvent): void {
+  if (event.type === 'round') {
+    const { record } = event;
+    const validation =
+      record.validationLoss === undefined ? '' : ` val_loss ${record.validationLoss.toFixed(4)} val_metric ${record.validationMetric!.toFixed(4)}`;
+    context.progress({
+      type: 'progress',
+      phase: 'train',
+      done: record.epoch,
+      total: event.rounds,
+      unit: 'rounds',
+      detail: `loss ${record.trainLoss.toFixed(4)}${validation}`,
+    });
+  } else {
+    context.progress({
+      type: 'progress',
+      phase: 'train',
+      done: event.round,
+      total: event.round,
+      unit: 'rounds',
+      detail: `early stop, best round ${event.bestRound}`,
+    });
+  }
+}
+
+/** training-curve.json as the other families write it (`epochs` = rounds, `bestEpoch` = best round), so reports read it the same way. */
+function curveFile(result: FitGbdtResult) {
+  return {
+    schemaVersion: 1,
+    unit: 'round',
+    validationMetric: result.validationMetricName,
+    bestEpoch: result.bestRound,
+    stoppedEarly: result.stoppedEarly,
+    epochs: result.curve,
+  };
+}
+
+function modelInfo(params: RunTrainParams, manifest: FeaturesManifest, result: FitGbdtResult) {
+  const { config } = params;
+  const { model } = result;
+  return {
+    schemaVersion: 1,
+    family: 'gbdt',
+    model: config.model,
+    seed: config.seed ?? null,
+    task: manifest.task,
+    target: manifest.target,
+    classes: manifest.classes ?? null,
+    featureNames: manifest.featureNames,
+    rawInputs: manifest.rawInputs,
+    ensemble: {
+      objective: model.objective,
+      outputs: model.outputs,
+      trees: model.trees.length,
+      leaves: model.trees.reduce((sum, tree) => sum + tree.feature.filter((feature) => feature < 0).length, 0),
+      baseMargins: model.baseMargins,
+    },
+    featureImportance: result.importance,
+    bestRound: result.bestRound,
+    roundsRun: result.roundsRun,
+    outputs: manifest.task === 'classification' ? { label: 'int64 [N] class id', probabilities: 'float [N, C]' } : { label: 'float [N] prediction' },
+  };
+}

@@ -1,0 +1,83 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataError, type StageContext, StageIOError } from '@reproml/core';
+import { FEATURE_FILES, type FeaturesManifest, readFeaturesManifest, type SplitName } from './features-manifest';
+import { readFeatureSplit } from './read-feature-split';
+import { checkTrainingSplit, type TrainingSplit } from './training-data';
+
+export interface TrainingInputs {
+  manifest: FeaturesManifest;
+  train: TrainingSplit;
+  validation: TrainingSplit;
+  /** Bytes of the upstream preprocess.onnx, and its name for messages. */
+  preprocessOnnx: Uint8Array;
+  preprocessFile: string;
+}
+
+export interface ReadTrainingInputsParams {
+  context: StageContext;
+  /** Absolute output folder of the preprocess stage (`inputs.features`). */
+  featuresDir: string;
+  /** Project name of that stage, for messages and the lineage. */
+  upstream: string;
+  /** Let missing feature values (NaN) through: for model families that handle them (gbdt). Default false. */
+  allowMissing?: boolean;
+}
+
+/**
+ * What every train stage reads from its preprocess stage (features.json, the train and
+ * validation feature files, preprocess.onnx), each recorded as an input of the lineage
+ * and checked, so a bad value is reported with its file.
+ */
+export async function readTrainingInputs(params: ReadTrainingInputsParams): Promise<TrainingInputs> {
+  const { context, upstream } = params;
+  const input = (name: string) => ({ path: join(params.featuresDir, name), file: `${upstream}/out/${name}` });
+  const manifestFile = input(FEATURE_FILES.manifest);
+  await recordRequired(context, manifestFile, upstream);
+  const manifest = await readFeaturesManifest({ ...manifestFile, stage: context.stage.name });
+  const readSplit = async (name: SplitName): Promise<TrainingSplit> => {
+    const file = input(FEATURE_FILES.features(name));
+    await recordRequired(context, file, upstream);
+    const split = await readFeatureSplit({ ...file, manifest });
+    // Checked here too (the trainer checks again) so that a bad value is reported with its file.
+    if (split.rows === 0 && name === 'train') {
+      throw new DataError(`${file.file} has no rows: the train split is empty`, {
+        file: file.file,
+        hint: 'Check the preprocess stage: its split fractions or filters left no training rows.',
+      });
+    }
+    const classCount = manifest.classes?.length ?? 1;
+    checkTrainingSplit({
+      split,
+      splitName: name,
+      featureNames: manifest.featureNames,
+      task: manifest.task,
+      classCount,
+      file: file.file,
+      allowMissing: params.allowMissing,
+    });
+    return split;
+  };
+  const train = await readSplit('train');
+  const validation = await readSplit('validation');
+  const preprocessFile = input(FEATURE_FILES.preprocessOnnx);
+  await recordRequired(context, preprocessFile, upstream);
+  const preprocessOnnx = await readFile(preprocessFile.path);
+  context.log(
+    `${manifest.task}: ${train.rows} training rows, ${validation.rows} validation rows, ${manifest.featureNames.length} features` +
+      (manifest.classes ? `, ${manifest.classes.length} classes` : ''),
+  );
+  return { manifest, train, validation, preprocessOnnx, preprocessFile: preprocessFile.file };
+}
+
+async function recordRequired(context: StageContext, file: { path: string; file: string }, upstream: string): Promise<void> {
+  try {
+    await context.recordInput(file.path, upstream);
+  } catch (error) {
+    throw new StageIOError(`cannot read ${file.file}: ${(error as Error).message}`, {
+      file: file.file,
+      hint: `Run the upstream stage first (npx nx run ${upstream}:run).`,
+      cause: error,
+    });
+  }
+}
