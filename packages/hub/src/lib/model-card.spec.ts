@@ -60,4 +60,18 @@ describe('model card (README.md) of a pushed model', () => {
     const modelSha = JSON.parse(readFileSync(join(fixture.root, 'pipelines/demo/push/out/push.json'), 'utf8')).artifact.sha256;
     expect(body).toContain(`sha256sum pipelines/demo/train/out/model.onnx   # ${modelSha}`);
   });
+
+  it('describes a gbdt model by its rounds and trees, with its hyper-parameters under model only', async () => {
+    const gbdt = createPushFixture({ family: 'gbdt' });
+    try {
+      await runPushStage({ fixture: gbdt, config: {}, registry: new FileModelRegistry(join(gbdt.root, '.reproml/registry')), env: {} });
+      const body = readFileSync(join(gbdt.root, 'pipelines/demo/push/out/README.md'), 'utf8').split('\n---\n')[1]!;
+      expect(body).toContain('- family: gbdt');
+      expect(body).toMatch(/- roundsRun: 60\n- bestRound: 40\n- trees: 40\n- stoppedEarly: true/);
+      expect(body).toContain('"nTrees": 100');
+      expect(body).not.toContain('"optimizer"');
+    } finally {
+      rmSync(gbdt.root, { recursive: true, force: true });
+    }
+  });
 });

@@ -152,13 +152,15 @@ function preprocessingSection(params: ModelCardParams): string {
 function modelSection(params: ModelCardParams): string {
   const train = trainStage(params);
   const config = train?.record.config ?? {};
-  const hyper = { model: config['model'], training: config['training'] };
+  const family = stringAt(params.modelInfo, 'family') ?? stringAt(config['model'] as Record<string, unknown>, 'family') ?? 'unknown';
+  // gbdt takes every hyper-parameter under `model`; its parsed config still holds the unused training defaults.
+  const hyper = family === 'gbdt' ? { model: config['model'] } : { model: config['model'], training: config['training'] };
   const summary = train?.record.summary ?? {};
   const facts = [
-    `- family: ${stringAt(params.modelInfo, 'family') ?? stringAt(config['model'] as Record<string, unknown>, 'family') ?? 'unknown'}`,
+    `- family: ${family}`,
     `- seed: ${train?.record.seed ?? 'none'}`,
     ...(Array.isArray(params.modelInfo?.['classes']) ? [`- classes: ${(params.modelInfo!['classes'] as unknown[]).join(', ')}`] : []),
-    ...['epochsRun', 'bestEpoch', 'stoppedEarly'].filter((k) => summary[k] !== undefined).map((k) => `- ${k}: ${String(summary[k])}`),
+    ...['epochsRun', 'bestEpoch', 'roundsRun', 'bestRound', 'trees', 'stoppedEarly'].filter((k) => summary[k] !== undefined).map((k) => `- ${k}: ${String(summary[k])}`),
   ];
   return [
     '## Model',

@@ -30,7 +30,7 @@ const ENVIRONMENT = {
   lockfileSha256: 'b'.repeat(64),
 };
 
-export function createPushFixture(params: { modelBytes?: Uint8Array; accuracy?: number; git?: boolean } = {}): PushFixture {
+export function createPushFixture(params: { modelBytes?: Uint8Array; accuracy?: number; git?: boolean; family?: 'logistic' | 'gbdt' } = {}): PushFixture {
   const root = mkdtempSync(join(tmpdir(), 'reproml-push-'));
   const write = (path: string, content: string | Uint8Array) => {
     mkdirSync(join(root, path, '..'), { recursive: true });
@@ -92,14 +92,17 @@ export function createPushFixture(params: { modelBytes?: Uint8Array; accuracy?: 
   );
   const writeModel = (bytes: Uint8Array): string => {
     const model = write('pipelines/demo/train/out/model.onnx', bytes);
-    const info = write('pipelines/demo/train/out/model.json', stableStringify({ family: 'logistic', classes: ['Adelie', 'Gentoo'] }));
+    const gbdt = params.family === 'gbdt';
+    const info = write('pipelines/demo/train/out/model.json', stableStringify({ family: gbdt ? 'gbdt' : 'logistic', classes: ['Adelie', 'Gentoo'] }));
+    // A gbdt stage's parsed config still holds the (unused) training defaults.
+    const training = { epochs: 50, optimizer: { type: 'adam', learningRate: 0.01 } };
     lineage(
       'train',
       'train',
-      { model: { family: 'logistic' }, training: { epochs: 50, optimizer: { type: 'adam', learningRate: 0.01 } } },
+      gbdt ? { model: { family: 'gbdt', nTrees: 100, learningRate: 0.1, maxDepth: 3 }, training } : { model: { family: 'logistic' }, training },
       [{ ...features, from: 'demo-preprocess' }],
       [model, info],
-      { epochsRun: 50, bestEpoch: 44 },
+      gbdt ? { roundsRun: 60, bestRound: 40, trees: 40, stoppedEarly: true } : { epochsRun: 50, bestEpoch: 44 },
     );
     const metrics = write(
       'pipelines/demo/evaluate/out/metrics.json',

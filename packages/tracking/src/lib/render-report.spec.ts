@@ -106,6 +106,34 @@ describe('renderReport', () => {
     expect(html).not.toMatch(/<script|src="http|href="http|url\((?!#)/);
   });
 
+  it("shows a tree model's curve by boosting round and its feature importance (gain bars, gain and split table)", async () => {
+    const id = await store.record(
+      testRun({
+        stage: 'train-gbdt',
+        project: 'penguins-train-gbdt',
+        params: { inputs: { features: 'preprocess' }, model: { family: 'gbdt', nTrees: 50, learningRate: 0.1, maxDepth: 3 } },
+        documents: {
+          'training-curve.json': { ...curve([1, 0.5, 0.2]), unit: 'round' },
+          'model.json': {
+            family: 'gbdt',
+            featureImportance: [
+              { feature: 'Beak Depth (mm)', gain: 10, splits: 4 },
+              { feature: 'Flipper <Length>', gain: 30, splits: 7 },
+              { feature: 'Island=Dream', gain: 0, splits: 0 },
+            ],
+          },
+        },
+      }),
+    );
+    const html = renderReport(await collectReportData({ store, pipeline: 'penguins' }));
+    expect(html).toContain(`Feature importance (gain): penguins-train-gbdt run ${id}`);
+    expect(html).toContain('best round 2');
+    expect(html).toContain('nTrees 50, learningRate 0.1, maxDepth 3');
+    // Ranked by gain: 30 (75%) before 10 (25%), every feature in the table with its split count.
+    expect(html).toMatch(/Flipper &lt;Length&gt;: 75\.0%[\s\S]*Beak Depth \(mm\): 25\.0%/);
+    expect(html).toMatch(/<td>Flipper &lt;Length&gt;<\/td><td class="num">30<\/td><td class="num">7<\/td>[\s\S]*<td>Island=Dream<\/td><td class="num">0<\/td><td class="num">0<\/td>/);
+  });
+
   it('fills the drift section from the latest drift run, with the renderer the caller passes', async () => {
     await store.record(
       testRun({ stage: 'drift', project: 'penguins-drift', kind: 'drift', documents: { 'drift.json': { verdict: 'alert', summary: '2 features drifted' } } }),

@@ -1,6 +1,6 @@
 import { resolveStageReference } from '@reproml/core';
 import { flattenParams } from './compare-runs';
-import type { ReportData } from './report-data';
+import type { FeatureImportanceEntry, ReportData } from './report-data';
 import type { RunSummary } from './run-record';
 import { categoryBars, esc, heatmap, histogram, lineChart, type Series, stageGraph } from './svg-charts';
 
@@ -201,11 +201,12 @@ function trainingSection(data: ReportData): string {
     const shown = varying.slice(0, 2).map((key) => `${key.split('.').pop()} ${flat[key] ?? '—'}`);
     return shown.length ? `run ${run.id}: ${shown.join(', ')}` : `run ${run.id}`;
   };
+  const unit = data.training[0]!.curve.unit ?? 'epoch';
   const overlay = (title: string, yLabel: string, pick: (epoch: TrainingEpoch) => number | undefined, yScale: 'linear' | 'log' = 'linear') =>
     lineChart({
       title,
       yScale,
-      xLabel: 'epoch',
+      xLabel: unit,
       yLabel,
       integerX: true,
       series: data.training.map(({ run, curve }) => ({
@@ -213,10 +214,11 @@ function trainingSection(data: ReportData): string {
         points: curve.epochs.flatMap((epoch) => (pick(epoch) === undefined ? [] : [[epoch.epoch, pick(epoch)!] as const])),
       })),
     });
-  const figures = [figure(overlay('Validation loss by epoch, per run', 'validation loss', (epoch) => epoch.validationLoss, 'log'))];
+  const figures = [figure(overlay(`Validation loss by ${unit}, per run`, 'validation loss', (epoch) => epoch.validationLoss, 'log'))];
   const metricName = data.training[0]!.curve.validationMetric ?? 'validation metric';
-  figures.push(figure(overlay(`Validation ${metricName} by epoch, per run`, metricName, (epoch) => epoch.validationMetric)));
-  for (const { run, curve } of data.training) {
+  figures.push(figure(overlay(`Validation ${metricName} by ${unit}, per run`, metricName, (epoch) => epoch.validationMetric)));
+  for (const { run, curve, importance } of data.training) {
+    const step = curve.unit ?? 'epoch';
     const series: Series[] = [
       { name: 'train loss', points: curve.epochs.map((epoch) => [epoch.epoch, epoch.trainLoss] as const) },
       {
@@ -228,23 +230,44 @@ function trainingSection(data: ReportData): string {
       figure(
         lineChart({
           title: `Training curve: ${run.project} run ${run.id}`,
-          xLabel: 'epoch',
+          xLabel: step,
           yLabel: 'loss',
           integerX: true,
           yScale: 'log',
           series,
-          verticals: curve.bestEpoch ? [{ x: curve.bestEpoch, label: `best epoch ${curve.bestEpoch}` }] : [],
+          verticals: curve.bestEpoch ? [{ x: curve.bestEpoch, label: `best ${step} ${curve.bestEpoch}` }] : [],
         }),
         esc(describeTraining(run)),
       ),
     );
+    if (importance) figures.push(importanceFigure(run, importance));
   }
   return section(
     'training',
     'Training curves',
     `<div class="grid">${figures.join('')}</div>`,
-    'Loss per epoch of each recorded training run (the latest few); the dashed line marks the epoch whose weights were kept.',
+    'Loss per epoch (per boosting round for gbdt) of each recorded training run (the latest few); the dashed line marks the epoch whose weights (the round whose trees) were kept. Tree models also show their feature importance.',
   );
+}
+
+/** Features shown in an importance chart (by gain); the table lists every feature. */
+const IMPORTANCE_BARS = 15;
+
+/** A gbdt model's feature importance: bars of total split gain, and a table of gain and split count per feature. */
+function importanceFigure(run: RunSummary, importance: readonly FeatureImportanceEntry[]): string {
+  const ranked = [...importance].sort((a, b) => b.gain - a.gain || a.feature.localeCompare(b.feature));
+  const total = ranked.reduce((sum, entry) => sum + entry.gain, 0) || 1;
+  const bars = categoryBars({
+    title: `Feature importance (gain): ${run.project} run ${run.id}`,
+    description: `total split gain of the ${Math.min(IMPORTANCE_BARS, ranked.length)} most important features`,
+    items: ranked.slice(0, IMPORTANCE_BARS).map((entry) => ({ label: entry.feature, count: entry.gain })),
+    format: (gain) => `${((gain / total) * 100).toFixed(1)}%`,
+  });
+  const rows = ranked
+    .map((entry) => `<tr><td>${esc(entry.feature)}</td><td class="num">${formatNumber(entry.gain)}</td><td class="num">${entry.splits}</td></tr>`)
+    .join('');
+  const table = `<table class="importance"><thead><tr><th>feature</th><th>gain</th><th>splits</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<figure>${bars}${table}<figcaption>${esc(`share of the total split gain per feature; the table has every feature's gain and split count`)}</figcaption></figure>`;
 }
 
 type TrainingEpoch = ReportData['training'][number]['curve']['epochs'][number];
@@ -254,6 +277,10 @@ function describeTraining(run: RunSummary): string {
   const picks = [
     'model.family',
     'model.hiddenLayers',
+    'model.nTrees',
+    'model.learningRate',
+    'model.maxDepth',
+    'model.maxLeaves',
     'training.optimizer.type',
     'training.optimizer.learningRate',
     'training.batchSize',

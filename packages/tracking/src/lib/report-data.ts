@@ -2,9 +2,18 @@ import type { RunSummary, StoredRun } from './run-record';
 import type { RunStore } from './run-store';
 
 export interface TrainingCurve {
+  /** What one step of the curve is: 'epoch' (default) or 'round' (gbdt). */
+  unit?: string;
   validationMetric?: string;
   bestEpoch?: number;
   epochs: { epoch: number; trainLoss: number; validationLoss?: number; validationMetric?: number }[];
+}
+
+/** Per-feature importance in a train stage's model.json (gbdt): total split gain and split count. */
+export interface FeatureImportanceEntry {
+  feature: string;
+  gain: number;
+  splits: number;
 }
 
 export interface EvaluationMetricsDocument {
@@ -32,7 +41,7 @@ export interface ReportData {
   generatedAt: string;
   /** Newest first. */
   runs: RunSummary[];
-  training: { run: RunSummary; curve: TrainingCurve }[];
+  training: { run: RunSummary; curve: TrainingCurve; importance?: FeatureImportanceEntry[] }[];
   evaluations: { run: RunSummary; metrics: EvaluationMetricsDocument; curves?: CurvesDocument }[];
   profile?: { run: RunSummary; files: Record<string, { columns: ProfileColumn[] }> };
   /** The latest drift stage's drift.json (the drift package renders it). */
@@ -67,7 +76,9 @@ export async function collectReportData(params: CollectReportDataParams): Promis
   const training: ReportData['training'] = [];
   for (const run of plotted('train')) {
     const curve = (await store.document(run.id, 'training-curve.json')) as TrainingCurve | undefined;
-    if (curve?.epochs?.length) training.push({ run, curve });
+    if (!curve?.epochs?.length) continue;
+    const importance = ((await store.document(run.id, 'model.json')) as { featureImportance?: FeatureImportanceEntry[] } | undefined)?.featureImportance;
+    training.push({ run, curve, ...(Array.isArray(importance) && importance.length ? { importance } : {}) });
   }
   const evaluations: ReportData['evaluations'] = [];
   for (const run of plotted('evaluate')) {

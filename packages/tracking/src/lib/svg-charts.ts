@@ -197,8 +197,17 @@ export function histogram(params: HistogramParams): string {
   return parts.join('');
 }
 
-/** Horizontal bars for categories (a string column's most frequent values). */
-export function categoryBars(params: { title: string; items: readonly { label: string; count: number }[]; width?: number }): string {
+/** Horizontal bars for categories (a string column's most frequent values, a model's feature importance). */
+export function categoryBars(params: {
+  title: string;
+  items: readonly { label: string; count: number }[];
+  width?: number;
+  /** Accessible description; default "<n> most frequent values". */
+  description?: string;
+  /** How a bar's value is written. Default: as is. */
+  format?: (value: number) => string;
+}): string {
+  const format = params.format ?? String;
   const width = params.width ?? 340;
   const labelWidth = Math.min(160, Math.max(56, ...params.items.map((item) => Math.min(20, item.label.length) * 7.5 + 16)));
   const barHeight = 18;
@@ -206,14 +215,14 @@ export function categoryBars(params: { title: string; items: readonly { label: s
   const height = top + params.items.length * (barHeight + 6) + 12;
   const max = Math.max(1, ...params.items.map((item) => item.count));
   const plotWidth = width - labelWidth - 60;
-  const parts = [frame(params.title, width, height, `${params.items.length} most frequent values`)];
+  const parts = [frame(params.title, width, height, params.description ?? `${params.items.length} most frequent values`)];
   params.items.forEach((item, i) => {
     const y = top + i * (barHeight + 6);
     const length = (item.count / max) * plotWidth;
     parts.push(
       `<text class="tick" x="${labelWidth - 6}" y="${y + barHeight / 2 + 4}" text-anchor="end">${esc(truncate(item.label, 20))}</text>`,
-      `<rect class="bar" x="${labelWidth}" y="${y}" width="${n(Math.max(1, length))}" height="${barHeight}" fill="${PALETTE[2]}"><title>${esc(`${item.label}: ${item.count}`)}</title></rect>`,
-      `<text class="tick" x="${n(labelWidth + length + 4)}" y="${y + barHeight / 2 + 4}">${item.count}</text>`,
+      `<rect class="bar" x="${labelWidth}" y="${y}" width="${n(Math.max(1, length))}" height="${barHeight}" fill="${PALETTE[2]}"><title>${esc(`${item.label}: ${format(item.count)}`)}</title></rect>`,
+      `<text class="tick" x="${n(labelWidth + length + 4)}" y="${y + barHeight / 2 + 4}">${esc(format(item.count))}</text>`,
     );
   });
   parts.push('</svg>');
