@@ -18,7 +18,7 @@ describe('the penguins example pipeline (real nx CLI)', () => {
   it('runs end to end, every stage writing its lineage, and a second run is all cache hits', () => {
     expect(stages).toContain('penguins-data');
     const first = taskOutcomes(workspace.nxOk(runPipeline));
-    expect(first.executed).toEqual(stages.map((stage) => `${stage}:run`));
+    expect(first.executed).toEqual(stages.map((stage) => `${stage}:run`).sort());
     const outDirs = readdirSync(workspace.path('pipelines/penguins'))
       .filter((stage) => workspace.exists(`pipelines/penguins/${stage}/stage.json`))
       .map((stage) => `pipelines/penguins/${stage}/out`);
@@ -33,7 +33,12 @@ describe('the penguins example pipeline (real nx CLI)', () => {
     // it runs, finds the same artifacts in the registry, and writes the same receipt.
     const second = taskOutcomes(workspace.nxOk(runPipeline));
     expect(second.executed).toEqual(['penguins-push:run']);
-    expect(second.cached).toEqual(stages.filter((stage) => stage !== 'penguins-push').map((stage) => `${stage}:run`));
+    expect(second.cached).toEqual(
+      stages
+        .filter((stage) => stage !== 'penguins-push')
+        .map((stage) => `${stage}:run`)
+        .sort(),
+    );
     expect(snapshotFiles(workspace.root, outDirs)).toEqual(artifacts);
   });
 });
