@@ -160,7 +160,9 @@ function modelSection(params: ModelCardParams): string {
     `- family: ${family}`,
     `- seed: ${train?.record.seed ?? 'none'}`,
     ...(Array.isArray(params.modelInfo?.['classes']) ? [`- classes: ${(params.modelInfo!['classes'] as unknown[]).join(', ')}`] : []),
-    ...['epochsRun', 'bestEpoch', 'roundsRun', 'bestRound', 'trees', 'stoppedEarly'].filter((k) => summary[k] !== undefined).map((k) => `- ${k}: ${String(summary[k])}`),
+    ...['epochsRun', 'bestEpoch', 'roundsRun', 'bestRound', 'trees', 'stoppedEarly']
+      .filter((k) => summary[k] !== undefined)
+      .map((k) => `- ${k}: ${String(summary[k])}`),
   ];
   return [
     '## Model',

@@ -131,7 +131,9 @@ describe('renderReport', () => {
     expect(html).toContain('nTrees 50, learningRate 0.1, maxDepth 3');
     // Ranked by gain: 30 (75%) before 10 (25%), every feature in the table with its split count.
     expect(html).toMatch(/Flipper &lt;Length&gt;: 75\.0%[\s\S]*Beak Depth \(mm\): 25\.0%/);
-    expect(html).toMatch(/<td>Flipper &lt;Length&gt;<\/td><td class="num">30<\/td><td class="num">7<\/td>[\s\S]*<td>Island=Dream<\/td><td class="num">0<\/td><td class="num">0<\/td>/);
+    expect(html).toMatch(
+      /<td>Flipper &lt;Length&gt;<\/td><td class="num">30<\/td><td class="num">7<\/td>[\s\S]*<td>Island=Dream<\/td><td class="num">0<\/td><td class="num">0<\/td>/,
+    );
   });
 
   it('fills the drift section from the latest drift run, with the renderer the caller passes', async () => {
