@@ -115,10 +115,15 @@ describe('the tracking report of the penguins pipeline (real nx CLI, headless Ch
     const trainingSeries = await page.locator('#training path.series').evaluateAll((paths) => paths.map((path) => path.getAttribute('data-series')));
     expect(trainingSeries).toContain(`run ${older!.id}: learningRate 0.005`);
     expect(trainingSeries).toContain(`run ${newer!.id}: learningRate 0.02`);
+    // The gbdt stage's model.json feature importance: bars and a table row per feature.
+    const gbdtImportance = page.locator('#training figure', { hasText: 'Feature importance (gain): penguins-train-gbdt' });
+    await expect.poll(() => gbdtImportance.count()).toBe(1);
+    expect(await gbdtImportance.locator('tbody tr').count()).toBe(10);
     expect(await page.locator('#trends svg.chart circle').count()).toBeGreaterThanOrEqual(2);
     const evaluation = await page.locator('#evaluation').textContent();
     expect(evaluation).toMatch(/Confusion matrix/);
-    expect(await page.locator('#evaluation rect.cell').count()).toBe(9 * 2); // 3 × 3 classes, two evaluate runs
+    // 3 × 3 classes: two runs of penguins-evaluate and one of penguins-evaluate-gbdt (cached the second time)
+    expect(await page.locator('#evaluation rect.cell').count()).toBe(9 * 3);
     expect(await page.locator('#evaluation svg > title').evaluateAll((titles) => titles.map((title) => title.textContent))).toEqual(
       expect.arrayContaining([expect.stringMatching(/^ROC curves/), expect.stringMatching(/^Precision–recall curves/)]),
     );

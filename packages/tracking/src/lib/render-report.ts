@@ -191,8 +191,23 @@ function rateDomain(runs: readonly RunSummary[], names: readonly string[]): [num
 
 function trainingSection(data: ReportData): string {
   if (data.training.length === 0) return section('training', 'Training curves', empty('No training curves recorded.'));
+  // One group of charts per train stage: runs of one stage share a model family and a curve unit.
+  const projects = [...new Set(data.training.map(({ run }) => run.project))];
+  const figures = projects.flatMap((project) => trainingFigures(data.training.filter(({ run }) => run.project === project), projects.length > 1 ? project : ''));
+  return section(
+    'training',
+    'Training curves',
+    `<div class="grid">${figures.join('')}</div>`,
+    'Loss per epoch (per boosting round for gbdt) of each recorded training run (the latest few); the dashed line marks the epoch whose weights (the round whose trees) were kept. Tree models also show their feature importance.',
+  );
+}
+
+type TrainingEntry = ReportData['training'][number];
+
+/** Overlays of the validation loss and metric across the runs of one train stage, then each run's curve (and feature importance). */
+function trainingFigures(training: readonly TrainingEntry[], project: string): string[] {
   // Legends name each run by the hyper-parameters that differ between the plotted runs.
-  const flats = data.training.map(({ run }) => flattenParams(run.params));
+  const flats = training.map(({ run }) => flattenParams(run.params));
   const varying = [...new Set(flats.flatMap((flat) => Object.keys(flat)))].filter(
     (key) => new Set(flats.map((flat) => JSON.stringify(flat[key] ?? null))).size > 1,
   );
@@ -201,7 +216,8 @@ function trainingSection(data: ReportData): string {
     const shown = varying.slice(0, 2).map((key) => `${key.split('.').pop()} ${flat[key] ?? '—'}`);
     return shown.length ? `run ${run.id}: ${shown.join(', ')}` : `run ${run.id}`;
   };
-  const unit = data.training[0]!.curve.unit ?? 'epoch';
+  const unit = training[0]!.curve.unit ?? 'epoch';
+  const of = project ? `: ${project}` : '';
   const overlay = (title: string, yLabel: string, pick: (epoch: TrainingEpoch) => number | undefined, yScale: 'linear' | 'log' = 'linear') =>
     lineChart({
       title,
@@ -209,15 +225,15 @@ function trainingSection(data: ReportData): string {
       xLabel: unit,
       yLabel,
       integerX: true,
-      series: data.training.map(({ run, curve }) => ({
+      series: training.map(({ run, curve }) => ({
         name: label(run),
         points: curve.epochs.flatMap((epoch) => (pick(epoch) === undefined ? [] : [[epoch.epoch, pick(epoch)!] as const])),
       })),
     });
-  const figures = [figure(overlay(`Validation loss by ${unit}, per run`, 'validation loss', (epoch) => epoch.validationLoss, 'log'))];
-  const metricName = data.training[0]!.curve.validationMetric ?? 'validation metric';
-  figures.push(figure(overlay(`Validation ${metricName} by ${unit}, per run`, metricName, (epoch) => epoch.validationMetric)));
-  for (const { run, curve, importance } of data.training) {
+  const figures = [figure(overlay(`Validation loss by ${unit}, per run${of}`, 'validation loss', (epoch) => epoch.validationLoss, 'log'))];
+  const metricName = training[0]!.curve.validationMetric ?? 'validation metric';
+  figures.push(figure(overlay(`Validation ${metricName} by ${unit}, per run${of}`, metricName, (epoch) => epoch.validationMetric)));
+  for (const { run, curve, importance } of training) {
     const step = curve.unit ?? 'epoch';
     const series: Series[] = [
       { name: 'train loss', points: curve.epochs.map((epoch) => [epoch.epoch, epoch.trainLoss] as const) },
@@ -242,12 +258,7 @@ function trainingSection(data: ReportData): string {
     );
     if (importance) figures.push(importanceFigure(run, importance));
   }
-  return section(
-    'training',
-    'Training curves',
-    `<div class="grid">${figures.join('')}</div>`,
-    'Loss per epoch (per boosting round for gbdt) of each recorded training run (the latest few); the dashed line marks the epoch whose weights (the round whose trees) were kept. Tree models also show their feature importance.',
-  );
+  return figures;
 }
 
 /** Features shown in an importance chart (by gain); the table lists every feature. */
