@@ -193,7 +193,12 @@ function trainingSection(data: ReportData): string {
   if (data.training.length === 0) return section('training', 'Training curves', empty('No training curves recorded.'));
   // One group of charts per train stage: runs of one stage share a model family and a curve unit.
   const projects = [...new Set(data.training.map(({ run }) => run.project))];
-  const figures = projects.flatMap((project) => trainingFigures(data.training.filter(({ run }) => run.project === project), projects.length > 1 ? project : ''));
+  const figures = projects.flatMap((project) =>
+    trainingFigures(
+      data.training.filter(({ run }) => run.project === project),
+      projects.length > 1 ? project : '',
+    ),
+  );
   return section(
     'training',
     'Training curves',
