@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commit, createBranch, downloadFile } from '@huggingface/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -252,6 +252,15 @@ describe('HubModelRegistry against hub-server', () => {
     await edit(`${before.trim().split('\n').slice(0, -2).join('\n')}\n`);
     await expect(registry.getModel('demo')).rejects.toThrow(/lost events this clone saw before: the log holds \d+ event\(s\), but the checkpoint records \d+/);
     await edit(before);
+  });
+
+  it("a version record edited in this clone's cache is not trusted: it is checked against the register event's sha256 and fetched again", async () => {
+    const v1 = await open(READER).getVersion('demo', 1);
+    const cached = join(fixture.root, '.reproml/hub-registry/acme/demo/records', `${(v1.location as { commit: string }).commit}.json`);
+    expect(existsSync(cached)).toBe(true);
+    writeFileSync(cached, readFileSync(cached, 'utf8').replace(/"accuracy":[0-9.]+/, '"accuracy":1'));
+    expect((await open(READER).getVersion('demo', 1)).metrics.accuracy).toBe(v1.metrics.accuracy);
+    expect(readFileSync(cached, 'utf8')).not.toContain('"accuracy":1,');
   });
 
   it('never sends the token over plain http to another machine; loopback is allowed', () => {

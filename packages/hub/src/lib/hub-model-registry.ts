@@ -1,8 +1,8 @@
 import { existsSync, openAsBlob } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type CommitOperation, commit, createBranch, createRepo, downloadFile, HubApiError, listFiles, listModels, modelInfo, whoAmI } from '@huggingface/hub';
-import { ConfigError, IntegrityError, parseConfig, ReproError, sha256OfBytes, stableStringify, writeDirectoryAtomic } from '@reproml/core';
+import { ConfigError, IntegrityError, parseConfig, ReproError, sha256OfBytes, stableStringify, writeDirectoryAtomic, writeFileAtomic } from '@reproml/core';
 import { AuditCheckpointFile, checkpointOf, compareWithCheckpoint } from './audit-checkpoint';
 import { type AuditEvent, chainEvent, type NewAuditEvent, parseAuditLog } from './audit-log';
 import { assertTokenTransport } from './hub-access';
@@ -143,7 +143,15 @@ export class HubModelRegistry implements ModelRegistry {
         url: this.commitUrl(snapshot.repo, oid),
       };
       await this.commitEvents({ ...snapshot, head: oid }, [
-        { type: 'register', model: name, version: number, fingerprint: stored.fingerprint, artifactSha256: stored.artifact.sha256, location },
+        {
+          type: 'register',
+          model: name,
+          version: number,
+          fingerprint: stored.fingerprint,
+          artifactSha256: stored.artifact.sha256,
+          recordSha256: sha256OfBytes(recordText(stored)),
+          location,
+        },
       ]);
       await this.options.onStep?.('event-committed');
       this.versions.set(oid, stored);
@@ -420,17 +428,31 @@ export class HubModelRegistry implements ModelRegistry {
     }
   }
 
+  /**
+   * A version record: from memory, else from this clone's cache (records never change: they
+   * are kept by commit and checked against the sha256 the register event recorded), else
+   * downloaded at the version's commit.
+   */
   private async readVersion(snapshot: Snapshot, number: number): Promise<ModelVersion> {
     const entry = snapshot.model.versions.get(number)!;
     const location = entry.locations[0] as Extract<PushLocation, { type: 'hub' }>;
     let stored = this.versions.get(location.commit);
     if (!stored) {
       const source = `hf://${snapshot.repo}/${HUB_VERSION_FILE}@${location.commit.slice(0, 12)}`;
-      const bytes = await this.download(snapshot.repo, HUB_VERSION_FILE, location.commit);
+      const cached = resolveInside(this.options.cacheDir, this.options.namespace, snapshot.repo.split('/')[1]!, 'records', `${location.commit}.json`);
+      const fromCache = entry.recordSha256 && existsSync(cached) ? await readFile(cached) : undefined;
+      const bytes =
+        fromCache && sha256OfBytes(fromCache) === entry.recordSha256 ? fromCache : await this.download(snapshot.repo, HUB_VERSION_FILE, location.commit);
       if (!bytes) {
         throw new IntegrityError(`The audit log names ${snapshot.repo.split('/')[1]} v${number} at commit ${location.commit} but ${source} is missing`, {
           file: source,
           hint: 'The repo history was rewritten (force-push or squash); restore it.',
+        });
+      }
+      if (entry.recordSha256 && sha256OfBytes(bytes) !== entry.recordSha256) {
+        throw new IntegrityError(`${source} does not match the sha256 its register event recorded (${entry.recordSha256.slice(0, 12)}…)`, {
+          file: source,
+          hint: 'The version record was replaced outside ReproML (a rewritten history); restore the repo.',
         });
       }
       stored = parseConfig({ schema: storedVersionSchema, value: JSON.parse(new TextDecoder().decode(bytes)), file: source });
@@ -442,6 +464,10 @@ export class HubModelRegistry implements ModelRegistry {
             hint: 'The version commit does not belong to this log entry: the repo was edited outside ReproML.',
           },
         );
+      }
+      if (entry.recordSha256 && bytes !== fromCache) {
+        await mkdir(dirname(cached), { recursive: true });
+        await writeFileAtomic(cached, bytes);
       }
       this.versions.set(location.commit, stored);
     }
@@ -457,7 +483,7 @@ export class HubModelRegistry implements ModelRegistry {
     const keep = new Set([...files.map((file) => file.path), HUB_VERSION_FILE, ...REPO_FILES]);
     const operations: CommitOperation[] = [];
     for (const file of files) operations.push({ operation: 'addOrUpdate', path: file.path, content: await openAsBlob(file.absolutePath) });
-    operations.push({ operation: 'addOrUpdate', path: HUB_VERSION_FILE, content: new Blob([stableStringify(stored)]) });
+    operations.push({ operation: 'addOrUpdate', path: HUB_VERSION_FILE, content: new Blob([recordText(stored)]) });
     for (const path of present) if (!keep.has(path)) operations.push({ operation: 'delete', path });
     const git = stored.source.git ? ` from ${stored.source.git.commit.slice(0, 12)}` : '';
     return this.commit(snapshot, `ReproML: ${stored.model} v${stored.version} (${stored.fingerprint.slice(0, 12)}${git})`, operations);
@@ -625,6 +651,11 @@ export class HubModelRegistry implements ModelRegistry {
       hint: hints[error.statusCode] ?? (error.statusCode >= 500 ? 'The Hub kept failing after retries; try again later.' : 'See the message above.'),
     });
   }
+}
+
+/** The bytes of reproml-version.json (sorted keys): what the register event's recordSha256 covers. */
+function recordText(stored: Omit<ModelVersion, 'location'>): string {
+  return stableStringify(stored);
 }
 
 function emptyModel(): ReplayedModel {
