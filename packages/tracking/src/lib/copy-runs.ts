@@ -41,9 +41,10 @@ export async function copyRuns(params: CopyRunsParams): Promise<CopyRunsResult> 
     const runs = await params.from.getMany(ids.slice(start, start + batchSize));
     const result = await params.to.importRuns(runs.map(({ id: _id, ...run }) => run));
     added += result.added;
-    const copies = await params.to.getByFingerprints(runs.map((run) => runFingerprint(run)));
-    for (const run of runs) {
-      const fingerprint = runFingerprint(run);
+    const fingerprints = runs.map((run) => runFingerprint(run));
+    const copies = await params.to.getByFingerprints(fingerprints);
+    for (const [index, run] of runs.entries()) {
+      const fingerprint = fingerprints[index]!;
       const copy = copies.get(fingerprint);
       const same = copy && run.tags.every((tag) => copy.tags.includes(tag)) && (run.note === null || copy.note !== null);
       if (same) verified++;

@@ -103,13 +103,26 @@ describe.each(Object.keys(ENGINES) as TrackingLocation['engine'][])('RunStore on
   });
 
   it('writes nothing of a run whose insert fails half way (one transaction)', async () => {
-    // A document that cannot be serialized fails after the run row was inserted.
-    const circular: Record<string, unknown> = {};
-    circular.self = circular;
-    await expect(store.record(testRun({ tags: ['x'], documents: { 'a.json': { ok: 1 }, 'metrics.json': circular } }))).rejects.toThrow();
+    // The run row and its documents are written, then a tag breaks NOT NULL.
+    await expect(store.record(testRun({ tags: ['x', null as unknown as string], documents: { 'a.json': { ok: 1 } } }))).rejects.toThrow();
     expect(await store.count()).toBe(0);
+    expect(await store.sql.all('SELECT run_id FROM run_documents')).toEqual([]);
     expect(await store.list({ tag: 'x' })).toEqual([]);
     expect(await store.record(testRun())).toBeGreaterThan(0);
+  });
+
+  it('imports a batch in one transaction: new runs added, held ones completed, duplicates inside the batch stored once', async () => {
+    const held = await store.record(testRun({ startedAt: '2026-01-01T00:00:00.000Z', tags: ['old'] }));
+    const batch = [
+      { ...testRun({ startedAt: '2026-01-01T00:00:00.000Z', tags: ['new'] }), note: 'from the laptop' },
+      { ...testRun({ startedAt: '2026-01-02T00:00:00.000Z', documents: { 'metrics.json': { a: 1 } } }), note: null },
+      { ...testRun({ startedAt: '2026-01-02T00:00:00.000Z', documents: { 'metrics.json': { a: 1 } }, tags: ['twice'] }), note: null },
+    ];
+    expect(await store.importRuns(batch)).toEqual({ added: 1, present: 2 });
+    expect(await store.count()).toBe(2);
+    expect(await store.get(held)).toMatchObject({ note: 'from the laptop', tags: ['new', 'old'] });
+    const added = (await store.list({ tag: 'twice' }))[0]!;
+    expect(await store.document(added.id, 'metrics.json')).toEqual({ a: 1 });
   });
 
   it('prunes all but the newest runs of each stage, keeping annotated and tagged ones', async () => {

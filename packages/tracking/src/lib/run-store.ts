@@ -82,13 +82,52 @@ const TAGS_COLUMN = {
   postgres: '(SELECT json_agg(tag ORDER BY tag)::text FROM run_tags WHERE run_id = r.id) AS tags',
 } as const;
 
-const INSERT_RUN = `INSERT INTO runs (pipeline, stage, project, kind, origin, cache_source, task_hash, git_commit, git_dirty, params, metrics,
-    artifacts, datasets, seed, started_at, duration_ms, host, status, error, note, fingerprint)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-  ON CONFLICT (fingerprint) DO NOTHING RETURNING id`;
+const INSERT_RUNS = `INSERT INTO runs (pipeline, stage, project, kind, origin, cache_source, task_hash, git_commit, git_dirty, params, metrics,
+    artifacts, datasets, seed, started_at, duration_ms, host, status, error, note, fingerprint) VALUES`;
+const RUN_VALUES = `(${Array.from({ length: 21 }, () => '?').join(', ')})`;
 
-/** Ids per `IN (…)` list: well under SQLite's and PostgreSQL's bound-parameter limits. */
+/** Bound parameters per statement: under SQLite's limit (32,766) and PostgreSQL's (65,535). */
+const MAX_PARAMETERS = 30_000;
+/** Ids per `IN (…)` list. */
 const BATCH = 500;
+/** Runs per multi-row INSERT (21 parameters each). */
+const RUN_ROWS_PER_INSERT = 500;
+
+function runValues(run: ImportedRun, fingerprint: string): SqlValue[] {
+  return [
+    run.pipeline,
+    run.stage,
+    run.project,
+    run.kind,
+    run.origin,
+    run.cacheSource,
+    run.taskHash,
+    run.gitCommit,
+    run.gitDirty === null ? null : run.gitDirty ? 1 : 0,
+    JSON.stringify(run.params),
+    JSON.stringify(run.metrics),
+    JSON.stringify(run.artifacts),
+    JSON.stringify(run.datasets),
+    run.seed,
+    run.startedAt,
+    run.durationMs,
+    run.host,
+    run.status,
+    run.error,
+    run.note,
+    fingerprint,
+  ];
+}
+
+function marks(count: number): string {
+  return Array.from({ length: count }, () => '?').join(', ');
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
+}
 
 /**
  * The run store, on SQLite (one file per repository, WAL, the default) or PostgreSQL (one
@@ -139,7 +178,7 @@ export class RunStore {
 
   /** Adds one run with its tags and documents, all or nothing. Returns its id (the existing one if it was recorded before). */
   async record(run: RunRecord): Promise<number> {
-    return this.guard(() => this.connection.transaction(() => this.insert({ ...run, note: null })));
+    return this.guard(async () => (await this.connection.transaction(() => this.insertBatch([{ ...run, note: null }]))).ids[0]!);
   }
 
   /**
@@ -148,17 +187,10 @@ export class RunStore {
    * and the note when it has none.
    */
   async importRuns(runs: readonly ImportedRun[]): Promise<ImportResult> {
-    return this.guard(() =>
-      this.connection.transaction(async () => {
-        let added = 0;
-        for (const run of runs) {
-          const before = await this.idOf(runFingerprint(run));
-          await this.insert(run);
-          if (before === undefined) added++;
-        }
-        return { added, present: runs.length - added };
-      }),
-    );
+    return this.guard(async () => {
+      const { added } = await this.connection.transaction(() => this.insertBatch(runs));
+      return { added, present: runs.length - added };
+    });
   }
 
   /** Runs matching the filter, newest first, without their artifacts and documents. */
@@ -272,53 +304,72 @@ export class RunStore {
     return (await this.connection.all<{ n: number }>('SELECT count(*) AS n FROM runs'))[0]!.n;
   }
 
-  private async idOf(fingerprint: string): Promise<number | undefined> {
-    return (await this.connection.all<{ id: number }>('SELECT id FROM runs WHERE fingerprint = ?', [fingerprint]))[0]?.id;
+  /**
+   * Inserts the runs whose fingerprint this store does not hold (one multi-row INSERT per
+   * chunk), then their documents, then every run's tags; a run already held gets its note when
+   * it has none. Inside a transaction. Returns each run's id, in order, and how many were new.
+   */
+  private async insertBatch(runs: readonly ImportedRun[]): Promise<{ ids: number[]; added: number }> {
+    const fingerprints = runs.map((run) => runFingerprint(run));
+    const ids = new Map<string, number>();
+    const inserted = new Set<string>();
+    const seen = new Set<string>();
+    const firstOfEach = [...runs.keys()].filter((index) => !seen.has(fingerprints[index]!) && seen.add(fingerprints[index]!));
+    for (const chunk of chunks(firstOfEach, RUN_ROWS_PER_INSERT)) {
+      const rows = await this.connection.all<{ id: number; fingerprint: string }>(
+        `${INSERT_RUNS} ${chunk.map(() => RUN_VALUES).join(', ')} ON CONFLICT (fingerprint) DO NOTHING RETURNING id, fingerprint`,
+        chunk.flatMap((index) => runValues(runs[index]!, fingerprints[index]!)),
+      );
+      for (const row of rows) {
+        ids.set(row.fingerprint, row.id);
+        inserted.add(row.fingerprint);
+      }
+    }
+    const present = [...new Set(fingerprints.filter((fingerprint) => !ids.has(fingerprint)))];
+    for (const chunk of chunks(present, BATCH)) {
+      const rows = await this.connection.all<{ id: number; fingerprint: string }>(
+        `SELECT id, fingerprint FROM runs WHERE fingerprint IN (${marks(chunk.length)})`,
+        chunk,
+      );
+      for (const row of rows) ids.set(row.fingerprint, row.id);
+    }
+    const idOf = (index: number) => {
+      const id = ids.get(fingerprints[index]!);
+      if (id === undefined) throw new RunStoreError(`run ${fingerprints[index]!.slice(0, 12)} was neither inserted nor found`);
+      return id;
+    };
+    const added = inserted.size;
+    const documents: SqlValue[][] = [];
+    const tags: SqlValue[][] = [];
+    for (const [index, run] of runs.entries()) {
+      const id = idOf(index);
+      if (inserted.delete(fingerprints[index]!)) {
+        for (const [name, content] of Object.entries(run.documents)) documents.push([id, name, JSON.stringify(content)]);
+      } else if (run.note !== null) {
+        await this.connection.run('UPDATE runs SET note = ? WHERE id = ? AND note IS NULL', [run.note, id]);
+      }
+      for (const tag of new Set(run.tags)) tags.push([id, tag]);
+    }
+    await this.insertRows('INSERT INTO run_documents (run_id, name, content) VALUES', documents, '');
+    await this.insertRows('INSERT INTO run_tags (run_id, tag) VALUES', tags, 'ON CONFLICT DO NOTHING');
+    return { ids: runs.map((_, index) => idOf(index)), added };
   }
 
-  /** Inserts a run unless its fingerprint is there; adds its tags (and its note where none is set) either way. Inside a transaction. */
-  private async insert(run: ImportedRun): Promise<number> {
-    const fingerprint = runFingerprint(run);
-    const inserted = await this.connection.all<{ id: number }>(INSERT_RUN, [
-      run.pipeline,
-      run.stage,
-      run.project,
-      run.kind,
-      run.origin,
-      run.cacheSource,
-      run.taskHash,
-      run.gitCommit,
-      run.gitDirty === null ? null : run.gitDirty ? 1 : 0,
-      JSON.stringify(run.params),
-      JSON.stringify(run.metrics),
-      JSON.stringify(run.artifacts),
-      JSON.stringify(run.datasets),
-      run.seed,
-      run.startedAt,
-      run.durationMs,
-      run.host,
-      run.status,
-      run.error,
-      run.note,
-      fingerprint,
-    ]);
-    const id = inserted[0]?.id ?? (await this.idOf(fingerprint));
-    if (id === undefined) throw new RunStoreError(`run ${fingerprint.slice(0, 12)} was neither inserted nor found`);
-    if (inserted.length) {
-      for (const [name, content] of Object.entries(run.documents)) {
-        await this.connection.run('INSERT INTO run_documents (run_id, name, content) VALUES (?, ?, ?)', [id, name, JSON.stringify(content)]);
-      }
-    } else if (run.note !== null) {
-      await this.connection.run('UPDATE runs SET note = ? WHERE id = ? AND note IS NULL', [run.note, id]);
+  /** A multi-row INSERT of `rows` (all of one width), in chunks under both engines' parameter limits. */
+  private async insertRows(insert: string, rows: readonly SqlValue[][], suffix: string): Promise<void> {
+    if (rows.length === 0) return;
+    const row = `(${marks(rows[0]!.length)})`;
+    for (const chunk of chunks(rows, Math.floor(MAX_PARAMETERS / rows[0]!.length))) {
+      await this.connection.run(`${insert} ${chunk.map(() => row).join(', ')} ${suffix}`, chunk.flat());
     }
-    await this.addTags(id, run.tags);
-    return id;
   }
 
   private async addTags(id: number, tags: readonly string[]): Promise<void> {
-    for (const tag of new Set(tags)) {
-      await this.connection.run('INSERT INTO run_tags (run_id, tag) VALUES (?, ?) ON CONFLICT DO NOTHING', [id, tag]);
-    }
+    await this.insertRows(
+      'INSERT INTO run_tags (run_id, tag) VALUES',
+      [...new Set(tags)].map((tag) => [id, tag]),
+      'ON CONFLICT DO NOTHING',
+    );
   }
 
   /** Full runs whose `column` is in `values` (one batch). */
