@@ -103,8 +103,9 @@ describe('drift monitoring and controlled retraining (real nx CLI)', () => {
     dataStage.schema.columns.Island.allowed.push('Anvers');
     dataStage.schema.columns['Body Mass (g)'].max = 9000;
     workspace.write('pipelines/penguins/data/stage.json', dataStage);
-    const lock = workspace.nxOk(['run', 'penguins-data:lock']);
+    const lock = workspace.nxOk(['run', 'penguins-data:lock', '--message', 'Add the labelled June batch; Anvers is a real island']);
     expect(lock).toMatch(/penguins\s+pipelines\/penguins\/raw\/penguins\.json/);
+    expect(lock).toContain('pipelines/penguins/data/CHANGELOG.md: appended the entry');
     workspace.commitAll('Data: add the labelled June batch; Anvers is a real island');
 
     const run = affected();
@@ -128,6 +129,18 @@ describe('drift monitoring and controlled retraining (real nx CLI)', () => {
     expect(run.output).toMatch(/pushed penguins v2/);
     const features = JSON.parse(workspace.read('pipelines/penguins/preprocess/out/features.json'));
     expect(features.featureNames).toContain('Island=Anvers');
+    // The model card quotes the reviewed data change between v1 and v2.
+    const card = workspace.read('pipelines/penguins/push/out/README.md');
+    const changes = card.slice(card.indexOf('## Data changes since version 1'));
+    expect(changes).toMatch(/### penguins-data\n\n- \d{4}-\d\d-\d\d · lock `[0-9a-f]{12}` · .+: Add the labelled June batch; Anvers is a real island/);
+    expect(changes).toMatch(/penguins: 344 → \d+ rows; .*'Island' gained category Anvers/);
+    expect(changes.split('\n## ')[0]).not.toContain('Palmer penguins (vega-datasets)');
+    // So does the report: each changelog entry tagged with the versions trained on its data.
+    expect(reproml(workspace, ['report', 'penguins']).status).toBe(0);
+    const report = workspace.read('.reproml/report/penguins.html');
+    const section = report.slice(report.indexOf('<section id="data-changes">'));
+    expect(section).toMatch(/Add the labelled June batch; Anvers is a real island<ul>.*<\/ul><\/td><td>penguins v2<\/td>/);
+    expect(section).toMatch(/Palmer penguins \(vega-datasets\).*<\/td><td>penguins v1<\/td>/);
   });
 
   it('promoting the candidate to production needs an approval record; then production is v2', () => {

@@ -53,3 +53,6 @@ export const pullKind = defineStageKind({
 });
 
 export const stageKinds = [pullKind];
+
+/** Light re-export for other kinds' graph-time declarations (the push kind reads changelogs). */
+export { datasetChangelogPaths } from './lib/dataset-changelog';

@@ -1,4 +1,5 @@
 import { defineStageKind, stageOutputDir } from '@reproml/core';
+import { datasetChangelogPaths } from '@reproml/data/kinds';
 import { PUSH_METRICS_INPUT, PUSH_MODEL_INPUT, pushStageConfigSchema } from './lib/push-stage-config';
 import { registryDir } from './lib/registry-location';
 
@@ -14,7 +15,8 @@ export const pushKind = defineStageKind({
   packages: ['@reproml/core', '@reproml/data', '@huggingface/hub', 'zod'],
   // The registry or Hub repo is outside the outputs Nx restores: always run, and rely on the push being a no-op for known artifacts.
   cache: false,
-  extraReadPaths: (workspaceRoot) => [registryDir(workspaceRoot)],
+  // The registry, and the datasets' changelogs the model card quotes (push is never cached, so reading them cannot go stale).
+  extraReadPaths: (workspaceRoot) => [registryDir(workspaceRoot), ...datasetChangelogPaths(workspaceRoot)],
   run: async (context, config) => {
     const { openRegistry, runPush } = require('./index') as typeof import('./index');
     const pipeline = context.stage.pipeline;

@@ -3,6 +3,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, stableStringify } from '@reproml/core';
 import { type DriftReport, renderDriftSection } from '@reproml/drift';
+import { openRegistry, renderDataChangesReportSection } from '@reproml/hub';
 import { type WriteReportResult, writeReport } from '@reproml/tracking';
 import { openRunStore } from '../lib/open-run-store';
 import { pipelineNames } from '../lib/stage-layout';
@@ -45,7 +46,8 @@ export const reportCommand: Command = {
     try {
       for (const pipeline of pipelines) {
         const outputPath = values.out ? resolve(values.out) : defaultReportPath(workspaceRoot, pipeline);
-        reports.push({ pipeline, ...(await writeReport({ store, pipeline, outputPath, maxRuns, render: { renderDrift } })) });
+        const dataChanges = await renderDataChangesReportSection({ workspaceRoot, pipeline, registry: openRegistry({ workspaceRoot }) });
+        reports.push({ pipeline, ...(await writeReport({ store, pipeline, outputPath, maxRuns, render: { renderDrift, extraSections: [dataChanges] } })) });
       }
     } finally {
       await store.close();

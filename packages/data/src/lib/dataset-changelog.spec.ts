@@ -7,6 +7,7 @@ const entry = (overrides: Partial<ChangelogEntry> = {}): ChangelogEntry => ({
   message: 'New export: adds the year.\nSecond line of the why.',
   lockSha256: 'a'.repeat(64),
   previousLockSha256: 'b'.repeat(64),
+  files: { shop: 'c'.repeat(64), 'a,b:c': 'd'.repeat(64) },
   summary: ["shop: 400 → 380 rows; added column 'year' (number)"],
   ...overrides,
 });

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { writeFileAtomic } from '@reproml/core';
 
 /** The changelog of a pull stage's dataset, beside its stage file (not hashed: a Markdown file). */
@@ -16,11 +17,13 @@ export interface ChangelogEntry {
   /** sha256 of the new lock file's bytes, and of the one it replaced (null for the first lock). */
   lockSha256: string;
   previousLockSha256: string | null;
+  /** sha256 of each locked data file, by key: what ties a model version's data to its entry. */
+  files: Record<string, string>;
   /** One line per changed file, from the profile diff. */
   summary: string[];
 }
 
-const MARKER = /^<!-- reproml-lock sha256=([0-9a-f]{64}) previous=([0-9a-f]{64}|none) -->$/;
+const MARKER = /^<!-- reproml-lock sha256=([0-9a-f]{64}) previous=([0-9a-f]{64}|none)(?: files=(\S*))? -->$/;
 
 /** The entry as Markdown: a heading, the message, the summary, and a machine-readable marker. */
 export function formatChangelogEntry(entry: ChangelogEntry): string {
@@ -31,7 +34,7 @@ export function formatChangelogEntry(entry: ChangelogEntry): string {
     '',
     ...(entry.summary.length ? entry.summary.map((line) => `- ${line}`) : ['- no file changed its profile']),
     '',
-    `<!-- reproml-lock sha256=${entry.lockSha256} previous=${entry.previousLockSha256 ?? 'none'} -->`,
+    `<!-- reproml-lock sha256=${entry.lockSha256} previous=${entry.previousLockSha256 ?? 'none'} files=${formatFiles(entry.files)} -->`,
     '',
   ].join('\n');
 }
@@ -53,13 +56,29 @@ export function parseChangelog(text: string): ChangelogEntry[] {
     if (lines[i]!.startsWith('## ')) start = i;
     const marker = MARKER.exec(lines[i]!.trim());
     if (!marker || start < 0) continue;
-    entries.push(parseEntry(lines.slice(start, i), marker[1]!, marker[2] === 'none' ? null : marker[2]!));
+    entries.push(parseEntry(lines.slice(start, i), marker[1]!, marker[2] === 'none' ? null : marker[2]!, parseFiles(marker[3] ?? '')));
     start = -1;
   }
   return entries;
 }
 
-function parseEntry(lines: string[], lockSha256: string, previousLockSha256: string | null): ChangelogEntry {
+function formatFiles(files: Record<string, string>): string {
+  return Object.keys(files)
+    .sort()
+    .map((key) => `${encodeURIComponent(key)}:${files[key]}`)
+    .join(',');
+}
+
+function parseFiles(text: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const pair of text.split(',').filter(Boolean)) {
+    const at = pair.lastIndexOf(':');
+    files[decodeURIComponent(pair.slice(0, at))] = pair.slice(at + 1);
+  }
+  return files;
+}
+
+function parseEntry(lines: string[], lockSha256: string, previousLockSha256: string | null, files: Record<string, string>): ChangelogEntry {
   const [date = '', , ...authorParts] = lines[0]!.slice(3).split(' · ');
   const body = lines.slice(1);
   const summary = body.filter((line) => line.startsWith('- ')).map((line) => line.slice(2));
@@ -67,10 +86,29 @@ function parseEntry(lines: string[], lockSha256: string, previousLockSha256: str
     .filter((line) => !line.startsWith('- '))
     .join('\n')
     .trim();
-  return { date, author: authorParts.join(' · '), message, lockSha256, previousLockSha256, summary };
+  return { date, author: authorParts.join(' · '), message, lockSha256, previousLockSha256, files, summary };
 }
 
 /** Entries of a changelog file (none when it does not exist). */
 export function readChangelog(path: string): ChangelogEntry[] {
   return existsSync(path) ? parseChangelog(readFileSync(path, 'utf8')) : [];
+}
+
+/**
+ * Absolute paths of every pull stage's changelog (`pipelines/<p>/<s>/CHANGELOG.md`). The push
+ * stage reads them for the model card; it is never cached, so reading these unhashed files
+ * cannot make a stale cache hit.
+ */
+export function datasetChangelogPaths(workspaceRoot: string): string[] {
+  const pipelines = join(workspaceRoot, 'pipelines');
+  if (!existsSync(pipelines)) return [];
+  return readdirSync(pipelines, { withFileTypes: true })
+    .filter((pipeline) => pipeline.isDirectory())
+    .flatMap((pipeline) =>
+      readdirSync(join(pipelines, pipeline.name), { withFileTypes: true })
+        .filter((stage) => stage.isDirectory())
+        .map((stage) => join(pipelines, pipeline.name, stage.name, CHANGELOG_FILE)),
+    )
+    .filter((path) => existsSync(path))
+    .sort();
 }

@@ -47,6 +47,7 @@ export async function lockWithChangelog(params: LockWithChangelogParams): Promis
     message,
     lockSha256: after.lockSha256,
     previousLockSha256: before?.lockSha256 ?? null,
+    files: Object.fromEntries(Object.entries(after.lock.files).map(([key, file]) => [key, file.sha256])),
     summary: before ? summarizeDatasetDiff(diffDatasetVersions(params.stage, before, after)) : Object.keys(after.files).map((key) => firstLockLine(key, after)),
   };
   await appendChangelogEntry(join(params.workspaceRoot, changelogFile), params.stage, entry);

@@ -1,4 +1,5 @@
 import type { GitState } from '@reproml/core';
+import { type DataChanges, renderDataChanges } from './data-changes';
 import type { ModelLineage, StageLineage } from './model-lineage';
 import type { FileEntry } from './model-version';
 import { toYaml } from './yaml-front-matter';
@@ -18,6 +19,8 @@ export interface ModelCardParams {
   modelPath: string;
   tags?: readonly string[];
   license?: string;
+  /** What the datasets' changelogs record since the previous version. */
+  dataChanges?: DataChanges;
 }
 
 const METRIC_NAMES: Record<string, string> = {
@@ -108,6 +111,7 @@ function body(params: ModelCardParams): string {
     `# ${params.model}\n\nONNX model of the \`${params.pipeline}\` pipeline, built and pushed by ReproML. ` +
       'The file `model.onnx` takes raw rows: the fitted preprocessing is fused in front of the model, so serving cannot drift from training.',
     dataSection(params),
+    params.dataChanges ? renderDataChanges(params.dataChanges) : '',
     preprocessingSection(params),
     modelSection(params),
     metricsSection(params),

@@ -13,12 +13,13 @@ import {
   writeFileAtomic,
 } from '@reproml/core';
 import { sourceEnvironmentFromEnv } from '@reproml/data';
+import { dataChangesSince } from './data-changes';
 import { HubModelRegistry } from './hub-model-registry';
 import { MANIFEST_FILE, pushToHub } from './hub-push';
 import { numericMetrics, renderModelCard } from './model-card';
 import { collectModelLineage, type ModelLineage, outputOf, type StageLineage } from './model-lineage';
 import type { ModelRegistry } from './model-registry';
-import type { FileEntry, ModelVersion, PushLocation, VersionSource } from './model-version';
+import type { DatasetReference, FileEntry, ModelVersion, PushLocation, VersionSource } from './model-version';
 import type { PushStageConfig } from './push-stage-config';
 import { parsePushTarget } from './push-target';
 
@@ -94,6 +95,7 @@ export async function runPush(params: RunPushParams): Promise<PushReceipt> {
     modelPath,
     tags: config.tags,
     license: config.license,
+    dataChanges: dataChangesSince({ workspaceRoot: context.workspaceRoot, lineage, previous: await previousVersion(params.registry, model) }),
   });
   const cardFile = await writeOwnFile(context.outDir, MODEL_CARD_FILE, card);
   const manifestFile = await writeOwnFile(
@@ -268,4 +270,12 @@ function versionSource(params: { context: StageContext; lineage: ModelLineage; g
     git: params.git,
     datasets: lineage.datasets,
   };
+}
+
+/** The model's newest version in the registry (null before its first push): what the card's data changes compare with. */
+async function previousVersion(registry: ModelRegistry, model: string): Promise<{ version: number; datasets: DatasetReference[] } | null> {
+  const summary = (await registry.listModels()).find((entry) => entry.name === model);
+  if (!summary) return null;
+  const latest = await registry.getVersion(model, summary.latest);
+  return { version: latest.version, datasets: latest.source.datasets };
 }

@@ -18,6 +18,8 @@ export interface RenderReportOptions {
    * package's renderer; tracking does not depend on it). Without it, the verdict and summary.
    */
   renderDrift?: (document: unknown) => string;
+  /** Sections rendered by other packages (complete `<section>` elements), placed after the drift section. */
+  extraSections?: readonly string[];
 }
 
 export function renderReport(data: ReportData, options: RenderReportOptions = {}): string {
@@ -29,7 +31,9 @@ export function renderReport(data: ReportData, options: RenderReportOptions = {}
     evaluationSection(data),
     dataSection(data),
     driftSection(data, options),
+    ...(options.extraSections ?? []),
   ];
+  const extraIds = (options.extraSections ?? []).flatMap((html) => /^<section id="([^"]+)"/.exec(html)?.[1] ?? []);
   const executed = data.runs.filter((run) => run.origin === 'executed').length;
   return `<!doctype html>
 <html lang="en">
@@ -43,7 +47,7 @@ export function renderReport(data: ReportData, options: RenderReportOptions = {}
 <header>
 <h1>ReproML report: <span class="pipeline">${esc(data.pipeline)}</span></h1>
 <p class="meta">${data.runs.length} recorded run(s) (${executed} executed, ${data.runs.length - executed} restored from the cache) · generated ${esc(data.generatedAt.slice(0, 19).replace('T', ' '))} UTC</p>
-<nav>${['lineage', 'runs', 'trends', 'training', 'evaluation', 'data', 'drift'].map((id) => `<a href="#${id}">${id}</a>`).join(' · ')}</nav>
+<nav>${[...['lineage', 'runs', 'trends', 'training', 'evaluation', 'data', 'drift'], ...extraIds].map((id) => `<a href="#${id}">${id}</a>`).join(' · ')}</nav>
 </header>
 <main>
 ${sections.join('\n')}
