@@ -83,6 +83,30 @@ describe('crash safety (real nx CLI)', () => {
     expect(readdirSync(workspace.path('pipelines/demo/flaky')).filter((name) => name.startsWith('.out.'))).toEqual([]);
   });
 
+  it('removes the temp folder of a killed run when the stage is later restored from the cache (it never executes again)', async () => {
+    const before = snapshotFiles(workspace.root, [OUT]);
+    // The stage is cached now (the previous test's rerun); run it again past the cache and kill it.
+    const marker = join(mkdtempSync(join(tmpdir(), 'flaky-')), 'marker');
+    const nx = spawn(workspace.path('node_modules/.bin/nx'), ['run', 'demo-flaky:run', '--skip-nx-cache', '--output-style=stream'], {
+      cwd: workspace.root,
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_CACHE_DIRECTORY: workspace.cacheDir, FLAKY_MARKER: marker },
+    });
+    const exited = new Promise((resolve) => nx.on('exit', resolve));
+    await waitFor(marker, 120_000);
+    process.kill(-nx.pid!, 'SIGKILL');
+    await exited;
+    expect(readdirSync(workspace.path('pipelines/demo/flaky')).filter((name) => name.startsWith('.out.building-'))).toHaveLength(1);
+    expect(snapshotFiles(workspace.root, [OUT])).toEqual(before);
+
+    const restored = taskOutcomes(workspace.nxOk(['run', 'demo-flaky:run', '--output-style=stream']));
+    expect(restored.cached).toContain('demo-flaky:run');
+    expect(restored.executed).not.toContain('demo-flaky:run');
+    expect(readdirSync(workspace.path('pipelines/demo/flaky')).filter((name) => name.startsWith('.out.'))).toEqual([]);
+    expect(snapshotFiles(workspace.root, [OUT])).toEqual(before);
+  });
+
   it('keeps the previous output and caches nothing when a stage throws half way', () => {
     const before = snapshotFiles(workspace.root, [OUT]);
     const stageFile = JSON.parse(workspace.read('pipelines/demo/flaky/stage.json'));

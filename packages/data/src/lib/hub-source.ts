@@ -3,6 +3,8 @@ import { ConfigError, DataError } from '@reproml/core';
 import type { DatasetSource, OpenSourceParams, SourceContext } from './dataset-source';
 import { downloadToStore } from './download-to-store';
 import { createRetryingFetch } from './retrying-fetch';
+import { sourceFailure } from './source-failure';
+import { insecureUrlReason } from './transport-policy';
 
 export const HUB_COMMIT_PATTERN = /^[0-9a-f]{40}$/;
 
@@ -39,6 +41,7 @@ export function hubSource(params: OpenSourceParams): DatasetSource {
   const reference = parseHubSource(source, context.location);
   const requested = params.revision ?? 'main';
   const env = context.environment;
+  assertSecureHubUrl(env.hubUrl, env.allowHttpLocalhost, context.location);
   const common = {
     hubUrl: env.hubUrl,
     fetch: createRetryingFetch({
@@ -63,7 +66,7 @@ export function hubSource(params: OpenSourceParams): DatasetSource {
         }
         return { revision: sha, ref: requested };
       } catch (error) {
-        throw hubError(error, describe(requested));
+        throw sourceFailure(hubError(error, describe(requested)), source, context.location);
       }
     },
     materialize: async ({ revision, expectedSha256 }) => {
@@ -73,31 +76,59 @@ export function hubSource(params: OpenSourceParams): DatasetSource {
           hint: `Run \`nx run ${context.location.stage}:lock\` so that the lock names a commit sha, and commit it.`,
         });
       }
-      return downloadToStore({
-        store: context.store,
-        expectedSha256,
-        label: source,
-        policy: env,
-        progress: context.progress,
-        onRetry: context.warn,
-        open: async () => {
-          let blob: Blob | null;
-          try {
-            blob = await downloadFile({ repo: { type: 'dataset', name: reference.repo }, path: reference.path, revision, ...common });
-          } catch (error) {
-            throw hubError(error, describe(revision));
-          }
-          if (!blob) {
-            throw new DataError(`${reference.path} does not exist in dataset ${reference.repo} at revision ${revision}`, {
-              ...context.location,
-              hint: 'Check the path inside the repo (it is case-sensitive) and the revision; `nx run <stage>:lock` re-resolves a branch.',
-            });
-          }
-          return { body: blob.stream(), size: blob.size };
-        },
-      });
+      try {
+        return await downloadToStore({
+          store: context.store,
+          expectedSha256,
+          label: source,
+          policy: env,
+          progress: context.progress,
+          onRetry: context.warn,
+          open: async () => {
+            let blob: Blob | null;
+            try {
+              blob = await downloadFile({ repo: { type: 'dataset', name: reference.repo }, path: reference.path, revision, ...common });
+            } catch (error) {
+              throw hubError(error, describe(revision));
+            }
+            if (!blob) {
+              throw new DataError(`${reference.path} does not exist in dataset ${reference.repo} at revision ${revision}`, {
+                ...context.location,
+                hint: 'Check the path inside the repo (it is case-sensitive) and the revision; `nx run <stage>:lock` re-resolves a branch.',
+              });
+            }
+            return { body: blob.stream(), size: blob.size };
+          },
+        });
+      } catch (error) {
+        throw sourceFailure(error, source, context.location);
+      }
     },
   };
+}
+
+/**
+ * HF_ENDPOINT gets HF_TOKEN with every request: plain http:// would send it (and the data) in
+ * the clear. Allowed only to the loopback interface with REPROML_ALLOW_HTTP_LOCALHOST=1 (tests).
+ */
+function assertSecureHubUrl(hubUrl: string, allowHttpLocalhost: boolean, location: SourceContext['location']): void {
+  let url: URL;
+  try {
+    url = new URL(hubUrl);
+  } catch (error) {
+    throw new ConfigError(`HF_ENDPOINT '${hubUrl}' is not a URL`, {
+      ...location,
+      cause: error,
+      hint: 'Set HF_ENDPOINT to the Hub, e.g. https://huggingface.co, or unset it.',
+    });
+  }
+  const refused = insecureUrlReason(url, allowHttpLocalhost);
+  if (refused) {
+    throw new ConfigError(`HF_ENDPOINT '${hubUrl}' is refused: ${refused}`, {
+      ...location,
+      hint: 'Use an https:// Hub endpoint (HF_TOKEN travels with every request). Tests against a local Hub may allow http://127.0.0.1 with REPROML_ALLOW_HTTP_LOCALHOST=1.',
+    });
+  }
 }
 
 interface HubErrorContext {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { copyFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { ConfigError, DataError, sha256OfFile } from '@reproml/core';
@@ -10,7 +10,11 @@ export interface LocalSourceLocation {
   field: string;
 }
 
-/** Resolves a workspace-relative source path, refusing paths that leave the workspace. */
+/**
+ * Resolves a workspace-relative source path, refusing paths that leave the workspace, by
+ * their text or through a symbolic link (of the file or of a folder on the way): a link to
+ * /etc/passwd or ~/.ssh would otherwise be pulled, profiled and copied into `out/`.
+ */
 export function resolveLocalSource(workspaceRoot: string, source: string, location: LocalSourceLocation): string {
   const absolute = resolve(workspaceRoot, source);
   const inside = relative(workspaceRoot, absolute);
@@ -26,7 +30,19 @@ export function resolveLocalSource(workspaceRoot: string, source: string, locati
       hint: 'Check the path (relative to the workspace root) or restore the file from git.',
     });
   }
+  const real = realpathSync(absolute);
+  if (!isInside(realpathSync(workspaceRoot), real)) {
+    throw new ConfigError(`Source '${source}' is a link to ${real}, outside the workspace`, {
+      ...location,
+      hint: 'Copy the file into the workspace (and commit it), so that every clone reads the same bytes; a link out of the workspace is never followed.',
+    });
+  }
   return absolute;
+}
+
+function isInside(root: string, path: string): boolean {
+  const inside = relative(root, path);
+  return inside !== '' && !inside.startsWith('..') && !isAbsolute(inside);
 }
 
 export interface LocalFileDigest {

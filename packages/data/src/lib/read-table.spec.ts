@@ -1,11 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Column, DataError, type Table } from '@reproml/core';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { MAX_FIELD_LENGTH } from './max-field-length';
-import { parseTable, readTable } from './read-table';
+import { parseTable, readTable, readTableBytes } from './read-table';
 
 const csv = (text: string) => new TextEncoder().encode(text);
 
@@ -16,6 +16,26 @@ function plain(table: Table): Record<string, { kind: string; values: unknown[] }
 }
 
 describe('readTable: CSV and TSV', () => {
+  it('names the file that is over the 2 GiB a table can be read in (Node alone says only "File size … is greater than 2 GiB")', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'read-table-large-'));
+    const path = join(dir, 'huge.csv');
+    await writeFile(path, '');
+    await truncate(path, 2 ** 31); // sparse: no 2 GiB written
+    try {
+      const error = await readTable({ path, format: 'csv', file: 'pipelines/p/raw/huge.csv' }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(DataError);
+      expect(error).toMatchObject({
+        file: 'pipelines/p/raw/huge.csv',
+        message: 'pipelines/p/raw/huge.csv is larger than 2 GiB, more than a table can be read into memory at once',
+      });
+      await expect(readTableBytes(path, 'train (hf://datasets/acme/big/train.csv)')).rejects.toThrow(
+        /^train \(hf:\/\/datasets\/acme\/big\/train\.csv\) is larger than 2 GiB/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps header order and row order, infers number and string columns, marks empty cells missing', async () => {
     const table = await parseTable({ bytes: csv('b,a,name\n1,2.5,x\n,-3e2,\n4,.5,"z"\n'), format: 'csv', file: 't.csv' });
     expect(table.rowCount).toBe(3);

@@ -35,18 +35,32 @@ export interface ReadTableParams extends Omit<ParseTableParams, 'bytes' | 'file'
  */
 export async function readTable(params: ReadTableParams): Promise<Table> {
   const file = params.file ?? params.path;
-  let bytes: Uint8Array;
+  const bytes = await readTableBytes(params.path, file);
+  const { path: _path, ...rest } = params;
+  return parseTable({ ...rest, bytes, file });
+}
+
+/** The bytes of a data file, or an error that names it (`file`) and says what to do. */
+export async function readTableBytes(path: string, file: string): Promise<Uint8Array> {
   try {
-    bytes = await readFile(params.path);
+    return await readFile(path);
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_FS_FILE_TOO_LARGE') throw tooLargeError(file, error);
     throw new StageIOError(`Cannot read ${file}: ${(error as Error).message}`, {
       file,
       hint: 'Check that the file exists and is readable (an upstream stage may not have run).',
       cause: error,
     });
   }
-  const { path: _path, ...rest } = params;
-  return parseTable({ ...rest, bytes, file });
+}
+
+/** Node reads a file into one buffer of at most 2 GiB; its own message names no file. */
+function tooLargeError(file: string, cause: unknown): DataError {
+  return new DataError(`${file} is larger than 2 GiB, more than a table can be read into memory at once`, {
+    file,
+    cause,
+    hint: 'Split the file into parts (one pull file each), or convert it to Parquet, whose compressed columns are far smaller.',
+  });
 }
 
 /** `readTable` for bytes already in memory. */

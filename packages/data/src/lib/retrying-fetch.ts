@@ -1,4 +1,5 @@
 import { certificateError, certificateFailure } from './tls-failure';
+import { policyCheckedFetch } from './transport-policy';
 
 export interface RetryPolicy {
   /** Extra attempts after the first. */
@@ -11,6 +12,8 @@ export interface RetryPolicy {
 
 export interface CreateRetryingFetchParams extends RetryPolicy {
   fetch?: typeof fetch;
+  /** Plain http:// to 127.0.0.1/localhost is allowed (REPROML_ALLOW_HTTP_LOCALHOST=1, tests); every other hop must be https://. */
+  allowHttpLocalhost?: boolean;
   /** Told about every retry, e.g. to log "HTTP 503 from …, retrying in 1 s". */
   onRetry?: (event: { url: string; attempt: number; delayMs: number; reason: string }) => void;
 }
@@ -44,10 +47,12 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
  * A `fetch` that retries 5xx/429 answers and network failures with exponential backoff, and
  * gives up on a silent server after `timeoutMs` without a response or without new body
  * bytes (an idle timeout, so a large download is never cut for taking long). It is what
- * every network source hands to `@huggingface/hub` and uses itself.
+ * every network source hands to `@huggingface/hub` and uses itself. Every hop of a redirect
+ * is checked (https only; see transport-policy.ts), and it asks for the file as stored
+ * (`Accept-Encoding: identity`), so that Content-Length counts the file's own bytes.
  */
 export function createRetryingFetch(params: CreateRetryingFetchParams): typeof fetch {
-  const baseFetch = params.fetch ?? fetch;
+  const baseFetch = policyCheckedFetch(params.fetch ?? fetch, params.allowHttpLocalhost ?? false);
   return async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     for (let attempt = 0; ; attempt++) {
@@ -57,7 +62,7 @@ export function createRetryingFetch(params: CreateRetryingFetchParams): typeof f
       const timer = new IdleTimer(params.timeoutMs, () => controller.abort(new HttpTimeoutError(`no answer from ${url} within ${params.timeoutMs} ms`)));
       let response: Response;
       try {
-        response = await baseFetch(input, { ...init, signal: controller.signal });
+        response = await baseFetch(input, { ...init, headers: identityEncoding(init?.headers), signal: controller.signal });
       } catch (error) {
         timer.stop();
         const reason = controller.signal.reason instanceof HttpTimeoutError ? controller.signal.reason : error;
@@ -81,6 +86,13 @@ export function createRetryingFetch(params: CreateRetryingFetchParams): typeof f
       return watchBody(response, timer);
     }
   };
+}
+
+/** The request's headers plus `Accept-Encoding: identity` unless the caller chose an encoding. */
+function identityEncoding(headers: RequestInit['headers']): Headers {
+  const merged = new Headers(headers);
+  if (!merged.has('accept-encoding')) merged.set('accept-encoding', 'identity');
+  return merged;
 }
 
 /** Restarts the timeout on every chunk so that only a stalled body times out. */

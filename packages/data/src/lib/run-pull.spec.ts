@@ -33,7 +33,7 @@ async function makeWorkspace(hub: HubServer | undefined, extraEnv: Record<string
     REPROML_HTTP_RETRY_BASE_MS: '1',
     REPROML_HTTP_RETRIES: '2',
     REPROML_HTTP_TIMEOUT_MS: '2000',
-    ...(hub ? { HF_ENDPOINT: hub.url } : {}),
+    ...(hub ? { HF_ENDPOINT: hub.url, REPROML_ALLOW_HTTP_LOCALHOST: '1' } : {}),
     ...extraEnv,
   });
   return { root, env, events: [] };

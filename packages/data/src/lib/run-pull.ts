@@ -1,4 +1,4 @@
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, IntegrityError, type StageContext, stableStringify, writeFileAtomic } from '@reproml/core';
 import { ContentStore } from './content-store';
@@ -8,6 +8,7 @@ import { type FileValidationReport, inspectDatasetFile } from './inspect-dataset
 import { assertLockMatchesConfig } from './lock-entries';
 import type { TableProfile } from './profile-table';
 import type { PullStageConfig } from './pull-stage-config';
+import { readTableBytes } from './read-table';
 import { type SourceEnvironment, sourceEnvironmentFromEnv } from './source-environment';
 
 export const VALIDATION_FILE = 'validation.json';
@@ -67,7 +68,7 @@ export async function runPull(params: RunPullParams): Promise<void> {
 
     const schema = spec.schema ?? config.schema;
     const inspected = await inspectDatasetFile({
-      bytes: await readFile(output),
+      bytes: await readTableBytes(output, `${key} (${locked.source})`),
       format: locked.format,
       source: locked.source,
       spec,

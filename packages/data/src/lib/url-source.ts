@@ -2,18 +2,18 @@ import { ConfigError, DataError } from '@reproml/core';
 import type { DatasetSource, OpenSourceParams } from './dataset-source';
 import { downloadToStore } from './download-to-store';
 import { createRetryingFetch } from './retrying-fetch';
+import { expectedBodySize, sourceFailure } from './source-failure';
+import { insecureUrlReason } from './transport-policy';
 
 export function isUrlSource(source: string): boolean {
   return /^https?:\/\//i.test(source);
 }
 
-const LOCALHOST = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 /**
  * A file at an https:// URL. A URL has no revision, so the lock's sha256 is the only pin:
  * `run` serves it from the store when present, else downloads it and fails if the server
- * now answers different bytes. Plain http:// is refused, except to localhost when
- * REPROML_ALLOW_HTTP_LOCALHOST=1 (for tests).
+ * now answers different bytes. Plain http:// is refused, for the URL and for every hop of a
+ * redirect, except to localhost when REPROML_ALLOW_HTTP_LOCALHOST=1 (for tests).
  */
 export function urlSource(params: OpenSourceParams): DatasetSource {
   const { source, context } = params;
@@ -27,20 +27,24 @@ export function urlSource(params: OpenSourceParams): DatasetSource {
     kind: 'url',
     resolve: async () => ({ revision: null }),
     materialize: async ({ expectedSha256 }) => {
-      return downloadToStore({
-        store: context.store,
-        expectedSha256,
-        label: source,
-        policy: env,
-        progress: context.progress,
-        onRetry: context.warn,
-        open: async () => {
-          const response = await retryingFetch(url.href, { headers: { 'User-Agent': 'reproml' } });
-          if (!response.ok) throw httpError(response.status, source, context.location);
-          const length = response.headers.get('content-length');
-          return { body: response.body!, size: length === null ? undefined : Number(length) };
-        },
-      });
+      try {
+        return await downloadToStore({
+          store: context.store,
+          expectedSha256,
+          label: source,
+          policy: env,
+          progress: context.progress,
+          onRetry: context.warn,
+          open: async () => {
+            const response = await retryingFetch(url.href, { headers: { 'User-Agent': 'reproml' } });
+            if (!response.ok) throw httpError(response.status, source, context.location);
+            const size = expectedBodySize(response.headers, source);
+            return { body: response.body!, size };
+          },
+        });
+      } catch (error) {
+        throw sourceFailure(error, source, context.location);
+      }
     },
   };
 }
@@ -53,7 +57,7 @@ function parseUrl(source: string, params: OpenSourceParams): URL {
   } catch (error) {
     throw new ConfigError(`'${source}' is not a valid URL`, { ...location, hint: 'Write it as https://host/path/file.csv.', cause: error });
   }
-  if (url.protocol === 'http:' && !(environment.allowHttpLocalhost && LOCALHOST.has(url.hostname))) {
+  if (insecureUrlReason(url, environment.allowHttpLocalhost)) {
     throw new ConfigError(`Plain http:// sources are not allowed: '${source}'`, {
       ...location,
       hint: 'Use https:// (data fetched in the clear can be altered on the way). Tests may allow http://127.0.0.1 with REPROML_ALLOW_HTTP_LOCALHOST=1.',

@@ -1,0 +1,78 @@
+import { DataError } from '@reproml/core';
+
+/** Hosts plain http:// may reach when REPROML_ALLOW_HTTP_LOCALHOST=1 (tests against local servers). */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname.toLowerCase());
+}
+
+/**
+ * Why a URL may not be fetched, or undefined when it may: https anywhere; plain http only to
+ * the loopback interface with `allowHttpLocalhost`; nothing else (file:, data:, ftp:). Data
+ * and tokens fetched in the clear can be read and altered on the way, and a lock would pin
+ * whatever a man in the middle served at `lock` time.
+ */
+export function insecureUrlReason(url: URL, allowHttpLocalhost: boolean): string | undefined {
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:') {
+    if (allowHttpLocalhost && isLoopbackHost(url.hostname)) return undefined;
+    return 'plain http:// is not allowed (data and tokens would travel in the clear)';
+  }
+  return `${url.protocol.replace(/:$/, '')}: URLs are not fetched`;
+}
+
+/** HTTP statuses that carry a Location to follow. */
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 20;
+
+/** A server redirected somewhere the transport policy does not allow. */
+function redirectRefused(from: string, to: string, reason: string): DataError {
+  return new DataError(`${from} redirected to ${to}: ${reason}`, {
+    hint: 'Every hop of a redirect must stay on https://: ask the server owner to fix the redirect, or use the final https:// URL. Tests may allow http://127.0.0.1 with REPROML_ALLOW_HTTP_LOCALHOST=1.',
+  });
+}
+
+/**
+ * A `fetch` that follows redirects itself, checking every hop against the transport policy
+ * (undici follows https → http and hands `file:` redirects back as a bare "fetch failed").
+ * Credentials (Authorization, Cookie) are dropped when a hop changes origin, as the fetch
+ * standard does.
+ */
+export function policyCheckedFetch(baseFetch: typeof fetch, allowHttpLocalhost: boolean): typeof fetch {
+  return async (input, init) => {
+    let url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    const first = url.href;
+    let method = (init?.method ?? 'GET').toUpperCase();
+    let body = init?.body;
+    let headers = new Headers(init?.headers);
+    for (let hop = 0; ; hop++) {
+      const refused = insecureUrlReason(url, allowHttpLocalhost);
+      if (refused) {
+        if (hop === 0) throw new DataError(`Cannot fetch ${url.href}: ${refused}`, { hint: 'Use an https:// URL.' });
+        throw redirectRefused(first, url.href, refused);
+      }
+      const response = await baseFetch(url.href, { ...init, method, body, headers, redirect: 'manual' });
+      const location = response.headers.get('location');
+      if (!REDIRECT_STATUSES.has(response.status) || location === null) return response;
+      await response.body?.cancel().catch(() => undefined);
+      if (hop >= MAX_REDIRECTS) throw redirectRefused(first, url.href, `more than ${MAX_REDIRECTS} redirects`);
+      let next: URL;
+      try {
+        next = new URL(location, url);
+      } catch {
+        throw redirectRefused(first, location, 'the Location header is not a URL');
+      }
+      if (next.origin !== url.origin) {
+        headers = new Headers(headers);
+        headers.delete('authorization');
+        headers.delete('cookie');
+      }
+      if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+        method = 'GET';
+        body = undefined;
+      }
+      url = next;
+    }
+  };
+}

@@ -1,0 +1,17 @@
+import { logger, type PostTasksExecution } from '@nx/devkit';
+import { postTasksExecution as recordCacheRestores } from './record-cache-restores';
+import { removeStaleBuildFoldersOfRestores } from './remove-stale-build-folders';
+
+/**
+ * What the plugin does after every `nx run`/`run-many`, for the stages Nx restored from a
+ * cache: remove temp folders a killed run left beside their `out/`, then record the restores.
+ * Never fails the command.
+ */
+export const postTasksExecution: PostTasksExecution = async (options, context) => {
+  try {
+    await removeStaleBuildFoldersOfRestores(context);
+  } catch (error) {
+    logger.warn(`warning: stale build folders not removed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  await recordCacheRestores(options, context);
+};

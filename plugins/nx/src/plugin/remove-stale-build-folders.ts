@@ -1,0 +1,23 @@
+import { join } from 'node:path';
+import type { PostTasksExecutionContext } from '@nx/devkit';
+import { removeStaleTempSiblings } from '@reproml/core';
+
+/** Nx statuses of a task whose outputs came from a cache instead of the executor. */
+const RESTORED = new Set(['local-cache', 'local-cache-kept-existing', 'remote-cache']);
+
+/**
+ * A stage killed with SIGKILL leaves its temp folder (`.out.building-<pid>-…`) beside `out/`.
+ * The next execution of the stage removes it (`writeDirectoryAtomic`), but a stage that is
+ * restored from a cache from then on never executes: so after every restore, temp siblings
+ * of its `out/` whose process is gone are removed here too. Returns the folders removed.
+ */
+export async function removeStaleBuildFoldersOfRestores(context: Pick<PostTasksExecutionContext, 'taskResults' | 'workspaceRoot'>): Promise<string[]> {
+  const removed: string[] = [];
+  for (const result of Object.values(context.taskResults)) {
+    const { task } = result;
+    if (task.target.target !== 'run' || !RESTORED.has(result.status) || !task.projectRoot) continue;
+    const out = join(context.workspaceRoot, task.projectRoot, 'out');
+    for (const name of await removeStaleTempSiblings(out)) removed.push(join(task.projectRoot, name));
+  }
+  return removed;
+}
