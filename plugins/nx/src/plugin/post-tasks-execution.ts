@@ -1,4 +1,5 @@
 import { logger, type PostTasksExecution } from '@nx/devkit';
+import { normalizeOptions, type ReproMLPluginOptions } from './plugin-options';
 import { postTasksExecution as recordCacheRestores } from './record-cache-restores';
 import { removeStaleBuildFoldersOfRestores } from './remove-stale-build-folders';
 
@@ -7,9 +8,9 @@ import { removeStaleBuildFoldersOfRestores } from './remove-stale-build-folders'
  * cache: remove temp folders a killed run left beside their `out/`, then record the restores.
  * Never fails the command.
  */
-export const postTasksExecution: PostTasksExecution = async (options, context) => {
+export const postTasksExecution: PostTasksExecution<ReproMLPluginOptions> = async (options, context) => {
   try {
-    await removeStaleBuildFoldersOfRestores(context);
+    await removeStaleBuildFoldersOfRestores(context, normalizeOptions(options).runTargetName);
   } catch (error) {
     logger.warn(`warning: stale build folders not removed: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { PostTasksExecutionContext } from '@nx/devkit';
-import { removeStaleTempSiblings } from '@reproml/core';
+import { parseStageRoot, removeStaleTempSiblings, stageOutputDir } from '@reproml/core';
 
 /** Nx statuses of a task whose outputs came from a cache instead of the executor. */
 const RESTORED = new Set(['local-cache', 'local-cache-kept-existing', 'remote-cache']);
@@ -11,13 +11,18 @@ const RESTORED = new Set(['local-cache', 'local-cache-kept-existing', 'remote-ca
  * restored from a cache from then on never executes: so after every restore, temp siblings
  * of its `out/` whose process is gone are removed here too. Returns the folders removed.
  */
-export async function removeStaleBuildFoldersOfRestores(context: Pick<PostTasksExecutionContext, 'taskResults' | 'workspaceRoot'>): Promise<string[]> {
+export async function removeStaleBuildFoldersOfRestores(
+  context: Pick<PostTasksExecutionContext, 'taskResults' | 'workspaceRoot'>,
+  runTargetName: string,
+): Promise<string[]> {
   const removed: string[] = [];
   for (const result of Object.values(context.taskResults)) {
     const { task } = result;
-    if (task.target.target !== 'run' || !RESTORED.has(result.status) || !task.projectRoot) continue;
-    const out = join(context.workspaceRoot, task.projectRoot, 'out');
-    for (const name of await removeStaleTempSiblings(out)) removed.push(join(task.projectRoot, name));
+    if (task.target.target !== runTargetName || !RESTORED.has(result.status)) continue;
+    const location = parseStageRoot(task.projectRoot ?? '');
+    if (!location) continue;
+    const out = stageOutputDir(location.pipeline, location.stage);
+    for (const name of await removeStaleTempSiblings(join(context.workspaceRoot, out))) removed.push(join(out, '..', name));
   }
   return removed;
 }
