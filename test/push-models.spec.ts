@@ -1,3 +1,4 @@
+import { cpSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reproml } from './support/reproml-cli';
 import { TempWorkspace, taskOutcomes } from './support/temp-workspace';
@@ -90,5 +91,27 @@ describe('push stage and the model registry (real nx CLI)', () => {
     expect(data.location.project).toBe('penguins-data');
     expect(data.inputs[0]).toMatchObject({ from: 'source', path: 'pipelines/penguins/raw/penguins.json' });
     expect(reproml(workspace, ['lineage', 'penguins@2']).stdout).toMatch(/registry penguins v2, pushed from commit [0-9a-f]{12}/);
+  });
+
+  it('refuses to push a model from a pipeline that is not committed; once committed, the version names a commit that holds it', () => {
+    cpSync(workspace.path('pipelines/penguins'), workspace.path('pipelines/penguins2'), {
+      recursive: true,
+      filter: (source) => !/[\\/]out([\\/]|$)/.test(source),
+    });
+    const pushStage = JSON.parse(workspace.read('pipelines/penguins2/push/stage.json'));
+    workspace.write('pipelines/penguins2/push/stage.json', { ...pushStage, model: 'penguins2' });
+
+    const refused = workspace.nx(['run', 'penguins2-push:run', '--output-style=stream'], env);
+    expect(refused.status).not.toBe(0);
+    expect(refused.output).toMatch(/Refusing to push penguins2: \d+ file\(s\) it depends on are not committed \(pipelines\/penguins2\//);
+    expect(refused.output).toContain('pipelines/penguins2/push/stage.json');
+    expect(refused.output).toMatch(/"allowDirty": true in pipelines\/penguins2\/push\/stage\.json or REPROML_ALLOW_DIRTY=1/);
+    expect(models(['show', 'penguins2']).status).toBe(1);
+
+    const commit = workspace.commitAll('penguins2 pipeline');
+    expect(workspace.nxOk(['run', 'penguins2-push:run', '--output-style=stream'], env)).toContain('pushed penguins2 v1');
+    const version = JSON.parse(models(['show', 'penguins2', '1', '--json']).stdout);
+    expect(version.source.git).toEqual({ commit, dirty: false });
+    expect(workspace.git('cat-file', '-t', `${commit}:pipelines/penguins2/push/stage.json`).trim()).toBe('blob');
   });
 });

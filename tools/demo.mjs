@@ -9,9 +9,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pipeline = process.argv[2] ?? 'penguins';
 const nx = join(root, 'node_modules', '.bin', 'nx');
 
+// The demo is for trying things: with uncommitted edits to the example pipeline its push still
+// goes through, recorded as dirty (REPROML_ALLOW_DIRTY=0 npm run demo gives the default refusal).
 const result = spawnSync(nx, ['run-many', '-t', 'run', '--projects', `tag:pipeline:${pipeline}`, '--output-style=stream'], {
   cwd: root,
   stdio: 'inherit',
+  env: { ...process.env, REPROML_ALLOW_DIRTY: process.env.REPROML_ALLOW_DIRTY ?? '1' },
 });
 if (result.status !== 0) process.exit(result.status ?? 1);
 
@@ -64,6 +67,12 @@ for (const stage of readdirSync(pipelineDir).sort()) {
       ? `hf://${receipt.location.repo}@${receipt.location.commit.slice(0, 12)}`
       : `the local registry (.reproml/registry/${receipt.location.path})`;
   console.log(`\nPushed model ${receipt.model} v${receipt.version} (model.onnx sha256 ${receipt.artifact.sha256.slice(0, 12)}…) to ${where}.`);
+  const git = pushedFrom(receipt);
+  if (git?.dirty) {
+    console.log(
+      `  recorded as DIRTY: pushed from uncommitted files (${git.uncommitted?.files.length ?? '?'}); commit them and rerun for a version its commit rebuilds`,
+    );
+  }
   console.log(`  npx reproml models show ${receipt.model}    # versions, aliases, metrics`);
   console.log(`  npx reproml models promote ${receipt.model} ${receipt.version} staging --approved-by <you> --reason "<why>"`);
 }
@@ -77,4 +86,12 @@ if (report.status === 0) {
   for (const { path, runs, charts } of reports) console.log(`\nReport (${runs} runs, ${charts} charts; opens from disk): ${path}`);
 } else {
   console.log(`\nNo report: ${(report.stderr || report.stdout).trim()}`);
+}
+
+/** The git record of a version pushed to the local registry (null when it cannot be read). */
+function pushedFrom(receipt) {
+  if (receipt.location.type !== 'local') return null;
+  const registry = process.env.REPROML_REGISTRY_DIR ? join(root, process.env.REPROML_REGISTRY_DIR) : join(root, '.reproml', 'registry');
+  const record = join(registry, receipt.location.path, '..', 'version.json');
+  return existsSync(record) ? JSON.parse(readFileSync(record, 'utf8')).source.git : null;
 }

@@ -101,3 +101,50 @@ describe('reproml models promote: gates from the push stage file', () => {
     });
   });
 });
+
+describe('reproml models show: provenance', () => {
+  it('says when a version was pushed from uncommitted files, with their content hash and the files', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'reproml-show-'));
+    try {
+      writeFileSync(join(root, 'nx.json'), '{}');
+      const file = join(root, 'model.onnx');
+      writeFileSync(file, 'model');
+      const sha256 = sha256OfBytes('model');
+      const uncommitted = { files: ['pipelines/exp/train/stage.json'], sha256: sha256OfBytes('content') };
+      await new FileModelRegistry(join(root, '.reproml', 'registry')).register({
+        version: {
+          model: 'exp',
+          fingerprint: sha256OfBytes('fp'),
+          artifact: { path: 'model.onnx', sha256, size: 5 },
+          files: [{ path: 'model.onnx', sha256, size: 5 }],
+          metrics: {},
+          gates: {},
+          source: {
+            pipeline: 'exp',
+            pushStage: 'exp-push',
+            stageFile: 's',
+            modelStage: 'm',
+            modelPath: 'm',
+            stages: [],
+            git: { commit: 'c'.repeat(40), dirty: true, uncommitted },
+            datasets: [],
+          },
+        },
+        location: { type: 'local' },
+        files: [{ path: 'model.onnx', sha256, size: 5, absolutePath: file }],
+      });
+      const shown = spawnSync(process.execPath, [BIN, 'models', 'show', 'exp', '1'], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, REPROML_REGISTRY_DIR: '' },
+      });
+      expect(shown.status).toBe(0);
+      expect(shown.stdout).toContain(
+        `commit       ${'c'.repeat(40)} DIRTY: pushed from uncommitted files (allowDirty), uncommitted content sha256 ${uncommitted.sha256}`,
+      );
+      expect(shown.stdout).toContain('uncommitted  pipelines/exp/train/stage.json');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});

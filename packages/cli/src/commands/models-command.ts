@@ -294,13 +294,21 @@ function describeCheckpoint(health: AuditHealth): string {
   return health.checkpointBehindBy ? `${where}, one event behind the log (a crash after the append; the next change repairs it)` : where;
 }
 
+function describeCommit(git: ModelVersion['source']['git']): string {
+  if (!git) return 'none (not pushed from a git checkout)';
+  if (!git.dirty) return git.commit;
+  const hash = git.uncommitted ? `, uncommitted content sha256 ${git.uncommitted.sha256}` : '';
+  return `${git.commit} DIRTY: pushed from uncommitted files (allowDirty)${hash}; the commit alone does not rebuild it`;
+}
+
 function renderVersion(version: ModelVersion & { locations: ModelVersion['location'][] }, aliases: string[]): string {
   const lines = [
     `${version.model} v${version.version}${aliases.length ? `  ← ${aliases.join(', ')}` : ''}`,
     `  created      ${version.createdAt}`,
     `  model.onnx   sha256 ${version.artifact.sha256} (${version.artifact.size} bytes)`,
     `  fingerprint  ${version.fingerprint}`,
-    `  commit       ${version.source.git ? `${version.source.git.commit}${version.source.git.dirty ? ' (dirty)' : ''}` : 'none'}`,
+    `  commit       ${describeCommit(version.source.git)}`,
+    ...(version.source.git?.uncommitted?.files.map((file) => `  uncommitted  ${file}`) ?? []),
     `  stored at    ${version.locations.map(describeLocation).join(', ')}`,
     `  metrics      ${
       Object.entries(version.metrics)

@@ -66,6 +66,12 @@ export class StageIOError extends ReproError {
   override readonly code = 'STAGE_IO';
 }
 
+/** Work whose origin cannot be recorded truthfully: e.g. a push that depends on files that are not committed. */
+export class ProvenanceError extends ReproError {
+  override name = 'ProvenanceError';
+  override readonly code = 'UNCOMMITTED_CHANGES';
+}
+
 export function isReproError(error: unknown): error is ReproError {
   return error instanceof ReproError;
 }

@@ -63,7 +63,7 @@ export const runMetadataSchema = z.object({
   host: z.string(),
   pid: z.number().int(),
   status: z.enum(['succeeded', 'failed']),
-  /** The workspace's git commit when the stage ran, and whether tracked files differed from it. */
+  /** The workspace's git commit when the stage ran, and whether files the stage depends on (its chain's hashed inputs) differed from it, untracked ones included. */
   git: z.object({ commit: z.string(), dirty: z.boolean() }).optional(),
   error: z.string().optional(),
   phases: z.array(z.object({ phase: z.string(), durationMs: z.number().nonnegative() })),

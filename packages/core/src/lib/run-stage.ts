@@ -15,6 +15,8 @@ import { withStrictReads } from './strict-reads';
 export interface StageContext {
   readonly stage: StageIdentity;
   readonly workspaceRoot: string;
+  /** Git pathspecs of the files the stage's result depends on (`RunStageParams.gitPathspecs`); undefined = the whole tree. */
+  readonly gitPathspecs?: readonly string[];
   /** Temp folder that becomes the stage's output folder when the work succeeds. */
   readonly outDir: string;
   readonly rng: SeededRandom;
@@ -49,6 +51,12 @@ export interface RunStageParams {
   allowedReads?: readonly string[];
   /** Where the run metadata of this execution is written (outside the cached outputs). */
   runMetadataPath?: string;
+  /**
+   * Git pathspecs of the files the stage's result depends on (what its cache key covers):
+   * the run metadata's `git.dirty` says whether any of them is uncommitted. Default: the
+   * whole working tree.
+   */
+  gitPathspecs?: readonly string[];
   onProgress?: ProgressListener;
   work: (context: StageContext) => Promise<void>;
 }
@@ -91,6 +99,7 @@ export async function runStage(params: RunStageParams): Promise<RunStageResult> 
       const context: StageContext = {
         stage: params.stage,
         workspaceRoot: params.workspaceRoot,
+        gitPathspecs: params.gitPathspecs,
         outDir,
         rng: new SeededRandom(seed),
         seed,
@@ -149,7 +158,7 @@ export async function runStage(params: RunStageParams): Promise<RunStageResult> 
 }
 
 function buildMetadata(params: RunStageParams, startedAt: Date, phases: PhaseClock, status: RunMetadata['status'], error?: string): RunMetadata {
-  const git = readGitState(params.workspaceRoot);
+  const git = readGitState(params.workspaceRoot, { pathspecs: params.gitPathspecs });
   return {
     schemaVersion: 1,
     stage: params.stage.name,

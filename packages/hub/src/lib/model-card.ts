@@ -216,7 +216,21 @@ function reproduceSection(params: ModelCardParams): string {
   const modelSha = params.files.find((file) => file.path === 'model.onnx')?.sha256;
   const lines = ['## How to reproduce', ''];
   if (!params.git) lines.push('This version was not pushed from a git checkout, so there is no commit to return to.', '');
-  else if (params.git.dirty) lines.push(`⚠ Pushed from commit \`${params.git.commit}\` with uncommitted changes: the commit alone may not rebuild it.`, '');
+  else if (params.git.dirty) {
+    const uncommitted = params.git.uncommitted;
+    lines.push(
+      `⚠ **Pushed from uncommitted files** on top of commit \`${params.git.commit}\` (the push allowed it with \`allowDirty\`): the commit alone does not rebuild this model.`,
+      ...(uncommitted
+        ? [
+            '',
+            `Uncommitted content sha256 \`${uncommitted.sha256}\` (over each file's path and git blob id) of:`,
+            '',
+            ...uncommitted.files.map((file) => `- \`${file}\``),
+          ]
+        : []),
+      '',
+    );
+  }
   lines.push(
     '```sh',
     `git checkout ${params.git?.commit ?? '<commit>'}`,

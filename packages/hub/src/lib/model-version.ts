@@ -47,8 +47,19 @@ export const versionSourceSchema = z.object({
   modelPath: z.string(),
   /** Every stage the model depends on, upstream first (Nx project names). */
   stages: z.array(z.object({ name: z.string(), kind: z.string(), file: z.string() })),
-  /** The workspace commit when the version was pushed; dirty = tracked files differed from it. */
-  git: z.object({ commit: z.string(), dirty: z.boolean() }).nullable(),
+  /**
+   * The workspace commit when the version was pushed. dirty = a file the model's stages
+   * hash (stage folders, lock files, local sources, ReproML code, the lockfile) was
+   * uncommitted; then `uncommitted` lists them with a sha256 over their content (a push
+   * from a dirty chain needs `allowDirty`).
+   */
+  git: z
+    .object({
+      commit: z.string(),
+      dirty: z.boolean(),
+      uncommitted: z.object({ files: z.array(z.string()), sha256 }).optional(),
+    })
+    .nullable(),
   datasets: z.array(datasetReferenceSchema),
 });
 export type VersionSource = z.infer<typeof versionSourceSchema>;

@@ -40,6 +40,10 @@ export const pushStageConfigSchema = z
       .default([])
       .meta({ description: 'Extra model card tags. Default: none.' }),
     license: z.string().optional().meta({ description: 'License id for the model card (e.g. "mit"). Default: none.' }),
+    allowDirty: z.boolean().default(false).meta({
+      description:
+        'Push even when files the model depends on are not committed (REPROML_ALLOW_DIRTY=1 does the same for one run). The version is recorded as dirty with the list of those files and a sha256 over their content, and its model card says that the commit alone does not rebuild it. Default: false (such a push is refused).',
+    }),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -4,6 +4,7 @@ import {
   ConfigError,
   type GitState,
   IntegrityError,
+  ProvenanceError,
   readGitState,
   type StageContext,
   StageIOError,
@@ -39,7 +40,7 @@ export interface RunPushParams {
   modelOutDir: string;
   metricsOutDir?: string;
   registry: ModelRegistry;
-  /** Default: process.env (HF_ENDPOINT, HF_TOKEN, REPROML_HTTP_RETRIES, REPROML_HTTP_RETRY_BASE_MS). */
+  /** Default: process.env (HF_ENDPOINT, HF_TOKEN, REPROML_HTTP_RETRIES, REPROML_HTTP_RETRY_BASE_MS, REPROML_ALLOW_DIRTY). */
   env?: NodeJS.ProcessEnv;
   fetch?: typeof fetch;
 }
@@ -77,7 +78,8 @@ export async function runPush(params: RunPushParams): Promise<PushReceipt> {
   });
   const artifacts = await artifactFiles(params, lineage);
   const fingerprint = fingerprintOf(artifacts);
-  const git = readGitState(context.workspaceRoot) ?? null;
+  const git = readGitState(context.workspaceRoot, { pathspecs: context.gitPathspecs, hashUncommitted: true }) ?? null;
+  await checkCommitted({ params, git, model, fingerprint, target });
   const metricsJson = readJsonIfPresent(artifacts.find((file) => file.path === 'metrics.json')?.absolutePath);
   const modelJson = readJsonIfPresent(artifacts.find((file) => file.path === 'model.json')?.absolutePath);
   const modelPath = `${params.modelOutDir}/${config.modelFile}`;
@@ -180,6 +182,54 @@ export async function runPush(params: RunPushParams): Promise<PushReceipt> {
   context.summarize({ model, version: receipt.version, fingerprint });
   await writeFileAtomic(join(context.outDir, PUSH_RECEIPT_FILE), stableStringify(written));
   return receipt;
+}
+
+/** REPROML_ALLOW_DIRTY=1 (or true): the one-run form of `allowDirty`. */
+export function allowDirtyFromEnv(env: NodeJS.ProcessEnv): boolean {
+  return /^(1|true|yes)$/i.test(env['REPROML_ALLOW_DIRTY'] ?? '');
+}
+
+/**
+ * A new version must name a commit that rebuilds it (the files checked are the stage's
+ * `gitPathspecs`: what the `run` targets of the push stage and every stage upstream hash,
+ * which the executor derives from the same inputs; the whole tree when not given): refuse to push from uncommitted files
+ * the model depends on, unless the stage file or the environment allows it (then the record
+ * says so). Re-pushing artifacts the local registry already holds records nothing new, so
+ * it stays a no-op either way.
+ */
+async function checkCommitted(args: {
+  params: RunPushParams;
+  git: GitState | null;
+  model: string;
+  fingerprint: string;
+  target: ReturnType<typeof parsePushTarget>;
+}): Promise<void> {
+  const { params, git } = args;
+  if (!git?.dirty) return;
+  const files = git.uncommitted?.files ?? [];
+  const listed = `${files.slice(0, 20).join(', ')}${files.length > 20 ? ` and ${files.length - 20} more` : ''}`;
+  if (params.config.allowDirty || allowDirtyFromEnv(params.env ?? process.env)) {
+    params.context.warn(
+      `${args.model} depends on uncommitted files (${listed}); allowed (allowDirty / REPROML_ALLOW_DIRTY): a new version is recorded as dirty (content sha256 ${git.uncommitted?.sha256.slice(0, 12)}…), since commit ${git.commit.slice(0, 12)} alone does not rebuild it`,
+    );
+    return;
+  }
+  if (args.target.type === 'registry' && (await registryHolds(params.registry, args.model, args.fingerprint))) return;
+  throw new ProvenanceError(
+    `Refusing to push ${args.model}: ${files.length} file(s) it depends on are not committed (${listed}), so commit ${git.commit.slice(0, 12)} would not rebuild it`,
+    {
+      stage: params.context.stage.name,
+      file: files[0],
+      hint: `Commit them (git add ${files.length <= 5 ? files.join(' ') : '<files>'} && git commit), then rerun the push. To publish an experiment anyway, set "allowDirty": true in ${params.context.stage.file} or REPROML_ALLOW_DIRTY=1: the version is then recorded as dirty with a hash of the uncommitted content.`,
+    },
+  );
+}
+
+async function registryHolds(registry: ModelRegistry, model: string, fingerprint: string): Promise<boolean> {
+  const models = await registry.listModels();
+  if (!models.some((entry) => entry.name === model)) return false;
+  const state = await registry.getModel(model);
+  return state.versions.some((version) => version.fingerprint === fingerprint && version.locations.some((location) => location.type === 'local'));
 }
 
 export function describeLocation(location: PushLocation): string {

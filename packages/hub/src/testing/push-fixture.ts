@@ -114,7 +114,7 @@ export function createPushFixture(params: { modelBytes?: Uint8Array; accuracy?: 
   writeModel(params.modelBytes ?? randomBytes(4096));
   if (params.git) {
     const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: 'ignore' });
-    writeFileSync(join(root, '.gitignore'), 'pipelines/*/*/out\n.reproml\n');
+    writeFileSync(join(root, '.gitignore'), 'pipelines/*/*/out\n.reproml\n.*.building-*\n.*.previous-*\n.*.tmp-*\n');
     writeFileSync(join(root, 'pipelines/demo/README.md'), '# demo pipeline\n');
     git('init', '-q');
     git('add', '.');

@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { logger, type PostTasksExecution } from '@nx/devkit';
-import { parseStageRoot, readGitState, STAGE_FILE_NAME, stageRootDir } from '@reproml/core';
+import { type GitState, parseStageRoot, readGitState, STAGE_FILE_NAME, stageRootDir } from '@reproml/core';
 import { collectStageRun, recordRun } from '@reproml/tracking';
+import { loadStage } from '../stage-file/load-stage';
 import { normalizeOptions, type ReproMLPluginOptions } from './plugin-options';
+import { stageChainPathspecs } from './stage-provenance';
 
 /** Nx statuses of a task whose outputs came from a cache instead of the executor. */
 const RESTORED = new Set(['local-cache', 'local-cache-kept-existing', 'remote-cache']);
@@ -16,7 +18,8 @@ const RESTORED = new Set(['local-cache', 'local-cache-kept-existing', 'remote-ca
 export const postTasksExecution: PostTasksExecution<ReproMLPluginOptions> = async (options, context) => {
   const { runTargetName } = normalizeOptions(options);
   try {
-    const git = readGitState(context.workspaceRoot);
+    // One `git status` for the whole tree; per-stage ones only when something is uncommitted.
+    const tree = readGitState(context.workspaceRoot);
     for (const result of Object.values(context.taskResults)) {
       const { task } = result;
       if (task.target.target !== runTargetName || !RESTORED.has(result.status)) continue;
@@ -26,6 +29,7 @@ export const postTasksExecution: PostTasksExecution<ReproMLPluginOptions> = asyn
       const stageFile = `${stageRootDir(pipeline, stage)}/${STAGE_FILE_NAME}`;
       if (!existsSync(join(context.workspaceRoot, stageFile))) continue;
       const startTime = task.startTime ?? context.startTime;
+      const git = tree?.dirty ? stageGitState(context.workspaceRoot, stageFile) : tree;
       const recorded = await recordRun({
         workspaceRoot: context.workspaceRoot,
         collect: () =>
@@ -54,6 +58,15 @@ export const postTasksExecution: PostTasksExecution<ReproMLPluginOptions> = asyn
     logger.warn(`warning: cache restores not recorded: ${error instanceof Error ? error.message : String(error)}`);
   }
 };
+
+/** The same rule as an executed stage's run metadata: dirty when a file of the stage's chain is uncommitted. */
+function stageGitState(workspaceRoot: string, stageFile: string): GitState | undefined {
+  try {
+    return readGitState(workspaceRoot, { pathspecs: stageChainPathspecs(workspaceRoot, loadStage(workspaceRoot, stageFile)) });
+  } catch {
+    return readGitState(workspaceRoot); // an invalid stage file: the whole tree decides
+  }
+}
 
 function stageKind(workspaceRoot: string, stageFile: string): string {
   try {

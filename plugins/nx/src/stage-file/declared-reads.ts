@@ -32,18 +32,33 @@ export function declaredReadPaths(workspaceRoot: string, stage: LoadedStage): st
  * (`dependentTasksOutputFiles` with `transitive: true`), so reading them is declared
  * (a push follows lineage records back to the pull stage).
  */
-function upstreamOutputDirs(workspaceRoot: string, stage: LoadedStage, seen = new Set<string>()): string[] {
+function upstreamOutputDirs(workspaceRoot: string, stage: LoadedStage): string[] {
+  return upstreamStages(workspaceRoot, stage).map((upstream) => upstream.outDir);
+}
+
+export interface UpstreamStage {
+  /** Workspace-relative output folder and stage file. */
+  outDir: string;
+  stageFile: string;
+  /** The loaded stage; undefined when its file is missing or invalid (that project fails on its own). */
+  stage?: LoadedStage;
+}
+
+/** Every stage upstream of `stage` through its named inputs, transitively, each once. */
+export function upstreamStages(workspaceRoot: string, stage: LoadedStage, seen = new Map<string, UpstreamStage>()): UpstreamStage[] {
   for (const reference of Object.values(stage.config.inputs)) {
     const outDir = stageOutputDir(stage.identity.pipeline, reference);
     if (seen.has(outDir)) continue;
-    seen.add(outDir);
     const stageFile = outDir.replace(/\/out$/, `/${STAGE_FILE_NAME}`);
+    const entry: UpstreamStage = { outDir, stageFile };
+    seen.set(outDir, entry);
     if (!existsSync(join(workspaceRoot, stageFile))) continue;
     try {
-      upstreamOutputDirs(workspaceRoot, loadStage(workspaceRoot, stageFile, stage.registry), seen);
+      entry.stage = loadStage(workspaceRoot, stageFile, stage.registry);
     } catch {
-      // an invalid upstream stage file fails its own project; its direct output stays allowed
+      continue; // an invalid upstream stage file fails its own project; its direct output stays allowed
     }
+    upstreamStages(workspaceRoot, entry.stage, seen);
   }
-  return [...seen];
+  return [...seen.values()];
 }

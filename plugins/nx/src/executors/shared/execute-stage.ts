@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
 import { createProgressReporter, createStageRunContext, isReproError, runStage } from '@reproml/core';
 import { pluginOptionsFromNxJson } from '../../plugin/plugin-options';
+import { stageChainPathspecs } from '../../plugin/stage-provenance';
 import { declaredReadPaths } from '../../stage-file/declared-reads';
 import { type LoadedStage, loadStage } from '../../stage-file/load-stage';
 import { stageKindRegistry } from '../../stage-file/stage-kinds';
@@ -39,6 +40,7 @@ export async function executeStage(options: StageExecutorOptions, context: Execu
       packages: recordedPackages(stage.registered),
       resolvePackagesFrom: packageResolutionRoots(stage.registered),
       allowedReads: stage.config.strict === false ? undefined : declaredReadPaths(context.root, stage),
+      gitPathspecs: stageChainPathspecs(context.root, stage),
       work: (stageContext) =>
         stage.kind.run(
           createStageRunContext(stageContext, {
