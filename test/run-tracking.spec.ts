@@ -71,6 +71,20 @@ describe('run tracking (real nx CLI)', () => {
     workspace.git('checkout', '--', 'pipelines/demo/stats/stats.ts');
   });
 
+  it('marks a run dirty when a file its stage chain hashes is uncommitted (untracked included), not for files it does not depend on', async () => {
+    workspace.nxOk(['run', 'demo-stats:run'], env);
+    // An untracked file in the stage folder: the stage reruns (it is an input) and the run is dirty.
+    workspace.write('pipelines/demo/stats/helper.txt', 'not committed');
+    workspace.write('notes/todo.txt', 'unrelated and untracked');
+    expect(workspace.nx(['run', 'demo-stats:run', '--output-style=stream'], env).status).toBe(0);
+    expect((await readRuns()).at(-1)).toMatchObject({ project: 'demo-stats', origin: 'executed', gitDirty: true });
+    // Without it, the restore from the cache is clean, although the tree still has an untracked file elsewhere.
+    rmSync(workspace.path('pipelines/demo/stats/helper.txt'));
+    expect(taskOutcomes(workspace.nxOk(['run', 'demo-stats:run', '--output-style=stream'], env)).cached).toContain('demo-stats:run');
+    expect((await readRuns()).at(-1)).toMatchObject({ project: 'demo-stats', origin: 'cache', gitDirty: false });
+    rmSync(workspace.path('notes'), { recursive: true });
+  });
+
   it('a locked store: the pipeline still runs, with a warning, and writes the same artifacts', async () => {
     workspace.nxOk(RUN_ALL, env);
     const before = snapshotFiles(workspace.root, OUT_DIRS);
