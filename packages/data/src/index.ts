@@ -1,6 +1,7 @@
 export * from './lib/column-kinds';
 export * from './lib/content-store';
 export * from './lib/dataset-changelog';
+export * from './lib/dataset-format';
 export * from './lib/dataset-lock';
 export * from './lib/dataset-source';
 export * from './lib/dataset-version';
@@ -8,6 +9,7 @@ export * from './lib/decode-text';
 export * from './lib/diff-dataset-versions';
 export * from './lib/diff-table-profiles';
 export * from './lib/download-to-store';
+export * from './lib/find-dataset-file';
 export * from './lib/git-revision';
 export * from './lib/hub-source';
 export * from './lib/infer-format';

@@ -5,7 +5,6 @@ export * from './lib/compare-column';
 export * from './lib/drift-report';
 export * from './lib/drift-stage-config';
 export * from './lib/drift-verdict';
-export * from './lib/find-batch-file';
 export * from './lib/kolmogorov-distribution';
 export * from './lib/kolmogorov-smirnov';
 export * from './lib/missing-markers';

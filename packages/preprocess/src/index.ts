@@ -8,7 +8,6 @@ export * from './lib/export-transform-onnx';
 export * from './lib/feature-statistics';
 export * from './lib/features-manifest';
 export * from './lib/filter-rows';
-export * from './lib/find-dataset-file';
 export * from './lib/fit-transform';
 export * from './lib/fitted-transform';
 export * from './lib/mark-missing-values';

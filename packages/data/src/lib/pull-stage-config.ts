@@ -1,11 +1,11 @@
 import { stageBaseShape } from '@reproml/core';
 import { z } from 'zod';
 import { columnKindSchema } from './column-kinds';
+import { datasetFormatSchema } from './dataset-format';
 import { textEncodingSchema } from './decode-text';
 import { tableSchemaSchema } from './table-schema';
 
-export const datasetFormatSchema = z.enum(['csv', 'tsv', 'json', 'jsonl', 'parquet']);
-export type DatasetFormat = z.infer<typeof datasetFormatSchema>;
+export { type DatasetFormat, datasetFormatSchema } from './dataset-format';
 
 export const datasetFileSpecSchema = z
   .object({

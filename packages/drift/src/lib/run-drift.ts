@@ -1,12 +1,11 @@
 import { join } from 'node:path';
 import { DataError, type StageContext, stableStringify, type Table, writeFileAtomic } from '@reproml/core';
-import { type ColumnKind, readTable } from '@reproml/data';
+import { type ColumnKind, findDatasetFile, readTable } from '@reproml/data';
 import { FEATURE_FILES, loadModel, readFeaturesManifest, TRAIN_FILES } from '@reproml/onnx';
 import { checkTableDrift, type PredictionColumns } from './check-table-drift';
 import { format } from './compare-column';
 import type { DriftReport } from './drift-report';
 import type { DriftStageConfig } from './drift-stage-config';
-import { findBatchFile } from './find-batch-file';
 import { markMissing, readMissingMarkers } from './missing-markers';
 import { modelPredictions } from './model-predictions';
 
@@ -43,12 +42,11 @@ export async function runDrift(params: RunDriftParams): Promise<DriftReport> {
   const manifestFile = at(params.features, FEATURE_FILES.manifest);
   const referenceFile = at(params.features, FEATURE_FILES.raw(REFERENCE_SPLIT));
   const transformFile = at(params.features, TRANSFORM_FILE);
-  const batchFile = findBatchFile({
+  const batchFile = findDatasetFile({
     dir: params.batch.dir,
     key: config.file,
     upstream: params.batch.stage,
-    stage: context.stage.name,
-    stageFile: context.stage.file,
+    location: { stage: context.stage.name, file: context.stage.file },
   });
   const batchName = `${params.batch.stage}/out/${batchFile.key}.${batchFile.format}`;
   for (const [file, from] of [

@@ -1,18 +1,18 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { extname } from 'node:path';
+import { basename } from 'node:path';
 import { ConfigError, DataError } from '@reproml/core';
-import { parquetColumnNames } from '@reproml/data';
+import { DATASET_FORMATS, type DatasetFormat, formatFromExtension, parquetColumnNames } from '@reproml/data';
 import { type LoadedModel, predictBatches } from './inference-runner';
 import { checkInputColumns, type ModelSignature } from './model-signature';
 import { predictionLabel as labelOf, predictionColumnNames } from './prediction-columns';
 import { readFirstRecordColumns } from './read-first-record-columns';
-import { type StreamFormat, streamTableBatches } from './stream-table-batches';
+import { streamTableBatches } from './stream-table-batches';
 
 export interface PredictFileParams {
   model: LoadedModel;
   /** Absolute path of the input rows and its name in messages. */
-  input: { path: string; file: string; format?: StreamFormat };
+  input: { path: string; file: string; format?: DatasetFormat };
   /** Absolute path of the CSV to write. */
   outputPath: string;
   /** Column copied to the output to identify rows; default the 1-based row number in a `row` column. */
@@ -102,12 +102,11 @@ function csvCell(text: string): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export function formatOf(file: string): StreamFormat {
-  const extension = extname(file).slice(1).toLowerCase();
-  if (extension === 'csv' || extension === 'tsv' || extension === 'jsonl' || extension === 'json' || extension === 'parquet') return extension;
-  if (extension === 'ndjson') return 'jsonl';
+export function formatOf(file: string): DatasetFormat {
+  const format = formatFromExtension(basename(file));
+  if (format) return format;
   throw new ConfigError(`cannot tell the format of ${file} from its extension`, {
     field: 'data.format',
-    hint: 'Set data.format to csv, tsv, jsonl, json or parquet.',
+    hint: `Set data.format to one of ${DATASET_FORMATS.join(', ')}.`,
   });
 }

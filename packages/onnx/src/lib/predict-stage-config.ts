@@ -1,4 +1,5 @@
 import { requireInputs, stageBaseShape } from '@reproml/core';
+import { datasetFormatSchema } from '@reproml/data/dataset-format';
 import { z } from 'zod';
 
 export const PREDICT_MODEL_INPUT = 'model';
@@ -14,7 +15,7 @@ export const predictStageConfigSchema = z
           .optional()
           .meta({ description: "Name of an entry of `inputs` whose out/ folder holds the file. Default: the file is in this stage's folder." }),
         path: z.string().min(1).meta({ description: 'Path of the CSV, TSV, JSONL, JSON or Parquet file, relative to that folder.' }),
-        format: z.enum(['csv', 'tsv', 'jsonl', 'json', 'parquet']).optional().meta({ description: 'Format of the file. Default: from its extension.' }),
+        format: datasetFormatSchema.optional().meta({ description: 'Format of the file. Default: from its extension.' }),
       })
       .strict()
       .meta({ description: 'The rows to predict: raw columns as the model declares them.' }),

@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { type Column, DataError, StageIOError, type Table } from '@reproml/core';
 import {
+  type DatasetFormat,
   DEFAULT_MISSING_VALUES,
   fieldTooLongError,
   firstInvalidUtf8Offset,
@@ -11,13 +12,11 @@ import {
   readTable,
 } from '@reproml/data';
 
-export type StreamFormat = 'csv' | 'tsv' | 'jsonl' | 'json' | 'parquet';
-
 export interface StreamTableBatchesParams {
   path: string;
   /** Name of the file in messages. */
   file: string;
-  format: StreamFormat;
+  format: DatasetFormat;
   /** The columns to keep and their kinds; other columns are skipped (memory). */
   columns: Readonly<Record<string, 'number' | 'string'>>;
   batchSize: number;

@@ -1,6 +1,6 @@
 import { DataError, type StageContext, type Table, toWorkspacePath } from '@reproml/core';
+import { type DatasetFile, findDatasetFile } from '@reproml/data';
 import { featureStatistics } from './feature-statistics';
-import { type DatasetFile, findDatasetFile } from './find-dataset-file';
 import type { PreprocessStageConfig } from './preprocess-stage-config';
 import { preprocessTable } from './preprocess-table';
 import { SPLIT_NAMES } from './split-rows';
