@@ -181,6 +181,7 @@ describe('third-party kinds', () => {
   function kindPackage(root: string): void {
     const zod = require.resolve('zod');
     mkdirSync(join(root, 'kinds/acme'), { recursive: true });
+    writeFileSync(join(root, 'pnpm-workspace.yaml'), 'packages:\n  - kinds/*\n');
     writeFileSync(join(root, 'kinds/acme/package.json'), JSON.stringify({ name: '@acme/reproml-count', main: 'index.js' }));
     writeFileSync(
       join(root, 'kinds/acme/index.js'),

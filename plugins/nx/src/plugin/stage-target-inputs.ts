@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { TargetConfiguration } from '@nx/devkit';
 import { localSources } from '../stage-file/declared-reads';
 import type { LoadedStage } from '../stage-file/load-stage';
-import { installedPackageDir, owningPackage, workspacePackagePath } from '../stage-file/stage-kinds';
+import { workspacePackages } from '../stage-file/workspace-packages';
+import { PLUGIN_NAME } from './plugin-options';
 
 type TargetInput = NonNullable<TargetConfiguration['inputs']>[number];
 
@@ -29,27 +30,16 @@ interface KindCode {
   workspacePath?: string;
 }
 
-/** Each package whose code does the stage's work, in a stable order. */
+/** Each package whose code does the stage's work: the kind's packages, its own package, the plugin's executors. */
 function kindCode(workspaceRoot: string, stage: LoadedStage): KindCode[] {
-  const { registered } = stage;
-  const plugin = owningPackage(__filename);
-  const codes: KindCode[] = [];
-  const seen = new Set<string>();
-  const add = (name: string, dir: string | undefined, subfolder: string) => {
-    if (seen.has(name)) return;
-    seen.add(name);
-    const path = dir === undefined ? undefined : workspacePackagePath(workspaceRoot, dir);
-    codes.push({ name, workspacePath: path === undefined ? undefined : sourceFolder(path, subfolder, dir!) });
-  };
-  for (const name of [...registered.kind.packages].sort()) add(name, installedPackageDir(name, registered.packageDir), 'src');
-  add(registered.packageName, registered.packageDir, 'src');
-  add(plugin.name, plugin.dir, 'src/executors');
-  return codes;
-}
-
-/** `<package>/src` (or the given subfolder) when it exists, else the package folder. */
-function sourceFolder(path: string, subfolder: string, dir: string): string {
-  return existsSync(join(dir, subfolder)) ? `${path}/${subfolder}` : path;
+  const local = workspacePackages(workspaceRoot);
+  const names = [...[...stage.registered.kind.packages].sort(), stage.registered.packageName, PLUGIN_NAME];
+  return [...new Set(names)].map((name) => {
+    const dir = local.get(name);
+    if (dir === undefined) return { name };
+    const sources = name === PLUGIN_NAME ? `${dir}/src/executors` : `${dir}/src`;
+    return { name, workspacePath: existsSync(join(workspaceRoot, sources)) ? sources : dir };
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { type AnyStageKind, ConfigError, isStageKind } from '@reproml/core';
 import { stageKinds as coreKinds } from '@reproml/core/kinds';
 import { stageKinds as dataKinds } from '@reproml/data/kinds';
@@ -117,26 +117,4 @@ export function owningPackage(file: string): { name: string; dir: string } {
     if (parent === dir) throw new Error(`no package.json with a name above ${file}`);
     dir = parent;
   }
-}
-
-/**
- * The real folder of an installed package, looked up the way Node does from `fromDir`
- * (each `node_modules` up the tree; pnpm installs a package's dependencies beside it).
- */
-export function installedPackageDir(name: string, fromDir: string): string | undefined {
-  let dir = fromDir;
-  for (;;) {
-    const candidate = join(dir, 'node_modules', name, 'package.json');
-    if (existsSync(candidate)) return realpathSync(dirname(candidate));
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}
-
-/** Workspace-relative folder of a package whose code lives in the workspace (not under node_modules); undefined otherwise. */
-export function workspacePackagePath(workspaceRoot: string, packageDir: string): string | undefined {
-  const path = relative(realpathSync(workspaceRoot), packageDir);
-  if (path === '' || path.startsWith('..') || isAbsolute(path) || path.split(sep).includes('node_modules')) return undefined;
-  return path.split(sep).join('/');
 }
