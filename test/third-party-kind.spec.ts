@@ -26,7 +26,7 @@ describe('a stage kind from another package (real nx CLI)', () => {
     expect(inputs).toMatch(/"externalDependencies":\["hyparquet","zod"\]/);
   });
 
-  it('runs with lineage and tracking, is a cache hit the second time, and reruns when its package code changes', () => {
+  it('runs with lineage and tracking, is a cache hit the second time, and reruns when its package code changes', async () => {
     const first = taskOutcomes(workspace.nxOk(run, env()));
     expect(first.executed).toEqual([`${project}:run`, 'penguins-data:run']);
     const selection = JSON.parse(workspace.read('pipelines/examples/penguin-columns/out/selection.json'));
@@ -41,9 +41,9 @@ describe('a stage kind from another package (real nx CLI)', () => {
     );
 
     expect(taskOutcomes(workspace.nxOk(run, env())).cached).toEqual([`${project}:run`, 'penguins-data:run']);
-    const store = RunStore.open({ path: env().REPROML_TRACKING_DB, readonly: true });
+    const store = await RunStore.open({ path: env().REPROML_TRACKING_DB, readonly: true });
     try {
-      const runs = store.list({ stage: project });
+      const runs = await store.list({ stage: project });
       expect(runs.map((entry) => [entry.kind, entry.origin])).toEqual(
         expect.arrayContaining([
           ['feature-select', 'executed'],
@@ -51,7 +51,7 @@ describe('a stage kind from another package (real nx CLI)', () => {
         ]),
       );
     } finally {
-      store.close();
+      await store.close();
     }
 
     const code = 'packages/feature-select/src/lib/select-columns.ts';
