@@ -1,5 +1,5 @@
 import { certificateError, certificateFailure } from './tls-failure';
-import { policyCheckedFetch } from './transport-policy';
+import { policyCheckedFetch, requestHeaders } from './transport-policy';
 
 export interface RetryPolicy {
   /** Extra attempts after the first. */
@@ -62,7 +62,7 @@ export function createRetryingFetch(params: CreateRetryingFetchParams): typeof f
       const timer = new IdleTimer(params.timeoutMs, () => controller.abort(new HttpTimeoutError(`no answer from ${url} within ${params.timeoutMs} ms`)));
       let response: Response;
       try {
-        response = await baseFetch(input, { ...init, headers: identityEncoding(init?.headers), signal: controller.signal });
+        response = await baseFetch(input, { ...init, headers: identityEncoding(requestHeaders(input, init)), signal: controller.signal });
       } catch (error) {
         timer.stop();
         const reason = controller.signal.reason instanceof HttpTimeoutError ? controller.signal.reason : error;

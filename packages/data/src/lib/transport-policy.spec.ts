@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { DataError } from '@reproml/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRetryingFetch } from './retrying-fetch';
 import { expectedBodySize, sourceFailure } from './source-failure';
 import { insecureUrlReason, policyCheckedFetch } from './transport-policy';
 
@@ -65,6 +66,14 @@ describe('transport policy: https everywhere, plain http only to loopback when a
         ['/cross', 'Bearer hf_secret0123456789'],
         ['/landed', undefined],
       ]);
+    });
+
+    it('keeps the headers of a Request given as input (the token of a client that builds Requests)', async () => {
+      seen.length = 0;
+      const retrying = createRetryingFetch({ retries: 0, retryBaseMs: 1, timeoutMs: 2000, allowHttpLocalhost: true });
+      const response = await retrying(new Request(`${origin.url}/same`, withToken));
+      expect(await response.text()).toBe('final GET');
+      expect(seen.map((hop) => hop.authorization)).toEqual(['Bearer hf_secret0123456789', 'Bearer hf_secret0123456789']);
     });
 
     it('turns a POST into a GET on 303, as browsers do', async () => {

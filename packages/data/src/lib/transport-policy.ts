@@ -22,6 +22,12 @@ export function insecureUrlReason(url: URL, allowHttpLocalhost: boolean): string
   return `${url.protocol.replace(/:$/, '')}: URLs are not fetched`;
 }
 
+/** The headers a fetch call sends: `init.headers`, else those of a Request given as input. */
+export function requestHeaders(input: Parameters<typeof fetch>[0], init: RequestInit | undefined): Headers {
+  if (init?.headers !== undefined) return new Headers(init.headers);
+  return new Headers(input instanceof Request ? input.headers : undefined);
+}
+
 /** HTTP statuses that carry a Location to follow. */
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 20;
@@ -43,9 +49,10 @@ export function policyCheckedFetch(baseFetch: typeof fetch, allowHttpLocalhost: 
   return async (input, init) => {
     let url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
     const first = url.href;
-    let method = (init?.method ?? 'GET').toUpperCase();
-    let body = init?.body;
-    let headers = new Headers(init?.headers);
+    const request = input instanceof Request ? input : undefined;
+    let method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
+    let body = init?.body ?? request?.body ?? undefined;
+    let headers = requestHeaders(input, init);
     for (let hop = 0; ; hop++) {
       const refused = insecureUrlReason(url, allowHttpLocalhost);
       if (refused) {
