@@ -22,9 +22,17 @@ function help(): string {
     'reproml: reproducible ML pipelines on Nx',
     '',
     'commands:',
-    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}\n  ${' '.repeat(width)}  ${command.usage}`),
+    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}\n${usageLines(command.usage, width + 4)}`),
     '',
   ].join('\n');
+}
+
+/** A command's usage, one form per line, each indented the same (commands write continuation lines with their own indent). */
+function usageLines(usage: string, indent: number): string {
+  return usage
+    .split('\n')
+    .map((line) => `${' '.repeat(indent)}${line.trim()}`)
+    .join('\n');
 }
 
 /** node:util parseArgs rejects unknown options and missing values with these codes. */
@@ -46,14 +54,14 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout(`${command.summary}\n\nusage: ${command.usage}\n`);
+    io.stdout(`${command.summary}\n\nusage:\n${usageLines(command.usage, 2)}\n`);
     return 0;
   }
   try {
     return await command.run(rest, io);
   } catch (error) {
     if (isArgumentError(error)) {
-      io.stderr(`${(error as Error).message}\n\nusage: ${command.usage}\n`);
+      io.stderr(`${(error as Error).message}\n\nusage:\n${usageLines(command.usage, 2)}\n`);
       return 2;
     }
     io.stderr(isReproError(error) ? `error: ${error.describe()}\n` : `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -26,6 +26,11 @@ export function renderLineageTree(chain: LineageChain): string {
 
 function renderNode(node: LineageNode, indent: string, lines: string[], seen: Set<string>): void {
   const { record } = node;
+  if (seen.has(node.location.project)) {
+    lines.push(`${indent}└─ ${node.location.project} (shown above)`);
+    return;
+  }
+  seen.add(node.location.project);
   lines.push(`${indent}└─ ${node.location.project} (${record.stage.kind})  seed ${record.seed ?? 'none'}  ${node.location.outDir}/`);
   const inner = `${indent}   `;
   lines.push(`${inner}config ${compactConfig(record.config)}`);
@@ -35,12 +40,19 @@ function renderNode(node: LineageNode, indent: string, lines: string[], seen: Se
   const env = record.environment;
   lines.push(`${inner}environment node ${env.node}, ${env.platform}-${env.arch}, lockfile ${env.lockfileSha256 ? short(env.lockfileSha256) : 'none'}`);
   for (const output of record.outputs) lines.push(`${inner}→ ${output.path}  ${short(output.sha256)}  ${output.size} B`);
-  if (seen.has(node.location.project)) return;
-  seen.add(node.location.project);
+  // The files read from one upstream stage, then that stage's subtree once (not once per file).
+  const byUpstream = new Map<string, typeof node.inputs>();
   for (const input of node.inputs) {
-    const mark = input.consistent ? '' : '  (STALE: the upstream output has changed since)';
-    lines.push(`${inner}← ${input.from}: ${input.path}  ${short(input.sha256)}${mark}`);
-    if (input.upstream) renderNode(input.upstream, `${inner}   `, lines, seen);
+    const key = input.upstream?.location.project ?? `file:${input.path}`;
+    byUpstream.set(key, [...(byUpstream.get(key) ?? []), input]);
+  }
+  for (const inputs of byUpstream.values()) {
+    for (const input of inputs) {
+      const mark = input.consistent ? '' : '  (STALE: the upstream output has changed since)';
+      lines.push(`${inner}← ${input.from}: ${input.path}  ${short(input.sha256)}${mark}`);
+    }
+    const upstream = inputs[0]!.upstream;
+    if (upstream) renderNode(upstream, `${inner}   `, lines, seen);
   }
 }
 

@@ -71,6 +71,7 @@ function frontMatter(params: ModelCardParams): Record<string, unknown> {
   const metrics = numericMetrics(params.metrics);
   const split = stringAt(params.metrics, 'split') ?? 'test';
   const firstDataset = params.lineage.datasets[0];
+  const firstDatasetId = firstDataset ? HUB_DATASET.exec(firstDataset.source)?.[1] : undefined;
   return {
     library_name: 'onnx',
     pipeline_tag: pipelineTag,
@@ -86,7 +87,8 @@ function frontMatter(params: ModelCardParams): Record<string, unknown> {
                 task: { type: pipelineTag, name: task === 'regression' ? 'Tabular Regression' : 'Tabular Classification' },
                 dataset: {
                   name: firstDataset ? `${params.pipeline}/${firstDataset.key}` : params.pipeline,
-                  type: firstDataset ? (HUB_DATASET.exec(firstDataset.source)?.[1] ?? firstDataset.source) : params.pipeline,
+                  // The Hub reads `type` as a dataset id: only a Hub dataset has one (a local path or URL would link nowhere).
+                  ...(firstDatasetId ? { type: firstDatasetId } : {}),
                   split,
                   ...(firstDataset?.revision ? { revision: firstDataset.revision } : {}),
                 },

@@ -48,7 +48,8 @@ export interface PreprocessResult {
  * and applying the fitted transform to every row. Writes nothing.
  */
 export async function preprocessTable(params: PreprocessTableParams): Promise<PreprocessResult> {
-  const { spec, location } = params;
+  const { spec } = params;
+  let location = params.location;
   const input = { rows: params.table.rowCount, columns: params.table.columns.length };
   params.onStep?.('prepare');
   let rowNumbers: Uint32Array = new Uint32Array(params.table.rowCount);
@@ -68,6 +69,8 @@ export async function preprocessTable(params: PreprocessTableParams): Promise<Pr
       log: params.log ?? (() => undefined),
       onModule: params.onCustomModule,
     });
+    // From here on, columns can come from the custom transforms too: hints must not say they are in the data file.
+    if (location.input) location = { ...location, input: `${location.input} after the custom transforms` };
   }
   checkFiniteNumbers({ table, rowNumbers, location });
   const filtered = filterRows({ table, rowNumbers, filters: spec.filters, location });

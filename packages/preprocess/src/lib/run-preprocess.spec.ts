@@ -218,6 +218,14 @@ describe('the preprocess stage', () => {
     expect(first[ratio!]).toBeCloseTo(first[length!]! / first[depth!]!, 12);
   });
 
+  it('does not say a misspelt column is missing from the data file once custom transforms made columns', async () => {
+    const module = `module.exports = (df) => { df.addColumn('Beak Ratio', df.column('Beak Length (mm)').values, { inplace: true }); return df; };`;
+    const config = withConfig({ custom: [{ module: './add-ratio.js' }], impute: [{ columns: ['Beak Ratoi'], strategy: 'median' }] });
+    const error = await expectFailure({ table: penguinsTable(), config, files: { 'add-ratio.js': module } });
+    expect(error.message).toMatch(/Column 'Beak Ratoi' named in impute\[0\]\.columns\[0\] does not exist.*did you mean 'Beak Ratio'/);
+    expect(error.hint).toMatch(/^Columns available in \S+ after the custom transforms: .*'Beak Ratio'/);
+  });
+
   it('fails clearly when a custom transform mixes strings and numbers in a column', async () => {
     const module = `module.exports = (df) => { df.addColumn('Mixed', df.column('Island').values.map((v, i) => (i % 2 ? v : i)), { inplace: true }); return df; };`;
     const error = await expectFailure({

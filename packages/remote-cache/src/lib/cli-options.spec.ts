@@ -61,6 +61,11 @@ describe('reproml-cache CLI options', () => {
     expect(() => parseCliOptions(['--dir', 'x', '--token-file', badFile], {})).toThrow(/Invalid token file/);
   });
 
+  it('refuses a short token from the environment with one line naming the variable and the token, not a ZodError', () => {
+    const env = { REPROML_CACHE_DIR: '/tmp/x', REPROML_CACHE_READ_WRITE_TOKENS: 'a'.repeat(32), REPROML_CACHE_READ_ONLY_TOKENS: `${'b'.repeat(20)},short` };
+    expect(() => parseCliOptions([], env)).toThrow(/^REPROML_CACHE_READ_ONLY_TOKENS: token 2 is invalid: a token should have at least 16 characters/);
+  });
+
   it('parses sizes with K/M/G/T suffixes as powers of 1024', () => {
     expect(parseSize('1048576', '--max-size')).toBe(1048576);
     expect(parseSize('10G', '--max-size')).toBe(10 * 1024 ** 3);

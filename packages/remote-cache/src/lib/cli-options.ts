@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '@reproml/core';
-import { type AccessToken, tokenFileSchema } from './access-tokens';
+import { type AccessToken, accessTokenSchema, tokenFileSchema } from './access-tokens';
 import type { CacheServerOptions } from './cache-server';
 
 export const CLI_USAGE = `Usage: reproml-cache --dir <folder> [options]
@@ -89,6 +89,7 @@ function readTokens(tokenFile: string | undefined, env: NodeJS.ProcessEnv): Acce
     ...splitTokens(env.REPROML_CACHE_READ_WRITE_TOKENS).map((token, i) => ({ name: `read-write-${i + 1}`, token, scope: 'read-write' as const })),
     ...splitTokens(env.REPROML_CACHE_READ_ONLY_TOKENS).map((token, i) => ({ name: `read-only-${i + 1}`, token, scope: 'read-only' as const })),
   ];
+  for (const token of tokens) checkEnvToken(token);
   if (tokens.length === 0) {
     throw new ConfigError('No access tokens given: the cache refuses to run open to anyone', {
       field: '--token-file',
@@ -96,6 +97,18 @@ function readTokens(tokenFile: string | undefined, env: NodeJS.ProcessEnv): Acce
     });
   }
   return tokens;
+}
+
+/** A token from REPROML_CACHE_*_TOKENS checked by the token file's rules, with a one-line error naming the variable. */
+function checkEnvToken(token: AccessToken): void {
+  const parsed = accessTokenSchema.safeParse(token);
+  if (parsed.success) return;
+  const variable = token.scope === 'read-write' ? 'REPROML_CACHE_READ_WRITE_TOKENS' : 'REPROML_CACHE_READ_ONLY_TOKENS';
+  const position = Number(token.name.split('-').pop());
+  throw new ConfigError(`${variable}: token ${position} is invalid: ${parsed.error.issues[0]!.message}`, {
+    field: variable,
+    hint: 'Tokens are comma-separated, at least 16 printable characters each (e.g. `openssl rand -hex 32`).',
+  });
 }
 
 function readTokenFile(file: string): AccessToken[] {
