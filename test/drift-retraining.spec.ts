@@ -133,8 +133,8 @@ describe('drift monitoring and controlled retraining (real nx CLI)', () => {
     const card = workspace.read('pipelines/penguins/push/out/README.md');
     // A workspace file is no Hub dataset id: model-index names the data without a `type` the Hub would link.
     const frontMatter = card.split('\n---\n')[0]!;
-    expect(frontMatter).toMatch(/dataset:\n\s+name: penguins\/penguins\n/);
-    expect(frontMatter).not.toMatch(/type: pipelines\//);
+    expect(frontMatter).toMatch(/dataset:\n\s+name: "penguins\/penguins"\n/);
+    expect(frontMatter).not.toMatch(/type: "?pipelines\//);
     const changes = card.slice(card.indexOf('## Data changes since version 1'));
     expect(changes).toMatch(/### penguins-data\n\n- \d{4}-\d\d-\d\d · lock `[0-9a-f]{12}` · .+: Add the labelled June batch; Anvers is a real island/);
     expect(changes).toMatch(/penguins: 344 → \d+ rows; .*'Island' gained category Anvers/);
