@@ -1,7 +1,8 @@
+import { join } from 'node:path';
 import { defineStageKind, stageOutputDir } from '@reproml/core';
 import { datasetChangelogPaths } from '@reproml/data/kinds';
 import { PUSH_METRICS_INPUT, PUSH_MODEL_INPUT, pushStageConfigSchema } from './lib/push-stage-config';
-import { registryDir } from './lib/registry-location';
+import { HUB_REGISTRY_CACHE_DIR, registryDir } from './lib/registry-location';
 
 /** The stage kind of @reproml/hub (light: @huggingface/hub loads inside `run`). */
 export const pushKind = defineStageKind({
@@ -15,8 +16,9 @@ export const pushKind = defineStageKind({
   packages: ['@reproml/core', '@reproml/data', '@huggingface/hub', 'zod'],
   // The registry or Hub repo is outside the outputs Nx restores: always run, and rely on the push being a no-op for known artifacts.
   cache: false,
-  // The registry, and the datasets' changelogs the model card quotes (push is never cached, so reading them cannot go stale).
-  extraReadPaths: (workspaceRoot) => [registryDir(workspaceRoot), ...datasetChangelogPaths(workspaceRoot)],
+  // The registry (the folder, or the Hub registry's per-clone cache: seen checkpoints, version records), and the
+  // datasets' changelogs the model card quotes (push is never cached, so reading them cannot go stale).
+  extraReadPaths: (workspaceRoot) => [registryDir(workspaceRoot), join(workspaceRoot, HUB_REGISTRY_CACHE_DIR), ...datasetChangelogPaths(workspaceRoot)],
   run: async (context, config) => {
     const { openRegistry, runPush } = require('./index') as typeof import('./index');
     const pipeline = context.stage.pipeline;

@@ -5,13 +5,17 @@ export type HubFault =
   /** Send the headers of the full response (Content-Length included), half the body, then cut the connection. */
   | { kind: 'truncate' }
   /** Never answer (until the server closes): a client timeout must fire. */
-  | { kind: 'stall' };
+  | { kind: 'stall' }
+  /** Hold the request until `count` matching requests have arrived, then let them all through: a race made certain. */
+  | { kind: 'barrier'; arrived: Promise<void> };
 
 interface PendingFault {
   fault: HubFault;
   remaining: number;
   /** Only requests whose `METHOD path` matches. */
   match?: RegExp;
+  /** Called when the last of `remaining` is taken (barriers). */
+  onLast?: () => void;
 }
 
 export class HubFaults {
@@ -31,6 +35,21 @@ export class HubFaults {
     this.pending.push({ fault: { kind: 'stall' }, remaining: count, match: options.match });
   }
 
+  /**
+   * The next `count` matching requests wait for one another, then are handled in arrival
+   * order: e.g. two clients' commits, so both were decided on the same head (one must lose).
+   */
+  barrierNext(count: number, options: { match?: RegExp; timeoutMs?: number } = {}): void {
+    let release!: () => void;
+    const arrived = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // A client that never comes must not hang the others forever: they go on after the timeout.
+    setTimeout(release, options.timeoutMs ?? 30_000).unref();
+    const entry: PendingFault = { fault: { kind: 'barrier', arrived }, remaining: count, match: options.match, onLast: release };
+    this.pending.push(entry);
+  }
+
   clear(): void {
     this.pending.length = 0;
   }
@@ -43,7 +62,10 @@ export class HubFaults {
     if (index === -1) return undefined;
     const entry = this.pending[index]!;
     entry.remaining--;
-    if (entry.remaining === 0) this.pending.splice(index, 1);
+    if (entry.remaining === 0) {
+      this.pending.splice(index, 1);
+      entry.onLast?.();
+    }
     return entry.fault;
   }
 }

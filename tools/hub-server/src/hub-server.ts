@@ -92,6 +92,7 @@ export async function startHubServer(options: StartHubServerOptions = {}): Promi
     requests.push(line);
     const fault = state.faults.take(line, { full: method === 'GET' && !req.headers.range && /\/resolve\//.test(url.pathname) });
     if (fault?.kind === 'stall') return;
+    if (fault?.kind === 'barrier') await fault.arrived;
     if (fault?.kind === 'status') return sendError(res, fault.status, 'InjectedFault', `injected ${fault.status}`);
     if (fault?.kind === 'truncate') res.setHeader('X-Test-Truncate', '1');
     const auth = req.headers.authorization;
