@@ -1,22 +1,38 @@
 /**
- * The run store under load: 10,000 recorded runs, then the queries `reproml runs` and
- * `reproml report` make. Baseline, measured in the same run: the same records in a JSON-lines
- * file, read and filtered in plain JavaScript (what a store without SQLite would do).
+ * The run store under load, SQLite and PostgreSQL side by side: 100,000 recorded runs in each
+ * (the same records), then the queries `reproml runs` and `reproml report` make, measured in
+ * interleaved rounds (each round runs every query on both engines, alternating which goes
+ * first), reported as min / median / max. PostgreSQL is a throw-away local cluster
+ * (test/support/postgres-server.ts, default durability settings) on 127.0.0.1.
  *
- *   node -r @swc-node/register bench/tracking/run.ts [--runs 10000]
+ *   node -r @swc-node/register bench/tracking/run.ts [--runs 100000] [--rounds 5]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SeededRandom } from '../../packages/core/src';
-import { collectReportData, compareRuns, metricsDiff, type RunRecord, RunStore, recordRun, renderReport } from '../../packages/tracking/src';
+import {
+  collectReportData,
+  compareRuns,
+  copyRuns,
+  metricsDiff,
+  type RunRecord,
+  RunStore,
+  recordRun,
+  renderReport,
+  type TrackingLocation,
+} from '../../packages/tracking/src';
+import { PostgresServer } from '../../test/support/postgres-server';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '10000' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '100000' }, rounds: { type: 'string', default: '5' } } });
 const RUNS = Number(values.runs);
+const ROUNDS = Number(values.rounds);
 const STAGES = ['data', 'preprocess', 'train', 'evaluate', 'predict'];
 const COMMITS = Array.from({ length: 50 }, (_, i) => i.toString(16).padStart(40, '0'));
+const ENGINES = ['sqlite', 'postgres'] as const;
+type Engine = (typeof ENGINES)[number];
 
 function makeRun(index: number, rng: SeededRandom): RunRecord {
   const stage = STAGES[index % STAGES.length]!;
@@ -59,7 +75,7 @@ function makeRun(index: number, rng: SeededRandom): RunRecord {
     origin: index % 3 === 0 ? 'cache' : 'executed',
     cacheSource: index % 3 === 0 ? 'local-cache' : null,
     taskHash: String(1e15 + index),
-    gitCommit: COMMITS[Math.floor((index / RUNS) * COMMITS.length)]!,
+    gitCommit: COMMITS[Math.floor(((index % RUNS) / RUNS) * COMMITS.length)]!,
     gitDirty: index % 7 === 0,
     params: {
       kind: stage,
@@ -100,115 +116,169 @@ function makeRun(index: number, rng: SeededRandom): RunRecord {
   };
 }
 
-async function time<T>(body: () => T | Promise<T>, repeat = 5): Promise<{ ms: number; result: T }> {
-  let best = Infinity;
-  let result!: T;
-  for (let i = 0; i < repeat; i++) {
-    const start = process.hrtime.bigint();
-    result = await body();
-    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e6);
+async function elapsed(body: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint();
+  await body();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+function stats(samples: number[]): { min: number; median: number; max: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  const median = sorted.length % 2 ? sorted[Math.floor(middle)]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return { min: sorted[0]!, median, max: sorted.at(-1)! };
+}
+
+function formatMs(ms: number): string {
+  return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
+}
+
+function log(text: string): void {
+  process.stderr.write(`${text}\n`);
+}
+
+/** Runs each named body on both engines in `rounds` interleaved rounds; prints min/median/max per engine and the median ratio. */
+async function compareEngines(title: string, rounds: number, rows: [string, (engine: Engine) => Promise<unknown>][]): Promise<void> {
+  const samples = new Map(rows.map(([name]) => [name, { sqlite: [] as number[], postgres: [] as number[] }]));
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, body] of rows) {
+      for (const engine of round % 2 ? [...ENGINES].reverse() : ENGINES) samples.get(name)![engine].push(await elapsed(() => body(engine)));
+    }
+    log(`  ${title}: round ${round + 1}/${rounds} done`);
   }
-  return { ms: best, result };
+  const cell = (values: number[]) => {
+    const { min, median, max } = stats(values);
+    return `${formatMs(min)} / ${formatMs(median)} / ${formatMs(max)}`;
+  };
+  console.log(
+    `\n${title.padEnd(40)} ${'SQLite ms (min / median / max)'.padStart(32)} ${'PostgreSQL ms (min / median / max)'.padStart(36)} ${'pg/sqlite'.padStart(10)}`,
+  );
+  for (const [name] of rows) {
+    const { sqlite, postgres } = samples.get(name)!;
+    const ratio = stats(postgres).median / stats(sqlite).median;
+    console.log(`${name.padEnd(40)} ${cell(sqlite).padStart(32)} ${cell(postgres).padStart(36)} ${`${ratio.toFixed(2)}x`.padStart(10)}`);
+  }
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'reproml-bench-tracking-'));
+  log('starting a throw-away PostgreSQL cluster…');
+  const server = await PostgresServer.start({ label: 'bench-postgres' });
+  const stores = {} as Record<Engine, RunStore>;
   try {
+    const sqlitePath = join(dir, 'runs.sqlite');
+    const locations: Record<Engine, TrackingLocation> = {
+      sqlite: { engine: 'sqlite', path: sqlitePath },
+      postgres: { engine: 'postgres', url: server.url() },
+    };
     const rng = new SeededRandom(7);
-    const runs = Array.from({ length: RUNS }, (_, i) => makeRun(i, rng));
-    const dbPath = join(dir, 'runs.sqlite');
+    stores.sqlite = await RunStore.open({ location: locations.sqlite });
+    stores.postgres = await RunStore.open({ location: locations.postgres });
 
-    // Writing: one transaction per run, as the stages do.
-    const store = await RunStore.open({ path: dbPath });
-    const insert = await time(async () => {
-      for (const run of runs) await store.record(run);
-    }, 1);
-    const perProcess = await time(async () => {
-      for (let i = 0; i < 200; i++)
-        await recordRun({ workspaceRoot: dir, env: { REPROML_TRACKING_DB: join(dir, 'open-close.sqlite') }, collect: () => runs[i]! });
-    }, 1);
-    // Baseline store: JSON lines, one line per run (documents included, like the SQLite rows).
-    const jsonlPath = join(dir, 'runs.jsonl');
-    writeFileSync(jsonlPath, runs.map((run, i) => JSON.stringify({ id: i + 1, ...run, note: null })).join('\n'));
-
-    const sqliteRows: [string, () => Promise<unknown>][] = [
-      ['list all 10,000 (newest first)', () => store.list()],
-      ['list --limit 30 (the CLI default)', () => store.list({ limit: 30 })],
-      ['list --stage train', () => store.list({ stage: 'train' })],
-      ['list --pipeline penguins --tag baseline', () => store.list({ pipeline: 'penguins', tag: 'baseline' })],
-      ['compare 2 runs (get + compare)', async () => compareRuns(await store.getMany([RUNS - 2, RUNS - 7]))],
-      ['compare 10 runs', async () => compareRuns(await store.getMany(Array.from({ length: 10 }, (_, i) => RUNS - 5 * i)))],
-      ['metrics diff between two commits', () => metricsDiff({ store, commitA: COMMITS[10]!, commitB: COMMITS[40]! })],
-      ['report data + HTML (200 newest runs)', async () => renderReport(await collectReportData({ store, pipeline: 'penguins' }))],
-    ];
-    const readJsonl = () =>
-      readFileSync(jsonlPath, 'utf8')
-        .split('\n')
-        .map((line) => JSON.parse(line) as RunRecord & { id: number; note: null });
-    const baselineRows: Record<string, () => unknown> = {
-      'list all 10,000 (newest first)': () => readJsonl().sort((a, b) => b.startedAt.localeCompare(a.startedAt)),
-      'list --limit 30 (the CLI default)': () =>
-        readJsonl()
-          .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
-          .slice(0, 30),
-      'list --stage train': () =>
-        readJsonl()
-          .filter((run) => run.stage === 'train')
-          .sort((a, b) => b.startedAt.localeCompare(a.startedAt)),
-      'list --pipeline penguins --tag baseline': () => readJsonl().filter((run) => run.pipeline === 'penguins' && run.tags.includes('baseline')),
-      'compare 2 runs (get + compare)': () => {
-        const all = readJsonl();
-        return compareRuns([all[RUNS - 3]!, all[RUNS - 8]!]);
-      },
+    // Writing, as stages do: one transaction per run, into a store of its own (a sample of 1,000).
+    const sample = Math.min(1000, RUNS);
+    await stores.postgres.sql.exec('CREATE DATABASE sample');
+    const sampleLocations: Record<Engine, TrackingLocation> = {
+      sqlite: { engine: 'sqlite', path: join(dir, 'sample.sqlite') },
+      postgres: { engine: 'postgres', url: server.url('sample') },
     };
-
-    console.log(
-      `run store: ${RUNS} runs, ${(statSync(dbPath).size / 1e6).toFixed(1)} MB SQLite; baseline ${(statSync(jsonlPath).size / 1e6).toFixed(1)} MB JSON lines`,
-    );
-    console.log(`record ${RUNS} runs, one transaction each (open store): ${insert.ms.toFixed(0)} ms (${((insert.ms * 1000) / RUNS).toFixed(0)} µs/run)`);
-    console.log(`recordRun with open + migrate check + close, as one stage process does: ${(perProcess.ms / 200).toFixed(2)} ms/run`);
-    console.log('');
-    console.log(`${'query'.padEnd(40)} ${'SQLite'.padStart(10)} ${'JSONL'.padStart(10)} ${'ratio'.padStart(7)}  rows`);
-    for (const [name, body] of sqliteRows) {
-      const measured = await time(body);
-      const baseline = baselineRows[name] ? (await time(baselineRows[name]!, 3)).ms : undefined;
-      const rows = Array.isArray(measured.result) ? String(measured.result.length) : '';
-      console.log(
-        `${name.padEnd(40)} ${`${measured.ms.toFixed(1)} ms`.padStart(10)} ${baseline === undefined ? '—'.padStart(10) : `${baseline.toFixed(1)} ms`.padStart(10)} ${baseline === undefined ? ''.padStart(7) : `${(measured.ms / baseline).toFixed(2)}x`.padStart(7)}  ${rows}`,
-      );
+    const perRun: Record<Engine, number> = { sqlite: 0, postgres: 0 };
+    for (const engine of ENGINES) {
+      const sampleStore = await RunStore.open({ location: sampleLocations[engine] });
+      const runs = Array.from({ length: sample }, (_, i) => makeRun(i, new SeededRandom(i)));
+      perRun[engine] =
+        (await elapsed(async () => {
+          for (const run of runs) await sampleStore.record(run);
+        })) / sample;
+      await sampleStore.close();
     }
-    await store.close();
-
-    // The CLI as a person runs it: a fresh process each time. Baseline: `reproml --help`
-    // (the same start-up: Node, the TypeScript loader, the command modules; no store).
-    const cli = (args: string[]) => {
-      const start = process.hrtime.bigint();
-      const result = spawnSync(process.execPath, [join(__dirname, '../../packages/cli/bin/reproml.js'), ...args], {
-        env: { ...process.env, REPROML_TRACKING_DB: dbPath },
-        encoding: 'utf8',
-        maxBuffer: 1 << 28,
+    log(`loading ${RUNS} runs into SQLite…`);
+    const load = await elapsed(async () => {
+      for (let start = 0; start < RUNS; start += 1000) {
+        const batch = Array.from({ length: Math.min(1000, RUNS - start) }, (_, i) => ({ ...makeRun(start + i, rng), note: null }));
+        await stores.sqlite.importRuns(batch);
+        if ((start / 1000) % 10 === 9) log(`  ${start + 1000}/${RUNS}`);
+      }
+    });
+    log(`copying them into PostgreSQL with copyRuns (reproml runs copy)…`);
+    let lastShown = 0;
+    const copyMs = await elapsed(async () => {
+      const result = await copyRuns({
+        from: stores.sqlite,
+        to: stores.postgres,
+        onProgress: (done, total) => {
+          if (done - lastShown >= 10_000 || done === total) {
+            lastShown = done;
+            log(`  ${done}/${total}`);
+          }
+        },
       });
-      if (result.status !== 0 && args[0] !== '--help') throw new Error(`reproml ${args.join(' ')}: ${result.error ?? result.stderr}`);
-      return Number(process.hrtime.bigint() - start) / 1e6;
-    };
-    const best = (args: string[]) => Math.min(cli(args), cli(args), cli(args));
-    const startup = best(['--help']);
-    console.log(`\n${'CLI process (wall, best of 3)'.padEnd(40)} ${'time'.padStart(10)} ${'--help'.padStart(10)} ${'ratio'.padStart(7)}`);
-    for (const args of [
-      ['runs', 'list', '--all', '--json'],
-      ['runs', 'list'],
-      ['runs', 'compare', String(RUNS - 2), String(RUNS - 7)],
-      ['runs', 'metrics', 'diff', 'HEAD', 'HEAD'],
-    ]) {
-      const ms = best(args);
-      console.log(
-        `${`reproml ${args.join(' ')}`.padEnd(40)} ${`${ms.toFixed(0)} ms`.padStart(10)} ${`${startup.toFixed(0)} ms`.padStart(10)} ${`${(ms / startup).toFixed(2)}x`.padStart(7)}`,
-      );
-    }
-    console.log('\ngoal: list and compare of 10,000 runs under 1 s each (times are the best of 5, in this process, store warm)');
+      if (result.verified !== RUNS || result.target !== RUNS) throw new Error(`copy did not verify: ${JSON.stringify(result)}`);
+    });
+    await stores.postgres.sql.exec('VACUUM ANALYZE');
+    const pgSize = (await stores.postgres.sql.all<{ size: number }>('SELECT pg_database_size(current_database()) AS size'))[0]!.size;
+
+    console.log(`run store benchmark: ${RUNS} runs in each engine (5 stages, 50 commits, train runs with a 200-epoch curve)`);
+    console.log(
+      `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, PostgreSQL ${(await stores.postgres.sql.all<{ server_version: string }>('SHOW server_version'))[0]!.server_version} on 127.0.0.1`,
+    );
+    console.log(`size: SQLite ${(statSync(sqlitePath).size / 1e6).toFixed(0)} MB, PostgreSQL ${(pgSize / 1e6).toFixed(0)} MB`);
+    console.log(
+      `record one run, one transaction (open store, ${sample} runs): SQLite ${(perRun.sqlite).toFixed(2)} ms/run, PostgreSQL ${(perRun.postgres).toFixed(2)} ms/run`,
+    );
+    console.log(`bulk load into SQLite (1,000 runs per transaction): ${(load / 1000).toFixed(1)} s`);
+    console.log(`reproml runs copy SQLite → PostgreSQL, verified: ${(copyMs / 1000).toFixed(1)} s (${((RUNS * 1000) / copyMs).toFixed(0)} runs/s)`);
+
+    const store = (engine: Engine) => stores[engine];
+    await compareEngines(`query (${RUNS} runs, ${ROUNDS} rounds)`, ROUNDS, [
+      ['list --limit 30 (the CLI default)', (e) => store(e).list({ limit: 30 })],
+      ['list --stage train --limit 30', (e) => store(e).list({ stage: 'train', limit: 30 })],
+      ['list --pipeline penguins --tag baseline', (e) => store(e).list({ pipeline: 'penguins', tag: 'baseline' })],
+      [`list --stage train (all ${RUNS / 5})`, (e) => store(e).list({ stage: 'train' })],
+      [`list --all (${RUNS}, newest first)`, (e) => store(e).list()],
+      ['compare 2 runs (get + compare)', async (e) => compareRuns(await store(e).getMany([RUNS - 2, RUNS - 7]))],
+      ['compare 10 runs', async (e) => compareRuns(await store(e).getMany(Array.from({ length: 10 }, (_, i) => RUNS - 5 * i)))],
+      ['metrics diff between two commits', (e) => metricsDiff({ store: store(e), commitA: COMMITS[10]!, commitB: COMMITS[40]! })],
+      ['report data + HTML (200 newest runs)', async (e) => renderReport(await collectReportData({ store: store(e), pipeline: 'penguins' }))],
+    ]);
+
+    // A stage process: open (and check the schema), record one run, close.
+    const env = (engine: Engine) => (engine === 'sqlite' ? { REPROML_TRACKING_DB: sqlitePath } : { REPROML_TRACKING_URL: server.url() });
+    let next = 2 * RUNS;
+    await compareEngines('recordRun in a stage process', 20, [
+      [
+        'open + migrate check + record + close',
+        async (e) => {
+          const result = await recordRun({ workspaceRoot: dir, env: env(e), collect: () => makeRun(next++, rng) });
+          if (!result.recorded) throw new Error(JSON.stringify(result));
+        },
+      ],
+    ]);
+
+    // The CLI as a person runs it: a new process per command; `reproml --help` is the start-up alone.
+    const cli = (engine: Engine, args: string[]) =>
+      elapsed(async () => {
+        const result = spawnSync(process.execPath, [join(__dirname, '../../packages/cli/bin/reproml.js'), ...args], {
+          env: { ...process.env, ...env(engine), NO_COLOR: '1' },
+          encoding: 'utf8',
+          maxBuffer: 1 << 30,
+        });
+        if (result.status !== 0) throw new Error(`reproml ${args.join(' ')}: ${result.error ?? result.stderr}`);
+      });
+    await compareEngines('CLI process (wall)', 3, [
+      ['reproml --help (start-up only)', (e) => cli(e, ['--help'])],
+      ['reproml runs list', (e) => cli(e, ['runs', 'list'])],
+      [`reproml runs compare ${RUNS - 2} ${RUNS - 7}`, (e) => cli(e, ['runs', 'compare', String(RUNS - 2), String(RUNS - 7)])],
+    ]);
+    console.log('\ngoal: list and compare under 1 s each at 100,000 runs, on both engines');
   } finally {
+    for (const engine of ENGINES) await stores[engine]?.close();
+    await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-void main();
+void main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -36,6 +36,8 @@ export const runsCommand: Command = {
   usage: USAGE.join('\n    '),
   async run(argv, io) {
     const [sub, ...rest] = argv;
+    // Outside a workspace, `runs copy --from <store> --to <store>` still works.
+    if (sub === 'copy') return copy(rest, io);
     const workspaceRoot = findWorkspaceRoot();
     switch (sub) {
       case 'list':
@@ -51,8 +53,6 @@ export const runsCommand: Command = {
         return withStore(workspaceRoot, true, (store) => annotate(store, rest, io));
       case 'prune':
         return withStore(workspaceRoot, true, (store) => prune(store, rest, io));
-      case 'copy':
-        return copy(workspaceRoot, rest, io);
       default:
         return usage(io);
     }
@@ -289,14 +289,14 @@ async function prune(store: RunStore, argv: string[], io: CommandIO): Promise<nu
  * Copies every run of this workspace's store (or --from) into another store, e.g. the team's
  * PostgreSQL database: idempotent, verified run by run (fingerprint, tags, note), counts printed.
  */
-async function copy(workspaceRoot: string, argv: string[], io: CommandIO): Promise<number> {
+async function copy(argv: string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     options: { to: { type: 'string' }, from: { type: 'string' }, json: { type: 'boolean' } },
     allowPositionals: true,
   });
   if (positionals.length || !values.to) return usage(io);
-  const fromLocation = values.from ? parseTrackingLocation(values.from, process.cwd()) : trackingLocation({ workspaceRoot });
+  const fromLocation = values.from ? parseTrackingLocation(values.from, process.cwd()) : trackingLocation({ workspaceRoot: findWorkspaceRoot() });
   const toLocation = parseTrackingLocation(values.to, process.cwd());
   if (describeTrackingLocation(fromLocation) === describeTrackingLocation(toLocation)) {
     throw new ConfigError(`--to names the store runs are copied from (${describeTrackingLocation(toLocation)})`, {
