@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256OfBytes } from '@reproml/core';
@@ -143,6 +143,59 @@ describe('reproml models show: provenance', () => {
         `commit       ${'c'.repeat(40)} DIRTY: pushed from uncommitted files (allowDirty), uncommitted content sha256 ${uncommitted.sha256}`,
       );
       expect(shown.stdout).toContain('uncommitted  pipelines/exp/train/stage.json');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('reproml models audit: what it verifies', () => {
+  it('passes on an intact registry; exits 1 naming the problem on a truncated log or a swapped model file', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'reproml-audit-'));
+    const audit = () =>
+      spawnSync(process.execPath, [BIN, 'models', 'audit'], { cwd: root, encoding: 'utf8', env: { ...process.env, REPROML_REGISTRY_DIR: '', NO_COLOR: '1' } });
+    try {
+      writeFileSync(join(root, 'nx.json'), '{}');
+      const registry = new FileModelRegistry(join(root, '.reproml', 'registry'));
+      for (const id of ['m1', 'm2']) {
+        const file = join(root, `${id}.onnx`);
+        writeFileSync(file, id);
+        const sha256 = sha256OfBytes(id);
+        await registry.register({
+          version: {
+            model: 'demo',
+            fingerprint: sha256OfBytes(`fp-${id}`),
+            artifact: { path: 'model.onnx', sha256, size: 2 },
+            files: [{ path: 'model.onnx', sha256, size: 2 }],
+            metrics: {},
+            gates: {},
+            source: { pipeline: 'demo', pushStage: 'p', stageFile: 's', modelStage: 'm', modelPath: 'm', stages: [], git: null, datasets: [] },
+          },
+          location: { type: 'local' },
+          files: [{ path: 'model.onnx', sha256, size: 2, absolutePath: file }],
+        });
+      }
+      const ok = audit();
+      expect(ok.status).toBe(0);
+      expect(ok.stdout).toMatch(/2 event\(s\); hash chain verified; checkpoint matches; version folders match the log/);
+      expect(ok.stdout).toContain('every stored file matches its sha256');
+
+      const model = join(root, '.reproml', 'registry', 'models', 'demo', 'versions', '2', 'files', 'model.onnx');
+      writeFileSync(model, 'evil');
+      const swapped = audit();
+      expect(swapped.status).toBe(1);
+      expect(swapped.stdout).toMatch(/✗ models\/demo\/versions\/2\/files\/model\.onnx does not match its sha256/);
+      writeFileSync(model, 'm2');
+
+      const log = join(root, '.reproml', 'registry', 'audit.log');
+      writeFileSync(log, `${readFileSync(log, 'utf8').split('\n')[0]}\n`);
+      const truncated = audit();
+      expect(truncated.status).toBe(1);
+      expect(truncated.stdout).not.toContain('verified');
+      expect(truncated.stderr).toMatch(
+        /was tampered with or damaged: its audit log does not match its checkpoint: the log holds 1 event\(s\), but the checkpoint records 2/,
+      );
+      expect(truncated.stderr).toMatch(/Restore the registry folder .* from a backup/);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -9,6 +9,8 @@ export interface FoundVersionEntry {
   /** The folder name; a version when it is a positive integer. */
   name: string;
   type: 'folder' | 'symlink' | 'other';
+  /** Symbolic links directly inside a version folder or its files/ folder (relative names), e.g. `files` or `files/model.onnx`. */
+  linksInside?: string[];
 }
 
 /**
@@ -37,10 +39,23 @@ export function scanVersionFolders(root: string): FoundVersionEntry[] {
     for (const name of readdirSync(versionsDir).sort()) {
       // Temp siblings of a version being written (or left by a killed push) are not versions.
       if (/^\.\d+\.(?:building|previous|tmp)-\d+-[0-9a-f]+$/.test(name)) continue;
-      found.push({ path: `models/${model}/versions/${name}`, model, name, type: typeOf(join(versionsDir, name)) ?? 'other' });
+      const type = typeOf(join(versionsDir, name)) ?? 'other';
+      found.push({ path: `models/${model}/versions/${name}`, model, name, type, linksInside: type === 'folder' ? linksInside(join(versionsDir, name)) : [] });
     }
   }
   return found;
+}
+
+/** Links among a version folder's entries and its files/ folder's entries (no link is ever written there). */
+function linksInside(versionDir: string): string[] {
+  const links: string[] = [];
+  for (const entry of readdirSync(versionDir, { withFileTypes: true })) {
+    if (entry.isSymbolicLink()) links.push(entry.name);
+    else if (entry.name === 'files' && entry.isDirectory()) {
+      for (const file of readdirSync(join(versionDir, 'files'), { withFileTypes: true })) if (file.isSymbolicLink()) links.push(`files/${file.name}`);
+    }
+  }
+  return links.sort();
 }
 
 function typeOf(path: string): FoundVersionEntry['type'] | undefined {
@@ -84,6 +99,8 @@ export function versionFolderProblems(params: FolderCheckParams): string[] {
       continue;
     }
     seen.add(`${entry.model}/${version}`);
+    for (const link of entry.linksInside ?? [])
+      problems.push(`${entry.path}/${link} is a symbolic link (version files are copies; a link can change what the version serves)`);
     if (params.registered.get(entry.model)?.has(version)) continue;
     if (params.pending && params.pending.model === entry.model && params.pending.version === version) continue;
     problems.push(`${entry.path} is not registered by any event of audit.log (its register event was removed, or the folder was copied in by hand)`);

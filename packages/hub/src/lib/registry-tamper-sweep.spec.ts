@@ -211,6 +211,20 @@ describe('registry tamper and crash sweep', () => {
     await expectRefused(/models\/demo\/versions is a symbolic link/);
   });
 
+  it('a symlinked files/ folder or stored file inside a version is refused', async () => {
+    await populated();
+    const files = join(root, 'models', 'demo', 'versions', '1', 'files');
+    const forged = join(dir, 'forged-model.onnx');
+    writeFileSync(forged, 'm1');
+    rmSync(join(files, 'model.onnx'));
+    symlinkSync(forged, join(files, 'model.onnx'));
+    await expectRefused(/models\/demo\/versions\/1\/files\/model\.onnx is a symbolic link/);
+    rmSync(join(files, 'model.onnx'));
+    renameSync(files, join(dir, 'files-elsewhere'));
+    symlinkSync(join(dir, 'files-elsewhere'), files);
+    await expectRefused(/models\/demo\/versions\/1\/files is a symbolic link/);
+  });
+
   it('a version folder no event registers, or a registered one deleted, is refused', async () => {
     await populated();
     const versions = join(root, 'models', 'demo', 'versions');
