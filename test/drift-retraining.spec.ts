@@ -2,18 +2,12 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reproml } from './support/reproml-cli';
-import { REPO_ROOT, TempWorkspace, taskOutcomes } from './support/temp-workspace';
+import { failedTasks, REPO_ROOT, TempWorkspace, taskOutcomes } from './support/temp-workspace';
 
 /** tools/drift-gate.mjs on a drift report: exit status and output. */
 function driftGate(path: string): { status: number; output: string } {
   const result = spawnSync(process.execPath, [join(REPO_ROOT, 'tools', 'drift-gate.mjs'), path], { encoding: 'utf8' });
   return { status: result.status ?? 2, output: `${result.stdout}${result.stderr}` };
-}
-
-/** The tasks Nx lists under "Failed tasks:". */
-function failedTasks(output: string): string[] {
-  const list = output.split('Failed tasks:')[1] ?? '';
-  return [...list.matchAll(/^- (\S+:\S+)\s*$/gm)].map((match) => match[1]!);
 }
 
 /** A penguins batch from tools/penguins-batch.mjs (seeded), as CSV or JSON text. */

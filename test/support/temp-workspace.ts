@@ -106,6 +106,12 @@ export class TempWorkspace {
     writeFileSync(target, typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`);
   }
 
+  /** A symlink at `relativePath` pointing at `target` (as given: relative to the link's folder, or absolute). */
+  symlink(relativePath: string, target: string): void {
+    mkdirSync(dirname(this.path(relativePath)), { recursive: true });
+    symlinkSync(target, this.path(relativePath));
+  }
+
   read(relativePath: string): string {
     return readFileSync(this.path(relativePath), 'utf8');
   }
@@ -198,6 +204,12 @@ export function taskOutcomes(output: string): TaskOutcome {
     else executed.push(task);
   }
   return { executed: [...new Set(executed)].sort(), cached: [...new Set(cached)].sort() };
+}
+
+/** The tasks Nx lists under "Failed tasks:", sorted. */
+export function failedTasks(output: string): string[] {
+  const list = output.split('Failed tasks:')[1] ?? '';
+  return [...list.matchAll(/^- (\S+:\S+)\s*$/gm)].map((match) => match[1]!).sort();
 }
 
 /**

@@ -16,9 +16,10 @@ export const pushKind = defineStageKind({
   packages: ['@reproml/core', '@reproml/data', '@huggingface/hub', 'zod'],
   // The registry or Hub repo is outside the outputs Nx restores: always run, and rely on the push being a no-op for known artifacts.
   cache: false,
-  // The registry (the folder, or the Hub registry's per-clone cache: seen checkpoints, version records), and the
-  // datasets' changelogs the model card quotes (push is never cached, so reading them cannot go stale).
-  extraReadPaths: (workspaceRoot) => [registryDir(workspaceRoot), join(workspaceRoot, HUB_REGISTRY_CACHE_DIR), ...datasetChangelogPaths(workspaceRoot)],
+  // The datasets' changelogs the model card quotes (push is never cached, so reading them cannot go stale).
+  extraReadPaths: (workspaceRoot) => datasetChangelogPaths(workspaceRoot),
+  // State the push reads and writes: the registry folder, or the Hub registry's per-clone cache (seen checkpoints, version records).
+  ownedPaths: (workspaceRoot) => [registryDir(workspaceRoot), join(workspaceRoot, HUB_REGISTRY_CACHE_DIR)],
   run: async (context, config) => {
     const { openRegistry, runPush } = require('./index') as typeof import('./index');
     const pipeline = context.stage.pipeline;

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join, posix, relative, sep } from 'node:path';
+import { dirname, join, posix, relative, sep } from 'node:path';
 import { describeWriteFailure, writeDirectoryAtomic, writeFileAtomic } from './atomic-write';
 import { captureEnvironment } from './environment';
 import { withStage } from './errors';
@@ -8,9 +8,10 @@ import { readGitState } from './git-state';
 import { digestFiles, sha256OfFile } from './hash';
 import { type InputArtifact, LINEAGE_FILE, type LineageRecord, type RunMetadata, type StageIdentity } from './lineage-record';
 import { createProgressReporter, type ProgressEvent, type ProgressListener } from './progress';
+import type { ReadScope } from './read-scope';
 import { SeededRandom } from './seeded-random';
 import { stableStringify } from './stable-json';
-import { withStrictReads } from './strict-reads';
+import { type AccessPolicy, withStrictAccess } from './strict-access';
 
 export interface StageContext {
   readonly stage: StageIdentity;
@@ -45,10 +46,11 @@ export interface RunStageParams {
   /** Folders to resolve those packages from (default: the workspace root). */
   resolvePackagesFrom?: readonly string[];
   /**
-   * Files and folders the work may read inside the workspace (strict inputs); the temp
-   * output folder is always allowed. Omit to allow every read.
+   * Strict mode: what the work may read inside the workspace (what the `run` target hashes)
+   * and which folders there it may change besides its temp output folder and its run folder
+   * (where the run metadata goes), which are always allowed. Omit to allow every access.
    */
-  allowedReads?: readonly string[];
+  strict?: { reads: readonly (ReadScope | string)[]; writes: readonly string[] };
   /** Where the run metadata of this execution is written (outside the cached outputs). */
   runMetadataPath?: string;
   /**
@@ -118,14 +120,16 @@ export async function runStage(params: RunStageParams): Promise<RunStageResult> 
         },
         summarize: (values) => Object.assign(summary, values),
       };
-      if (params.allowedReads) {
-        const policy = {
+      if (params.strict) {
+        const policy: AccessPolicy = {
           workspaceRoot: params.workspaceRoot,
-          allowed: [...params.allowedReads, outDir],
+          reads: [...params.strict.reads, outDir],
+          // The run folder holds what is kept outside the cached outputs (run metadata, a failed pull's or drift's report).
+          writes: [...params.strict.writes, outDir, dirname(metadataPath)],
           stage: params.stage.name,
           stageFile: params.stage.file,
         };
-        await withStrictReads(policy, () => params.work(context));
+        await withStrictAccess(policy, () => params.work(context));
       } else {
         await params.work(context);
       }

@@ -78,6 +78,8 @@ export interface StageKindSpec<S extends z.ZodObject, Config = z.output<S>> {
   sources?: (config: Config) => string[];
   /** Absolute paths inside the workspace the kind may read besides its declared inputs in strict mode (state it owns, not inputs). */
   extraReadPaths?: (workspaceRoot: string) => string[];
+  /** Absolute paths inside the workspace holding state the kind owns (push: the registry): readable and writable in strict mode, besides its output folder. */
+  ownedPaths?: (workspaceRoot: string) => string[];
   /** The kind's work, typed from the schema. Load heavy modules inside it (`require('./lib/run-x') as typeof import('./lib/run-x')`), not at the top of the kind's module: the plugin loads every kind module to build the project graph. */
   run(context: StageRunContext, config: Config): Promise<void>;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CreateNodesContextV2 } from '@nx/devkit';
 import { describe, expect, it } from 'vitest';
-import { declaredReadPaths } from '../stage-file/declared-reads';
+import { declaredAccess } from '../stage-file/declared-reads';
 import { loadStage, stageParseCount } from '../stage-file/load-stage';
 import { createDependencies } from './create-dependencies';
 import { createNodesV2, type ReproMLPluginOptions } from './create-nodes';
@@ -167,7 +167,7 @@ describe('stage files', () => {
     const before = stageParseCount();
     await nodesFor(root, files);
     dependenciesOf(root, { 'q-data': { root: 'pipelines/q/data' }, 'q-prep': { root: 'pipelines/q/prep' }, 'q-train': { root: 'pipelines/q/train' } });
-    declaredReadPaths(root, loadStage(root, 'pipelines/q/train/stage.json'));
+    declaredAccess(root, loadStage(root, 'pipelines/q/train/stage.json'));
     expect(stageParseCount() - before).toBe(files.length);
     // An edited file is parsed again.
     writeFileSync(join(root, 'pipelines/q/train/stage.json'), JSON.stringify({ kind: 'train', inputs: { features: 'prep' }, seed: 3 }));

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TargetConfiguration } from '@nx/devkit';
-import { localSources } from '../stage-file/declared-reads';
+import { LINEAGE_FILE } from '@reproml/core';
 import type { LoadedStage } from '../stage-file/load-stage';
 import { workspacePackages } from '../stage-file/workspace-packages';
 import { PLUGIN_NAME } from './plugin-options';
@@ -9,19 +9,51 @@ import { PLUGIN_NAME } from './plugin-options';
 type TargetInput = NonNullable<TargetConfiguration['inputs']>[number];
 
 /**
- * The code that does a stage's work: the kind's own package, the packages it lists and the
- * plugin's executor. A package whose code lives in this workspace is hashed as source globs
- * (Nx cannot hash workspace packages as external dependencies); an installed one by its
- * npm version (`externalDependencies`).
+ * A folder (or file) whose files the `run` target hashes, with the same narrowing rules a
+ * strict stage's reads are checked against (`ReadScope` in @reproml/core): one description
+ * gives both the Nx input globs and what the stage may read.
  */
-function implementationInputs(workspaceRoot: string, stage: LoadedStage): TargetInput[] {
-  const fileInputs: string[] = [];
-  const external: string[] = [];
+export interface HashedTree {
+  /** Workspace-relative file or folder. */
+  root: string;
+  /** Only files whose names end with one of these. */
+  extensions?: readonly string[];
+  /** `<folder>/`, `**\/*<ending>` or `**\/<name>`: not hashed (and not readable). */
+  except?: readonly string[];
+}
+
+/** A stage folder: everything but its outputs and its Markdown. */
+export function hashedStageFolder(stage: LoadedStage): HashedTree {
+  return { root: stage.root, except: ['out/', '**/*.md'] };
+}
+
+/** An upstream output folder: every artifact but its lineage record (see UPSTREAM_ARTIFACTS_GLOB). */
+export function hashedUpstreamOutput(outDir: string): HashedTree {
+  return { root: outDir, except: [`**/${LINEAGE_FILE}`] };
+}
+
+const URL_SOURCE = /^[a-z][a-z0-9+.-]*:\/\//i;
+
+/** Workspace-relative local sources the stage's kind names (a pull stage's local datasets; URLs and Hub sources excluded). */
+export function localSources(workspaceRoot: string, stage: LoadedStage): string[] {
+  return (stage.kind.sources?.(stage.config) ?? []).filter((source) => !URL_SOURCE.test(source) && existsSync(join(workspaceRoot, source))).sort();
+}
+
+/**
+ * The ReproML code a stage hashes: the kind's own package, the packages it lists and the
+ * plugin's executor. A package whose code lives in this workspace is a source tree (Nx cannot
+ * hash workspace packages as external dependencies); an installed one is hashed by its npm
+ * version (`externalDependencies`). The `run` target's inputs and the stage's strict reads
+ * both come from here.
+ */
+export function hashedReproCode(workspaceRoot: string, stage: LoadedStage): { trees: HashedTree[]; npmPackages: string[] } {
+  const trees: HashedTree[] = [];
+  const npmPackages: string[] = [];
   for (const code of kindCode(workspaceRoot, stage)) {
-    if (code.workspacePath === undefined) external.push(code.name);
-    else fileInputs.push(`{workspaceRoot}/${code.workspacePath}/**/*.ts`, `!{workspaceRoot}/${code.workspacePath}/**/*.spec.ts`);
+    if (code.workspacePath === undefined) npmPackages.push(code.name);
+    else trees.push({ root: code.workspacePath, extensions: ['.ts'], except: ['**/*.spec.ts'] });
   }
-  return [...fileInputs, { externalDependencies: [...new Set(external)].sort() }];
+  return { trees, npmPackages: [...new Set(npmPackages)].sort() };
 }
 
 interface KindCode {
@@ -42,22 +74,29 @@ function kindCode(workspaceRoot: string, stage: LoadedStage): KindCode[] {
   });
 }
 
+/** Nx input globs of a hashed tree, rooted at `base` (`{projectRoot}` or `{workspaceRoot}/<root>`). */
+function treeGlobs(tree: HashedTree, base = `{workspaceRoot}/${tree.root}`): string[] {
+  const includes = tree.extensions ? tree.extensions.map((ending) => `${base}/**/*${ending}`) : [`${base}/**/*`];
+  const excludes = (tree.except ?? []).map((rule) => (rule.endsWith('/') ? `!${base}/${rule}**/*` : `!${base}/${rule}`));
+  return [...includes, ...excludes];
+}
+
 /**
  * Every upstream output file except lineage.json: an upstream rerun that writes the same
  * artifacts (say, after editing only its description) must not rerun this stage, and the
  * lineage record is the one output that records such edits.
  */
-export const UPSTREAM_ARTIFACTS_GLOB = '**/!(lineage.json)';
+export const UPSTREAM_ARTIFACTS_GLOB = `**/!(${LINEAGE_FILE})`;
 
 /** Everything that can change a stage's artifacts, in the order `nx show target inputs` lists them. */
 export function stageRunInputs(workspaceRoot: string, stage: LoadedStage): TargetInput[] {
+  const code = hashedReproCode(workspaceRoot, stage);
   return [
-    '{projectRoot}/**/*',
-    '!{projectRoot}/out/**/*',
-    '!{projectRoot}/**/*.md',
+    ...treeGlobs(hashedStageFolder(stage), '{projectRoot}'),
     ...localSources(workspaceRoot, stage).map((source) => `{workspaceRoot}/${source}`),
     { dependentTasksOutputFiles: UPSTREAM_ARTIFACTS_GLOB, transitive: true },
-    ...implementationInputs(workspaceRoot, stage),
+    ...code.trees.flatMap((tree) => treeGlobs(tree)),
+    { externalDependencies: code.npmPackages },
     { runtime: 'node --version' },
   ];
 }

@@ -1,30 +1,34 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { STAGE_FILE_NAME, stageOutputDir } from '@reproml/core';
+import { type ReadScope, STAGE_FILE_NAME, stageOutputDir } from '@reproml/core';
+import { type HashedTree, hashedReproCode, hashedStageFolder, hashedUpstreamOutput, localSources } from '../plugin/stage-target-inputs';
 import { type LoadedStage, loadStage } from './load-stage';
 
-const URL_SOURCE = /^[a-z][a-z0-9+.-]*:\/\//i;
-
-/** Workspace-relative local sources the stage's kind names (a pull stage's local datasets; URLs and Hub sources excluded). */
-export function localSources(workspaceRoot: string, stage: LoadedStage): string[] {
-  return (stage.kind.sources?.(stage.config) ?? []).filter((source) => !URL_SOURCE.test(source) && existsSync(join(workspaceRoot, source))).sort();
-}
-
 /**
- * Everything inside the workspace a stage may read in strict mode, as absolute paths: the
- * same things its `run` target hashes (stage folder, upstream outputs, local sources,
- * code and installed packages).
+ * What a stage may touch inside the workspace in strict mode, as absolute paths.
+ * `reads`: what its `run` target hashes (stage folder, upstream outputs, local sources,
+ * ReproML code, from the same functions that build the target's inputs), plus installed
+ * packages (`node_modules`, hashed by version for the npm packages its kind lists), what its
+ * kind adds (`extraReadPaths`) and state its kind owns (`ownedPaths`). `writes`: that state
+ * (the temp output and run folders are added by `runStage`).
  */
-export function declaredReadPaths(workspaceRoot: string, stage: LoadedStage): string[] {
-  return [
-    join(workspaceRoot, stage.root),
-    ...upstreamOutputDirs(workspaceRoot, stage).map((outDir) => join(workspaceRoot, outDir)),
-    ...localSources(workspaceRoot, stage).map((source) => join(workspaceRoot, source)),
-    ...(stage.kind.extraReadPaths?.(workspaceRoot) ?? []),
-    join(workspaceRoot, 'node_modules'),
-    join(workspaceRoot, 'packages'),
-    join(workspaceRoot, 'plugins'),
-  ];
+export function declaredAccess(workspaceRoot: string, stage: LoadedStage): { reads: ReadScope[]; writes: string[] } {
+  const scope = (tree: HashedTree): ReadScope => ({ ...tree, path: join(workspaceRoot, tree.root) });
+  // An uncached kind (push) is never restored stale, so it may follow upstream lineage records.
+  const upstream = upstreamOutputDirs(workspaceRoot, stage).map((outDir) => (!stage.kind.cache ? { root: outDir } : hashedUpstreamOutput(outDir)));
+  const owned = stage.kind.ownedPaths?.(workspaceRoot) ?? [];
+  const extra = stage.kind.extraReadPaths?.(workspaceRoot) ?? [];
+  return {
+    reads: [
+      scope(hashedStageFolder(stage)),
+      ...upstream.map(scope),
+      ...localSources(workspaceRoot, stage).map((source) => ({ path: join(workspaceRoot, source) })),
+      ...hashedReproCode(workspaceRoot, stage).trees.map(scope),
+      { path: join(workspaceRoot, 'node_modules') },
+      ...[...extra, ...owned].map((path) => ({ path })),
+    ],
+    writes: owned,
+  };
 }
 
 /**

@@ -3,7 +3,7 @@ import { type ExecutorContext, logger } from '@nx/devkit';
 import { createProgressReporter, createStageRunContext, isReproError, runStage } from '@reproml/core';
 import { pluginOptionsFromNxJson } from '../../plugin/plugin-options';
 import { stageChainPathspecs } from '../../plugin/stage-provenance';
-import { declaredReadPaths } from '../../stage-file/declared-reads';
+import { declaredAccess } from '../../stage-file/declared-reads';
 import { type LoadedStage, loadStage } from '../../stage-file/load-stage';
 import { stageKindRegistry } from '../../stage-file/stage-kinds';
 import { askOnTerminal } from './ask-on-terminal';
@@ -23,7 +23,7 @@ function loadExecutedStage(options: StageExecutorOptions, context: ExecutorConte
 
 /**
  * Runs a stage: load and validate the stage file, run the kind's `run` inside `runStage`
- * (atomic outputs, lineage record, run metadata, strict reads), record the run, and turn
+ * (atomic outputs, lineage record, run metadata, strict reads and writes), record the run, and turn
  * failures into one readable error.
  */
 export async function executeStage(options: StageExecutorOptions, context: ExecutorContext): Promise<ExecutorResult> {
@@ -39,7 +39,7 @@ export async function executeStage(options: StageExecutorOptions, context: Execu
       outputDir: join(context.root, stage.outputDir),
       packages: recordedPackages(stage.registered),
       resolvePackagesFrom: packageResolutionRoots(stage.registered),
-      allowedReads: stage.config.strict === false ? undefined : declaredReadPaths(context.root, stage),
+      strict: stage.config.strict === false ? undefined : declaredAccess(context.root, stage),
       gitPathspecs: stageChainPathspecs(context.root, stage),
       work: (stageContext) =>
         stage.kind.run(
