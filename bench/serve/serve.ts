@@ -10,6 +10,9 @@
  * 2. p99 latency of single-row requests at a fixed rate (RATE req/s over 16 connections), with
  *    micro-batching (max batch 64, max wait 2 ms) and without (max batch 1).
  *
+ * Both for the fixture's small model (one hidden layer of 8: ~3 µs of inference per row, so
+ * HTTP dominates) and a wide one (two hidden layers of 1024: inference dominates).
+ *
  * Run: node -r @swc-node/register bench/serve/serve.ts [rounds=3] [seconds=5] [rate=400]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -19,7 +22,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import type { Column, Table } from '../../packages/core/src';
 import * as ort from '../../packages/onnx/node_modules/onnxruntime-node';
-import { loadModel } from '../../packages/onnx/src';
+import { loadModel, type ModelSession } from '../../packages/onnx/src';
 import { concatTables } from '../../packages/serve/src';
 import { createServedModelFixture, fixtureRows } from '../../packages/serve/src/testing/served-model-fixture';
 
@@ -36,7 +39,13 @@ interface Server {
 async function startServer(registryDir: string, options: Record<string, unknown>): Promise<Server> {
   const child = spawn(
     process.execPath,
-    ['-r', '@swc-node/register', join(__dirname, 'server.ts'), registryDir, JSON.stringify({ port: 0, threads: 1, ...options })],
+    [
+      '-r',
+      '@swc-node/register',
+      join(__dirname, 'server.ts'),
+      registryDir,
+      JSON.stringify({ port: 0, threads: 1, inferenceThread: INFERENCE_THREAD, ...options }),
+    ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -65,7 +74,7 @@ async function batchStats(url: string): Promise<{ runs: number; rows: number }> 
 }
 
 /** rows/s of a bare session.run loop over pre-built tensors of `batch` rows, for `seconds`. */
-async function bareLoop(session: ort.InferenceSession, table: Table, batch: number, seconds: number): Promise<number> {
+async function bareLoop(session: ModelSession, table: Table, batch: number, seconds: number): Promise<number> {
   const copies = Math.ceil(batch / table.rowCount);
   const wide = concatTables(Array.from({ length: copies }, () => table));
   const feeds: Record<string, ort.Tensor> = {};
@@ -97,11 +106,21 @@ const show = (values: number[], digits = 0, unit = '') => {
   return `median ${median.toFixed(digits)}${unit} (min ${min.toFixed(digits)}, max ${max.toFixed(digits)})`;
 };
 
+const MODELS = (process.env['BENCH_MODELS'] ?? '8;1024,1024').split(';').map((layers) => layers.split(',').map(Number));
+const INFERENCE_THREAD = (process.env['BENCH_INFERENCE_THREAD'] ?? 'main') as 'worker' | 'main';
+
 async function main(): Promise<void> {
+  for (const hiddenLayers of MODELS) {
+    console.log(`\n== MLP with hidden layers [${hiddenLayers.join(', ')}], session.run on the ${INFERENCE_THREAD} thread`);
+    await benchModel(hiddenLayers);
+  }
+}
+
+async function benchModel(hiddenLayers: number[]): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'reproml-bench-serve-'));
   const servers: Server[] = [];
   try {
-    const { modelFiles } = await createServedModelFixture(root);
+    const { modelFiles } = await createServedModelFixture(root, { hiddenLayers });
     const registryDir = join(root, 'registry');
     const batching = await startServer(registryDir, { maxBatchSize: 64, maxWaitMs: 2 });
     const unbatched = await startServer(registryDir, { maxBatchSize: 1 });
@@ -116,8 +135,9 @@ async function main(): Promise<void> {
         { name: 'tag', kind: 'string', values: rows.map((row) => row.tag) },
       ],
     };
-    await load(batching.url, { connections: CLIENTS, duration: 1 });
-    await load(unbatched.url, { connections: 16, duration: 1 });
+    // Warm-up (JIT, onnxruntime's first runs) as long as a measurement.
+    await load(batching.url, { connections: CLIENTS });
+    await load(unbatched.url, { connections: 16, duration: 2 });
 
     const results = {
       served: [] as number[],
@@ -148,7 +168,7 @@ async function main(): Promise<void> {
         `round ${round}: served ${served.toFixed(0)} rows/s (mean batch ${meanBatch.toFixed(1)}), bare ${bare.toFixed(0)} rows/s → ${(served / bare).toFixed(2)}×; p99 at ${RATE} req/s: batched ${p99Batched} ms, unbatched ${p99Unbatched} ms`,
       );
     }
-    console.log(`\n${ROUNDS} interleaved rounds of ${SECONDS} s, one onnxruntime thread each side, 127.0.0.1:`);
+    console.log(`${ROUNDS} interleaved rounds of ${SECONDS} s, one onnxruntime thread each side, 127.0.0.1:`);
     console.log(
       `  throughput, ${CLIENTS} clients, 1 row/request: served ${show(results.served)} rows/s; bare session.run at the same batch size ${show(results.bare)} rows/s`,
     );

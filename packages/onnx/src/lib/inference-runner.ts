@@ -4,9 +4,19 @@ import * as ort from 'onnxruntime-node';
 import { MODEL_OUTPUTS } from './inference-graph';
 import { checkCategoricalValues, checkInputColumns, type ModelSignature, readModelSignature } from './model-signature';
 
+/** What inference needs of a session: one run over named input tensors (an onnxruntime session, or one in a worker thread). */
+export interface ModelSession {
+  run(feeds: Record<string, ort.Tensor>): Promise<ort.InferenceSession.OnnxValueMapType>;
+}
+
+/** The session options every ReproML inference session is created with. */
+export function inferenceSessionOptions(params: { threads?: number; interOpThreads?: number }): ort.InferenceSession.SessionOptions {
+  return { intraOpNumThreads: params.threads ?? 0, interOpNumThreads: params.interOpThreads ?? 1, graphOptimizationLevel: 'all' };
+}
+
 /** A loaded model: one onnxruntime session plus the signature read from the file. */
 export interface LoadedModel {
-  session: ort.InferenceSession;
+  session: ModelSession;
   signature: ModelSignature;
   file: string;
   release(): Promise<void>;
@@ -33,11 +43,7 @@ export async function loadModel(params: { path: string; file?: string; threads?:
 
 export async function loadModelBytes(params: { bytes: Uint8Array; file: string; threads?: number; interOpThreads?: number }): Promise<LoadedModel> {
   const signature = readModelSignature(params.bytes);
-  const session = await ort.InferenceSession.create(params.bytes, {
-    intraOpNumThreads: params.threads ?? 0,
-    interOpNumThreads: params.interOpThreads ?? 1,
-    graphOptimizationLevel: 'all',
-  });
+  const session = await ort.InferenceSession.create(params.bytes, inferenceSessionOptions(params));
   return { session, signature, file: params.file, release: () => session.release() };
 }
 

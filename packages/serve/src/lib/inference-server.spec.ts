@@ -265,6 +265,40 @@ describe('inference server', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect((await postJson(`${slow.url}/predict`, { rows: [x] })).status).toBe(200);
   });
+
+  it('answers a client that sends its body too slowly with 408 once the request timeout passes', async () => {
+    const slow = await serve({ headersTimeoutMs: 600, requestTimeoutMs: 1_000 });
+    const { port } = new URL(slow.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk) => {
+      received += chunk.toString();
+    });
+    socket.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write('POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"rows": [');
+    const drip = setInterval(() => socket.writable && socket.write(' '), 200);
+    const started = Date.now();
+    await closed;
+    clearInterval(drip);
+    expect(received).toMatch(/^HTTP\/1\.1 408/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await postJson(`${slow.url}/predict`, { rows: [x] })).status).toBe(200);
+  });
+});
+
+describe('session.run in a worker thread', () => {
+  it('gives the same predictions as on the main thread, and releases its worker on drain', async () => {
+    const rows = fixtureRows(40, 13).map(record);
+    const onMain = await serve({ inferenceThread: 'main' });
+    const inWorker = await serve({ inferenceThread: 'worker', maxWaitMs: 5 });
+    const main = await postJson(`${onMain.url}/predict`, { rows });
+    const together = await Promise.all(rows.map(async (row) => (await postJson(`${inWorker.url}/predict`, { rows: [row] })).json.predictions[0]));
+    expect(together).toEqual(main.json.predictions);
+    const bad = await postJson(`${inWorker.url}/predict`, { rows: [{ x0: 'a', x1: 1, tag: 'p' }] });
+    expect(bad.status).toBe(400);
+    await inWorker.drain();
+  });
 });
 
 describe('micro-batching and backpressure', () => {

@@ -1,6 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import { RequestError } from './request-error';
 
+/** The status recorded (in /metrics; nothing can be sent) for a request whose connection closed mid-body, as nginx counts it. */
+export const CLIENT_CLOSED = 499;
+
 /**
  * The request body, refused with 413 as soon as it is known to exceed `maxBytes` (from
  * Content-Length before reading, else while reading). Slow bodies are cut by the server's
@@ -11,10 +14,16 @@ export async function readBody(request: IncomingMessage, maxBytes: number): Prom
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of request as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) throw tooLarge(maxBytes);
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof RequestError) throw error;
+    // The connection closed mid-body (the client gave up, or the request timeout cut it: Node sent the 408).
+    throw new RequestError(CLIENT_CLOSED, 'the client closed the connection before the body was complete');
   }
   return Buffer.concat(chunks, size);
 }

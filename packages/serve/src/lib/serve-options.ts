@@ -17,6 +17,10 @@ export const serveOptionsSchema = z
       .min(0)
       .default(0)
       .meta({ description: "onnxruntime intra-op threads per session; 0 = onnxruntime's default (one per core). Default: 0." }),
+    inferenceThread: z.enum(['worker', 'main']).default('main').meta({
+      description:
+        "Where session.run runs: 'main' (onnxruntime-node runs it on the event loop, blocking it for the run) or 'worker' (a worker thread per loaded version, so the event loop keeps serving during a run; helps when cores are free: see bench/serve). Default: main.",
+    }),
     interOpThreads: positiveInt.default(1).meta({ description: 'onnxruntime inter-op threads per session. Default: 1.' }),
     maxInFlight: positiveInt
       .default(1024)

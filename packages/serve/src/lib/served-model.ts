@@ -1,14 +1,24 @@
 import type { Column, Table } from '@reproml/core';
-import { type LoadedModel, loadModelBytes, type ModelSignature, type Predictions, predictTable } from '@reproml/onnx';
+import {
+  inferenceSessionOptions,
+  type LoadedModel,
+  loadModelBytes,
+  type ModelSignature,
+  type Predictions,
+  predictTable,
+  readModelSignature,
+} from '@reproml/onnx';
 import { MicroBatcher } from './micro-batcher';
 import type { ModelRef } from './model-source';
 import type { Answering } from './prediction-response';
+import { WorkerSession } from './worker-session';
 
 export interface ServedModelOptions {
   maxBatchSize: number;
   maxWaitMs: number;
   threads: number;
   interOpThreads: number;
+  inferenceThread: 'worker' | 'main';
   onRun?(rows: number): void;
 }
 
@@ -43,14 +53,19 @@ export class ServedModel implements Answering {
     });
   }
 
-  /** Creates the session and runs one row through it, so the first request does not pay for the warm-up. */
+  /**
+   * Creates the session (in a worker thread, see WorkerSession) and runs one row through it,
+   * so the first request does not pay for the warm-up.
+   */
   static async load(params: { ref: ModelRef; bytes: Uint8Array; file: string; options: ServedModelOptions }): Promise<ServedModel> {
-    const model = await loadModelBytes({
-      bytes: params.bytes,
-      file: params.file,
-      threads: params.options.threads,
-      interOpThreads: params.options.interOpThreads,
-    });
+    const { threads, interOpThreads } = params.options;
+    let model: LoadedModel;
+    if (params.options.inferenceThread === 'main') {
+      model = await loadModelBytes({ bytes: params.bytes, file: params.file, threads, interOpThreads });
+    } else {
+      const session = await WorkerSession.create(params.bytes, inferenceSessionOptions({ threads, interOpThreads }));
+      model = { session, signature: readModelSignature(params.bytes), file: params.file, release: () => session.release() };
+    }
     try {
       await predictTable({ model, table: warmUpRow(model.signature), file: `${params.ref.name} v${params.ref.version} (warm-up)` });
     } catch (error) {

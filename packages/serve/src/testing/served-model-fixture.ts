@@ -13,10 +13,13 @@ export const FIXTURE_MODEL = 'species';
 /**
  * Real models for serving tests: the onnx feature fixture (x0, x1 numbers with missing
  * values, tag string; three species) trained by the train stage with two seeds, registered in a
- * folder registry under `root/registry` as v1 and v2 (different weights, different
+ * folder registry under `root/registry` as v1 and v2 (an MLP with one hidden layer of 8 unless `hiddenLayers` says otherwise) (different weights, different
  * fingerprints), v1 promoted to `production`.
  */
-export async function createServedModelFixture(root: string): Promise<{ registry: FileModelRegistry; modelFiles: Record<1 | 2, string> }> {
+export async function createServedModelFixture(
+  root: string,
+  options: { hiddenLayers?: number[] } = {},
+): Promise<{ registry: FileModelRegistry; modelFiles: Record<1 | 2, string> }> {
   const featuresDir = join(root, 'pipelines/p/preprocess/out');
   await writeFeatureFixture({ dir: featuresDir });
   const registry = new FileModelRegistry(join(root, 'registry'));
@@ -29,7 +32,7 @@ export async function createServedModelFixture(root: string): Promise<{ registry
     const config = trainStageConfigSchema.parse({
       kind: 'train',
       inputs: { features: 'preprocess' },
-      model: { family: 'mlp', hiddenLayers: [8] },
+      model: { family: 'mlp', hiddenLayers: options.hiddenLayers ?? [8] },
       training: { epochs: 15, batchSize: 16, optimizer: { type: 'adam', learningRate: 0.02 } },
     });
     await runStage({
