@@ -61,19 +61,7 @@ describe('reproml serve (real CLI process, real HTTP)', () => {
   describe('one server', () => {
     let server: ServeProcess;
     beforeAll(async () => {
-      server = await serve([
-        'penguins@production',
-        '--port',
-        '0',
-        '--poll-interval-ms',
-        '200',
-        '--max-body-bytes',
-        '65536',
-        '--headers-timeout-ms',
-        '1000',
-        '--request-timeout-ms',
-        '2000',
-      ]);
+      server = await serve(['penguins@production', '--port', '0', '--poll-interval-ms', '200', '--max-body-bytes', '65536']);
     });
 
     it('answers with exactly the predict stage output for the same rows, on both endpoints, naming version and fingerprint', async () => {
@@ -121,9 +109,12 @@ describe('reproml serve (real CLI process, real HTTP)', () => {
         expect(reply.status, `${path} ${JSON.stringify(body).slice(0, 80)}: ${reply.body}`).toBe(status);
         expect(JSON.parse(reply.body).error).toMatch(message);
       }
-      // Three slowloris clients: headers dripped one line every 300 ms, never finished.
-      const slow = await Promise.all([0, 1, 2].map(() => slowClient(server.url)));
+      // Three slowloris clients against a server with a 1 s header timeout: headers dripped one line every 300 ms, never finished.
+      const strict = await serve(['penguins@production', '--port', '0', '--headers-timeout-ms', '1000', '--request-timeout-ms', '2000']);
+      const slow = await Promise.all([0, 1, 2].map(() => slowClient(strict.url)));
       for (const response of slow) expect(response).toMatch(/^HTTP\/1\.1 408/);
+      expect((await post(strict.url, '/predict', { rows: [row] })).status).toBe(200);
+      expect(await strict.stop('SIGTERM')).toBe(0);
       expect((await post(server.url, '/predict', { rows: [row] })).status).toBe(200);
     });
 
@@ -159,6 +150,7 @@ describe('reproml serve (real CLI process, real HTTP)', () => {
     it('a promote under load switches to the new version with 0 non-2xx responses', async () => {
       const trainStage = JSON.parse(workspace.read('pipelines/penguins/train/stage.json'));
       workspace.write('pipelines/penguins/train/stage.json', { ...trainStage, seed: 7 });
+      workspace.commitAll('train with seed 7');
       const pushed = workspace.nxOk(['run', 'penguins-push:run', '--output-style=stream'], env);
       expect(pushed).toMatch(/pushed penguins v2/);
       const rows = await batchRows(server.url);

@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FileModelRegistry } from '@reproml/hub';
+import { FileModelRegistry } from '@reproml/hub';
 import { formatOutput, loadModel, predictFile } from '@reproml/onnx';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServedModelFixture, FIXTURE_MODEL, type FixtureRow, fixtureRows } from '../testing/served-model-fixture';
@@ -382,6 +382,34 @@ describe('following the alias', () => {
       await copyFile(`${stored}.orig`, stored);
       await registry.rollback({ model: FIXTURE_MODEL, alias: 'production', to: 1, approval: { by: 'test', reason: 'restore' } });
     }
+  });
+
+  it('refuses to start on a version the registry holds only on the Hub, saying how to get a local copy', async () => {
+    const hubOnly = new FileModelRegistry(join(root, 'hub-only-registry'));
+    const version = await registry.getVersion(FIXTURE_MODEL, 1);
+    await hubOnly.register({
+      version: {
+        model: 'remote',
+        fingerprint: version.fingerprint,
+        artifact: version.artifact,
+        files: version.files,
+        metrics: {},
+        gates: {},
+        source: version.source,
+      },
+      location: {
+        type: 'hub',
+        hubUrl: 'https://hub.example',
+        repo: 'acme/remote',
+        branch: 'main',
+        commit: 'c'.repeat(40),
+        url: 'https://hub.example/acme/remote',
+      },
+      files: [],
+    });
+    await expect(
+      startInferenceServer({ source: registryModelSource({ registry: hubOnly, name: 'remote', selector: '1' }), options: { port: 0 } }),
+    ).rejects.toThrow(/remote v1 has no copy in the registry folder \(it was pushed to hub only\)/);
   });
 
   it('serves a pinned version number and never moves', async () => {
