@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -261,6 +261,30 @@ describe('team remote cache: reproml-cache with the real nx CLI in separate clon
       'demo-report:run',
       'demo-stats:run',
     ]);
+  });
+
+  it('on a disk that takes no more bytes, nx runs still succeed: hits are served, new results get 403, /health and the preflight say read-only', async () => {
+    const fullDir = join(serverDir, 'full-disk-store');
+    cpSync(join(serverDir, 'store'), fullDir, { recursive: true });
+    const full = await CacheServerProcess.start({ dir: fullDir, logFile: join(serverDir, 'full-disk.log'), fileSizeLimitBlocks: 0 });
+    try {
+      const health = await fetch(`${full.url}/health`);
+      expect(health.status).toBe(503);
+      expect(await health.json()).toMatchObject({ status: 'read-only', readable: true, writable: false, reason: expect.stringContaining('EFBIG') });
+      const preflight = await remoteCachePreflight({ env: full.nxEnv(READ_WRITE_TOKEN) });
+      expect(preflight.status).toBe('read-only');
+
+      const fresh = clone('cache-full-disk');
+      const stageFile = JSON.parse(fresh.read('pipelines/demo/extra/stage.json'));
+      fresh.write('pipelines/demo/extra/stage.json', { ...stageFile, description: 'Trained while the cache disk was full' });
+      const output = fresh.nxOk([...RUN_ALL, '-p', 'tag:pipeline:demo'], full.nxEnv(READ_WRITE_TOKEN));
+      expect(taskOutcomes(output).executed).toEqual(['demo-extra:run']);
+      expect(tasksFromRemoteCache(output)).toEqual(['demo-data:run', 'demo-report:run', 'demo-stats:run']);
+      const puts = full.accessLog().filter((entry) => entry.method === 'PUT');
+      expect(puts.map((entry) => [entry.status, entry.outcome])).toEqual([[403, 'read-only']]);
+    } finally {
+      await full.stop();
+    }
   });
 
   it('when the server is down nx fails the run; NX_SKIP_REMOTE_CACHE=true is the fallback that runs locally', async () => {

@@ -19,11 +19,20 @@ export class CacheServerProcess {
     readonly url: string,
   ) {}
 
-  static async start(params: { dir: string; logFile: string }): Promise<CacheServerProcess> {
+  /**
+   * `fileSizeLimitBlocks`: run the server under `ulimit -f` (a disk that takes no more bytes,
+   * which binds root too). Its log then goes through `cat`, which has no limit, to the file.
+   */
+  static async start(params: { dir: string; logFile: string; fileSizeLimitBlocks?: number }): Promise<CacheServerProcess> {
     const out = openSync(params.logFile, 'a');
     const offset = readFileSync(params.logFile).length;
-    const child = spawn(join(REPO_ROOT, 'node_modules', '.bin', 'reproml-cache'), ['--dir', params.dir, '--port', '0', '--host', '127.0.0.1'], {
+    const bin = join(REPO_ROOT, 'node_modules', '.bin', 'reproml-cache');
+    const args = ['--dir', params.dir, '--port', '0', '--host', '127.0.0.1'];
+    const limited = params.fileSizeLimitBlocks !== undefined;
+    const child = spawn(limited ? 'sh' : bin, limited ? ['-c', `(ulimit -f ${params.fileSizeLimitBlocks} && exec "$@") | cat`, 'sh', bin, ...args] : args, {
       stdio: ['ignore', out, 'pipe'],
+      // A process group of its own, so that stop() reaches the server behind the shell too.
+      detached: limited,
       env: { ...process.env, REPROML_CACHE_READ_WRITE_TOKENS: READ_WRITE_TOKEN, REPROML_CACHE_READ_ONLY_TOKENS: READ_ONLY_TOKEN },
     });
     closeSync(out);
@@ -61,7 +70,8 @@ export class CacheServerProcess {
   async stop(): Promise<void> {
     if (this.child.exitCode !== null) return;
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill('SIGTERM');
+    if (this.child.spawnargs[0] === 'sh') process.kill(-this.child.pid!, 'SIGTERM');
+    else this.child.kill('SIGTERM');
     await exited;
   }
 }
