@@ -8,6 +8,11 @@ export type RecordRunResult =
   | { recorded: false; reason: 'disabled' }
   | { recorded: false; reason: 'failed'; path: string; warning: string };
 
+export type RecordRunsResult =
+  | { recorded: true; ids: number[]; path: string }
+  | { recorded: false; reason: 'disabled' }
+  | { recorded: false; reason: 'failed'; path: string; warning: string };
+
 export interface RecordRunParams {
   workspaceRoot: string;
   /** Builds the record; called only when tracking is on, and its failures are caught too. */
@@ -24,13 +29,23 @@ const RECORD_QUERY_TIMEOUT_MS = 15_000;
  * here writes inside the workspace. `path` in the result is the store as it may be printed.
  */
 export async function recordRun(params: RecordRunParams): Promise<RecordRunResult> {
+  const result = await recordRuns({ ...params, collect: () => [params.collect()] });
+  return result.recorded ? { recorded: true, id: result.ids[0]!, path: result.path } : result;
+}
+
+/**
+ * Records several runs with one connection and one transaction (the cache restores of one
+ * `nx run-many`), never throwing, like `recordRun`. An empty list opens nothing.
+ */
+export async function recordRuns(params: Omit<RecordRunParams, 'collect'> & { collect: () => RunRecord[] }): Promise<RecordRunsResult> {
   const env = params.env ?? process.env;
   if (!trackingEnabled(env)) return { recorded: false, reason: 'disabled' };
   let path = '(unknown)';
   try {
     const location = trackingLocation({ workspaceRoot: params.workspaceRoot, env });
     path = describeTrackingLocation(location);
-    const run = params.collect();
+    const runs = params.collect();
+    if (runs.length === 0) return { recorded: true, ids: [], path };
     const store = await RunStore.open({
       location,
       busyTimeoutMs: Number(env.REPROML_TRACKING_BUSY_TIMEOUT_MS) || undefined,
@@ -38,7 +53,7 @@ export async function recordRun(params: RecordRunParams): Promise<RecordRunResul
       queryTimeoutMs: RECORD_QUERY_TIMEOUT_MS,
     });
     try {
-      return { recorded: true, id: await store.record(run), path };
+      return { recorded: true, ids: await store.recordMany(runs), path };
     } finally {
       await store.close();
     }

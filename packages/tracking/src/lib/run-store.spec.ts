@@ -8,7 +8,7 @@ import { type SharedPostgres, sharedPostgres } from '../../../../test/support/po
 import { copyRuns } from './copy-runs';
 import { MIGRATIONS, schemaVersion } from './migrations';
 import { PostgresConnection } from './postgres-connection';
-import { recordRun } from './record-run';
+import { recordRun, recordRuns } from './record-run';
 import { runFingerprint } from './run-fingerprint';
 import { RunStore } from './run-store';
 import { RunStoreError } from './run-store-error';
@@ -251,6 +251,20 @@ describe('recordRun', () => {
     const again = await recordRun({ workspaceRoot: runDir, env: { REPROML_TRACKING_URL: withPassword.toString() }, collect: () => testRun({ host: 'b' }) });
     expect(again).toMatchObject({ recorded: true, id: 2 });
     expect(JSON.stringify(again)).not.toContain('s3cret');
+  });
+
+  it('recordRuns records several runs in one transaction, opens nothing for none, and fails as one warning', async () => {
+    const url = await postgres.createDatabase('record_runs');
+    const both = await recordRuns({
+      workspaceRoot: runDir,
+      env: { REPROML_TRACKING_URL: url },
+      collect: () => [testRun({ host: 'a' }), testRun({ host: 'b' })],
+    });
+    expect(both).toMatchObject({ recorded: true, ids: [1, 2] });
+    const unreachable = { REPROML_TRACKING_URL: `postgres://ci@127.0.0.1:${await closedPort()}/runs` };
+    expect(await recordRuns({ workspaceRoot: runDir, env: unreachable, collect: () => [] })).toMatchObject({ recorded: true, ids: [] });
+    const failed = await recordRuns({ workspaceRoot: runDir, env: unreachable, collect: () => [testRun(), testRun({ host: 'b' })] });
+    expect(failed).toMatchObject({ recorded: false, reason: 'failed', warning: expect.stringMatching(/cannot be reached/) });
   });
 
   it('does nothing when REPROML_TRACKING=off', async () => {

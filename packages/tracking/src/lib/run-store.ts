@@ -181,6 +181,11 @@ export class RunStore {
     return this.guard(async () => (await this.connection.transaction(() => this.insertBatch([{ ...run, note: null }]))).ids[0]!);
   }
 
+  /** Adds several runs in one transaction (all or nothing); returns their ids, in order. */
+  async recordMany(runs: readonly RunRecord[]): Promise<number[]> {
+    return this.guard(async () => (await this.connection.transaction(() => this.insertBatch(runs.map((run) => ({ ...run, note: null }))))).ids);
+  }
+
   /**
    * Adds runs another store holds, in one transaction: each run this store does not have
    * (by fingerprint) with its documents, tags and note; a run it has gets the tags it lacks,

@@ -48,4 +48,29 @@ describe('postTasksExecution', () => {
       await store.close();
     }
   });
+
+  it('records every restore of the command in one go', async () => {
+    mkdirSync(join(root, 'pipelines/p/other'), { recursive: true });
+    writeFileSync(join(root, 'pipelines/p/other/stage.json'), JSON.stringify({ kind: 'pull', files: { b: { source: 'b.csv' } } }));
+    const other = {
+      ...restored('run', 'hash-other'),
+      task: { ...restored('run', 'hash-other').task, id: 'p-other:run', target: { project: 'p-other', target: 'run' }, projectRoot: 'pipelines/p/other' },
+    };
+    const context = {
+      id: 'test',
+      workspaceRoot: root,
+      nxJsonConfiguration: {},
+      taskResults: { 'p-data:run': restored('run', 'hash-run'), 'p-other:run': other },
+      argv: [],
+      startTime: 1_000,
+      endTime: 2_000,
+    } as unknown as PostTasksExecutionContext;
+    await postTasksExecution({}, context);
+    const store = await RunStore.open({ path: process.env.REPROML_TRACKING_DB! });
+    try {
+      expect((await store.list()).map((run) => run.taskHash).sort()).toEqual(['hash-other', 'hash-run']);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { logger, type PostTasksExecution } from '@nx/devkit';
 import { type GitState, parseStageRoot, readGitState, STAGE_FILE_NAME, stageRootDir } from '@reproml/core';
-import { collectStageRun, recordRun } from '@reproml/tracking';
+import { collectStageRun, recordRuns } from '@reproml/tracking';
 import { loadStage } from '../stage-file/load-stage';
 import { normalizeOptions, type ReproMLPluginOptions } from './plugin-options';
 import { stageChainPathspecs } from './stage-provenance';
@@ -20,39 +20,42 @@ export const postTasksExecution: PostTasksExecution<ReproMLPluginOptions> = asyn
   try {
     // One `git status` for the whole tree; per-stage ones only when something is uncommitted.
     const tree = readGitState(context.workspaceRoot);
-    for (const result of Object.values(context.taskResults)) {
-      const { task } = result;
-      if (task.target.target !== runTargetName || !RESTORED.has(result.status)) continue;
-      const location = parseStageRoot(task.projectRoot ?? '');
-      if (!location) continue;
-      const { pipeline, stage } = location;
-      const stageFile = `${stageRootDir(pipeline, stage)}/${STAGE_FILE_NAME}`;
-      if (!existsSync(join(context.workspaceRoot, stageFile))) continue;
-      const startTime = task.startTime ?? context.startTime;
-      const git = tree?.dirty ? stageGitState(context.workspaceRoot, stageFile) : tree;
-      const recorded = await recordRun({
-        workspaceRoot: context.workspaceRoot,
-        collect: () =>
-          collectStageRun({
-            workspaceRoot: context.workspaceRoot,
-            pipeline,
-            stage,
-            project: task.target.project,
-            kind: stageKind(context.workspaceRoot, stageFile),
-            stageFile,
-            origin: 'cache',
-            cacheSource: result.status,
-            taskHash: task.hash ?? null,
-            startedAt: new Date(startTime).toISOString(),
-            durationMs: (task.endTime ?? context.endTime) - startTime,
-            status: 'succeeded',
-            git,
-          }),
-      });
-      if (recorded.recorded === false && recorded.reason === 'failed') {
-        logger.warn(`warning: ${recorded.warning}`);
-        return; // the same store problem would repeat for every other task
-      }
+    // All restores of this command in one connection and one transaction.
+    const recorded = await recordRuns({
+      workspaceRoot: context.workspaceRoot,
+      collect: () =>
+        Object.values(context.taskResults).flatMap((result) => {
+          const { task } = result;
+          if (task.target.target !== runTargetName || !RESTORED.has(result.status)) return [];
+          const location = parseStageRoot(task.projectRoot ?? '');
+          if (!location) return [];
+          const { pipeline, stage } = location;
+          const stageFile = `${stageRootDir(pipeline, stage)}/${STAGE_FILE_NAME}`;
+          if (!existsSync(join(context.workspaceRoot, stageFile))) return [];
+          const startTime = task.startTime ?? context.startTime;
+          return [
+            collectStageRun({
+              workspaceRoot: context.workspaceRoot,
+              pipeline,
+              stage,
+              project: task.target.project,
+              kind: stageKind(context.workspaceRoot, stageFile),
+              stageFile,
+              origin: 'cache',
+              cacheSource: result.status,
+              taskHash: task.hash ?? null,
+              startedAt: new Date(startTime).toISOString(),
+              durationMs: (task.endTime ?? context.endTime) - startTime,
+              status: 'succeeded',
+              git: tree?.dirty ? stageGitState(context.workspaceRoot, stageFile) : tree,
+            }),
+          ];
+        }),
+    });
+    if (recorded.recorded === false && recorded.reason === 'failed') {
+      logger.warn(
+        `warning: ${recorded.warning.replace('run not recorded (the stage itself is unaffected)', 'cache restores not recorded (the stages are unaffected)')}`,
+      );
     }
   } catch (error) {
     logger.warn(`warning: cache restores not recorded: ${error instanceof Error ? error.message : String(error)}`);
