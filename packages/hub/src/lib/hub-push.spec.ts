@@ -100,6 +100,14 @@ describe('push to the Hub with the real @huggingface/hub client', () => {
     await expect(runPushStage({ fixture, config: { target: 'hf://alice/other' }, registry, env: { ...env, HF_TOKEN: 'hf_bob' } })).rejects.toThrow(/HTTP 403/);
   });
 
+  it('never sends the token over plain http to another machine (refused before any request)', async () => {
+    const before = hub.requests.length;
+    await expect(runPushStage({ fixture, config: { target }, registry, env: { ...env, HF_ENDPOINT: 'http://hub.example.com' } })).rejects.toThrow(
+      /Refusing to send HF_TOKEN to http:\/\/hub\.example\.com/,
+    );
+    expect(hub.requests.length).toBe(before);
+  });
+
   it('never writes the token: not in outputs, lineage, model card, run metadata, registry or logs', async () => {
     const { logs } = await runPushStage({ fixture, config: { target }, registry, env });
     const files = listFiles(fixture.root).filter((file) => statSync(file).size < 64 * 1024 * 1024);

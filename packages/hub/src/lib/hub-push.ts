@@ -1,6 +1,7 @@
 import { openAsBlob } from 'node:fs';
 import { type CommitOperation, commit, createRepo, downloadFile, HubApiError, modelInfo, whoAmI } from '@huggingface/hub';
 import { ConfigError, ReproError } from '@reproml/core';
+import { assertTokenTransport } from './hub-access';
 import { createUploadFetch } from './upload-fetch';
 
 export const MANIFEST_FILE = 'reproml-model.json';
@@ -50,6 +51,7 @@ export async function pushToHub(params: PushToHubParams): Promise<HubPushResult>
       hint: `Set HF_TOKEN to a token (hf_…) with write access to ${params.repo.split('/')[0]} (tokens are read from the environment only).`,
     });
   }
+  assertTokenTransport(params.hubUrl, params.token);
   const fetch = createUploadFetch({
     retries: params.retries,
     retryBaseMs: params.retryBaseMs,
