@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Table } from '@reproml/core';
@@ -98,5 +98,32 @@ describe('traffic log', () => {
       .map((line) => JSON.parse(line));
     expect(rows.map((row) => row.x0)).toEqual([0, 0, 2, 2]);
     expect(warnings).toEqual([expect.stringMatching(/input\(s\) named like logged columns \(label\): its traffic is not logged/)]);
+  });
+
+  it('rotates a file with rows once it is older than maxAgeMs', async () => {
+    const logDir = join(dir, 'age');
+    const log = await TrafficLog.open({ options: { dir: logDir, maxAgeMs: 150 } });
+    log.record(model, table([1], ['p']), predictions(1));
+    const deadline = Date.now() + 5_000;
+    while (!(await readdir(logDir)).includes(LATEST_TRAFFIC_FILE)) {
+      if (Date.now() > deadline) throw new Error('the file did not rotate by age');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await log.close();
+    expect((await readFile(join(logDir, LATEST_TRAFFIC_FILE), 'utf8')).trim().split('\n')).toHaveLength(1);
+  });
+
+  it('completes a file left open by a killed server: whole lines kept, a torn last line dropped', async () => {
+    const logDir = join(dir, 'crash');
+    await mkdir(logDir, { recursive: true });
+    const whole = `${JSON.stringify({ x0: 1, tag: 'p' })}\n${JSON.stringify({ x0: 2, tag: 'q' })}\n`;
+    await writeFile(join(logDir, 'traffic-20261130T010000Z-0001.jsonl.open'), `${whole}{"x0": 3, "ta`);
+    await writeFile(join(logDir, 'traffic-20261130T010000Z-0002.jsonl.open'), '{"x0": 4');
+    const warnings: string[] = [];
+    const log = await TrafficLog.open({ options: { dir: logDir }, warn: (message) => warnings.push(message) });
+    await log.close();
+    expect((await readdir(logDir)).sort()).toEqual([LATEST_TRAFFIC_FILE, 'traffic-20261130T010000Z-0001.jsonl']);
+    expect(await readFile(join(logDir, LATEST_TRAFFIC_FILE), 'utf8')).toBe(whole);
+    expect(warnings).toEqual([expect.stringMatching(/completed traffic-20261130T010000Z-0001\.jsonl\.open .* \(a torn last line of 13 bytes dropped\)/)]);
   });
 });

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream, openSync, type WriteStream } from 'node:fs';
-import { link, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Table } from '@reproml/core';
 import { type Predictions, predictionColumnNames, predictionRecord } from '@reproml/onnx';
@@ -68,7 +68,32 @@ export class TrafficLog implements PredictionSink {
   }): Promise<TrafficLog> {
     const options = trafficLogOptionsSchema.parse(params.options);
     await mkdir(options.dir, { recursive: true });
-    return new TrafficLog(options, params.random ?? Math.random, params.warn ?? (() => {}));
+    const log = new TrafficLog(options, params.random ?? Math.random, params.warn ?? (() => {}));
+    await log.recover();
+    return log;
+  }
+
+  /**
+   * Files left open by a server that died (kill -9, power loss) are completed: cut after
+   * their last whole line (a torn last line is dropped) and published like a rotation, so no
+   * logged row is lost and none is half-written. One server process per log folder.
+   */
+  private async recover(): Promise<void> {
+    const dir = this.options.dir;
+    for (const entry of (await readdir(dir)).filter((name) => name.endsWith(`.jsonl${OPEN_SUFFIX}`)).sort()) {
+      const path = join(dir, entry);
+      const bytes = await readFile(path);
+      const end = bytes.lastIndexOf(0x0a) + 1;
+      if (end === 0) {
+        await rm(path, { force: true });
+        continue;
+      }
+      if (end < bytes.length) await truncate(path, end);
+      await this.publish(entry.slice(0, -OPEN_SUFFIX.length));
+      this.warn(
+        `traffic log: completed ${entry} left open by a server that stopped without closing it${end < bytes.length ? ` (a torn last line of ${bytes.length - end} bytes dropped)` : ''}`,
+      );
+    }
   }
 
   /** Never throws: a log that cannot be written (full disk, permissions) costs a warning, not the request. */
@@ -143,16 +168,22 @@ export class TrafficLog implements PredictionSink {
         await rm(join(dir, `${name}${OPEN_SUFFIX}`), { force: true });
         return;
       }
-      await rename(join(dir, `${name}${OPEN_SUFFIX}`), join(dir, name));
-      const staged = join(dir, `.${LATEST_TRAFFIC_FILE}.${process.pid}`);
-      await rm(staged, { force: true });
-      await link(join(dir, name), staged);
-      await rename(staged, join(dir, LATEST_TRAFFIC_FILE));
-      const complete = (await readdir(dir)).filter((entry) => /^traffic-.*\.jsonl$/.test(entry)).sort();
-      for (const old of complete.slice(0, Math.max(0, complete.length - this.options.keepFiles))) await rm(join(dir, old), { force: true });
+      await this.publish(name);
     } catch (error) {
       this.warn(`traffic log rotation of ${name} failed: ${(error as Error).message}`);
     }
+  }
+
+  /** `<name>.open` → `<name>` (complete), hard-linked as latest.jsonl with one rename; the oldest complete files beyond keepFiles go. */
+  private async publish(name: string): Promise<void> {
+    const dir = this.options.dir;
+    await rename(join(dir, `${name}${OPEN_SUFFIX}`), join(dir, name));
+    const staged = join(dir, `.${LATEST_TRAFFIC_FILE}.${process.pid}`);
+    await rm(staged, { force: true });
+    await link(join(dir, name), staged);
+    await rename(staged, join(dir, LATEST_TRAFFIC_FILE));
+    const complete = (await readdir(dir)).filter((entry) => /^traffic-.*\.jsonl$/.test(entry)).sort();
+    for (const old of complete.slice(0, Math.max(0, complete.length - this.options.keepFiles))) await rm(join(dir, old), { force: true });
   }
 
   /** A model whose input names clash with the logged prediction or metadata columns is not logged (with one warning). */
