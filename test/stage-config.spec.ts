@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoWorkspace } from './support/demo-pipeline';
 import type { TempWorkspace } from './support/temp-workspace';
@@ -39,17 +40,32 @@ describe('what Nx sees of a stage (real nx CLI)', () => {
     expect(text).toContain('pipelines/demo/stats/stats.ts');
   });
 
-  it('fails `nx show projects` on a stage file with a misspelt field, naming the file and the field', () => {
+  it('a stage file with a misspelt field breaks only what touches it: other pipelines run, and its run names the file and the field', () => {
     const good = workspace.read('pipelines/demo/stats/stage.json');
+    // A second pipeline, independent of the broken stage.
+    workspace.write('pipelines/other/extra/stage.json', workspace.read('pipelines/demo/extra/stage.json'));
+    workspace.write('pipelines/other/extra/stage.lock.json', workspace.read('pipelines/demo/extra/stage.lock.json'));
     workspace.write('pipelines/demo/stats/stage.json', good.replace('"script": "stats.ts"', '"scirpt": "stats.ts"'));
+    const mistake = "Unknown field 'scirpt' in pipelines/demo/stats/stage.json (did you mean 'script'?)";
     try {
-      const result = workspace.nx(['show', 'projects']);
-      expect(result.status).not.toBe(0);
-      expect(result.output).toContain("Unknown field 'scirpt' in pipelines/demo/stats/stage.json (did you mean 'script'?)");
+      const shown = workspace.nx(['show', 'projects']);
+      expect(shown.status, shown.output).toBe(0);
+      expect(shown.output).toContain(mistake);
+      expect(shown.output).toContain('other-extra');
       // Only the real mistake is reported, not a knock-on error from the stage that depends on it.
-      expect(result.output).not.toContain('which does not exist');
+      expect(shown.output).not.toContain('which does not exist');
+
+      const other = workspace.nx(['run-many', '-t', 'run', '--projects', 'tag:pipeline:other', '--output-style=stream']);
+      expect(other.status, other.output).toBe(0);
+      expect(workspace.exists('pipelines/other/extra/out/extra.csv')).toBe(true);
+
+      const downstream = workspace.nx(['run', 'demo-report:run', '--output-style=stream']);
+      expect(downstream.status).not.toBe(0);
+      expect(downstream.output).toContain(`[stage demo-stats, file pipelines/demo/stats/stage.json, field scirpt]`);
+      expect(workspace.exists('pipelines/demo/report/out')).toBe(false);
     } finally {
       workspace.write('pipelines/demo/stats/stage.json', good);
+      rmSync(workspace.path('pipelines/other'), { recursive: true, force: true });
     }
   });
 

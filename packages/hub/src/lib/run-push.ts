@@ -97,7 +97,7 @@ export async function runPush(params: RunPushParams): Promise<PushReceipt> {
     modelPath,
     tags: config.tags,
     license: config.license,
-    dataChanges: dataChangesSince({ workspaceRoot: context.workspaceRoot, lineage, previous: await previousVersion(params.registry, model) }),
+    dataChanges: dataChangesSince({ workspaceRoot: context.workspaceRoot, lineage, previous: await previousVersion(params.registry, model, fingerprint) }),
   });
   const cardFile = await writeOwnFile(context.outDir, MODEL_CARD_FILE, card);
   const manifestFile = await writeOwnFile(
@@ -322,10 +322,15 @@ function versionSource(params: { context: StageContext; lineage: ModelLineage; g
   };
 }
 
-/** The model's newest version in the registry (null before its first push): what the card's data changes compare with. */
-async function previousVersion(registry: ModelRegistry, model: string): Promise<{ version: number; datasets: DatasetReference[] } | null> {
-  const summary = (await registry.listModels()).find((entry) => entry.name === model);
-  if (!summary) return null;
-  const latest = await registry.getVersion(model, summary.latest);
-  return { version: latest.version, datasets: latest.source.datasets };
+/**
+ * The version the card's data changes compare with: the one before the version holding these
+ * artifacts when they were pushed before (so re-pushing them renders the same card), else the
+ * newest; null before the model's first version.
+ */
+async function previousVersion(registry: ModelRegistry, model: string, fingerprint: string): Promise<{ version: number; datasets: DatasetReference[] } | null> {
+  if (!(await registry.listModels()).some((entry) => entry.name === model)) return null;
+  const versions = (await registry.getModel(model)).versions;
+  const same = versions.findIndex((version) => version.fingerprint === fingerprint);
+  const previous = same >= 0 ? versions[same - 1] : versions[versions.length - 1];
+  return previous ? { version: previous.version, datasets: previous.source.datasets } : null;
 }

@@ -15,7 +15,8 @@ export const createDependencies: CreateDependencies<ReproMLPluginOptions> = (opt
   for (const [projectName, project] of Object.entries(context.projects)) {
     const stageFile = `${project.root}/${STAGE_FILE_NAME}`;
     if (!existsSync(join(context.workspaceRoot, stageFile))) continue;
-    const stage = loadStage(context.workspaceRoot, stageFile, registry);
+    const stage = loadUpstream(context.workspaceRoot, stageFile, registry);
+    if (!stage) continue; // an invalid stage file is a project of its own that fails when run (createNodes)
     for (const [inputName, reference] of Object.entries(stage.config.inputs).sort()) {
       const target = resolveStageReference(stage.identity.pipeline, reference);
       const upstreamFile = `${stageRootDir(...splitStageReference(stage.identity.pipeline, reference))}/${STAGE_FILE_NAME}`;
@@ -37,7 +38,7 @@ export const createDependencies: CreateDependencies<ReproMLPluginOptions> = (opt
   return dependencies;
 };
 
-/** The upstream stage, or undefined when its file is invalid (createNodes reports that, with the file and field). */
+/** The stage, or undefined when its file is invalid (createNodes reports that, with the file and field). */
 function loadUpstream(workspaceRoot: string, stageFile: string, registry: StageKindRegistry): LoadedStage | undefined {
   try {
     return loadStage(workspaceRoot, stageFile, registry);

@@ -1,6 +1,8 @@
 import { type CreateNodesV2, createNodesFromFiles, type TargetConfiguration } from '@nx/devkit';
+import { ConfigError } from '@reproml/core';
 import { type LoadedStage, loadStage, STAGE_FILE_GLOB } from '../stage-file/load-stage';
 import { stageKindRegistry } from '../stage-file/stage-kinds';
+import { invalidStageNode } from './invalid-stage-node';
 import { type NormalizedOptions, normalizeOptions, type ReproMLPluginOptions } from './plugin-options';
 import { stageRunInputs } from './stage-target-inputs';
 
@@ -17,7 +19,14 @@ export const createNodesV2: CreateNodesV2<ReproMLPluginOptions> = [
       (stageFile, pluginOptions, nodeContext) => {
         const normalized = normalizeOptions(pluginOptions);
         const registry = stageKindRegistry(nodeContext.workspaceRoot, normalized.kinds);
-        const stage = loadStage(nodeContext.workspaceRoot, stageFile, registry);
+        let stage: LoadedStage;
+        try {
+          stage = loadStage(nodeContext.workspaceRoot, stageFile, registry);
+        } catch (error) {
+          // One invalid stage file must not take the whole graph (every other pipeline) down with it.
+          if (error instanceof ConfigError) return invalidStageNode(stageFile, error, normalized);
+          throw error;
+        }
         return {
           projects: {
             [stage.root]: {
