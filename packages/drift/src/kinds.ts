@@ -1,4 +1,5 @@
 import { defineStageKind } from '@reproml/core';
+import { featuresOutput } from '@reproml/onnx/contracts';
 import { BATCH_INPUT, DRIFT_MODEL_INPUT, driftStageConfigSchema, REFERENCE_INPUT } from './lib/drift-stage-config';
 
 /** The stage kind of @reproml/drift (light: onnxruntime loads inside `run`). */
@@ -9,7 +10,7 @@ export const driftKind = defineStageKind({
   schema: driftStageConfigSchema,
   inputs: {
     [BATCH_INPUT]: { description: 'the pull stage of the new data batch', kinds: ['pull'] },
-    [REFERENCE_INPUT]: { description: 'the preprocess stage whose training split is the reference', kinds: ['preprocess'] },
+    [REFERENCE_INPUT]: { description: 'the preprocess stage whose training split is the reference', kinds: ['preprocess'], reads: [featuresOutput] },
     [DRIFT_MODEL_INPUT]: { description: 'the train stage whose predictions are compared too', kinds: ['train'], required: false },
   },
   packages: ['@reproml/core', '@reproml/data', '@reproml/onnx', 'hyparquet', 'onnxruntime-node', 'onnx-proto', 'zod'],

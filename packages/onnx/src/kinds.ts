@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { defineStageKind, toWorkspacePath } from '@reproml/core';
 import { EVALUATE_FEATURES_INPUT, evaluateStageConfigSchema, MODEL_INPUT } from './lib/evaluate-stage-config';
+import { featuresOutput } from './lib/features-manifest';
 import { PREDICT_MODEL_INPUT, predictStageConfigSchema } from './lib/predict-stage-config';
 import { FEATURES_INPUT, trainStageConfigSchema } from './lib/train-stage-config';
 
@@ -16,7 +17,7 @@ export const trainKind = defineStageKind({
     'Train a linear, logistic, MLP (onnxruntime) or gradient-boosted trees model on the features of a preprocess stage; write model.onnx with the preprocessing fused in front',
   schema: trainStageConfigSchema,
   inputs: {
-    [FEATURES_INPUT]: { description: 'the preprocess stage whose features the model is trained on', kinds: ['preprocess'] },
+    [FEATURES_INPUT]: { description: 'the preprocess stage whose features the model is trained on', kinds: ['preprocess'], reads: [featuresOutput] },
   },
   // @reproml/gbdt trains `model.family: "gbdt"`: its code is hashed for every train stage, loaded only for gbdt ones.
   packages: [...ONNX_PACKAGES, '@reproml/gbdt'],
@@ -39,7 +40,7 @@ export const evaluateKind = defineStageKind({
   schema: evaluateStageConfigSchema,
   inputs: {
     [MODEL_INPUT]: { description: 'the train stage whose model.onnx is evaluated', kinds: ['train'] },
-    [EVALUATE_FEATURES_INPUT]: { description: 'the preprocess stage whose held-out split is used', kinds: ['preprocess'] },
+    [EVALUATE_FEATURES_INPUT]: { description: 'the preprocess stage whose held-out split is used', kinds: ['preprocess'], reads: [featuresOutput] },
   },
   packages: ONNX_PACKAGES,
   run: async (context, config) => {

@@ -6,7 +6,6 @@ export * from './lib/csv-text';
 export * from './lib/describe-rows';
 export * from './lib/export-transform-onnx';
 export * from './lib/feature-statistics';
-export * from './lib/features-manifest';
 export * from './lib/filter-rows';
 export * from './lib/fit-transform';
 export * from './lib/fitted-transform';

@@ -1,4 +1,6 @@
 import { defineStageKind, toWorkspacePath } from '@reproml/core';
+import { featuresOutput } from '@reproml/onnx/contracts';
+import { transformOutput } from './lib/fitted-transform';
 import { DATASET_INPUT, preprocessStageConfigSchema } from './lib/preprocess-stage-config';
 
 /** The stage kind of @reproml/preprocess (light: the work loads on demand). */
@@ -9,6 +11,7 @@ export const preprocessKind = defineStageKind({
   inputs: {
     [DATASET_INPUT]: { description: 'the pull stage whose data file is preprocessed', kinds: ['pull'] },
   },
+  outputs: [featuresOutput, transformOutput],
   // danfojs-node only runs custom transforms; its version is still hashed because they can use it.
   // hyparquet reads a pulled Parquet file.
   packages: ['@reproml/core', '@reproml/data', '@reproml/onnx', 'danfojs-node', 'hyparquet', 'onnx-proto', 'zod'],

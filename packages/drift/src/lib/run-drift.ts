@@ -12,7 +12,6 @@ import { modelPredictions } from './model-predictions';
 export const DRIFT_FILE = 'drift.json';
 /** The reference: the rows the model was fitted on, before imputation/encoding/scaling (the preprocess contract). */
 export const REFERENCE_SPLIT = 'train';
-const TRANSFORM_FILE = 'transform.json';
 
 export interface UpstreamStage {
   /** Absolute output folder. */
@@ -41,7 +40,7 @@ export async function runDrift(params: RunDriftParams): Promise<DriftReport> {
   const at = (upstream: UpstreamStage, name: string) => ({ path: join(upstream.dir, name), file: `${upstream.stage}/out/${name}` });
   const manifestFile = at(params.features, FEATURE_FILES.manifest);
   const referenceFile = at(params.features, FEATURE_FILES.raw(REFERENCE_SPLIT));
-  const transformFile = at(params.features, TRANSFORM_FILE);
+  const transformFile = at(params.features, FEATURE_FILES.transform);
   const batchFile = findDatasetFile({
     dir: params.batch.dir,
     key: config.file,

@@ -1,19 +1,29 @@
-import { readConfigFile } from '@reproml/core';
+import { defineStageOutput, readStageOutput } from '@reproml/core';
 import { z } from 'zod';
 
 /** One raw column the fused model takes as an [N, 1] input. */
 export const rawInputSchema = z.object({
+  /** Column name in the data. */
   name: z.string(),
+  /** Kind after casts: numbers go into the graph as tensor(float) (NaN = missing), strings as tensor(string) ("" = missing). */
   kind: z.enum(['number', 'string']),
+  /** Name of the [N, 1] input of preprocess.onnx (and of the fused model). */
   onnxName: z.string(),
 });
 export type RawInput = z.infer<typeof rawInputSchema>;
 
-/** `features.json` as a preprocess stage writes it (the data contract); extra fields are tolerated. */
+/**
+ * `features.json`: what the stages that read a preprocess stage's features (train, evaluate,
+ * drift) need to read its split files and feed preprocess.onnx. Defined here, the lowest
+ * package that reads it; the preprocess kind declares it as an output and validates it when
+ * writing. Extra fields are tolerated.
+ */
 export const featuresManifestSchema = z.object({
   schemaVersion: z.literal(1),
   task: z.enum(['classification', 'regression']),
+  /** Name of the target column (the `label` column of the features files holds its encoding). */
   target: z.string(),
+  /** Classification only: index = class id. */
   classes: z.array(z.string()).optional(),
   featureNames: z.array(z.string()).min(1),
   rawInputs: z.array(rawInputSchema).min(1),
@@ -28,6 +38,7 @@ export type FeaturesManifest = z.infer<typeof featuresManifestSchema>;
 /** File names in a preprocess stage's `out/` (the contract). */
 export const FEATURE_FILES = {
   manifest: 'features.json',
+  transform: 'transform.json',
   preprocessOnnx: 'preprocess.onnx',
   features: (split: SplitName) => `${split}.features.csv`,
   raw: (split: SplitName) => `${split}.raw.csv`,
@@ -35,6 +46,12 @@ export const FEATURE_FILES = {
 
 export type SplitName = 'train' | 'validation' | 'test';
 
+export const featuresOutput = defineStageOutput({
+  file: FEATURE_FILES.manifest,
+  description: 'the feature names, raw inputs, target, classes and split sizes of a preprocess stage',
+  schema: featuresManifestSchema,
+});
+
 export async function readFeaturesManifest(params: { path: string; file: string; stage?: string }): Promise<FeaturesManifest> {
-  return readConfigFile(featuresManifestSchema, params.path, params.file, params.stage);
+  return readStageOutput(featuresOutput, params.path, params.file, params.stage);
 }

@@ -1,5 +1,6 @@
 import { attr, buildModel, GraphBuilder, onnxDataType, serializeModel } from '@reproml/onnx';
-import type { FittedNumberColumn, FittedStringColumn, FittedTransform, RawInput } from './fitted-transform';
+import type { RawInput } from '@reproml/onnx/contracts';
+import type { FittedNumberColumn, FittedStringColumn, FittedTransform } from './fitted-transform';
 
 /** Name of the single output of preprocess.onnx (the contract with the train stage). */
 export const FEATURES_OUTPUT = 'features';

@@ -1,3 +1,5 @@
+import { defineStageOutput } from '@reproml/core';
+import { FEATURE_FILES, rawInputSchema } from '@reproml/onnx/contracts';
 import { z } from 'zod';
 
 /**
@@ -6,16 +8,6 @@ import { z } from 'zod';
  * nothing else, so serving cannot drift from training.
  */
 export const FITTED_TRANSFORM_VERSION = 1;
-
-export const rawInputSchema = z.object({
-  /** Column name in the data. */
-  name: z.string(),
-  /** Kind after casts: numbers go into the graph as tensor(float) (NaN = missing), strings as tensor(string) ("" = missing). */
-  kind: z.enum(['number', 'string']),
-  /** Name of the [N, 1] input of preprocess.onnx (and of the fused model). */
-  onnxName: z.string(),
-});
-export type RawInput = z.infer<typeof rawInputSchema>;
 
 const numberImputeSchema = z.object({ strategy: z.enum(['mean', 'median', 'most_frequent', 'constant']), value: z.number() });
 const stringImputeSchema = z.object({ strategy: z.enum(['most_frequent', 'constant']), value: z.string() });
@@ -76,3 +68,10 @@ export const fittedTransformSchema = z.object({
   fittedOn: z.object({ split: z.literal('train'), rows: z.number().int().nonnegative() }),
 });
 export type FittedTransform = z.infer<typeof fittedTransformSchema>;
+
+/** `transform.json` as a contract: declared by the preprocess kind, validated when read. */
+export const transformOutput = defineStageOutput({
+  file: FEATURE_FILES.transform,
+  description: 'the transform fitted on the training split (imputation, encoding, scaling per raw column)',
+  schema: fittedTransformSchema,
+});

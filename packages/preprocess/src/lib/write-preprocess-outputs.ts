@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stableStringify } from '@reproml/core';
+import { stableStringify, writeStageOutput } from '@reproml/core';
+import { FEATURE_FILES, type FeaturesManifest, featuresOutput } from '@reproml/onnx/contracts';
 import { exportTransformOnnx } from './export-transform-onnx';
-import { type FeaturesManifest, PREPROCESS_FILES } from './features-manifest';
 import type { PreprocessResult } from './preprocess-table';
 import { SPLIT_NAMES } from './split-rows';
 import { writeFeaturesCsv, writeRawCsv } from './write-split-csv';
@@ -36,20 +36,21 @@ export async function writePreprocessOutputs(params: WritePreprocessOutputsParam
     params.onFile?.(name);
     await writeFile(join(outDir, name), data);
   };
-  await write(PREPROCESS_FILES.manifest, stableStringify(manifest));
-  await write(PREPROCESS_FILES.transform, stableStringify(transform));
-  await write(PREPROCESS_FILES.onnx, exportTransformOnnx(transform));
+  params.onFile?.(featuresOutput.file);
+  await writeStageOutput(featuresOutput, outDir, manifest);
+  await write(FEATURE_FILES.transform, stableStringify(transform));
+  await write(FEATURE_FILES.preprocessOnnx, exportTransformOnnx(transform));
   for (const split of SPLIT_NAMES) {
     const rows = result.splits[split];
-    params.onFile?.(PREPROCESS_FILES.features(split));
+    params.onFile?.(FEATURE_FILES.features(split));
     await writeFeaturesCsv({
-      path: join(outDir, PREPROCESS_FILES.features(split)),
+      path: join(outDir, FEATURE_FILES.features(split)),
       blocks: result.transformed.blocks,
       labels: result.transformed.labels,
       rows,
     });
-    params.onFile?.(PREPROCESS_FILES.raw(split));
-    await writeRawCsv({ path: join(outDir, PREPROCESS_FILES.raw(split)), columns: [...result.features, result.target], rows });
+    params.onFile?.(FEATURE_FILES.raw(split));
+    await writeRawCsv({ path: join(outDir, FEATURE_FILES.raw(split)), columns: [...result.features, result.target], rows });
   }
   return manifest;
 }

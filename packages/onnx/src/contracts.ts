@@ -1,0 +1,14 @@
+/**
+ * The documents onnx stages read from other stages, defined once (light: zod only, no
+ * onnxruntime). The preprocess kind declares `featuresOutput` as its output; train, evaluate
+ * and drift read it through the same object.
+ */
+export {
+  FEATURE_FILES,
+  type FeaturesManifest,
+  featuresManifestSchema,
+  featuresOutput,
+  type RawInput,
+  rawInputSchema,
+  type SplitName,
+} from './lib/features-manifest';
