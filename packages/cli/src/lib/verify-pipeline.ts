@@ -6,6 +6,7 @@ import { currentEnvironment } from './current-environment';
 import { runNx } from './run-nx';
 import { createScratchCopy } from './scratch-copy';
 import { pipelineStages } from './stage-layout';
+import { uncachedStages } from './uncached-stages';
 
 export interface StageVerdict {
   project: string;
@@ -37,19 +38,20 @@ export interface VerifyPipelineParams {
  */
 export async function verifyPipeline(params: VerifyPipelineParams): Promise<VerifyReport> {
   const progress = params.onProgress ?? (() => undefined);
-  // Push stages publish outside the workspace: a verify run must never push from its scratch copy.
-  const stages = pipelineStages(params.workspaceRoot, params.pipeline).filter((stage) => !isPushStage(params.workspaceRoot, stage.root));
+  // Uncached stages (a push) act outside the workspace: a verify run must never run them from its scratch copy.
+  const uncached = uncachedStages(params.workspaceRoot);
+  const stages = pipelineStages(params.workspaceRoot, params.pipeline).filter((stage) => !uncached.has(stage.project));
   const projects = `tag:pipeline:${params.pipeline}`;
-  const excludePush = ['--exclude', 'tag:stage:push'];
+  const excludeUncached = uncached.size ? ['--exclude', [...uncached].join(',')] : [];
   progress({ type: 'phase', phase: 'reference', detail: `restoring or running ${stages.length} stage(s) in the workspace` });
-  runNx({ workspaceRoot: params.workspaceRoot, args: ['run-many', '-t', 'run', '--projects', projects, ...excludePush, '--output-style=stream'] });
+  runNx({ workspaceRoot: params.workspaceRoot, args: ['run-many', '-t', 'run', '--projects', projects, ...excludeUncached, '--output-style=stream'] });
 
   progress({ type: 'phase', phase: 'rerun', detail: 'every stage again without any cache, in a scratch copy' });
   const scratch = createScratchCopy(params.workspaceRoot);
   try {
     runNx({
       workspaceRoot: scratch,
-      args: ['run-many', '-t', 'run', '--projects', projects, ...excludePush, '--skip-nx-cache', '--output-style=stream'],
+      args: ['run-many', '-t', 'run', '--projects', projects, ...excludeUncached, '--skip-nx-cache', '--output-style=stream'],
       // The rerun is a check, not an experiment: it stays out of the run store (and a scratch
       // copy without .git would otherwise get a store file of its own).
       env: { NX_CACHE_DIRECTORY: join(scratch, '.nx-verify-cache'), NX_SKIP_REMOTE_CACHE: 'true', REPROML_TRACKING: 'off' },
@@ -99,12 +101,4 @@ async function compareStageOutputs(project: string, reference: string, rerun: st
   }
   const identical = files.every((file) => file.status === 'identical');
   return { project, outDir, verdict: identical ? 'bit-identical' : 'different', files };
-}
-
-function isPushStage(workspaceRoot: string, stageRoot: string): boolean {
-  try {
-    return (JSON.parse(readFileSync(join(workspaceRoot, stageRoot, 'stage.json'), 'utf8')) as { kind?: unknown }).kind === 'push';
-  } catch {
-    return false;
-  }
 }
