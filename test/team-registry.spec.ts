@@ -150,6 +150,11 @@ describe('a team: CI and two laptops sharing a Hub registry and a PostgreSQL run
       .update(new Uint8Array(await blob!.arrayBuffer()))
       .digest('hex');
     expect(sha256).toBe(production.artifact.sha256);
+    // The lineage of the production version, from the files of its Hub commit (laptop A never trained it).
+    const lineage = json(await reproml(laptopA, VIEWER_TOKEN, ['lineage', 'penguins@production', '--json']));
+    expect(lineage.origin).toMatchObject({ model: 'penguins', version: production.version });
+    expect(lineage.artifact).toMatchObject({ path: `penguins v${production.version} model.onnx`, matchesRecord: true });
+    expect(lineage.root.location.project).toBe('penguins-train');
   });
 
   it("every clone's runs are in one `reproml runs list` and one report", async () => {
