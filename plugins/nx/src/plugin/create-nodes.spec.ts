@@ -19,16 +19,17 @@ function workspaceWith(stages: Record<string, unknown>): string {
 
 const pullStage = { kind: 'pull', files: { penguins: { source: 'raw/penguins.json' } } };
 
-/** createNodesFromFiles gathers per-file errors into one AggregateCreateNodesError. */
+/**
+ * An invalid stage file becomes a project tagged `stage:invalid` whose uncached `run` fails
+ * with the error (the rest of the graph stays usable); its description holds the message.
+ */
 async function firstNodeError(root: string, file: string): Promise<string> {
-  try {
-    await nodesFor(root, [file]);
-  } catch (error) {
-    const errors = (error as { errors?: [string, Error][] }).errors ?? [];
-    expect(errors[0]?.[0]).toBe(file);
-    return errors[0]?.[1].message ?? String(error);
-  }
-  throw new Error('expected createNodes to fail');
+  const results = await nodesFor(root, [file]);
+  expect(results[0]?.[0]).toBe(file);
+  const project = Object.values(results[0]![1].projects ?? {})[0]!;
+  expect(project.tags).toContain('stage:invalid');
+  expect(project.targets?.run).toMatchObject({ executor: '@reproml/nx:stage', cache: false });
+  return project.metadata?.description ?? '';
 }
 
 async function nodesFor(root: string, files: string[]) {
