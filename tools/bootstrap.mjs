@@ -3,7 +3,7 @@
 // with the pinned pnpm (from the lockfile, frozen), then runs the requested job.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -42,9 +42,22 @@ function checkNode() {
 
 function installStamp() {
   const hash = createHash('sha256');
-  for (const file of ['pnpm-lock.yaml', 'pnpm-workspace.yaml', 'package.json']) hash.update(readFileSync(join(root, file)));
+  for (const file of ['pnpm-lock.yaml', 'pnpm-workspace.yaml', 'package.json', ...workspaceManifests()]) hash.update(readFileSync(join(root, file)));
   hash.update(process.version);
   return hash.digest('hex');
+}
+
+// Every workspace package's manifest: a new package (or a new dependency of one) needs an install
+// even when the lockfile text happens to be unchanged in a worktree.
+function workspaceManifests() {
+  return ['packages', 'plugins'].flatMap((group) =>
+    existsSync(join(root, group))
+      ? readdirSync(join(root, group))
+          .sort()
+          .map((name) => `${group}/${name}/package.json`)
+          .filter((file) => existsSync(join(root, file)))
+      : [],
+  );
 }
 
 // better-sqlite3 (the run store) compiles with node-gyp when no prebuilt binary can be
