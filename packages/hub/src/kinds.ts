@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { defineStageKind, stageOutputDir } from '@reproml/core';
 import { datasetChangelogPaths } from '@reproml/data/kinds';
 import { PUSH_METRICS_INPUT, PUSH_MODEL_INPUT, pushStageConfigSchema } from './lib/push-stage-config';
-import { HUB_REGISTRY_CACHE_DIR, registryDir } from './lib/registry-location';
+import { HUB_REGISTRY_CACHE_DIR, registryDir } from './lib/registry-setting';
 
 /** The stage kind of @reproml/hub (light: @huggingface/hub loads inside `run`). */
 export const pushKind = defineStageKind({

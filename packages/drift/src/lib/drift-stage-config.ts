@@ -1,5 +1,6 @@
 import { requireInputs, stageBaseShape } from '@reproml/core';
-import { DEFAULT_PSI_EPSILON } from '@reproml/data';
+// A light subpath: this schema is loaded at graph time, and the data index loads the Hub client.
+import { DEFAULT_PSI_EPSILON } from '@reproml/data/population-stability-index';
 import { z } from 'zod';
 
 /** Names under `inputs`: the batch's pull stage, the preprocess stage (reference), the train stage (optional). */
