@@ -92,3 +92,13 @@ export function applyBins(features: Float32Array, rows: number, featureCount: nu
   }
   return out;
 }
+
+/** Feature-major copy of row-major bins: out[feature · rows + row]. */
+export function binsByFeature(bins: Uint8Array, rows: number, featureCount: number): Uint8Array {
+  const out = new Uint8Array(rows * featureCount);
+  for (let row = 0; row < rows; row++) {
+    const base = row * featureCount;
+    for (let f = 0; f < featureCount; f++) out[f * rows + row] = bins[base + f]!;
+  }
+  return out;
+}

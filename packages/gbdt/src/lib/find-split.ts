@@ -59,18 +59,28 @@ export function findBestSplit(params: FindSplitParams): Split | undefined {
   const { histogram, node, features, binCounts, stride, missingBin, rules } = params;
   const { l2, minSamplesLeaf, minHessianLeaf } = rules;
   const parentScore = leafScore(node.g, node.h, l2);
-  const threshold = Math.max(rules.minSplitGain, MIN_GAIN);
-  let best: Split | undefined;
-  let bestGain = threshold;
+  let bestGain = Math.max(rules.minSplitGain, MIN_GAIN);
+  // The best candidate so far, as numbers (an object only for the winner).
+  let bestFeature = -1;
+  let bestBin = 0;
+  let bestMissingLeft = false;
+  let bestLg = 0;
+  let bestLh = 0;
+  let bestLc = 0;
   const consider = (feature: number, bin: number, missingLeft: boolean, lg: number, lh: number, lc: number) => {
-    const rg = node.g - lg;
     const rh = node.h - lh;
     const rc = node.count - lc;
     if (lc < minSamplesLeaf || rc < minSamplesLeaf || lh < minHessianLeaf || rh < minHessianLeaf) return;
-    const gain = 0.5 * (leafScore(lg, lh, l2) + leafScore(rg, rh, l2) - parentScore);
+    const rg = node.g - lg;
+    const gain = 0.5 * ((lg * lg) / (lh + l2) + (rg * rg) / (rh + l2) - parentScore);
     if (gain > bestGain) {
       bestGain = gain;
-      best = { feature, bin, missingLeft, gain, left: { g: lg, h: lh, count: lc }, right: { g: rg, h: rh, count: rc } };
+      bestFeature = feature;
+      bestBin = bin;
+      bestMissingLeft = missingLeft;
+      bestLg = lg;
+      bestLh = lh;
+      bestLc = lc;
     }
   };
   const used = features ? features.length : binCounts.length;
@@ -107,5 +117,13 @@ export function findBestSplit(params: FindSplitParams): Split | undefined {
       consider(feature, bins - 1, false, node.g - mg, node.h - mh, node.count - mc);
     }
   }
-  return best;
+  if (bestFeature < 0) return undefined;
+  return {
+    feature: bestFeature,
+    bin: bestBin,
+    missingLeft: bestMissingLeft,
+    gain: bestGain,
+    left: { g: bestLg, h: bestLh, count: bestLc },
+    right: { g: node.g - bestLg, h: node.h - bestLh, count: node.count - bestLc },
+  };
 }

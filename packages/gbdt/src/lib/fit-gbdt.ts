@@ -1,6 +1,6 @@
 import { DataError, type SeededRandom } from '@reproml/core';
 import type { EpochRecord, GbdtModelConfig, Task, TrainingSplit } from '@reproml/onnx';
-import { applyBins, fitBins } from './feature-bins';
+import { applyBins, binsByFeature, fitBins } from './feature-bins';
 import { type FeatureImportance, featureImportance } from './feature-importance';
 import type { GbdtModel } from './gbdt-model';
 import { type BinnedData, type GrowthRules, growTree, HistogramPool } from './grow-tree';
@@ -54,8 +54,10 @@ export function fitGbdt(params: FitGbdtParams): FitGbdtResult {
     });
   }
   const bins = fitBins({ features: train.features, rows: train.rows, featureCount, maxBins: config.maxBins, rng: params.rng.fork(RNG_STREAMS.bins) });
+  const trainBins = applyBins(train.features, train.rows, featureCount, bins);
   const data: BinnedData = {
-    bins: applyBins(train.features, train.rows, featureCount, bins),
+    bins: trainBins,
+    columns: binsByFeature(trainBins, train.rows, featureCount),
     rows: train.rows,
     featureCount,
     stride: config.maxBins + 1,
@@ -90,8 +92,9 @@ export function fitGbdt(params: FitGbdtParams): FitGbdtResult {
   const curve: EpochRecord[] = [];
   let best = { loss: Infinity, round: 0 };
   let stoppedEarly = false;
+  // Gradients at the current margins; the same pass gives the training loss there.
+  objective.gradients(margins, train.labels, train.rows, grad, hess);
   for (let round = 1; round <= config.nTrees; round++) {
-    objective.gradients(margins, train.labels, train.rows, grad, hess);
     const sampled = config.subsample < 1 ? sampleRows(train.rows, config.subsample, rowRng) : everyRow;
     for (let k = 0; k < K; k++) {
       const features = config.colsample < 1 ? sampleFeatures(featureCount, config.colsample, columnRng) : undefined;
@@ -113,7 +116,8 @@ export function fitGbdt(params: FitGbdtParams): FitGbdtResult {
         }
       }
     }
-    const record: EpochRecord = { epoch: round, trainLoss: objective.loss(margins, train.labels, train.rows) };
+    // The next round's gradients, and this round's training loss.
+    const record: EpochRecord = { epoch: round, trainLoss: objective.gradients(margins, train.labels, train.rows, grad, hess) };
     if (validation && validationMargins) {
       record.validationLoss = objective.loss(validationMargins, validation.labels, validation.rows);
       record.validationMetric = validationMetric(objective, validationMargins, validation);

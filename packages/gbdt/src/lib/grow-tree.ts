@@ -4,8 +4,10 @@ import { addLeaf, emptyTree, type Tree } from './tree';
 
 /** The binned training data a tree is grown on. */
 export interface BinnedData {
-  /** Row-major bin index per [row, feature]. */
+  /** Row-major bin index per [row, feature] (histograms read a row's features together). */
   bins: Uint8Array;
+  /** The same bins feature-major, [feature, row] (a partition reads one feature of many rows). */
+  columns: Uint8Array;
   rows: number;
   featureCount: number;
   /** Histogram cells per feature: maxBins + 1 (the missing bin is `missingBin`). */
@@ -92,6 +94,7 @@ export function growTree(params: GrowTreeParams): GrownTree {
   const done: OpenNode[] = [];
   const candidates: OpenNode[] = [];
   let leafCount = 1;
+  const goesLeft = new Uint8Array(256);
   const splittable = (open: OpenNode) =>
     open.depth < rules.maxDepth && leafCount < rules.maxLeaves && open.stats.count >= 2 * rules.minSamplesLeaf && open.stats.h >= 2 * rules.minHessianLeaf;
   const build = (open: OpenNode) => {
@@ -138,7 +141,7 @@ export function growTree(params: GrowTreeParams): GrownTree {
     for (let i = 1; i < candidates.length; i++) if (candidates[i]!.split!.gain > candidates[pick]!.split!.gain) pick = i;
     const parent = candidates.splice(pick, 1)[0]!;
     const split = parent.split!;
-    const middle = partition(params, parent, split);
+    const middle = partition(params, parent, split, goesLeft);
     const left: OpenNode = { node: addLeaf(tree, 0), start: parent.start, end: middle, depth: parent.depth + 1, stats: split.left };
     const right: OpenNode = { node: addLeaf(tree, 0), start: middle, end: parent.end, depth: parent.depth + 1, stats: split.right };
     tree.feature[parent.node] = split.feature;
@@ -184,17 +187,20 @@ function sumStats(rowIndex: Uint32Array, grad: Float64Array, hess: Float64Array)
 }
 
 /** Stable in-place partition of the parent's rows: left rows first. Returns where the right rows start. */
-function partition(params: GrowTreeParams, parent: OpenNode, split: Split): number {
+function partition(params: GrowTreeParams, parent: OpenNode, split: Split, goesLeft: Uint8Array): number {
   const { data, rowIndex, scratch } = params;
-  const { featureCount, missingBin, bins } = data;
+  const column = data.columns.subarray(split.feature * data.rows, (split.feature + 1) * data.rows);
+  // Per-bin direction (the missing bin included), so the loop has no data-dependent branch.
+  for (let bin = 0; bin < goesLeft.length; bin++) goesLeft[bin] = bin === data.missingBin ? (split.missingLeft ? 1 : 0) : bin <= split.bin ? 1 : 0;
   let left = parent.start;
   let right = 0;
   for (let k = parent.start; k < parent.end; k++) {
     const row = rowIndex[k]!;
-    const bin = bins[row * featureCount + split.feature]!;
-    const goLeft = bin === missingBin ? split.missingLeft : bin <= split.bin;
-    if (goLeft) rowIndex[left++] = row;
-    else scratch[right++] = row;
+    const isLeft = goesLeft[column[row]!]!;
+    rowIndex[left] = row;
+    scratch[right] = row;
+    left += isLeft;
+    right += 1 - isLeft;
   }
   rowIndex.set(scratch.subarray(0, right), left);
   return left;

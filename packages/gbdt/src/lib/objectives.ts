@@ -15,8 +15,8 @@ export interface Objective {
   outputs: number;
   /** Starting margin per output, from the training labels (log-odds, log-priors, mean). */
   baseMargins(labels: Float64Array, rows: number): Float64Array;
-  /** Gradient and hessian of output `k` per row at the current margins. */
-  gradients(margins: Float64Array, labels: Float64Array, rows: number, grad: Float64Array[], hess: Float64Array[]): void;
+  /** Gradient and hessian of every output per row at the current margins; returns the mean loss there (one pass for both). */
+  gradients(margins: Float64Array, labels: Float64Array, rows: number, grad: Float64Array[], hess: Float64Array[]): number;
   /** Mean loss over the rows. */
   loss(margins: Float64Array, labels: Float64Array, rows: number): number;
 }
@@ -40,11 +40,16 @@ const binaryLogloss: Objective = {
     return Float64Array.of(Math.log(p / (1 - p)));
   },
   gradients(margins, labels, rows, [grad], [hess]) {
+    let sum = 0;
     for (let row = 0; row < rows; row++) {
       const p = sigmoid(margins[row]!);
-      grad![row] = p - labels[row]!;
+      const label = labels[row]!;
+      grad![row] = p - label;
       hess![row] = Math.max(p * (1 - p), MIN_HESSIAN);
+      const clipped = Math.min(Math.max(p, EPS), 1 - EPS);
+      sum -= label === 1 ? Math.log(clipped) : Math.log(1 - clipped);
     }
+    return sum / rows;
   },
   loss(margins, labels, rows) {
     let sum = 0;
@@ -67,6 +72,7 @@ function multiclassLogloss(classes: number): Objective {
       return counts.map((count) => Math.log(Math.max(count / rows, EPS)));
     },
     gradients(margins, labels, rows, grad, hess) {
+      let sum = 0;
       for (let row = 0; row < rows; row++) {
         softmaxRow(margins, row * classes, classes, probabilities);
         const label = labels[row]!;
@@ -75,7 +81,9 @@ function multiclassLogloss(classes: number): Objective {
           grad[k]![row] = p - (k === label ? 1 : 0);
           hess[k]![row] = Math.max(p * (1 - p), MIN_HESSIAN);
         }
+        sum -= Math.log(Math.max(probabilities[label]!, EPS));
       }
+      return sum / rows;
     },
     loss(margins, labels, rows) {
       let sum = 0;
@@ -110,10 +118,14 @@ const squaredError: Objective = {
     return Float64Array.of(sum / rows);
   },
   gradients(margins, labels, rows, [grad], [hess]) {
+    let sum = 0;
     for (let row = 0; row < rows; row++) {
-      grad![row] = margins[row]! - labels[row]!;
+      const residual = margins[row]! - labels[row]!;
+      grad![row] = residual;
       hess![row] = 1;
+      sum += residual * residual;
     }
+    return sum / rows;
   },
   loss(margins, labels, rows) {
     let sum = 0;

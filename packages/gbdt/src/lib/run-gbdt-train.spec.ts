@@ -117,6 +117,19 @@ describe('gbdt train stage', () => {
     }
   });
 
+  it('does not depend on the thread setting: threads 2 writes the same model.onnx (training is single-threaded, in a fixed order)', async () => {
+    const threaded = trainStageConfigSchema.parse({ ...config, threads: 2 });
+    const out = join(root, 'threaded/out');
+    await stage(
+      'threaded',
+      'train',
+      threaded,
+      (context) => runGbdtTrain({ context, config: threaded, featuresDir: dir('preprocess'), upstream: 'p-preprocess' }),
+      out,
+    );
+    expect((await readFile(join(out, 'model.onnx'))).equals(await readFile(join(dir('train'), 'model.onnx')))).toBe(true);
+  });
+
   it('trains through missing feature values (NaN in the feature files), which the network families refuse', async () => {
     const holes = join(root, 'holes');
     await writeFeatureFixture({ dir: holes, mutateFeatures: (_split, rows) => rows.forEach((row, index) => index % 5 === 0 && (row[0] = NaN)) });
