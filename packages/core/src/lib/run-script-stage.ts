@@ -14,6 +14,8 @@ export interface ScriptStageApi {
   outDir: string;
   params: Record<string, unknown>;
   rng: SeededRandom;
+  /** Aborted when the stage exceeds its `timeout`: pass it to fetch or child processes so they stop too. */
+  signal: AbortSignal;
   log(message: string): void;
   /** Reads a file of a named input and records it (with its sha256) in the lineage. */
   readInput(input: string, file: string): Promise<Buffer>;
@@ -46,6 +48,7 @@ export async function runScriptStage(params: RunScriptStageParams): Promise<void
     outDir: context.outDir,
     params: config.params,
     rng: context.rng,
+    signal: context.signal,
     log: context.log,
     readInput: async (input, file) => {
       const dir = params.inputDirs[input];

@@ -9,8 +9,10 @@ import { digestFiles, sha256OfFile } from './hash';
 import { type InputArtifact, LINEAGE_FILE, type LineageRecord, type RunMetadata, type StageIdentity } from './lineage-record';
 import { createProgressReporter, type ProgressEvent, type ProgressListener } from './progress';
 import type { ReadScope } from './read-scope';
+import { retryTransientFailures } from './retryable-error';
 import { SeededRandom } from './seeded-random';
 import { stableStringify } from './stable-json';
+import { withStageTimeout } from './stage-timeout';
 import { type AccessPolicy, withStrictAccess } from './strict-access';
 
 export interface StageContext {
@@ -25,6 +27,8 @@ export interface StageContext {
   readonly seed: number;
   /** Reports progress; shown as a bar on a TTY and plain lines otherwise. */
   readonly progress: ProgressListener;
+  /** Aborted when the stage exceeds its `timeout`: long work (a child process, a fetch) should stop on it. */
+  readonly signal: AbortSignal;
   log(message: string): void;
   warn(message: string): void;
   /** Records a file the stage read, with its sha256, in the lineage record. */
@@ -60,6 +64,10 @@ export interface RunStageParams {
    */
   gitPathspecs?: readonly string[];
   onProgress?: ProgressListener;
+  /** The stage file's `timeout` (seconds or a duration string), per attempt. Default: none. */
+  timeout?: number | string;
+  /** The stage file's `retries`: extra attempts after a transient failure (see isRetryableError). Default: 0. */
+  retries?: number;
   work: (context: StageContext) => Promise<void>;
 }
 
@@ -92,34 +100,56 @@ export async function runStage(params: RunStageParams): Promise<RunStageResult> 
     if (event.type === 'phase') phases.start(event.phase);
     reporter(event);
   };
-  const inputs: InputArtifact[] = [];
-  const summary: Record<string, unknown> = {};
   const metadataPath = params.runMetadataPath ?? defaultRunMetadataPath(params.workspaceRoot, params.stage.name);
+  const retries = params.retries ?? 0;
 
   try {
-    const lineage = await writeDirectoryAtomic(params.outputDir, async (outDir) => {
-      const context: StageContext = {
-        stage: params.stage,
-        workspaceRoot: params.workspaceRoot,
-        gitPathspecs: params.gitPathspecs,
-        outDir,
-        rng: new SeededRandom(seed),
-        seed,
-        progress,
-        log: (message) => progress({ type: 'log', level: 'info', message }),
-        warn: (message) => progress({ type: 'log', level: 'warn', message }),
-        recordInput: async (absolutePath, from) => {
-          const artifact: InputArtifact = {
-            path: toWorkspacePath(params.workspaceRoot, absolutePath),
-            sha256: await sha256OfFile(absolutePath),
-            size: (await stat(absolutePath)).size,
-            from,
-          };
-          inputs.push(artifact);
-          return artifact;
-        },
-        summarize: (values) => Object.assign(summary, values),
-      };
+    const lineage = await retryTransientFailures(retries, progress, () => runAttempt(params, { seed, progress, metadataPath }));
+    const metadata = buildMetadata(params, startedAt, phases, 'succeeded');
+    await writeFileAtomic(metadataPath, stableStringify(metadata));
+    return { lineage, metadata };
+  } catch (error) {
+    const failure = withStage(describeWriteFailure(error, params.outputDir), params.stage.name);
+    const metadata = buildMetadata(params, startedAt, phases, 'failed', failure.message);
+    await writeFileAtomic(metadataPath, stableStringify(metadata)).catch(() => undefined);
+    throw failure;
+  }
+}
+
+/**
+ * One attempt: the work writes into a fresh temp folder (removed if it fails or times out),
+ * which becomes the output folder with its lineage record when it succeeds.
+ */
+async function runAttempt(params: RunStageParams, shared: { seed: number; progress: ProgressListener; metadataPath: string }): Promise<LineageRecord> {
+  const { seed, progress, metadataPath } = shared;
+  const inputs: InputArtifact[] = [];
+  const summary: Record<string, unknown> = {};
+  const abort = new AbortController();
+  return writeDirectoryAtomic(params.outputDir, async (outDir) => {
+    const context: StageContext = {
+      stage: params.stage,
+      workspaceRoot: params.workspaceRoot,
+      gitPathspecs: params.gitPathspecs,
+      outDir,
+      rng: new SeededRandom(seed),
+      seed,
+      progress,
+      signal: abort.signal,
+      log: (message) => progress({ type: 'log', level: 'info', message }),
+      warn: (message) => progress({ type: 'log', level: 'warn', message }),
+      recordInput: async (absolutePath, from) => {
+        const artifact: InputArtifact = {
+          path: toWorkspacePath(params.workspaceRoot, absolutePath),
+          sha256: await sha256OfFile(absolutePath),
+          size: (await stat(absolutePath)).size,
+          from,
+        };
+        inputs.push(artifact);
+        return artifact;
+      },
+      summarize: (values) => Object.assign(summary, values),
+    };
+    const work = async (): Promise<void> => {
       if (params.strict) {
         const policy: AccessPolicy = {
           workspaceRoot: params.workspaceRoot,
@@ -133,32 +163,26 @@ export async function runStage(params: RunStageParams): Promise<RunStageResult> 
       } else {
         await params.work(context);
       }
-      const record: LineageRecord = {
-        schemaVersion: 1,
-        stage: params.stage,
-        config: params.config,
-        seed,
-        inputs: [...inputs].sort((a, b) => a.path.localeCompare(b.path)),
-        outputs: (await digestFiles(outDir)).filter((file) => file.path !== LINEAGE_FILE),
-        environment: captureEnvironment({
-          workspaceRoot: params.workspaceRoot,
-          packages: params.packages,
-          resolveFrom: params.resolvePackagesFrom,
-        }),
-        summary,
-      };
-      await writeFileAtomic(join(outDir, LINEAGE_FILE), stableStringify(record));
-      return record;
-    });
-    const metadata = buildMetadata(params, startedAt, phases, 'succeeded');
-    await writeFileAtomic(metadataPath, stableStringify(metadata));
-    return { lineage, metadata };
-  } catch (error) {
-    const failure = withStage(describeWriteFailure(error, params.outputDir), params.stage.name);
-    const metadata = buildMetadata(params, startedAt, phases, 'failed', failure.message);
-    await writeFileAtomic(metadataPath, stableStringify(metadata)).catch(() => undefined);
-    throw failure;
-  }
+    };
+    if (params.timeout === undefined) await work();
+    else await withStageTimeout({ stage: params.stage, limit: params.timeout, abort: (reason) => abort.abort(reason) }, work);
+    const record: LineageRecord = {
+      schemaVersion: 1,
+      stage: params.stage,
+      config: params.config,
+      seed,
+      inputs: [...inputs].sort((a, b) => a.path.localeCompare(b.path)),
+      outputs: (await digestFiles(outDir)).filter((file) => file.path !== LINEAGE_FILE),
+      environment: captureEnvironment({
+        workspaceRoot: params.workspaceRoot,
+        packages: params.packages,
+        resolveFrom: params.resolvePackagesFrom,
+      }),
+      summary,
+    };
+    await writeFileAtomic(join(outDir, LINEAGE_FILE), stableStringify(record));
+    return record;
+  });
 }
 
 function buildMetadata(params: RunStageParams, startedAt: Date, phases: PhaseClock, status: RunMetadata['status'], error?: string): RunMetadata {

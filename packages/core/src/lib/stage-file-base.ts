@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DURATION_PATTERN } from './stage-timeout';
 
 /** `<stage>` in the same pipeline, or `<pipeline>/<stage>` in another one. */
 export const stageReferenceSchema = z
@@ -21,6 +22,21 @@ export const stageBaseShape = {
       'Fail the stage when it reads a workspace file that is not among its declared inputs (so the Nx cache key cannot miss a dependency). Default: true.',
   }),
   seed: z.number().int().nonnegative().optional().meta({ description: 'Seed of every random choice the stage makes. Default: 42.' }),
+  timeout: z
+    .union([z.number().positive(), z.string().regex(DURATION_PATTERN, "should be seconds or a duration like '90s', '15m', '2h'")])
+    .optional()
+    .meta({
+      description:
+        "Longest one attempt of the stage may run: seconds, or a duration like '90s', '15m', '2h'. Past it the stage fails with a timeout error and writes no output. Default: no limit.",
+    }),
+  retries: z.number().int().min(0).max(10).optional().meta({
+    description:
+      'Extra attempts after a transient failure (a dropped connection, a stalled download, a busy file); each starts from a clean output folder. Typed errors (config, data, integrity, timeout) are never retried. Default: 0.',
+  }),
+  heavy: z.boolean().optional().meta({
+    description:
+      "Marks a stage that needs most of the machine (memory, cores): Nx then runs its `run` task with no other task beside it (the target's `parallelism: false`). Default: false.",
+  }),
 };
 
 export const STAGE_FILE_NAME = 'stage.json';
@@ -34,3 +50,6 @@ export function requireInputs(inputs: Readonly<Record<string, string>>, ctx: z.R
     if (!inputs[name]) ctx.addIssue({ code: 'custom', path: ['inputs', name], message });
   }
 }
+
+/** The shared fields of a parsed stage file, whatever its kind. */
+export type StageBaseFields = z.output<z.ZodObject<typeof stageBaseShape>>;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import type { ProgressListener } from '@reproml/core';
+import { type ProgressListener, TransientError } from '@reproml/core';
 import type { ContentStore, StoredFile } from './content-store';
 import { backoffDelay, isTransientNetworkError, type RetryPolicy, sleep } from './retrying-fetch';
 
@@ -15,7 +15,8 @@ export interface OpenedDownload {
   size?: number;
 }
 
-export class IncompleteDownloadError extends Error {
+/** Transient: a stage's `retries` may run the stage again after it. */
+export class IncompleteDownloadError extends TransientError {
   override name = 'IncompleteDownloadError';
 }
 

@@ -1,3 +1,4 @@
+import { TransientError } from '@reproml/core';
 import { certificateError, certificateFailure } from './tls-failure';
 import { policyCheckedFetch, requestHeaders } from './transport-policy';
 
@@ -18,7 +19,8 @@ export interface CreateRetryingFetchParams extends RetryPolicy {
   onRetry?: (event: { url: string; attempt: number; delayMs: number; reason: string }) => void;
 }
 
-export class HttpTimeoutError extends Error {
+/** Transient: a stage's `retries` may run the stage again after it. */
+export class HttpTimeoutError extends TransientError {
   override name = 'HttpTimeoutError';
 }
 

@@ -26,6 +26,7 @@ describe('runDrift', () => {
       rng: new SeededRandom(1),
       seed: 42,
       progress: () => undefined,
+      signal: new AbortController().signal,
       log: (message) => logs.push(message),
       warn: (message) => logs.push(`warn ${message}`),
       recordInput: async (path, from) => ({ path, from, sha256: '', size: 0 }),

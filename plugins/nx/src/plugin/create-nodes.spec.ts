@@ -69,6 +69,28 @@ describe('createNodesV2', () => {
     });
   });
 
+  it('marks the run target of a `heavy` stage `parallelism: false`, and only that one', async () => {
+    const root = workspaceWith({
+      'pipelines/p/light/stage.json': { kind: 'script', script: 'make.ts' },
+      'pipelines/p/big/stage.json': { kind: 'script', script: 'make.ts', heavy: true, timeout: '15m', retries: 2 },
+    });
+    const results = await nodesFor(root, ['pipelines/p/light/stage.json', 'pipelines/p/big/stage.json']);
+    const runOf = (index: number, projectRoot: string) => results[index]![1].projects![projectRoot]!.targets!.run!;
+    expect(runOf(0, 'pipelines/p/light').parallelism).toBeUndefined();
+    expect(runOf(1, 'pipelines/p/big').parallelism).toBe(false);
+  });
+
+  it('names the file and field of a bad timeout or retries', async () => {
+    const root = workspaceWith({
+      'pipelines/p/a/stage.json': { kind: 'script', script: 'make.ts', timeout: 'soon' },
+      'pipelines/p/b/stage.json': { kind: 'script', script: 'make.ts', retries: -1 },
+    });
+    const results = await nodesFor(root, ['pipelines/p/a/stage.json', 'pipelines/p/b/stage.json']);
+    const problemOf = (index: number, projectRoot: string) => results[index]![1].projects![projectRoot]!.targets!.run!.metadata?.description;
+    expect(problemOf(0, 'pipelines/p/a')).toMatch(/file pipelines\/p\/a\/stage.json, field timeout\].*duration like '90s'/);
+    expect(problemOf(1, 'pipelines/p/b')).toMatch(/file pipelines\/p\/b\/stage.json, field retries\]/);
+  });
+
   it('fails with the file and the misspelt field named', async () => {
     const root = workspaceWith({
       'pipelines/penguins/data/stage.json': { kind: 'pull', filez: {}, files: { a: { source: 'a.csv' } } },

@@ -55,6 +55,8 @@ function stageTargets(workspaceRoot: string, stage: LoadedStage, options: Normal
       dependsOn: [`^${options.runTargetName}`],
       inputs: stageRunInputs(workspaceRoot, stage),
       outputs: [`{projectRoot}/out`],
+      // A heavy stage runs with no other task beside it, whatever --parallel says.
+      ...(stage.config.heavy ? { parallelism: false } : {}),
       metadata: { description: `${stage.kind.description} (${stage.identity.kind} stage)`, technologies: ['reproml'] },
     },
   };

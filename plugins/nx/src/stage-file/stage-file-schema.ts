@@ -1,3 +1,4 @@
+import type { StageBaseFields } from '@reproml/core';
 import { z } from 'zod';
 import type { StageKindRegistry } from './stage-kinds';
 
@@ -7,12 +8,8 @@ export function stageFileSchema(registry: StageKindRegistry) {
 }
 
 /** The fields every kind shares; a kind's `run` gets its own typed config. */
-export interface StageFile {
+export interface StageFile extends StageBaseFields {
   kind: string;
-  description?: string;
-  inputs: Record<string, string>;
-  seed?: number;
-  strict?: boolean;
   [field: string]: unknown;
 }
 

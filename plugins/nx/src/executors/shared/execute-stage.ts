@@ -35,6 +35,8 @@ export async function executeStage(options: StageExecutorOptions, context: Execu
       stage: stage.identity,
       config,
       seed: stage.config.seed,
+      timeout: stage.config.timeout,
+      retries: stage.config.retries,
       workspaceRoot: context.root,
       outputDir: join(context.root, stage.outputDir),
       packages: recordedPackages(stage.registered),
