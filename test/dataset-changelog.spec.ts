@@ -85,12 +85,25 @@ describe('dataset changelog and governed data changes', () => {
       year: undefined,
     });
     expect(reproml(workspace, ['data', 'diff', 'shop-data']).stdout).toContain("added column 'year' (number)");
+    // Nothing pulled yet: both versions were read from the locked bytes (git holds the workspace file).
+    expect(file.profileFrom).toEqual({ before: 'data', after: 'data' });
+  });
+
+  it('data diff reads a version from the run store or out/ when a pull recorded it, with the same answer', () => {
+    const fromData = JSON.parse(reproml(workspace, ['data', 'diff', 'shop-data', '--json']).stdout);
+    workspace.git('checkout', '-q', '-f', first);
+    workspace.nxOk(['run', 'shop-data:run']);
+    workspace.git('checkout', '-q', '-f', 'main');
+    workspace.nxOk(['run', 'shop-data:run']);
+    const recorded = JSON.parse(reproml(workspace, ['data', 'diff', 'shop-data', '--json']).stdout);
+    expect(recorded.files[0].profileFrom).toEqual({ before: 'run-store', after: 'out' });
+    expect(recorded.files[0].profile).toEqual(fromData.files[0].profile);
   });
 
   it('data tag names a version, and data diff accepts tag names', () => {
-    workspace.git('checkout', '-q', first);
+    workspace.git('checkout', '-q', '-f', first);
     expect(reproml(workspace, ['data', 'tag', 'shop-data', 'v1']).status).toBe(0);
-    workspace.git('checkout', '-q', 'main');
+    workspace.git('checkout', '-q', '-f', 'main');
     expect(reproml(workspace, ['data', 'tag', 'shop-data', 'v2']).status).toBe(0);
     expect(workspace.git('rev-parse', 'data/shop-data/v1^{commit}').trim()).toBe(first);
     const diff = JSON.parse(reproml(workspace, ['data', 'diff', 'shop-data', 'v1', 'v2', '--json']).stdout);

@@ -4,6 +4,7 @@ import { ConfigError, stableStringify } from '@reproml/core';
 import { CHANGELOG_FILE, diffDatasetVersions, LOCK_FILE_NAME, loadDatasetVersion, readChangelog, renderDatasetDiff } from '@reproml/data';
 import { datasetTagName, defaultDiffRevisions, lockHistory, resolveDatasetRevision } from '../lib/dataset-revisions';
 import { findPullStage } from '../lib/pull-stage-location';
+import { recordedProfiles } from '../lib/recorded-profiles';
 import { findWorkspaceRoot } from '../lib/workspace-root';
 import type { Command, CommandIO } from './command';
 
@@ -44,9 +45,19 @@ const SUBCOMMANDS: Record<string, (context: Context) => Promise<number>> = {
   async diff({ workspaceRoot, stageName, rest, values, io }) {
     const stage = findPullStage(workspaceRoot, stageName);
     const [a, b] = defaultDiffRevisions(workspaceRoot, stage, rest);
+    const recorded = recordedProfiles(workspaceRoot, stage);
     const load = (label: string) =>
-      loadDatasetVersion({ workspaceRoot, stageRoot: stage.root, stage: stage.project, commit: resolveDatasetRevision(workspaceRoot, stage, label), label });
-    const diff = diffDatasetVersions(stage.project, await load(a), await load(b));
+      loadDatasetVersion({
+        workspaceRoot,
+        stageRoot: stage.root,
+        stage: stage.project,
+        commit: resolveDatasetRevision(workspaceRoot, stage, label),
+        label,
+        recorded: recorded.lookup,
+      });
+    const diff = await Promise.resolve()
+      .then(async () => diffDatasetVersions(stage.project, await load(a), await load(b)))
+      .finally(recorded.close);
     io.stdout(values.json ? stableStringify(diff) : renderDatasetDiff(diff));
     return 0;
   },

@@ -17,8 +17,8 @@ export interface DatasetVersionFile {
   locked: LockedFile;
   profile: TableProfile;
   validation: FileValidationReport;
-  /** Where the profile came from: the stage's current `out/` (same bytes) or the data itself. */
-  from: 'out' | 'data';
+  /** Where the profile came from: the stage's current `out/` (same bytes), a recorded run of the stage, or the data itself. */
+  from: 'out' | 'run-store' | 'data';
 }
 
 export interface DatasetVersion {
@@ -43,6 +43,8 @@ export interface LoadDatasetVersionParams {
   label: string;
   environment?: SourceEnvironment;
   warn?: (message: string) => void;
+  /** The profile and validation a recorded pull run wrote for these bytes (the run store), tried before reading the data. */
+  recorded?: (key: string, locked: LockedFile) => Promise<Pick<DatasetVersionFile, 'profile' | 'validation'> | undefined>;
 }
 
 /**
@@ -93,6 +95,8 @@ function readVersionFile(params: LoadDatasetVersionParams, path: string): Buffer
 async function loadVersionFile(params: LoadDatasetVersionParams, config: PullStageConfig, key: string, locked: LockedFile): Promise<DatasetVersionFile> {
   const fromOut = readOutProfile(params, key, locked);
   if (fromOut) return fromOut;
+  const recorded = await params.recorded?.(key, locked);
+  if (recorded) return { locked, ...recorded, from: 'run-store' };
   const spec = config.files[key];
   const bytes = await lockedBytes(params, key, locked, spec?.revision);
   const inspected = await inspectDatasetFile({

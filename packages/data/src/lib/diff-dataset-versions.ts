@@ -19,6 +19,8 @@ export interface FileVersionDiff {
   change: 'added' | 'removed' | 'changed' | 'unchanged';
   before: Pick<LockedFile, 'source' | 'revision' | 'sha256' | 'size'> | null;
   after: Pick<LockedFile, 'source' | 'revision' | 'sha256' | 'size'> | null;
+  /** Where each version's profile was read: the stage's `out/`, a recorded run, or the data itself. */
+  profileFrom: { before: DatasetVersionFile['from'] | null; after: DatasetVersionFile['from'] | null };
   /** Present when both versions hold the file. */
   profile?: TableProfileDiff;
   validation?: ValidationChange;
@@ -48,7 +50,7 @@ function lockedSummary(file: DatasetVersionFile | undefined): FileVersionDiff['b
 }
 
 function diffFile(key: string, before: DatasetVersionFile | undefined, after: DatasetVersionFile | undefined): FileVersionDiff {
-  const base = { key, before: lockedSummary(before), after: lockedSummary(after) };
+  const base = { key, before: lockedSummary(before), after: lockedSummary(after), profileFrom: { before: before?.from ?? null, after: after?.from ?? null } };
   if (!before) return { ...base, change: 'added' };
   if (!after) return { ...base, change: 'removed' };
   const same = before.locked.sha256 === after.locked.sha256 && before.locked.source === after.locked.source;

@@ -6,7 +6,7 @@ import { datasetRevisions } from './dataset-revisions';
 import type { RunRecord } from './run-record';
 
 /** Small JSON artifacts kept with each run, so the report can plot runs whose `out/` is long gone. */
-export const RUN_DOCUMENTS = ['metrics.json', 'training-curve.json', 'curves.json', 'profile.json', 'model.json', 'drift.json'] as const;
+export const RUN_DOCUMENTS = ['metrics.json', 'training-curve.json', 'curves.json', 'profile.json', 'validation.json', 'model.json', 'drift.json'] as const;
 const MAX_DOCUMENT_BYTES = 1024 * 1024;
 
 export interface CollectStageRunParams {
