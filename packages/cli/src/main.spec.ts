@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { COMMAND_TABLE, usageLines } from './commands/command-table.mjs';
 import { main } from './main';
 
 function capture() {
@@ -32,5 +35,29 @@ describe('reproml main', () => {
     const usage = out.stdout.split('\n').filter((line) => line.trim().startsWith('reproml '));
     expect(usage.length).toBeGreaterThan(15);
     expect(new Set(usage.map((line) => line.length - line.trimStart().length)).size).toBe(1);
+  });
+});
+
+describe('reproml: what loads', () => {
+  const BIN = join(__dirname, '..', 'bin', 'reproml.js');
+
+  it('answers --help, a usage and an unknown command without a transpiler or any command module', () => {
+    for (const args of [['--help'], ['models', '--help'], ['nope']]) {
+      const probe = `process.argv.splice(1, process.argv.length, ${JSON.stringify(BIN)}, ...${JSON.stringify(args)});
+require(${JSON.stringify(BIN)});
+process.on('exit', () => process.stderr.write('\\nLOADED ' + JSON.stringify(Object.keys(require.cache).filter((file) => file.endsWith('.ts') || file.includes('swc')))));`;
+      const result = spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' });
+      expect(result.stderr).toMatch(/LOADED \[\]$/);
+      expect(result.stdout + result.stderr).toContain(args[0] === 'nope' ? "unknown command 'nope'" : 'reproml models list');
+    }
+  });
+
+  it('loads every command of the table, under the name, summary and usage the table gives it', async () => {
+    for (const entry of COMMAND_TABLE) {
+      const { out, io } = capture();
+      // An option no command has: the command module loads, parseArgs rejects it with that command's usage.
+      await main([entry.name, '--no-such-option'], io);
+      expect(out.stderr).toContain(`usage:\n${usageLines(entry.usage, 2)}`);
+    }
   });
 });

@@ -1,39 +1,23 @@
 import { isReproError } from '@reproml/core';
 import type { Command, CommandIO } from './commands/command';
-import { dataCommand } from './commands/data-command';
-import { lineageCommand } from './commands/lineage-command';
-import { modelsCommand } from './commands/models-command';
-import { packageCommand } from './commands/package-command';
-import { reportCommand } from './commands/report-command';
-import { runsCommand } from './commands/runs-command';
-import { serveCommand } from './commands/serve-command';
-import { verifyCommand } from './commands/verify-command';
+import { answerFromTable, type CommandName, usageLines } from './commands/command-table.mjs';
 
-export const COMMANDS: Command[] = [lineageCommand, modelsCommand, verifyCommand, runsCommand, reportCommand, dataCommand, serveCommand, packageCommand];
+/** Each command's module, loaded only when that command runs (the help and the usages come from the command table). */
+const LOADERS: Record<CommandName, () => Promise<Command>> = {
+  lineage: async () => (await import('./commands/lineage-command.ts')).lineageCommand,
+  models: async () => (await import('./commands/models-command.ts')).modelsCommand,
+  verify: async () => (await import('./commands/verify-command.ts')).verifyCommand,
+  runs: async () => (await import('./commands/runs-command.ts')).runsCommand,
+  report: async () => (await import('./commands/report-command.ts')).reportCommand,
+  data: async () => (await import('./commands/data-command.ts')).dataCommand,
+  serve: async () => (await import('./commands/serve-command.ts')).serveCommand,
+  package: async () => (await import('./commands/package-command.ts')).packageCommand,
+};
 
 const processIO: CommandIO = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
 };
-
-function help(): string {
-  const width = Math.max(...COMMANDS.map((command) => command.name.length));
-  return [
-    'reproml: reproducible ML pipelines on Nx',
-    '',
-    'commands:',
-    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}\n${usageLines(command.usage, width + 4)}`),
-    '',
-  ].join('\n');
-}
-
-/** A command's usage, one form per line, each indented the same (commands write continuation lines with their own indent). */
-function usageLines(usage: string, indent: number): string {
-  return usage
-    .split('\n')
-    .map((line) => `${' '.repeat(indent)}${line.trim()}`)
-    .join('\n');
-}
 
 /** node:util parseArgs rejects unknown options and missing values with these codes. */
 function isArgumentError(error: unknown): boolean {
@@ -43,20 +27,14 @@ function isArgumentError(error: unknown): boolean {
 
 /** Runs `reproml <command> …` and returns the exit code. */
 export async function main(argv: string[], io: CommandIO = processIO): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout(help());
-    return name ? 0 : 2;
+  const answer = answerFromTable(argv);
+  if (answer) {
+    if (answer.stdout) io.stdout(answer.stdout);
+    if (answer.stderr) io.stderr(answer.stderr);
+    return answer.code;
   }
-  const command = COMMANDS.find((candidate) => candidate.name === name);
-  if (!command) {
-    io.stderr(`unknown command '${name}'\n\n${help()}`);
-    return 2;
-  }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout(`${command.summary}\n\nusage:\n${usageLines(command.usage, 2)}\n`);
-    return 0;
-  }
+  const [name, ...rest] = argv as [CommandName, ...string[]];
+  const command = await LOADERS[name]();
   try {
     return await command.run(rest, io);
   } catch (error) {

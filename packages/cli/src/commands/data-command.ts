@@ -7,20 +7,15 @@ import { findPullStage } from '../lib/pull-stage-location';
 import { recordedProfiles } from '../lib/recorded-profiles';
 import { findWorkspaceRoot } from '../lib/workspace-root';
 import type { Command, CommandIO } from './command';
+import { commandEntry } from './command-table.mjs';
 
-const USAGE = [
-  'reproml data diff <pull stage> [<rev-a>] [<rev-b>=HEAD] [--json]',
-  'reproml data tag <pull stage> <name> [--message <text>]',
-  'reproml data log <pull stage> [--json]',
-].join('\n         ');
+const USAGE = commandEntry('data').usage.join('\n         ');
 
 type Values = { json?: boolean; message?: string };
 
 /** `reproml data …`: what changed between two locked versions of a dataset, its changelog, and tags. */
 export const dataCommand: Command = {
-  name: 'data',
-  summary: 'dataset versions: diff two locked versions, tag one, read the changelog',
-  usage: USAGE,
+  ...commandEntry('data'),
   async run(argv, io) {
     const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, message: { type: 'string' } }, allowPositionals: true });
     const [sub, stageName, ...rest] = positionals;

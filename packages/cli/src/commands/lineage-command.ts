@@ -5,16 +5,15 @@ import { buildRegistryLineageChain, isModelVersionReference } from '../lib/regis
 import { collectWarnings, renderLineageTree } from '../lib/render-lineage';
 import { findWorkspaceRoot } from '../lib/workspace-root';
 import type { Command } from './command';
+import { commandEntry } from './command-table.mjs';
 
 export const lineageCommand: Command = {
-  name: 'lineage',
-  summary: 'the chain from an artifact back to the raw data',
-  usage: 'reproml lineage <artifact path | stage output folder | model@version | model@alias> [--json]',
+  ...commandEntry('lineage'),
   async run(argv, io) {
     const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, allowPositionals: true });
     const target = positionals[0];
     if (!target) {
-      io.stderr(`usage: ${lineageCommand.usage}\n`);
+      io.stderr(`usage: ${lineageCommand.usage.join('\n')}\n`);
       return 2;
     }
     const workspaceRoot = findWorkspaceRoot();

@@ -18,17 +18,9 @@ import {
 import { reproducePlan, verifyReproduction } from '../lib/reproduce-version';
 import { findWorkspaceRoot } from '../lib/workspace-root';
 import type { Command, CommandIO } from './command';
+import { commandEntry } from './command-table.mjs';
 
-const USAGE = [
-  'reproml models list [--json]',
-  'reproml models show <model> [<version|alias>] [--json]',
-  'reproml models promote <model> <version> <alias> --approved-by <who> --reason <why> [--json]',
-  'reproml models rollback <model> <alias> [--to <version>] --approved-by <who> --reason <why> [--json]',
-  'reproml models audit [<model>] [--json]',
-  'reproml models reproduce <model> <version|alias> [--verify] [--fresh] [--json]',
-  'reproml models export <folder|hf://namespace> [--model <name>] [--json]   (this registry → there)',
-  'reproml models import <folder|hf://namespace> [--model <name>] [--json]   (there → this registry)',
-].join('\n         ');
+const USAGE = commandEntry('models').usage.join('\n         ');
 
 interface Context {
   registry: ModelRegistry;
@@ -41,9 +33,7 @@ interface Context {
 
 /** `reproml models …`: the model registry (REPROML_REGISTRY: a folder, default <workspace>/.reproml/registry, or hf://<namespace>). */
 export const modelsCommand: Command = {
-  name: 'models',
-  summary: 'the model registry: versions, aliases, governed promotion, rollback, audit log, reproduction',
-  usage: USAGE,
+  ...commandEntry('models'),
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,

@@ -2,14 +2,13 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findWorkspaceRoot } from '../lib/workspace-root';
 import type { Command } from './command';
+import { commandEntry } from './command-table.mjs';
 
-const USAGE = 'reproml package <model>@<alias|version> [--out <dir>] [--base-image <image>@sha256:<digest>]';
+const USAGE = commandEntry('package').usage.join('\n');
 
 /** `reproml package`: a deployable folder for a registry version (model + manifest, server.js, pinned package.json + lockfile, Dockerfile). */
 export const packageCommand: Command = {
-  name: 'package',
-  summary: 'write a deployable folder for a registry model: model files + manifest, server entry, pinned package.json + pnpm-lock.yaml, Dockerfile',
-  usage: USAGE,
+  ...commandEntry('package'),
   async run(argv, io) {
     const { values, positionals } = parseArgs({ args: argv, options: { out: { type: 'string' }, 'base-image': { type: 'string' } }, allowPositionals: true });
     if (positionals.length !== 1) {

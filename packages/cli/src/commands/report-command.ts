@@ -9,6 +9,7 @@ import { openRunStore } from '../lib/open-run-store';
 import { pipelineNames } from '../lib/stage-layout';
 import { findWorkspaceRoot } from '../lib/workspace-root';
 import type { Command } from './command';
+import { commandEntry } from './command-table.mjs';
 
 /** drift.json as the drift package renders it, once it has the fields that renderer reads. */
 function renderDrift(document: unknown): string {
@@ -23,9 +24,7 @@ export function defaultReportPath(workspaceRoot: string, pipeline: string): stri
 }
 
 export const reportCommand: Command = {
-  name: 'report',
-  summary: 'a static HTML report of the recorded runs: runs table, metric trends, training curves, confusion matrix, ROC/PR, data profile',
-  usage: 'reproml report [pipeline …] [--out <file.html>] [--max-runs <n>] [--json]',
+  ...commandEntry('report'),
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,

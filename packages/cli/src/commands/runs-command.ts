@@ -16,24 +16,15 @@ import { openRunStore } from '../lib/open-run-store';
 import { formatDelta, formatValue, renderTable, useColor } from '../lib/render-table';
 import { findWorkspaceRoot } from '../lib/workspace-root';
 import type { Command, CommandIO } from './command';
+import { commandEntry } from './command-table.mjs';
 
-const USAGE = [
-  'reproml runs list [--pipeline <p>] [--stage <s>] [--tag <t>] [--origin executed|cache] [--limit <n>|--all] [--json]',
-  'reproml runs show <id> [--json]',
-  'reproml runs compare <id> <id> … [--json]',
-  'reproml runs metrics diff <git-rev-a> [<git-rev-b>=HEAD] [--pipeline <p>] [--all] [--json]',
-  'reproml runs annotate <id> "<note>" [--tag <t> …] [--json]',
-  'reproml runs prune [--keep <n per stage>=100] [--dry-run] [--json]',
-  'reproml runs copy --to <postgres://…|file.sqlite> [--from <postgres://…|file.sqlite>] [--json]',
-];
+const USAGE = commandEntry('runs').usage;
 
 /** Metrics `runs list` shows first, when a run has them. */
 const HEADLINE_METRICS = ['accuracy', 'f1', 'rocAuc', 'rmse', 'r2', 'validationAccuracy', 'validationRmse', 'validationLoss', 'trainLoss'];
 
 export const runsCommand: Command = {
-  name: 'runs',
-  summary: 'the recorded runs: list, show, compare, metrics diff between commits, annotate, prune, copy to another store',
-  usage: USAGE.join('\n    '),
+  ...commandEntry('runs'),
   async run(argv, io) {
     const [sub, ...rest] = argv;
     // Outside a workspace, `runs copy --from <store> --to <store>` still works.

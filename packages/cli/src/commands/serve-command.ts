@@ -2,9 +2,9 @@ import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '@reproml/core';
 import { findWorkspaceRoot } from '../lib/workspace-root';
 import type { Command } from './command';
+import { commandEntry } from './command-table.mjs';
 
-const USAGE =
-  'reproml serve <model>@<alias|version> [--port <n>] [--host <addr>] [--max-batch-size <n>] [--max-wait-ms <ms>] [--threads <n>] [--log-dir <dir> [--log-sample-rate <0..1>]] … (--help lists every option)';
+const USAGE = commandEntry('serve').usage.join('\n');
 
 /**
  * `reproml serve`: a registry model over the Open Inference Protocol v2 and a JSON-rows
@@ -12,9 +12,7 @@ const USAGE =
  * (onnxruntime) loads only when this command runs.
  */
 export const serveCommand: Command = {
-  name: 'serve',
-  summary: 'serve a registry model over HTTP (Open Inference Protocol v2 + JSON rows), hot-swapped on promote/rollback, with /metrics and traffic logs',
-  usage: USAGE,
+  ...commandEntry('serve'),
   async run(argv, io) {
     const serve = await import('@reproml/serve');
     const { openRegistry } = await import('@reproml/hub');

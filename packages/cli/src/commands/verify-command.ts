@@ -4,11 +4,10 @@ import { pipelineNames } from '../lib/stage-layout';
 import { type VerifyReport, verifyPipeline } from '../lib/verify-pipeline';
 import { findWorkspaceRoot } from '../lib/workspace-root';
 import type { Command } from './command';
+import { commandEntry } from './command-table.mjs';
 
 export const verifyCommand: Command = {
-  name: 'verify',
-  summary: 're-run a pipeline without any cache and compare every artifact byte for byte',
-  usage: 'reproml verify [pipeline …] [--json] [--keep-scratch]',
+  ...commandEntry('verify'),
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv,
