@@ -15,6 +15,11 @@ export interface ReproErrorOptions extends ReproErrorLocation {
   /** What the user should do next. */
   hint?: string;
   cause?: unknown;
+  /**
+   * The failure may pass on its own (a download that kept failing on a dropped connection):
+   * a stage's `retries` may run the stage again. Default: false (typed errors say something definite).
+   */
+  transient?: boolean;
 }
 
 export class ReproError extends Error {
@@ -24,9 +29,11 @@ export class ReproError extends Error {
   readonly file?: string;
   readonly field?: string;
   readonly hint?: string;
+  readonly transient: boolean;
 
   constructor(message: string, options: ReproErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.transient = options.transient ?? false;
     this.stage = options.stage;
     this.file = options.file;
     this.field = options.field;

@@ -35,11 +35,12 @@ const TRANSIENT_CODES = new Set([
  * Whether a stage's `retries` may run it again after `error`: transient network and I/O
  * failures (TransientError, the codes above, also as a `cause`), never a typed ReproError
  * (ConfigError, DataError, IntegrityError, a timeout...): those say something definite that
- * another attempt would only repeat.
+ * another attempt would only repeat, unless it was made `transient` (a download that failed
+ * even after its own retries on a dropped connection).
  */
 export function isRetryableError(error: unknown): boolean {
   for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth++) {
-    if (current instanceof ReproError) return false;
+    if (current instanceof ReproError) return current.transient;
     if (current instanceof TransientError) return true;
     const code = (current as NodeJS.ErrnoException).code;
     if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return true;

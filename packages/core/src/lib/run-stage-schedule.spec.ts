@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from './errors';
+import { ConfigError, DataError } from './errors';
 import type { ProgressEvent } from './progress';
 import { isRetryableError, TransientError } from './retryable-error';
 import { type RunStageParams, runStage, type StageContext } from './run-stage';
@@ -127,6 +127,7 @@ describe('stage timeout and retries', () => {
     expect(isRetryableError(new TypeError('fetch failed', { cause: Object.assign(new Error('y'), { code: 'ECONNREFUSED' }) }))).toBe(true);
     expect(isRetryableError(new TransientError('stalled'))).toBe(true);
     expect(isRetryableError(new ConfigError('bad', { cause: new TransientError('x') }))).toBe(false);
+    expect(isRetryableError(new DataError('Cannot download x: fetch failed', { transient: true }))).toBe(true);
     expect(isRetryableError(Object.assign(new Error('no such file'), { code: 'ENOENT' }))).toBe(false);
     expect(isRetryableError(new TypeError('undefined is not a function'))).toBe(false);
   });

@@ -1,5 +1,6 @@
-import { DataError, ReproError } from '@reproml/core';
+import { DataError, isRetryableError, ReproError } from '@reproml/core';
 import type { SourceLocation } from './dataset-source';
+import { isTransientNetworkError } from './retrying-fetch';
 
 /**
  * Every failure of fetching a source reaches the user as a typed error that names the source
@@ -12,11 +13,13 @@ export function sourceFailure(error: unknown, source: string, location: SourceLo
     if (error.field) return error;
     const message = error.message.includes(source) ? error.message : `${source}: ${error.message}`;
     const Kind = error.constructor as new (message: string, options: object) => ReproError;
-    return new Kind(message, { ...location, hint: error.hint, cause: error.cause ?? error });
+    return new Kind(message, { ...location, hint: error.hint, cause: error.cause ?? error, transient: error.transient });
   }
   return new DataError(`Cannot download ${source}: ${describeCause(error)}`, {
     ...location,
     cause: error,
+    // A stage's `retries` may try again after a network failure; not after anything else (a bug, a refused certificate).
+    transient: isRetryableError(error) || isTransientNetworkError(error),
     hint: 'The download failed even after the retries (REPROML_HTTP_RETRIES): check the URL and your network, then try again.',
   });
 }
