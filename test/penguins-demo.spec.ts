@@ -23,10 +23,12 @@ describe('the penguins example pipeline (real nx CLI)', () => {
       .filter((stage) => workspace.exists(`pipelines/penguins/${stage}/stage.json`))
       .map((stage) => `pipelines/penguins/${stage}/out`);
     for (const dir of outDirs) expect(workspace.exists(`${dir}/lineage.json`)).toBe(true);
-    // One seed: the train stage file sets none, and model.json records the seed lineage.json records.
-    const trainLineage = JSON.parse(workspace.read('pipelines/penguins/train/out/lineage.json'));
-    expect(JSON.parse(workspace.read('pipelines/penguins/train/out/model.json')).seed).toBe(trainLineage.seed);
-    expect(trainLineage.seed).toBe(42);
+    // One seed: model.json records the seed lineage.json records (the stage file's, else the default 42).
+    for (const train of ['train', 'train-gbdt']) {
+      const trainLineage = JSON.parse(workspace.read(`pipelines/penguins/${train}/out/lineage.json`));
+      expect({ train, seed: JSON.parse(workspace.read(`pipelines/penguins/${train}/out/model.json`)).seed }).toEqual({ train, seed: trainLineage.seed });
+      expect(trainLineage.seed).toBe(JSON.parse(workspace.read(`pipelines/penguins/${train}/stage.json`)).seed ?? 42);
+    }
     const artifacts = snapshotFiles(workspace.root, outDirs);
 
     // Every stage is a cache hit except the push, which is never cached (its target is outside out/):

@@ -11,6 +11,7 @@ export * from './lib/gbdt-config';
 export * from './lib/graph-builder';
 export * from './lib/inference-graph';
 export * from './lib/inference-runner';
+export * from './lib/model-info';
 export * from './lib/model-signature';
 export * from './lib/network';
 export * from './lib/onnx-model';

@@ -1,6 +1,14 @@
 import { join } from 'node:path';
 import { ConfigError, type StageContext, stableStringify, writeFileAtomic } from '@reproml/core';
-import { exportFusedModel, type FeaturesManifest, type GbdtModelConfig, type RunTrainParams, readTrainingInputs, TRAIN_FILES } from '@reproml/onnx';
+import {
+  exportFusedModel,
+  type FeaturesManifest,
+  type GbdtModelConfig,
+  modelInfoBase,
+  type RunTrainParams,
+  readTrainingInputs,
+  TRAIN_FILES,
+} from '@reproml/onnx';
 import { buildTreeEnsembleGraph } from './export-trees';
 import { type FitGbdtResult, fitGbdt, type RoundEvent } from './fit-gbdt';
 
@@ -109,15 +117,7 @@ function modelInfo(params: RunTrainParams, manifest: FeaturesManifest, result: F
   const { config } = params;
   const { model } = result;
   return {
-    schemaVersion: 1,
-    family: 'gbdt',
-    model: config.model,
-    seed: config.seed ?? null,
-    task: manifest.task,
-    target: manifest.target,
-    classes: manifest.classes ?? null,
-    featureNames: manifest.featureNames,
-    rawInputs: manifest.rawInputs,
+    ...modelInfoBase({ family: 'gbdt', model: config.model, seed: params.context.seed, manifest }),
     ensemble: {
       objective: model.objective,
       outputs: model.outputs,

@@ -3,6 +3,7 @@ import { type StageContext, stableStringify, writeFileAtomic } from '@reproml/co
 import * as ort from 'onnxruntime-node';
 import { exportModel } from './export-model';
 import type { FeaturesManifest } from './features-manifest';
+import { modelInfoBase } from './model-info';
 import { readTrainingInputs } from './read-training-inputs';
 import type { TrainStageConfig } from './train-stage-config';
 import { type TrainingEvent, type TrainResult, train } from './trainer';
@@ -110,19 +111,15 @@ function curveFile(result: TrainResult) {
   };
 }
 
-/** `model.json`; `seed` is the stage's seed (the one lineage.json records), never re-defaulted here. */
+/** `model.json`: the shared fields (modelInfoBase), the training config and the network. */
 function modelInfo(config: TrainStageConfig, manifest: FeaturesManifest, result: TrainResult, seed: number) {
+  const { schemaVersion, family, model, ...rest } = modelInfoBase({ family: config.model.family, model: config.model, seed, manifest });
   return {
-    schemaVersion: 1,
-    family: config.model.family,
-    model: config.model,
+    schemaVersion,
+    family,
+    model,
     training: config.training,
-    seed,
-    task: manifest.task,
-    target: manifest.target,
-    classes: manifest.classes ?? null,
-    featureNames: manifest.featureNames,
-    rawInputs: manifest.rawInputs,
+    ...rest,
     network: {
       inputSize: result.network.inputSize,
       hiddenLayers: result.network.hiddenLayers,
