@@ -73,6 +73,14 @@ describe('gbdt train stage', () => {
     expect(curve.epochs).toHaveLength(info.roundsRun);
   });
 
+  it('records the same seed in model.json as in lineage.json when the stage file sets none', async () => {
+    expect(config.seed).toBeUndefined();
+    const info = JSON.parse(await readFile(join(dir('train'), 'model.json'), 'utf8'));
+    const lineage = JSON.parse(await readFile(join(dir('train'), 'lineage.json'), 'utf8'));
+    expect(lineage.seed).toBe(42);
+    expect(info.seed).toBe(lineage.seed);
+  });
+
   it('model.onnx takes raw rows (preprocessing fused), passes the strict checker, and classifies raw rows (a missing x0 included)', async () => {
     const bytes = await readFile(join(dir('train'), 'model.onnx'));
     const python = checkWithPythonOnnx(bytes);
