@@ -1,0 +1,190 @@
+import { basename, extname, posix } from 'node:path';
+import { formatFiles, logger, type Tree } from '@nx/devkit';
+import { ConfigError, type AnyStageKind, sha256OfBytes, stableStringify } from '@reproml/core';
+import { datasetFileKeySchema, datasetLockSchema, formatFromExtension, LOCK_FILE_NAME, parseTable, profileTable, type TableProfile } from '@reproml/data';
+import { pullKind } from '@reproml/data/kinds';
+import { pushKind } from '@reproml/hub/kinds';
+import { evaluateKind, trainKind } from '@reproml/onnx/kinds';
+import { preprocessKind } from '@reproml/preprocess/kinds';
+import { type ColumnDecision, inferPreprocess, inferTask, type Task } from './infer-pipeline';
+
+export const MODEL_FAMILIES = ['logistic', 'linear', 'mlp', 'gbdt'] as const;
+export type ModelFamily = (typeof MODEL_FAMILIES)[number];
+
+export interface PipelineGeneratorOptions {
+  name: string;
+  /** Workspace-relative path of a csv/tsv/json/jsonl/parquet file. */
+  data: string;
+  target: string;
+  task?: Task;
+  model?: ModelFamily;
+}
+
+const PIPELINE_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+/** The stage names the generated pipeline uses (stage folder = Nx project suffix). */
+export const STAGES = { pull: 'data', preprocess: 'preprocess', train: 'train', evaluate: 'evaluate', push: 'push' } as const;
+const STAGE_SCHEMA_FILE = 'plugins/nx/schemas/stage.schema.json';
+
+/**
+ * `nx g @reproml/nx:pipeline <name> --data <file> --target <column>`: profiles a local data file
+ * and writes a five-stage pipeline (pull + lock, preprocess inferred from the profile, train,
+ * evaluate, push) that runs as it is. Every file is checked against its kind's schema here.
+ */
+export async function pipelineGenerator(tree: Tree, options: PipelineGeneratorOptions): Promise<() => void> {
+  const root = `pipelines/${options.name}`;
+  checkOptions(tree, options, root);
+  const format = formatFromExtension(options.data)!;
+  const bytes = tree.read(options.data)!;
+  const table = await parseTable({ bytes, format, file: options.data });
+  if (!table.columns.some((column) => column.name === options.target)) {
+    throw new ConfigError(`'${options.target}' is not a column of ${options.data}`, {
+      field: 'target',
+      file: options.data,
+      hint: `Columns: ${table.columns.map((column) => JSON.stringify(column.name)).join(', ')}.`,
+    });
+  }
+  const profile = profileTable(table);
+  const taskChoice = options.task ? { task: options.task, reason: 'given by --task' } : inferTask(table, options.target);
+  const model = options.model ?? (taskChoice.task === 'classification' ? 'logistic' : 'linear');
+  checkModelFitsTask(model, taskChoice.task);
+  const inferred = inferPreprocess({ table, profile, target: options.target, task: taskChoice.task });
+  const fileKey = fileKeyOf(options.data);
+  const stageFiles = {
+    [STAGES.pull]: pullStage(tree, options, fileKey, format, profile),
+    [STAGES.preprocess]: validated(preprocessKind, tree, {
+      kind: 'preprocess',
+      description: describePreprocess(inferred.decisions, taskChoice.task),
+      inputs: { dataset: STAGES.pull },
+      seed: 42,
+      ...inferred.spec,
+    }),
+    [STAGES.train]: validated(trainKind, tree, {
+      kind: 'train',
+      description: `Baseline ${model} model for ${taskChoice.task} of '${options.target}'`,
+      inputs: { features: STAGES.preprocess },
+      seed: 42,
+      model: modelConfig(model),
+    }),
+    [STAGES.evaluate]: validated(evaluateKind, tree, {
+      kind: 'evaluate',
+      description: `${taskChoice.task === 'classification' ? 'Accuracy, F1 and the confusion matrix' : 'RMSE, MAE and R²'} of model.onnx on the held-out test split (raw rows). Add thresholds once you know the baseline`,
+      inputs: { model: STAGES.train, features: STAGES.preprocess },
+    }),
+    [STAGES.push]: validated(pushKind, tree, {
+      kind: 'push',
+      description: 'Publishes the model with its card, lineage and metrics to the local model registry (.reproml/registry)',
+      inputs: { model: STAGES.train, metrics: STAGES.evaluate },
+      target: 'registry',
+      model: options.name,
+    }),
+  };
+  for (const [stage, content] of Object.entries(stageFiles)) tree.write(`${root}/${stage}/stage.json`, `${JSON.stringify(content, null, 2)}\n`);
+  tree.write(`${root}/${STAGES.pull}/${LOCK_FILE_NAME}`, lockFileText(options.data, fileKey, format, bytes));
+  await formatFiles(tree);
+  const summary = describeInference(options, taskChoice, model, inferred.decisions, profile.rows);
+  return () => {
+    for (const line of summary) logger.info(line);
+  };
+}
+
+function checkOptions(tree: Tree, options: PipelineGeneratorOptions, root: string): void {
+  if (!PIPELINE_NAME.test(options.name)) {
+    throw new ConfigError(`'${options.name}' is not a pipeline name`, { field: 'name', hint: 'Use lowercase letters, digits and single dashes, e.g. "penguins".' });
+  }
+  if (tree.exists(root)) throw new ConfigError(`${root} already exists`, { field: 'name', hint: 'Choose another pipeline name, or add stages with `nx g @reproml/nx:stage`.' });
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(options.data)) {
+    throw new ConfigError(`--data ${options.data}: the generator reads local files only for now`, {
+      field: 'data',
+      hint: 'Download the file into the workspace (and commit it), then pass its workspace-relative path.',
+    });
+  }
+  if (posix.isAbsolute(options.data) || posix.normalize(options.data).startsWith('..')) {
+    throw new ConfigError(`--data ${options.data} is not a path inside the workspace`, { field: 'data', hint: 'Pass the path relative to the workspace root, e.g. data/houses.csv.' });
+  }
+  if (!tree.exists(options.data) || tree.isFile(options.data) === false) {
+    throw new ConfigError(`--data ${options.data} does not exist`, { field: 'data', hint: 'Pass the workspace-relative path of a csv, tsv, json, jsonl or parquet file.' });
+  }
+  if (!formatFromExtension(options.data)) {
+    throw new ConfigError(`Cannot tell the format of ${options.data} from its extension`, { field: 'data', hint: 'Rename it to .csv, .tsv, .json, .jsonl or .parquet.' });
+  }
+}
+
+function checkModelFitsTask(model: ModelFamily, task: Task): void {
+  const fits = task === 'classification' ? model !== 'linear' : model !== 'logistic';
+  if (!fits) {
+    throw new ConfigError(`--model ${model} does not fit a ${task} task`, {
+      field: 'model',
+      hint: task === 'classification' ? 'Use logistic, mlp or gbdt.' : 'Use linear, mlp or gbdt.',
+    });
+  }
+}
+
+function modelConfig(model: ModelFamily): Record<string, unknown> {
+  if (model === 'mlp') return { family: 'mlp', hiddenLayers: [32] };
+  return { family: model };
+}
+
+/** The data file's name without extension, made a valid pull file key. */
+export function fileKeyOf(path: string): string {
+  const stem = basename(path, extname(path)).replace(/[^a-zA-Z0-9_.-]+/g, '-').replace(/^[^a-zA-Z0-9]+/, '');
+  return datasetFileKeySchema.safeParse(stem).success ? stem : 'data';
+}
+
+function pullStage(tree: Tree, options: PipelineGeneratorOptions, fileKey: string, format: string, profile: TableProfile): Record<string, unknown> {
+  const columns = Object.fromEntries(
+    profile.columns.map((column) => [column.name, { type: column.kind, ...(column.nulls > 0 ? { nullable: true } : {}) }]),
+  );
+  return validated(pullKind, tree, {
+    kind: 'pull',
+    description: `${options.data} (${profile.rows} rows, ${profile.columns.length} columns), generated by nx g @reproml/nx:pipeline`,
+    files: { [fileKey]: { source: options.data, format } },
+    schema: { columns, extraColumns: 'error' },
+  });
+}
+
+/** The lock `nx run <pipeline>-data:lock` would write for a local file: its sha256, size and format. */
+function lockFileText(source: string, key: string, format: string, bytes: Buffer): string {
+  const lock = datasetLockSchema.parse({ lockVersion: 1, files: { [key]: { source, revision: null, sha256: sha256OfBytes(bytes), size: bytes.length, format } } });
+  return stableStringify(lock);
+}
+
+/** Checks a stage file against its kind's schema before it is written, and returns it with its $schema link. */
+function validated(kind: AnyStageKind, tree: Tree, config: Record<string, unknown>): Record<string, unknown> {
+  const result = kind.schema.safeParse(config);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConfigError(`The generated ${kind.name} stage is invalid: ${issue.path.join('.')}: ${issue.message}`, {
+      field: issue.path.join('.'),
+      hint: 'This is a bug in the pipeline generator; please report it with the data file.',
+    });
+  }
+  return tree.exists(STAGE_SCHEMA_FILE) ? { $schema: `../../../${STAGE_SCHEMA_FILE}`, ...config } : config;
+}
+
+function describePreprocess(decisions: ColumnDecision[], task: Task): string {
+  const group = (use: ColumnDecision['use']) => decisions.filter((decision) => decision.use === use).map((decision) => decision.column);
+  const parts = [`Generated for ${task}`];
+  if (group('scale').length) parts.push(`impute (median) and standard-scale ${group('scale').join(', ')}`);
+  if (group('onehot').length) parts.push(`impute (most frequent) and one-hot ${group('onehot').join(', ')}`);
+  const dropped = decisions.filter((decision) => decision.use === 'drop');
+  if (dropped.length) parts.push(`dropped: ${dropped.map((decision) => `${decision.column} (${decision.reason})`).join('; ')}`);
+  return parts.join('; ');
+}
+
+function describeInference(
+  options: PipelineGeneratorOptions,
+  task: { task: Task; reason: string },
+  model: ModelFamily,
+  decisions: ColumnDecision[],
+  rows: number,
+): string[] {
+  const width = Math.max(...decisions.map((decision) => decision.column.length));
+  return [
+    `Profiled ${options.data}: ${rows} rows, ${decisions.length} columns.`,
+    `Task: ${task.task} (${task.reason}); model: ${model}${options.model ? ' (given by --model)' : ' (baseline)'}.`,
+    ...decisions.map((decision) => `  ${decision.column.padEnd(width)}  ${decision.use.padEnd(6)}  ${decision.reason}`),
+    `Run it: nx run-many -t run --projects tag:pipeline:${options.name}`,
+  ];
+}
+
+export default pipelineGenerator;

@@ -1,0 +1,85 @@
+import type { Table } from '@reproml/core';
+import type { ColumnProfile, TableProfile } from '@reproml/data';
+
+/** A string column with more distinct values than this is an id or free text, not a category. */
+export const MAX_CATEGORIES = 20;
+/** A number target with at most this many distinct integer values is read as classes. */
+export const MAX_CLASSES_OF_NUMBERS = 10;
+
+export type Task = 'classification' | 'regression';
+
+/** What the generator decided for one column, and why (printed, and kept in the preprocess description). */
+export interface ColumnDecision {
+  column: string;
+  use: 'target' | 'scale' | 'onehot' | 'drop';
+  reason: string;
+}
+
+export interface InferredPreprocess {
+  task: Task;
+  decisions: ColumnDecision[];
+  /** The transform fields of the preprocess stage file (validated by the preprocess kind's schema by the caller). */
+  spec: Record<string, unknown>;
+}
+
+/** classification for a string target or a few integer values, regression for other numbers. */
+export function inferTask(table: Table, target: string): { task: Task; reason: string } {
+  const column = table.columns.find((candidate) => candidate.name === target)!;
+  if (column.kind === 'string') return { task: 'classification', reason: `'${target}' holds text` };
+  const present = [...column.values].filter((value) => !Number.isNaN(value));
+  const distinct = new Set(present);
+  if (distinct.size <= MAX_CLASSES_OF_NUMBERS && present.every(Number.isInteger)) {
+    return { task: 'classification', reason: `'${target}' holds ${distinct.size} distinct whole numbers` };
+  }
+  return { task: 'regression', reason: `'${target}' holds ${distinct.size} distinct numbers` };
+}
+
+/** Numbers: impute (median) + standard scale; low-cardinality strings: impute (most frequent) + one-hot; the rest: dropped. */
+export function decideColumn(table: Table, profile: ColumnProfile, target: string): ColumnDecision {
+  const column = profile.name;
+  if (column === target) return { column, use: 'target', reason: 'the target' };
+  if (profile.count === 0) return { column, use: 'drop', reason: 'always missing' };
+  if (profile.kind === 'number') {
+    if (profile.min === profile.max) return { column, use: 'drop', reason: `constant (${profile.min})` };
+    if (looksLikeNumberId(table, column, profile.count)) return { column, use: 'drop', reason: 'an id (every value distinct, named like an id)' };
+    return { column, use: 'scale', reason: `numbers${profile.nulls ? ` (${profile.nulls} missing: median)` : ''}` };
+  }
+  if (profile.distinct === 1) return { column, use: 'drop', reason: `constant ('${profile.top[0]?.value}')` };
+  if (profile.distinct > MAX_CATEGORIES) {
+    const kind = profile.distinct === profile.count ? 'an id or free text (every value distinct)' : 'high-cardinality text';
+    return { column, use: 'drop', reason: `${kind}: ${profile.distinct} distinct values, more than ${MAX_CATEGORIES}` };
+  }
+  return { column, use: 'onehot', reason: `${profile.distinct} categories${profile.nulls ? ` (${profile.nulls} missing: most frequent)` : ''}` };
+}
+
+function looksLikeNumberId(table: Table, name: string, count: number): boolean {
+  if (!/(^|[^a-z])id$/i.test(name.trim())) return false;
+  const column = table.columns.find((candidate) => candidate.name === name)!;
+  return new Set(column.values as ArrayLike<number> as number[]).size === count;
+}
+
+/** The preprocess spec a profile implies, with one decision per column. */
+export function inferPreprocess(params: { table: Table; profile: TableProfile; target: string; task: Task }): InferredPreprocess {
+  const { table, profile, target, task } = params;
+  const decisions = profile.columns.map((column) => decideColumn(table, column, target));
+  const named = (use: ColumnDecision['use']) => decisions.filter((decision) => decision.use === use).map((decision) => decision.column);
+  const missing = (name: string) => (profile.columns.find((column) => column.name === name)?.nulls ?? 0) > 0;
+  const numbers = named('scale');
+  const categories = named('onehot');
+  const dropped = named('drop');
+  const targetProfile = profile.columns.find((column) => column.name === target)!;
+  const spec: Record<string, unknown> = {
+    target: { column: target, task },
+    ...(task === 'classification' && targetProfile.kind === 'number' ? { casts: { [target]: 'string' } } : {}),
+    ...(targetProfile.nulls > 0 ? { filters: [{ op: 'notNull', column: target }] } : {}),
+    ...(dropped.length ? { columns: { drop: dropped } } : {}),
+    impute: [
+      ...(numbers.some(missing) ? [{ columns: numbers.filter(missing), strategy: 'median' }] : []),
+      ...(categories.some(missing) ? [{ columns: categories.filter(missing), strategy: 'most_frequent' }] : []),
+    ],
+    encode: categories.length ? [{ columns: categories, method: 'onehot', unseen: 'ignore' }] : [],
+    scale: numbers.length ? [{ columns: numbers, method: 'standard' }] : [],
+    split: { train: 0.7, validation: 0.15, test: 0.15, ...(task === 'classification' ? { stratify: target } : {}) },
+  };
+  return { task, decisions, spec };
+}
