@@ -29,7 +29,11 @@ describe('pipeline generator', () => {
       files: { penguins: { source: 'data/penguins.json', format: 'json' } },
       schema: { columns: { Species: { type: 'string' }, 'Body Mass (g)': { type: 'number', nullable: true } }, extraColumns: 'error' },
     });
-    expect(readJson(tree, 'pipelines/birds/train/stage.json')).toMatchObject({ kind: 'train', inputs: { features: 'preprocess' }, model: { family: 'logistic' } });
+    expect(readJson(tree, 'pipelines/birds/train/stage.json')).toMatchObject({
+      kind: 'train',
+      inputs: { features: 'preprocess' },
+      model: { family: 'logistic' },
+    });
     expect(readJson(tree, 'pipelines/birds/evaluate/stage.json')).toMatchObject({ kind: 'evaluate', inputs: { model: 'train', features: 'preprocess' } });
     expect(readJson(tree, 'pipelines/birds/push/stage.json')).toMatchObject({ kind: 'push', inputs: { model: 'train', metrics: 'evaluate' }, model: 'birds' });
   });
@@ -53,14 +57,14 @@ describe('pipeline generator', () => {
     expect(preprocess.columns).toBeUndefined();
   });
 
-  it('infers regression for a number target, filters its missing rows and picks a linear baseline', async () => {
+  it('infers regression for a number target, filters its missing rows and picks a gbdt baseline', async () => {
     await pipelineGenerator(tree, { name: 'mass', data: 'data/penguins.json', target: 'Body Mass (g)' });
     const preprocess = readJson(tree, 'pipelines/mass/preprocess/stage.json');
     expect(preprocess.target).toEqual({ column: 'Body Mass (g)', task: 'regression' });
     expect(preprocess.filters).toEqual([{ op: 'notNull', column: 'Body Mass (g)' }]);
     expect(preprocess.split.stratify).toBeUndefined();
     expect(preprocess.encode[0].columns).toEqual(['Species', 'Island', 'Sex']);
-    expect(readJson(tree, 'pipelines/mass/train/stage.json').model).toEqual({ family: 'linear' });
+    expect(readJson(tree, 'pipelines/mass/train/stage.json').model).toEqual({ family: 'gbdt' });
   });
 
   it('drops ids, high-cardinality text and constant columns, saying why in the description', async () => {

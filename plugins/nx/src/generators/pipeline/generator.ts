@@ -1,6 +1,6 @@
 import { basename, extname, posix } from 'node:path';
 import { formatFiles, logger, type Tree } from '@nx/devkit';
-import { ConfigError, type AnyStageKind, sha256OfBytes, stableStringify } from '@reproml/core';
+import { type AnyStageKind, ConfigError, sha256OfBytes, stableStringify } from '@reproml/core';
 import { datasetFileKeySchema, datasetLockSchema, formatFromExtension, LOCK_FILE_NAME, parseTable, profileTable, type TableProfile } from '@reproml/data';
 import { pullKind } from '@reproml/data/kinds';
 import { pushKind } from '@reproml/hub/kinds';
@@ -23,6 +23,12 @@ export interface PipelineGeneratorOptions {
 const PIPELINE_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 /** The stage names the generated pipeline uses (stage folder = Nx project suffix). */
 export const STAGES = { pull: 'data', preprocess: 'preprocess', train: 'train', evaluate: 'evaluate', push: 'push' } as const;
+/**
+ * The baseline per task. Regression targets are not standardized yet, so a gradient-trained
+ * linear model starting at 0 does not reach targets in the thousands (r² < 0 on penguin body
+ * mass); boosted trees fit any target scale.
+ */
+export const BASELINE_MODEL: Record<Task, ModelFamily> = { classification: 'logistic', regression: 'gbdt' };
 const STAGE_SCHEMA_FILE = 'plugins/nx/schemas/stage.schema.json';
 
 /**
@@ -45,7 +51,7 @@ export async function pipelineGenerator(tree: Tree, options: PipelineGeneratorOp
   }
   const profile = profileTable(table);
   const taskChoice = options.task ? { task: options.task, reason: 'given by --task' } : inferTask(table, options.target);
-  const model = options.model ?? (taskChoice.task === 'classification' ? 'logistic' : 'linear');
+  const model = options.model ?? BASELINE_MODEL[taskChoice.task];
   checkModelFitsTask(model, taskChoice.task);
   const inferred = inferPreprocess({ table, profile, target: options.target, task: taskChoice.task });
   const fileKey = fileKeyOf(options.data);
@@ -89,9 +95,13 @@ export async function pipelineGenerator(tree: Tree, options: PipelineGeneratorOp
 
 function checkOptions(tree: Tree, options: PipelineGeneratorOptions, root: string): void {
   if (!PIPELINE_NAME.test(options.name)) {
-    throw new ConfigError(`'${options.name}' is not a pipeline name`, { field: 'name', hint: 'Use lowercase letters, digits and single dashes, e.g. "penguins".' });
+    throw new ConfigError(`'${options.name}' is not a pipeline name`, {
+      field: 'name',
+      hint: 'Use lowercase letters, digits and single dashes, e.g. "penguins".',
+    });
   }
-  if (tree.exists(root)) throw new ConfigError(`${root} already exists`, { field: 'name', hint: 'Choose another pipeline name, or add stages with `nx g @reproml/nx:stage`.' });
+  if (tree.exists(root))
+    throw new ConfigError(`${root} already exists`, { field: 'name', hint: 'Choose another pipeline name, or add stages with `nx g @reproml/nx:stage`.' });
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(options.data)) {
     throw new ConfigError(`--data ${options.data}: the generator reads local files only for now`, {
       field: 'data',
@@ -99,13 +109,22 @@ function checkOptions(tree: Tree, options: PipelineGeneratorOptions, root: strin
     });
   }
   if (posix.isAbsolute(options.data) || posix.normalize(options.data).startsWith('..')) {
-    throw new ConfigError(`--data ${options.data} is not a path inside the workspace`, { field: 'data', hint: 'Pass the path relative to the workspace root, e.g. data/houses.csv.' });
+    throw new ConfigError(`--data ${options.data} is not a path inside the workspace`, {
+      field: 'data',
+      hint: 'Pass the path relative to the workspace root, e.g. data/houses.csv.',
+    });
   }
   if (!tree.exists(options.data) || tree.isFile(options.data) === false) {
-    throw new ConfigError(`--data ${options.data} does not exist`, { field: 'data', hint: 'Pass the workspace-relative path of a csv, tsv, json, jsonl or parquet file.' });
+    throw new ConfigError(`--data ${options.data} does not exist`, {
+      field: 'data',
+      hint: 'Pass the workspace-relative path of a csv, tsv, json, jsonl or parquet file.',
+    });
   }
   if (!formatFromExtension(options.data)) {
-    throw new ConfigError(`Cannot tell the format of ${options.data} from its extension`, { field: 'data', hint: 'Rename it to .csv, .tsv, .json, .jsonl or .parquet.' });
+    throw new ConfigError(`Cannot tell the format of ${options.data} from its extension`, {
+      field: 'data',
+      hint: 'Rename it to .csv, .tsv, .json, .jsonl or .parquet.',
+    });
   }
 }
 
@@ -126,14 +145,14 @@ function modelConfig(model: ModelFamily): Record<string, unknown> {
 
 /** The data file's name without extension, made a valid pull file key. */
 export function fileKeyOf(path: string): string {
-  const stem = basename(path, extname(path)).replace(/[^a-zA-Z0-9_.-]+/g, '-').replace(/^[^a-zA-Z0-9]+/, '');
+  const stem = basename(path, extname(path))
+    .replace(/[^a-zA-Z0-9_.-]+/g, '-')
+    .replace(/^[^a-zA-Z0-9]+/, '');
   return datasetFileKeySchema.safeParse(stem).success ? stem : 'data';
 }
 
 function pullStage(tree: Tree, options: PipelineGeneratorOptions, fileKey: string, format: string, profile: TableProfile): Record<string, unknown> {
-  const columns = Object.fromEntries(
-    profile.columns.map((column) => [column.name, { type: column.kind, ...(column.nulls > 0 ? { nullable: true } : {}) }]),
-  );
+  const columns = Object.fromEntries(profile.columns.map((column) => [column.name, { type: column.kind, ...(column.nulls > 0 ? { nullable: true } : {}) }]));
   return validated(pullKind, tree, {
     kind: 'pull',
     description: `${options.data} (${profile.rows} rows, ${profile.columns.length} columns), generated by nx g @reproml/nx:pipeline`,
@@ -144,7 +163,10 @@ function pullStage(tree: Tree, options: PipelineGeneratorOptions, fileKey: strin
 
 /** The lock `nx run <pipeline>-data:lock` would write for a local file: its sha256, size and format. */
 function lockFileText(source: string, key: string, format: string, bytes: Buffer): string {
-  const lock = datasetLockSchema.parse({ lockVersion: 1, files: { [key]: { source, revision: null, sha256: sha256OfBytes(bytes), size: bytes.length, format } } });
+  const lock = datasetLockSchema.parse({
+    lockVersion: 1,
+    files: { [key]: { source, revision: null, sha256: sha256OfBytes(bytes), size: bytes.length, format } },
+  });
   return stableStringify(lock);
 }
 
