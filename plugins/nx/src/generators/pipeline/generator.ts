@@ -6,6 +6,7 @@ import { pullKind } from '@reproml/data/kinds';
 import { pushKind } from '@reproml/hub/kinds';
 import { evaluateKind, trainKind } from '@reproml/onnx/kinds';
 import { preprocessKind } from '@reproml/preprocess/kinds';
+import { describeErrors } from '../describe-errors';
 import { type ColumnDecision, inferPreprocess, inferTask, type Task } from './infer-pipeline';
 
 export const MODEL_FAMILIES = ['logistic', 'linear', 'mlp', 'gbdt'] as const;
@@ -209,4 +210,4 @@ function describeInference(
   ];
 }
 
-export default pipelineGenerator;
+export default describeErrors(pipelineGenerator);

@@ -4,7 +4,7 @@ import { readJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { pipelineGenerator } from '../pipeline/generator';
-import { stageGenerator } from './generator';
+import stageGeneratorForNx, { stageGenerator } from './generator';
 
 const PENGUINS = readFileSync(join(__dirname, '../../../../../pipelines/penguins/raw/penguins.json'));
 
@@ -50,5 +50,12 @@ describe('stage generator', () => {
       message: "Input 'model' of the evaluate stage needs a train stage, and the pipeline has none",
       hint: 'Add one first: nx g @reproml/nx:stage <pipeline> train.',
     });
+  });
+
+  it('puts the field and the hint into the message for Nx, which prints only the message', async () => {
+    await stageGenerator(tree, { pipeline: 'birds', kind: 'train', name: 'train-mlp' });
+    await expect(stageGeneratorForNx(tree, { pipeline: 'birds', kind: 'evaluate', name: 'evaluate-mlp' })).rejects.toThrow(
+      "[field inputs.model] Input 'model' of the evaluate stage could be any of train, train-mlp\n  → Choose one: --inputs model=train.",
+    );
   });
 });

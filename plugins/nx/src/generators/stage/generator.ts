@@ -2,6 +2,7 @@ import { formatFiles, readNxJson, type Tree } from '@nx/devkit';
 import { ConfigError } from '@reproml/core';
 import { pluginOptionsFromNxJson } from '../../plugin/plugin-options';
 import { type StageKindRegistry, stageKindRegistry } from '../../stage-file/stage-kinds';
+import { describeErrors } from '../describe-errors';
 
 export interface StageGeneratorOptions {
   pipeline: string;
@@ -140,4 +141,4 @@ function wireInputs(
   return inputs;
 }
 
-export default stageGenerator;
+export default describeErrors(stageGenerator);
