@@ -60,8 +60,8 @@ function bareWorkspace(count: number): string {
   return root;
 }
 
-function nxEnv(cacheDir: string): NodeJS.ProcessEnv {
-  return { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_CACHE_DIRECTORY: cacheDir, FORCE_COLOR: '0', NO_COLOR: '1' };
+function nxEnv(cacheDir: string, daemon = false): NodeJS.ProcessEnv {
+  return { ...process.env, NX_DAEMON: String(daemon), NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_CACHE_DIRECTORY: cacheDir, FORCE_COLOR: '0', NO_COLOR: '1' };
 }
 
 /** Runs both sides in turn, `rounds` times, and prints A, B and A/B as min / median / max. */
@@ -109,6 +109,25 @@ function main(): void {
       () => nx(penguins, ['show', 'projects']),
       () => nx(withoutPlugin, ['show', 'projects']),
     );
+    // The Nx daemon (on for users in nx.json, off in tests and CI): the same commands through it, once it is up.
+    const nxDaemon = (args: string[]) => timedProcess(penguins.path('node_modules', '.bin', 'nx'), args, penguins.root, nxEnv(penguins.cacheDir, true));
+    try {
+      nxDaemon(['show', 'projects']);
+      compare(
+        'cached rerun: daemon on vs off',
+        rounds,
+        () => nxDaemon(runPenguins),
+        () => nx(penguins, runPenguins),
+      );
+      compare(
+        'nx show projects: daemon on vs off',
+        rounds,
+        () => nxDaemon(['show', 'projects']),
+        () => nx(penguins, ['show', 'projects']),
+      );
+    } finally {
+      spawnSync(penguins.path('node_modules', '.bin', 'nx'), ['daemon', '--stop'], { cwd: penguins.root, env: nxEnv(penguins.cacheDir, true) });
+    }
     const bin = join(REPO_ROOT, 'packages', 'cli', 'bin', 'reproml.js');
     compare(
       'reproml --help vs node -e 0',
