@@ -151,8 +151,10 @@ describe('reproml serve (real CLI process, real HTTP)', () => {
       const trainStage = JSON.parse(workspace.read('pipelines/penguins/train/stage.json'));
       workspace.write('pipelines/penguins/train/stage.json', { ...trainStage, seed: 7 });
       workspace.commitAll('train with seed 7');
-      const pushed = workspace.nxOk(['run', 'penguins-push:run', '--output-style=stream'], env);
-      expect(pushed).toMatch(/pushed penguins v2/);
+      // Async, so this process's event loop (and its HTTP client's connection pool) keeps running during the push.
+      const pushed = await workspace.nxAsync(['run', 'penguins-push:run', '--output-style=stream'], env);
+      expect(pushed.status, pushed.output).toBe(0);
+      expect(pushed.output).toMatch(/pushed penguins v2/);
       const rows = await batchRows(server.url);
       const load = startLoad(server.url, rows, 16);
       await waitFor(() => load.byVersion.get(1)! > 50);

@@ -28,7 +28,11 @@ export const serveOptionsSchema = z
     maxBodyBytes: positiveInt.default(1024 * 1024).meta({ description: 'Largest request body; larger gets 413. Default: 1 MiB.' }),
     headersTimeoutMs: positiveInt.default(10_000).meta({ description: 'Time to receive the request headers; slower gets 408. Default: 10 s.' }),
     requestTimeoutMs: positiveInt.default(30_000).meta({ description: 'Time to receive the whole request; slower gets 408. Default: 30 s.' }),
-    keepAliveTimeoutMs: positiveInt.default(5_000).meta({ description: 'Idle keep-alive connections close after this. Default: 5 s.' }),
+    // Longer than the idle timeout of the clients and proxies in front (undici 4 s, nginx and cloud load balancers 60 s):
+    // a server that closes an idle connection first races the client's next request on it ("other side closed").
+    keepAliveTimeoutMs: positiveInt
+      .default(65_000)
+      .meta({ description: 'Idle keep-alive connections close after this; keep it above the idle timeout of clients and proxies. Default: 65 s.' }),
     drainTimeoutMs: positiveInt
       .default(30_000)
       .meta({ description: 'On SIGTERM, how long in-flight requests may take before connections are cut. Default: 30 s.' }),
