@@ -160,7 +160,7 @@ async function runTask(task: 'binary' | 'regression', dir: string): Promise<void
   const metricName = task === 'binary' ? 'accuracy' : 'RMSE';
   const ourMetric = ours[0]!.metric;
   console.log(`  training seconds (min / median / max)   ReproML ${spread(ours.map((m) => m.trainSeconds))}`);
-  for (const [key, results] of theirs) {
+  for (const results of theirs.values()) {
     const ratios = results.map((result, round) => result.trainSeconds / ours[round]!.trainSeconds);
     console.log(
       `    ${results[0]!.library} ${results[0]!.version} (${results[0]!.threads} thread${results[0]!.threads > 1 ? 's' : ''})`.padEnd(40) +
