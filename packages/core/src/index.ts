@@ -8,6 +8,7 @@ export * from './lib/hash';
 export * from './lib/lineage-record';
 export * from './lib/metric-condition';
 export * from './lib/parse-config';
+export * from './lib/process-alive';
 export * from './lib/progress';
 export type { ReadScope } from './lib/read-scope';
 export * from './lib/retryable-error';

@@ -3,6 +3,7 @@ import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { StageIOError } from './errors';
+import { isProcessAlive } from './process-alive';
 
 type TempTag = 'tmp' | 'building' | 'previous';
 
@@ -27,16 +28,6 @@ export async function removeStaleTempSiblings(target: string): Promise<string[]>
     removed.push(entry);
   }
   return removed;
-}
-
-function isProcessAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export interface WriteFileAtomicOptions {

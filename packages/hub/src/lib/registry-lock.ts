@@ -1,5 +1,5 @@
 import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { ReproError } from '@reproml/core';
+import { isProcessAlive, ReproError } from '@reproml/core';
 
 export interface RegistryLockParams {
   path: string;
@@ -49,10 +49,5 @@ function ownerIsGone(path: string): boolean {
     return false; // being written right now
   }
   if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return !isProcessAlive(pid);
 }
