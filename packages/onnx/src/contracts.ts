@@ -11,4 +11,4 @@ export {
   type RawInput,
   rawInputSchema,
   type SplitName,
-} from './lib/features-manifest';
+} from './lib/contracts/features-manifest';

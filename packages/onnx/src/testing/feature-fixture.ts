@@ -1,9 +1,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SeededRandom, stableStringify } from '@reproml/core';
-import { attr } from '../lib/attribute';
-import { GraphBuilder } from '../lib/graph-builder';
-import { buildModel, serializeModel } from '../lib/onnx-model';
+import { attr } from '../lib/graph/attribute';
+import { GraphBuilder } from '../lib/graph/graph-builder';
+import { buildModel, serializeModel } from '../lib/graph/onnx-model';
 
 /**
  * A preprocess stage's `out/` folder following the data contract, for testing train,

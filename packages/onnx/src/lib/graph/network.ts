@@ -1,5 +1,5 @@
 import type { SeededRandom } from '@reproml/core';
-import type { ModelConfig } from './training-config';
+import type { ModelConfig } from '../training/training-config';
 
 export type Task = 'classification' | 'regression';
 export type LossKind = 'cross-entropy' | 'mse';

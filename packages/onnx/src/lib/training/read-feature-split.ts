@@ -1,6 +1,6 @@
 import { DataError, type Table } from '@reproml/core';
 import { readTable } from '@reproml/data';
-import type { FeaturesManifest } from './features-manifest';
+import type { FeaturesManifest } from '../contracts/features-manifest';
 import type { TrainingSplit } from './training-data';
 
 export const LABEL_COLUMN = 'label';

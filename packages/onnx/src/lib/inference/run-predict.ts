@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type { StageContext } from '@reproml/core';
+import { TRAIN_FILES } from '../training/run-train';
 import { loadModel } from './inference-runner';
 import { predictFile } from './predict-file';
 import type { PredictStageConfig } from './predict-stage-config';
-import { TRAIN_FILES } from './run-train';
 
 export const PREDICT_FILES = { predictions: 'predictions.csv' } as const;
 

@@ -1,7 +1,7 @@
 import { type Column, closestMatch, DataError } from '@reproml/core';
 import { onnx } from 'onnx-proto';
-import { MODEL_METADATA_KEYS } from './export-model';
-import type { RawInput } from './features-manifest';
+import type { RawInput } from '../contracts/features-manifest';
+import { MODEL_METADATA_KEYS } from '../training/export-model';
 import type { Task } from './network';
 import { decodeModel, modelMetadata } from './onnx-model';
 import { stringInputVocabularies } from './string-input-vocabulary';

@@ -1,4 +1,4 @@
-import type { FeaturesManifest } from './features-manifest';
+import type { FeaturesManifest } from '../contracts/features-manifest';
 
 /**
  * The fields every train family writes at the top of `model.json` (the neural families here,

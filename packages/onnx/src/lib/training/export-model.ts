@@ -1,10 +1,10 @@
 import { DataError } from '@reproml/core';
 import type { onnx } from 'onnx-proto';
-import { composeGraphs } from './compose-graphs';
-import type { RawInput } from './features-manifest';
-import { buildInferenceGraph } from './inference-graph';
-import type { Network, Parameters, Task } from './network';
-import { buildModel, DEFAULT_OPSETS, decodeModel, type OpsetImport, serializeModel } from './onnx-model';
+import type { RawInput } from '../contracts/features-manifest';
+import { composeGraphs } from '../graph/compose-graphs';
+import { buildInferenceGraph } from '../graph/inference-graph';
+import type { Network, Parameters, Task } from '../graph/network';
+import { buildModel, DEFAULT_OPSETS, decodeModel, type OpsetImport, serializeModel } from '../graph/onnx-model';
 
 /** Metadata keys of a ReproML model.onnx: enough for predict to check and label its input without model.json. */
 export const MODEL_METADATA_KEYS = {

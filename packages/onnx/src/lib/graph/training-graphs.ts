@@ -1,9 +1,9 @@
 import type { onnx } from 'onnx-proto';
+import type { OptimizerConfig } from '../training/training-config';
 import { attr } from './attribute';
 import { GraphBuilder } from './graph-builder';
 import { type FloatType, layerSizes, type Network, parameterShapes } from './network';
 import { onnxDataType } from './onnx-types';
-import type { OptimizerConfig } from './training-config';
 
 /**
  * The graphs that train a dense network in onnxruntime-node, which has no training API:

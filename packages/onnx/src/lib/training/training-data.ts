@@ -1,5 +1,5 @@
 import { DataError } from '@reproml/core';
-import type { Task } from './network';
+import type { Task } from '../graph/network';
 
 /** One split as the trainer takes it: features row-major, labels as class ids or targets. */
 export interface TrainingSplit {

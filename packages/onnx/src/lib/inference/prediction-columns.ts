@@ -1,5 +1,5 @@
+import type { ModelSignature } from '../graph/model-signature';
 import type { Predictions } from './inference-runner';
-import type { ModelSignature } from './model-signature';
 
 /**
  * The prediction columns of a model, in order: `label` (the class name, or the predicted

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { StageIOError, type Table } from '@reproml/core';
 import * as ort from 'onnxruntime-node';
-import { MODEL_OUTPUTS } from './inference-graph';
-import { checkCategoricalValues, checkInputColumns, type ModelSignature, readModelSignature } from './model-signature';
+import { MODEL_OUTPUTS } from '../graph/inference-graph';
+import { checkCategoricalValues, checkInputColumns, type ModelSignature, readModelSignature } from '../graph/model-signature';
 
 /** What inference needs of a session: one run over named input tensors (an onnxruntime session, or one in a worker thread). */
 export interface ModelSession {

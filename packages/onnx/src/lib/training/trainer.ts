@@ -11,12 +11,12 @@ import {
   type Parameters,
   parameterShapes,
   type Task,
-} from './network';
-import { buildModel, serializeModel } from './onnx-model';
+} from '../graph/network';
+import { buildModel, serializeModel } from '../graph/onnx-model';
+import { BATCH_INPUTS, buildEpochGraph, buildEvaluationGraph, optimizerStateNames } from '../graph/training-graphs';
 import type { ClassWeightsConfig, ModelConfig, TrainingConfig } from './training-config';
 import { checkTrainingSplit, type TrainingSplit } from './training-data';
 import { TrainingDivergedError } from './training-errors';
-import { BATCH_INPUTS, buildEpochGraph, buildEvaluationGraph, optimizerStateNames } from './training-graphs';
 
 export interface TrainParams {
   model: ModelConfig;

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, type StageContext, StageIOError } from '@reproml/core';
-import { FEATURE_FILES, type FeaturesManifest, readFeaturesManifest, type SplitName } from './features-manifest';
+import { FEATURE_FILES, type FeaturesManifest, readFeaturesManifest, type SplitName } from '../contracts/features-manifest';
 import { readFeatureSplit } from './read-feature-split';
 import { checkTrainingSplit, type TrainingSplit } from './training-data';
 

@@ -1,7 +1,7 @@
 import { DataError, SeededRandom } from '@reproml/core';
 import { describe, expect, it } from 'vitest';
-import { buildInferenceGraph } from './inference-graph';
-import { buildModel, serializeModel } from './onnx-model';
+import { buildInferenceGraph } from '../graph/inference-graph';
+import { buildModel, serializeModel } from '../graph/onnx-model';
 import { type TrainParams, train } from './trainer';
 import { type ModelConfig, trainingConfigSchema } from './training-config';
 import type { TrainingSplit } from './training-data';

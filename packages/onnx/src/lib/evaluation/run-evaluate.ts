@@ -2,14 +2,14 @@ import { join } from 'node:path';
 import type { Table } from '@reproml/core';
 import { DataError, type StageContext, stableStringify, writeFileAtomic } from '@reproml/core';
 import { readTable } from '@reproml/data';
+import { FEATURE_FILES, readFeaturesManifest } from '../contracts/features-manifest';
+import { loadModel, type Predictions, predictTable } from '../inference/inference-runner';
+import { readFeatureSplit } from '../training/read-feature-split';
+import { TRAIN_FILES } from '../training/run-train';
 import { classificationCurves } from './classification-curves';
 import { type ClassificationMetrics, classificationMetrics } from './classification-metrics';
 import type { EvaluateStageConfig } from './evaluate-stage-config';
-import { FEATURE_FILES, readFeaturesManifest } from './features-manifest';
-import { loadModel, type Predictions, predictTable } from './inference-runner';
-import { readFeatureSplit } from './read-feature-split';
 import { type RegressionMetrics, regressionMetrics } from './regression-metrics';
-import { TRAIN_FILES } from './run-train';
 import { checkThresholds, formatMetric } from './thresholds';
 
 export const EVALUATE_FILES = { metrics: 'metrics.json', curves: 'curves.json' } as const;

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { type StageContext, stableStringify, writeFileAtomic } from '@reproml/core';
 import * as ort from 'onnxruntime-node';
+import type { FeaturesManifest } from '../contracts/features-manifest';
 import { exportModel } from './export-model';
-import type { FeaturesManifest } from './features-manifest';
 import { modelInfoBase } from './model-info';
 import { readTrainingInputs } from './read-training-inputs';
 import type { TrainStageConfig } from './train-stage-config';

@@ -1,10 +1,10 @@
 import { SeededRandom } from '@reproml/core';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
+import type { OptimizerConfig } from '../training/training-config';
 import { initialParameters, type Network, type Parameters, parameterShapes } from './network';
 import { buildModel, serializeModel } from './onnx-model';
 import { checkWithPythonOnnx } from './python-onnx-checker';
-import type { OptimizerConfig } from './training-config';
 import { buildEpochGraph, buildGradientGraph, optimizerStateNames } from './training-graphs';
 
 const mlp: Network = { family: 'mlp', task: 'classification', loss: 'cross-entropy', inputSize: 3, hiddenLayers: [5, 4], outputSize: 3, dtype: 'float64' };
