@@ -1,6 +1,6 @@
 import { type Column, DataError, findColumn, type NumberColumn, type StringColumn, type Table } from '@reproml/core';
 import { describeRows } from './describe-rows';
-import { featureNamesOf } from './fit-transform';
+import { classNameOf, featureNamesOf } from './fit-transform';
 import type { FittedNumberColumn, FittedStringColumn, FittedTransform } from './fitted-transform';
 import type { StageLocation } from './stage-location';
 
@@ -197,12 +197,12 @@ function encodeLabels(transform: FittedTransform, target: Column, context: Apply
     }
   } else {
     const classIds = new Map(transform.classes!.map((name, id) => [name, id]));
-    const values = target.values as (string | null)[];
     for (let i = 0; i < labels.length; i++) {
-      const id = values[i] === null ? undefined : classIds.get(values[i]!);
+      const name = classNameAt(target, i);
+      const id = name === null ? undefined : classIds.get(name);
       if (id === undefined) {
         badRows.push(context.rowNumbers[i]!);
-        if (badValues.size < 5) badValues.add(values[i] === null ? '(missing)' : JSON.stringify(values[i]));
+        if (badValues.size < 5) badValues.add(name === null ? '(missing)' : JSON.stringify(name));
       } else labels[i] = id;
     }
   }
@@ -218,4 +218,11 @@ function encodeLabels(transform: FittedTransform, target: Column, context: Apply
     });
   }
   return labels;
+}
+
+/** The class name of a target value: the string itself, or a number's shortest round-trip text; null when missing. */
+function classNameAt(target: Column, row: number): string | null {
+  if (target.kind === 'string') return target.values[row] ?? null;
+  const value = target.values[row]!;
+  return Number.isNaN(value) ? null : classNameOf(value);
 }

@@ -92,4 +92,38 @@ describe('fitTransform', () => {
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(/Column 'C' named in encode\[0\]\.columns\[0\] does not exist .*\(did you mean 'c'\?\)/);
   });
+
+  describe('a number target for classification (no cast needed)', () => {
+    // Quality grades as numbers: 10 sorts after 9 (numeric order, not code point order).
+    const graded = [
+      { x: 1, y: 9 },
+      { x: 2, y: 10 },
+      { x: 3, y: 0.5 },
+      { x: 4, y: 9 },
+      { x: 5, y: 10 },
+      { x: 6, y: -1 },
+    ];
+    const numberSpec = transformSpecSchema.parse({ target: { column: 'y' } });
+    const fitGraded = (rows: Record<string, unknown>[], trainOn = Uint32Array.from([0, 1, 2, 3])) => {
+      const table = tableFromRecords(rows);
+      const target = table.columns.find((column) => column.name === 'y')!;
+      const features = table.columns.filter((column) => column.name !== 'y');
+      const transform = fitTransform({ features, target, trainRows: trainOn, spec: numberSpec, rowNumbers: Uint32Array.from(rows.keys()), location: {} });
+      return { table, transform };
+    };
+
+    it("names the classes by the data's values, in numeric order", () => {
+      const { table, transform } = fitGraded(graded.slice(0, 5));
+      expect(table.columns.find((column) => column.name === 'y')!.kind).toBe('number');
+      expect(transform.classes).toEqual(['0.5', '9', '10']);
+      expect(Array.from(applyTransform({ transform, table }).labels!)).toEqual([1, 2, 0, 1, 2]);
+    });
+
+    it('names a value that is not a fitted class, and a missing target, with their rows', () => {
+      const { table, transform } = fitGraded(graded);
+      const withMissing = tableFromRecords([...graded, { x: 7, y: null }]);
+      expect(() => applyTransform({ transform, table })).toThrow(/The target 'y' has values that are not fitted classes \("-1"\) in row 6/);
+      expect(() => applyTransform({ transform, table: withMissing })).toThrow(/"-1", \(missing\)\) in rows 6, 7/);
+    });
+  });
 });

@@ -228,16 +228,28 @@ function countMissing(column: StringColumn, rows: Uint32Array, markers: Set<stri
 }
 
 function fitClasses(params: FitTransformParams): string[] {
-  const { target, spec, location } = params;
-  if (target.kind !== 'string') {
-    throw new ConfigError(`The classification target '${target.name}' is a number column`, {
-      ...location,
-      field: 'target.column',
-      hint: `Cast it with "casts": { "${target.name}": "string" } to use its values as class names, or set "task": "regression".`,
-    });
-  }
+  const { target, spec } = params;
   if (spec.target.classes) return [...spec.target.classes];
+  if (target.kind === 'number') return numberClasses(target, params.trainRows);
   return [...stringCounts(target.values, params.trainRows).keys()].sort(compareCodePoints);
+}
+
+/**
+ * The classes of a number target: its distinct training values in numeric order, named by
+ * their shortest round-trip text (`classNameOf`), so labels stay the data's values.
+ */
+function numberClasses(target: NumberColumn, rows: Uint32Array): string[] {
+  const values = new Set<number>();
+  for (let i = 0; i < rows.length; i++) {
+    const value = target.values[rows[i]!]!;
+    if (!Number.isNaN(value)) values.add(value);
+  }
+  return [...values].sort((a, b) => a - b).map(classNameOf);
+}
+
+/** The class name of a number target value: JavaScript's shortest round-trip text (3 → "3", 0.5 → "0.5", -0 → "0"). */
+export function classNameOf(value: number): string {
+  return String(value);
 }
 
 /** The names of the features a fitted column produces, in order. */

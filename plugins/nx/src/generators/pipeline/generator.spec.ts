@@ -76,9 +76,9 @@ describe('pipeline generator', () => {
     expect(preprocess.description).toContain('id (an id');
     expect(preprocess.description).toContain('name (an id or free text');
     expect(preprocess.description).toContain("const (constant ('x'))");
-    // A few whole numbers are classes, kept as the data's values.
+    // A few whole numbers are classes, kept as the data's values: no cast needed.
     expect(preprocess.target).toEqual({ column: 'label', task: 'classification' });
-    expect(preprocess.casts).toEqual({ label: 'string' });
+    expect(preprocess.casts).toBeUndefined();
     expect(readJson(tree, 'pipelines/people/train/stage.json').model).toEqual({ family: 'mlp', hiddenLayers: [32] });
   });
 

@@ -70,7 +70,6 @@ export function inferPreprocess(params: { table: Table; profile: TableProfile; t
   const targetProfile = profile.columns.find((column) => column.name === target)!;
   const spec: Record<string, unknown> = {
     target: { column: target, task },
-    ...(task === 'classification' && targetProfile.kind === 'number' ? { casts: { [target]: 'string' } } : {}),
     ...(targetProfile.nulls > 0 ? { filters: [{ op: 'notNull', column: target }] } : {}),
     ...(dropped.length ? { columns: { drop: dropped } } : {}),
     impute: [
