@@ -7,5 +7,6 @@ export * from './lib/gbdt-model';
 export * from './lib/grow-tree';
 export * from './lib/histogram';
 export * from './lib/objectives';
+export * from './lib/packed-bins';
 export * from './lib/run-gbdt-train';
 export * from './lib/tree';

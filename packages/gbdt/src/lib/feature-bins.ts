@@ -26,19 +26,33 @@ export interface FitBinsParams {
 }
 
 export function fitBins(params: FitBinsParams): FeatureBins {
-  const { features, rows, featureCount, maxBins } = params;
-  const sample = sampleRows(rows, params.rng);
-  const values = new Float64Array(sample.length);
+  const { featureCount, maxBins } = params;
+  const sample = sampleRows(params.rows, params.rng);
+  const { columns, counts } = sampleColumns(params.features, featureCount, sample);
   const uppers: Float64Array[] = [];
   for (let f = 0; f < featureCount; f++) {
-    let count = 0;
-    for (let i = 0; i < sample.length; i++) {
-      const value = features[sample[i]! * featureCount + f]!;
-      if (!Number.isNaN(value)) values[count++] = value;
-    }
-    uppers.push(binUppers(values.subarray(0, count).sort(), maxBins));
+    uppers.push(binUppers(columns.subarray(f * sample.length, f * sample.length + counts[f]!).sort(), maxBins));
   }
   return { uppers, maxBins, missingBin: maxBins };
+}
+
+/**
+ * The sampled rows' values feature by feature, NaN left out: column f holds counts[f]
+ * values at [f · sample.length, …), in row order. One sequential pass over the rows (a
+ * strided pass per feature missed the cache on every value).
+ */
+function sampleColumns(features: Float32Array, featureCount: number, sample: Uint32Array): { columns: Float64Array; counts: Int32Array } {
+  const n = sample.length;
+  const columns = new Float64Array(n * featureCount);
+  const counts = new Int32Array(featureCount);
+  for (let i = 0; i < n; i++) {
+    const base = sample[i]! * featureCount;
+    for (let f = 0; f < featureCount; f++) {
+      const value = features[base + f]!;
+      if (!Number.isNaN(value)) columns[f * n + counts[f]!++] = value;
+    }
+  }
+  return { columns, counts };
 }
 
 /** Upper bounds of at most maxBins bins over sorted values: each distinct value when few, else quantiles. */
@@ -70,27 +84,29 @@ function sampleRows(rows: number, rng: SeededRandom): Uint32Array {
 /** Bin index of every value, row-major like the features (Uint8: maxBins ≤ 255, missing = 255 at most). */
 export function applyBins(features: Float32Array, rows: number, featureCount: number, bins: FeatureBins): Uint8Array {
   const out = new Uint8Array(rows * featureCount);
-  for (let f = 0; f < featureCount; f++) {
-    const uppers = bins.uppers[f]!;
-    const last = uppers.length - 1;
-    for (let row = 0; row < rows; row++) {
-      const cell = row * featureCount + f;
+  for (let row = 0; row < rows; row++) {
+    for (let f = 0, cell = row * featureCount; f < featureCount; f++, cell++) {
       const value = features[cell]!;
-      if (Number.isNaN(value)) {
-        out[cell] = bins.missingBin;
-        continue;
-      }
-      let low = 0;
-      let high = last;
-      while (low < high) {
-        const mid = (low + high) >>> 1;
-        if (value <= uppers[mid]!) high = mid;
-        else low = mid + 1;
-      }
-      out[cell] = low;
+      out[cell] = Number.isNaN(value) ? bins.missingBin : binOf(bins.uppers[f]!, value);
     }
   }
   return out;
+}
+
+/**
+ * First bin b with value <= uppers[b] (the last upper bound is +Infinity, so one exists):
+ * a binary search whose steps do not branch on the data (the branchy search mispredicted
+ * half its steps).
+ */
+export function binOf(uppers: Float64Array, value: number): number {
+  let base = 0;
+  let length = uppers.length;
+  while (length > 1) {
+    const half = length >>> 1;
+    base += half * +(uppers[base + half - 1]! < value);
+    length -= half;
+  }
+  return base;
 }
 
 /** Feature-major copy of row-major bins: out[feature · rows + row]. */

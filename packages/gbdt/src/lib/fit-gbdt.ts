@@ -5,6 +5,7 @@ import { type FeatureImportance, featureImportance } from './feature-importance'
 import type { GbdtModel } from './gbdt-model';
 import { type BinnedData, type GrowthRules, growTree, HistogramPool } from './grow-tree';
 import { type Objective, objectiveFor } from './objectives';
+import { packBins } from './packed-bins';
 import { leafOfBinnedRow, type Tree } from './tree';
 
 export interface FitGbdtParams {
@@ -56,7 +57,7 @@ export function fitGbdt(params: FitGbdtParams): FitGbdtResult {
   const bins = fitBins({ features: train.features, rows: train.rows, featureCount, maxBins: config.maxBins, rng: params.rng.fork(RNG_STREAMS.bins) });
   const trainBins = applyBins(train.features, train.rows, featureCount, bins);
   const data: BinnedData = {
-    bins: trainBins,
+    bins: packBins(trainBins, train.rows, featureCount),
     columns: binsByFeature(trainBins, train.rows, featureCount),
     rows: train.rows,
     featureCount,
@@ -107,7 +108,7 @@ export function fitGbdt(params: FitGbdtParams): FitGbdtResult {
       }
       if (sampled.mask) {
         for (let row = 0; row < train.rows; row++) {
-          if (!sampled.mask[row]) margins[row * K + k]! += tree.value[leafOfBinnedRow(tree, data.bins, row * featureCount, data.missingBin)]!;
+          if (!sampled.mask[row]) margins[row * K + k]! += tree.value[leafOfBinnedRow(tree, data.bins.bytes, row * data.bins.rowStride, data.missingBin)]!;
         }
       }
       if (validation && validationMargins && validationBins) {

@@ -1,11 +1,12 @@
 import { findBestSplit, leafValue, type NodeStats, type Split, type SplitRules } from './find-split';
 import { allocateHistogram, buildHistogram, type Histogram, subtractHistogram } from './histogram';
+import type { PackedBins } from './packed-bins';
 import { addLeaf, emptyTree, type Tree } from './tree';
 
 /** The binned training data a tree is grown on. */
 export interface BinnedData {
-  /** Row-major bin index per [row, feature] (histograms read a row's features together). */
-  bins: Uint8Array;
+  /** Row-major bin index per [row, feature], rows padded to whole words (histograms read a row's features together). */
+  bins: PackedBins;
   /** The same bins feature-major, [feature, row] (a partition reads one feature of many rows). */
   columns: Uint8Array;
   rows: number;

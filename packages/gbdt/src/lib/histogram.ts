@@ -1,3 +1,5 @@
+import { LITTLE_ENDIAN, type PackedBins } from './packed-bins';
+
 /**
  * Per-node gradient histograms: for each feature and bin, the sum of gradients, the sum of
  * hessians and the row count, interleaved in one Float64Array (cell = feature · stride +
@@ -14,7 +16,7 @@ export function allocateHistogram(featureCount: number, stride: number): Histogr
 
 export interface BuildHistogramParams {
   histogram: Histogram;
-  bins: Uint8Array;
+  bins: PackedBins;
   featureCount: number;
   stride: number;
   /** Features to accumulate (the tree's column sample), or undefined for all. */
@@ -26,34 +28,79 @@ export interface BuildHistogramParams {
   hess: Float64Array;
 }
 
-/** Fills the histogram of the rows rowIndex[start..end), in row order (a fixed summation order). */
+/**
+ * Fills the histogram of the rows rowIndex[start..end), in row order (a fixed summation
+ * order: every cell adds its rows in the same order whichever loop below runs, so the
+ * sums are bit-identical).
+ */
 export function buildHistogram(params: BuildHistogramParams): void {
-  const { histogram, bins, featureCount, stride, features, rowIndex, start, end, grad, hess } = params;
-  histogram.fill(0);
-  if (features === undefined) {
-    for (let k = start; k < end; k++) {
-      const row = rowIndex[k]!;
-      const g = grad[row]!;
-      const h = hess[row]!;
-      const base = row * featureCount;
-      for (let f = 0, offset = 0; f < featureCount; f++, offset += stride) {
-        const lane = (offset + bins[base + f]!) * 3;
-        histogram[lane]! += g;
-        histogram[lane + 1]! += h;
-        histogram[lane + 2]! += 1;
-      }
+  params.histogram.fill(0);
+  if (params.features !== undefined) accumulateSampledFeatures(params, params.features);
+  else if (LITTLE_ENDIAN) accumulateByWords(params);
+  else
+    accumulateSampledFeatures(
+      params,
+      Int32Array.from({ length: params.featureCount }, (_, f) => f),
+    );
+}
+
+/** Every feature, four bins per 32-bit load (the hot loop of training: ~half its time). */
+function accumulateByWords(params: BuildHistogramParams): void {
+  const { histogram, bins, featureCount, stride, rowIndex, start, end, grad, hess } = params;
+  const { words, bytes, rowStride } = bins;
+  const wordsPerRow = rowStride >> 2;
+  const fullWords = featureCount >> 2;
+  // Lane offsets of the four features of a word: 3 lanes per cell, `stride` cells per feature.
+  const s1 = stride * 3;
+  const s2 = 2 * s1;
+  const s3 = 3 * s1;
+  for (let k = start; k < end; k++) {
+    const row = rowIndex[k]!;
+    const g = grad[row]!;
+    const h = hess[row]!;
+    const base = row * wordsPerRow;
+    let offset = 0;
+    for (let w = 0; w < fullWords; w++, offset += 4 * s1) {
+      const word = words[base + w]!;
+      let lane = offset + (word & 255) * 3;
+      histogram[lane]! += g;
+      histogram[lane + 1]! += h;
+      histogram[lane + 2]! += 1;
+      lane = offset + s1 + ((word >>> 8) & 255) * 3;
+      histogram[lane]! += g;
+      histogram[lane + 1]! += h;
+      histogram[lane + 2]! += 1;
+      lane = offset + s2 + ((word >>> 16) & 255) * 3;
+      histogram[lane]! += g;
+      histogram[lane + 1]! += h;
+      histogram[lane + 2]! += 1;
+      lane = offset + s3 + (word >>> 24) * 3;
+      histogram[lane]! += g;
+      histogram[lane + 1]! += h;
+      histogram[lane + 2]! += 1;
     }
-    return;
+    for (let f = fullWords * 4, byte = row * rowStride + f; f < featureCount; f++, byte++, offset += s1) {
+      const lane = offset + bytes[byte]! * 3;
+      histogram[lane]! += g;
+      histogram[lane + 1]! += h;
+      histogram[lane + 2]! += 1;
+    }
   }
+}
+
+/** The listed features only, one byte load each. */
+function accumulateSampledFeatures(params: BuildHistogramParams, features: Int32Array): void {
+  const { histogram, bins, stride, rowIndex, start, end, grad, hess } = params;
+  const { bytes, rowStride } = bins;
   const used = features.length;
   for (let k = start; k < end; k++) {
     const row = rowIndex[k]!;
     const g = grad[row]!;
     const h = hess[row]!;
-    const base = row * featureCount;
+    const base = row * rowStride;
     for (let j = 0; j < used; j++) {
       const feature = features[j]!;
-      const lane = (feature * stride + bins[base + feature]!) * 3;
+      const lane = (feature * stride + bytes[base + feature]!) * 3;
       histogram[lane]! += g;
       histogram[lane + 1]! += h;
       histogram[lane + 2]! += 1;
