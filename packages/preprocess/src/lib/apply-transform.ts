@@ -1,7 +1,9 @@
 import { type Column, DataError, findColumn, type NumberColumn, type StringColumn, type Table } from '@reproml/core';
+import { compileDateFormat } from './date-format';
 import { describeRows } from './describe-rows';
 import { classNameOf, featureNamesOf } from './fit-transform';
-import type { FittedNumberColumn, FittedStringColumn, FittedTransform } from './fitted-transform';
+import type { FittedDateColumn, FittedNumberColumn, FittedStringColumn, FittedTransform } from './fitted-transform';
+import { dateFeatureValues, parseDateColumn } from './parse-date-column';
 import type { StageLocation } from './stage-location';
 
 /**
@@ -52,6 +54,7 @@ export function applyTransform(params: ApplyTransformParams): TransformedRows {
   transform.columns.forEach((fitted, index) => {
     const column = rawColumn(table, transform, index, context.location);
     if (fitted.kind === 'number') blocks.push(applyNumber(fitted, column as NumberColumn, nullCounts, context));
+    else if (fitted.kind === 'date') blocks.push(...applyDate(fitted, column as StringColumn, nullCounts, context));
     else blocks.push(applyString(fitted, column as StringColumn, nullCounts, context));
   });
   const target = findColumn(table, transform.target);
@@ -94,7 +97,14 @@ function rawColumn(table: Table, transform: FittedTransform, index: number, loca
   return column;
 }
 
-function applyNumber(fitted: FittedNumberColumn, column: NumberColumn, nullCounts: NullCount[], context: ApplyContext): FeatureBlock {
+/** `sourceColumn`: the spec's column behind the values (a date column for its features), for hints. */
+function applyNumber(
+  fitted: FittedNumberColumn,
+  column: NumberColumn,
+  nullCounts: NullCount[],
+  context: ApplyContext,
+  sourceColumn = column.name,
+): FeatureBlock {
   const source = column.values;
   const out = new Float64Array(source.length);
   const fill = fitted.impute ? fitted.impute.value : NaN;
@@ -128,10 +138,32 @@ function applyNumber(fitted: FittedNumberColumn, column: NumberColumn, nullCount
     throw new DataError(`Column '${column.name}' has missing values in ${describeRows(missingRows)} and no impute rule`, {
       ...context.location,
       field: column.name,
-      hint: `Add an impute rule (e.g. { "columns": ["${column.name}"], "strategy": "median" }), drop those rows with a filter { "op": "notNull", "column": "${column.name}" }, or set "keepMissing": true to keep them as missing values for a gbdt model.`,
+      hint: `Add an impute rule (e.g. { "columns": ["${sourceColumn}"], "strategy": "median" }), drop those rows with a filter { "op": "notNull", "column": "${sourceColumn}" }, or set "keepMissing": true to keep them as missing values for a gbdt model.`,
     });
   }
   return { kind: 'dense', names: [column.name], values: out };
+}
+
+/** A date column: parsed with the fitted format, then each feature imputed and scaled like a number column. */
+function applyDate(fitted: FittedDateColumn, column: StringColumn, nullCounts: NullCount[], context: ApplyContext): FeatureBlock[] {
+  const format = compileDateFormat(fitted.format ?? undefined, fitted.name, context.location);
+  const parsed = parseDateColumn({
+    column,
+    format,
+    missingValues: fitted.missingValues,
+    rowNumbers: context.rowNumbers,
+    location: context.location,
+    field: column.name,
+  });
+  return fitted.features.map((feature) =>
+    applyNumber(
+      { name: feature.name, kind: 'number', impute: feature.impute, scale: feature.scale, ...(feature.keepMissing ? { keepMissing: true as const } : {}) },
+      { name: feature.name, kind: 'number', values: dateFeatureValues(parsed, feature.feature) },
+      nullCounts,
+      context,
+      column.name,
+    ),
+  );
 }
 
 function applyString(fitted: FittedStringColumn, column: StringColumn, nullCounts: NullCount[], context: ApplyContext): FeatureBlock {

@@ -1,4 +1,6 @@
 import { type Column, DataError, type Table } from '@reproml/core';
+import { columnType } from './column-selector';
+import { DATE_FEATURES } from './date-features';
 import { describeRows } from './describe-rows';
 import { requireColumn } from './require-column';
 import type { StageLocation } from './stage-location';
@@ -44,16 +46,20 @@ function stringToNumber(column: Column, params: CastColumnsParams): Column {
     const parsed = Number(text);
     if (!Number.isFinite(parsed)) {
       badRows.push(params.rowNumbers[i]!);
-      if (badValues.length < 3) badValues.push(JSON.stringify(values[i]));
+      if (badValues.length < 3 && !badValues.includes(JSON.stringify(values[i]))) badValues.push(JSON.stringify(values[i]));
       continue;
     }
     out[i] = parsed;
   }
   if (badRows.length) {
-    throw new DataError(`Column '${column.name}' cannot be cast to number: ${badValues.join(', ')} in ${describeRows(badRows)} are not finite numbers`, {
+    const distinct = [...new Set(badValues)];
+    throw new DataError(`Column '${column.name}' cannot be cast to number: ${distinct.join(', ')} in ${describeRows(badRows)} are not finite numbers`, {
       ...params.location,
       field: `casts.${column.name}`,
-      hint: `Mark such values as missing first with "missingValues": { "${column.name}": [${badValues.join(', ')}] }, or filter those rows out.`,
+      hint:
+        columnType(column) === 'date'
+          ? `'${column.name}' holds dates: remove the cast and derive number features from it with "dates": [{ "columns": ["${column.name}"], "features": ["year", "month", "day", "dayOfWeek"] }] (features: ${DATE_FEATURES.join(', ')}).`
+          : `Mark such values as missing first with "missingValues": { "${column.name}": [${distinct.join(', ')}] }, or filter those rows out.`,
     });
   }
   return { name: column.name, kind: 'number', values: out };

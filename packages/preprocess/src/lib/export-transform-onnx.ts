@@ -1,6 +1,7 @@
-import { attr, buildModel, GraphBuilder, onnxDataType, serializeModel } from '@reproml/onnx';
+import { attr, buildModel, DEFAULT_OPSETS, GraphBuilder, OPSET_AI_ONNX, type OpsetImport, onnxDataType, serializeModel } from '@reproml/onnx';
 import type { RawInput } from '@reproml/onnx/contracts';
-import type { FittedNumberColumn, FittedStringColumn, FittedTransform } from './fitted-transform';
+import { DATE_PARSING_OPSET, dateFeatureTensors } from './export-date-graph';
+import type { FittedDateColumn, FittedNumberColumn, FittedStringColumn, FittedTransform } from './fitted-transform';
 
 /** Name of the single output of preprocess.onnx (the contract with the train stage). */
 export const FEATURES_OUTPUT = 'features';
@@ -17,6 +18,8 @@ const UNSEEN = '';
  * output `features` tensor(float) [N, F] in featureNames order.
  *
  * number column: Cast to float64 → Where(IsNaN, fitted value) → (x - offset) * scale → Cast to float32
+ * date column:   StringSplit at the format's separators → Cast to float64 → whole-number
+ *                formulas per feature (export-date-graph.ts; opset 20) → as a number column
  * string column: LabelEncoder (missing markers → fitted fill value) → OneHotEncoder
  *                (zeros=1 for unseen "ignore", 0 makes unseen values fail like in TypeScript)
  *                → Reshape [N, K]; ordinal adds a MatMul with the codes.
@@ -27,7 +30,9 @@ export function transformGraph(transform: FittedTransform): ReturnType<GraphBuil
   transform.columns.forEach((column, index) => {
     const input = transform.rawInputs[index]!;
     g.input({ name: input.onnxName, type: input.kind === 'number' ? 'float32' : 'string', shape: ['N', 1], docString: input.name });
-    parts.push(column.kind === 'number' ? numberPart(g, input, column) : stringPart(g, input, column));
+    if (column.kind === 'number') parts.push(numberPart(g, input, column));
+    else if (column.kind === 'date') parts.push(...dateParts(g, input, column));
+    else parts.push(stringPart(g, input, column));
   });
   const width = transform.featureNames.length;
   if (parts.length === 1) g.opTo(FEATURES_OUTPUT, 'Identity', parts);
@@ -41,6 +46,7 @@ export function exportTransformOnnx(transform: FittedTransform): Uint8Array {
   return serializeModel(
     buildModel({
       graph: transformGraph(transform),
+      opsets: transformOpsets(transform),
       metadata: {
         'reproml.featureNames': JSON.stringify(transform.featureNames),
         'reproml.rawInputs': JSON.stringify(transform.rawInputs),
@@ -50,6 +56,12 @@ export function exportTransformOnnx(transform: FittedTransform): Uint8Array {
   );
 }
 
+/** The default opsets, with ai.onnx raised to DATE_PARSING_OPSET when a date column is parsed (other graphs keep their bytes). */
+export function transformOpsets(transform: FittedTransform): OpsetImport[] {
+  if (!transform.columns.some((column) => column.kind === 'date')) return [...DEFAULT_OPSETS];
+  return [...DEFAULT_OPSETS.filter((opset) => opset.domain !== ''), { domain: '', version: Math.max(DATE_PARSING_OPSET, OPSET_AI_ONNX) }];
+}
+
 const column = (width: number) => ({ type: 'float32', shape: ['N', width] }) as const;
 
 function numberPart(g: GraphBuilder, input: RawInput, fitted: FittedNumberColumn): string {
@@ -57,7 +69,18 @@ function numberPart(g: GraphBuilder, input: RawInput, fitted: FittedNumberColumn
   // Computed in float64 with float64 constants and rounded to float32 once at the end, so the
   // only difference from the TypeScript transform is the float32 input itself (the ai.onnx.ml
   // Imputer and Scaler keep their parameters in float32, which adds up to ~5e-7 more on penguins).
-  let value = g.op('Cast', [input.onnxName], { to: attr.int(onnxDataType('float64')) });
+  return imputeAndScale(g, g.op('Cast', [input.onnxName], { to: attr.int(onnxDataType('float64')) }), fitted);
+}
+
+/** Each feature of a date column: parsed from the string input, then imputed and scaled like a number column. */
+function dateParts(g: GraphBuilder, input: RawInput, fitted: FittedDateColumn): string[] {
+  const tensors = dateFeatureTensors(g, input, fitted);
+  return fitted.features.map((feature, i) => imputeAndScale(g, tensors[i]!.value, feature));
+}
+
+/** A float64 [N, 1] tensor imputed and scaled with the fitted statistics, as float32. */
+function imputeAndScale(g: GraphBuilder, input: string, fitted: Pick<FittedNumberColumn, 'impute' | 'scale'>): string {
+  let value = input;
   if (fitted.impute) {
     const fill = g.constant({ type: 'float64', dims: [1, 1], values: [fitted.impute.value], hint: 'impute_value' });
     value = g.op('Where', [g.op('IsNaN', [value]), fill, value]);

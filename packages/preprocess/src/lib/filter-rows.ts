@@ -1,4 +1,5 @@
-import { type Column, ConfigError, type Table } from '@reproml/core';
+import { type Column, ConfigError, findColumn, type Table } from '@reproml/core';
+import { type ResolvedColumns, resolveColumns } from './column-selector';
 import { requireColumn } from './require-column';
 import type { StageLocation } from './stage-location';
 import type { RowFilter } from './transform-spec';
@@ -9,6 +10,8 @@ export interface FilterRowsParams {
   rowNumbers: Uint32Array;
   filters: readonly RowFilter[];
   location: StageLocation;
+  /** Receives the columns each selector resolved to. */
+  resolved?: ResolvedColumns[];
 }
 
 export interface FilterReport {
@@ -30,7 +33,7 @@ export function filterRows(params: FilterRowsParams): FilteredRows {
   const keep = new Uint8Array(table.rowCount).fill(1);
   const reports: FilterReport[] = [];
   for (const [index, filter] of params.filters.entries()) {
-    const passes = compileFilter(filter, table, `filters[${index}]`, params.location);
+    const { passes, description } = compileFilter(filter, table, `filters[${index}]`, params);
     let dropped = 0;
     for (let row = 0; row < table.rowCount; row++) {
       if (keep[row] && !passes(row)) {
@@ -38,7 +41,7 @@ export function filterRows(params: FilterRowsParams): FilteredRows {
         dropped++;
       }
     }
-    reports.push({ filter: describeFilter(filter), rowsDropped: dropped });
+    reports.push({ filter: description, rowsDropped: dropped });
   }
   const kept: number[] = [];
   for (let row = 0; row < table.rowCount; row++) if (keep[row]) kept.push(row);
@@ -67,12 +70,38 @@ function isMissing(column: Column, row: number): boolean {
   return column.kind === 'number' ? Number.isNaN(column.values[row]!) : column.values[row] === null;
 }
 
-function compileFilter(filter: RowFilter, table: Table, field: string, location: StageLocation): (row: number) => boolean {
-  const when = 'after casts, missing-value markers and custom transforms';
+const FILTER_TABLE = 'after casts, missing-value markers and custom transforms';
+
+function compileFilter(
+  filter: RowFilter,
+  table: Table,
+  field: string,
+  params: Pick<FilterRowsParams, 'location' | 'resolved'>,
+): { passes: (row: number) => boolean; description: string } {
   if (filter.op === 'dropMissing') {
-    const columns = filter.columns.map((name, i) => requireColumn({ table, name, field: `${field}.columns[${i}]`, location, when }));
-    return filter.how === 'all' ? (row) => !columns.every((column) => isMissing(column, row)) : (row) => !columns.some((column) => isMissing(column, row));
+    const names = resolveColumns({
+      spec: filter.columns,
+      field: `${field}.columns`,
+      table,
+      location: params.location,
+      when: FILTER_TABLE,
+      record: params.resolved,
+    });
+    const columns = names.map((name) => findColumn(table, name)!);
+    const description = `dropMissing(${filter.how} of: ${names.join(', ')})`;
+    if (filter.how === 'all') return { passes: (row) => !columns.every((column) => isMissing(column, row)), description };
+    return { passes: (row) => !columns.some((column) => isMissing(column, row)), description };
   }
+  return { passes: compileColumnFilter(filter, table, field, params.location), description: describeFilter(filter) };
+}
+
+function compileColumnFilter(
+  filter: Exclude<RowFilter, { op: 'dropMissing' }>,
+  table: Table,
+  field: string,
+  location: StageLocation,
+): (row: number) => boolean {
+  const when = FILTER_TABLE;
   const column = requireColumn({ table, name: filter.column, field: `${field}.column`, location, when });
   switch (filter.op) {
     case 'notNull':
@@ -118,10 +147,8 @@ function coerce(value: string | number, column: Column, field: string, location:
   });
 }
 
-function describeFilter(filter: RowFilter): string {
+function describeFilter(filter: Exclude<RowFilter, { op: 'dropMissing' }>): string {
   switch (filter.op) {
-    case 'dropMissing':
-      return `dropMissing(${filter.how} of: ${filter.columns.join(', ')})`;
     case 'notNull':
     case 'isNull':
       return `${filter.op}(${filter.column})`;

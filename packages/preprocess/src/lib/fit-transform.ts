@@ -1,11 +1,22 @@
 import { type Column, ConfigError, DataError, type NumberColumn, type StringColumn } from '@reproml/core';
+import { type ColumnsSpec, columnType, type ResolvedColumns, resolveColumnEntries } from './column-selector';
 import { mean, median, minMax, mostFrequentNumber, mostFrequentString, presentNumbers, standardDeviation, stringCounts } from './column-statistics';
 import { compareCodePoints } from './compare-code-points';
-import { FITTED_TRANSFORM_VERSION, type FittedColumn, type FittedEncoding, type FittedScale, type FittedTransform } from './fitted-transform';
+import { dateFeatureName } from './date-features';
+import { compileDateFormat, type DateFormat } from './date-format';
+import {
+  FITTED_TRANSFORM_VERSION,
+  type FittedColumn,
+  type FittedDateColumn,
+  type FittedEncoding,
+  type FittedNumberColumn,
+  type FittedScale,
+  type FittedTransform,
+} from './fitted-transform';
 import { onnxInputNames } from './onnx-input-names';
-import { requireColumn } from './require-column';
+import { dateFeatureValues, parseDateColumn } from './parse-date-column';
 import type { StageLocation } from './stage-location';
-import type { EncodeRule, ImputeRule, ScaleRule, TransformSpec } from './transform-spec';
+import type { DateRule, EncodeRule, ImputeRule, ScaleRule, TransformSpec } from './transform-spec';
 
 export interface FitTransformParams {
   /** The raw feature columns over all rows (after casts, custom transforms, filters, selection). */
@@ -13,10 +24,12 @@ export interface FitTransformParams {
   target: Column;
   /** Rows of the training split: the only rows any statistic is computed from. */
   trainRows: Uint32Array;
-  spec: Pick<TransformSpec, 'target' | 'impute' | 'encode' | 'scale' | 'missingValues'> & Partial<Pick<TransformSpec, 'keepMissing'>>;
+  spec: Pick<TransformSpec, 'target' | 'impute' | 'encode' | 'scale' | 'missingValues'> & Partial<Pick<TransformSpec, 'keepMissing' | 'dates'>>;
   /** Input-file row of each table row (0-based), for messages. */
   rowNumbers: ArrayLike<number>;
   location: StageLocation;
+  /** Columns that earlier steps' selectors resolved to (filters, columns.select/drop), recorded with this step's. */
+  resolvedColumns?: readonly ResolvedColumns[];
 }
 
 interface RuleRef<R> {
@@ -30,8 +43,9 @@ interface RuleRef<R> {
  * need, so validation, test and new data are transformed with training statistics alone.
  */
 export function fitTransform(params: FitTransformParams): FittedTransform {
-  const { features, spec, location } = params;
-  const rules = indexRules(params);
+  const { features, spec } = params;
+  const resolved: ResolvedColumns[] = [...(params.resolvedColumns ?? [])];
+  const rules = indexRules(params, resolved);
   const names = onnxInputNames(features.map((column) => column.name));
   const columns = features.map((column) => fitColumn(column, rules, params));
   return {
@@ -43,37 +57,84 @@ export function fitTransform(params: FitTransformParams): FittedTransform {
     columns,
     featureNames: columns.flatMap(featureNamesOf),
     fittedOn: { split: 'train', rows: params.trainRows.length },
+    resolvedColumns: resolved,
   };
-
-  function indexRules(p: FitTransformParams) {
-    const table = { columns: [...p.features], rowCount: p.target.values.length };
-    const when = 'among the feature columns (after columns.select/drop)';
-    const byColumn = <R extends { columns: string[] }>(step: string, list: readonly R[]) => {
-      const map = new Map<string, RuleRef<R>>();
-      list.forEach((rule, r) =>
-        rule.columns.forEach((name, c) => {
-          const field = `${step}[${r}].columns[${c}]`;
-          requireColumn({ table, name, field, location, when });
-          map.set(name, { rule, field });
-        }),
-      );
-      return map;
-    };
-    return {
-      impute: byColumn<ImputeRule>('impute', spec.impute),
-      encode: byColumn<EncodeRule>('encode', spec.encode),
-      scale: byColumn<ScaleRule>('scale', spec.scale),
-    };
-  }
 }
 
 type RuleIndex = {
   impute: Map<string, RuleRef<ImputeRule>>;
   encode: Map<string, RuleRef<EncodeRule>>;
   scale: Map<string, RuleRef<ScaleRule>>;
+  dates: Map<string, RuleRef<DateRule> & { format: DateFormat }>;
 };
 
+/**
+ * Resolves each rule's columns among the feature columns (date rules first, so `{ "type":
+ * "date" }` and `{ "type": "string" }` elsewhere see the columns they parse) and indexes the
+ * rules by column; a column two rules of one step select is a ConfigError naming both.
+ */
+function indexRules(params: FitTransformParams, resolved: ResolvedColumns[]): RuleIndex {
+  const { spec, location } = params;
+  const table = { columns: [...params.features], rowCount: params.target.values.length };
+  const when = 'among the feature columns (after columns.select/drop)';
+  const dateColumns = new Set<string>();
+  const byColumn = <R extends { columns: ColumnsSpec }>(step: string, list: readonly R[]) => {
+    const map = new Map<string, RuleRef<R>>();
+    list.forEach((rule, r) => {
+      const rulesField = `${step}[${r}].columns`;
+      for (const { name, field } of resolveColumnEntries({ spec: rule.columns, field: rulesField, table, location, when, dateColumns, record: resolved })) {
+        const previous = map.get(name);
+        if (previous) {
+          throw new ConfigError(`Column '${name}' is selected by ${previous.field} and by ${field}; one ${step} rule per column`, {
+            ...location,
+            field,
+            hint: `Narrow one of the selectors, e.g. with { "except": ["${name}"] }.`,
+          });
+        }
+        map.set(name, { rule, field });
+      }
+    });
+    return map;
+  };
+  const dateRules = byColumn<DateRule>('dates', spec.dates ?? []);
+  const dates = new Map(
+    [...dateRules].map(([name, ref]) => [
+      name,
+      { ...ref, format: compileDateFormat(ref.rule.format, ref.field.replace(/\.columns(\[\d+\])?$/, '.format'), location) },
+    ]),
+  );
+  for (const name of dates.keys()) dateColumns.add(name);
+  const index = {
+    impute: byColumn<ImputeRule>('impute', spec.impute),
+    encode: byColumn<EncodeRule>('encode', spec.encode),
+    scale: byColumn<ScaleRule>('scale', spec.scale),
+    dates,
+  };
+  checkEncodeCategories(index.encode, location);
+  return index;
+}
+
+/** `categories` may only name columns its rule encodes (for rules with selectors this is known only now). */
+function checkEncodeCategories(encode: Map<string, RuleRef<EncodeRule>>, location: StageLocation): void {
+  const encodedBy = new Map<EncodeRule, string[]>();
+  for (const [name, { rule }] of encode) encodedBy.set(rule, [...(encodedBy.get(rule) ?? []), name]);
+  for (const [rule, names] of encodedBy) {
+    const field = [...encode.values()].find((ref) => ref.rule === rule)!.field.replace(/\.columns(\[\d+\])?$/, '.categories');
+    for (const column of Object.keys(rule.categories)) {
+      if (!names.includes(column)) {
+        throw new ConfigError(`${field} gives categories for '${column}', which this rule does not encode (it encodes: ${names.join(', ')})`, {
+          ...location,
+          field: `${field}.${column}`,
+          hint: `Add '${column}' to the rule's columns or remove its categories.`,
+        });
+      }
+    }
+  }
+}
+
 function fitColumn(column: Column, rules: RuleIndex, params: FitTransformParams): FittedColumn {
+  const date = rules.dates.get(column.name);
+  if (date) return fitDateColumn(column, date, rules, params);
   return column.kind === 'number' ? fitNumberColumn(column, rules, params) : fitStringColumn(column, rules, params);
 }
 
@@ -90,37 +151,71 @@ function fitNumberColumn(column: NumberColumn, rules: RuleIndex, params: FitTran
       },
     );
   }
-  const present = presentNumbers(column.values, params.trainRows);
-  const imputeRef = rules.impute.get(column.name);
+  return { name: column.name, kind: 'number', ...fitNumbers(column.name, column.values, rules.impute.get(column.name), rules.scale.get(column.name), params) };
+}
+
+/** Impute and scale statistics of one number feature (a number column or a date feature). */
+function fitNumbers(
+  name: string,
+  values: Float64Array,
+  imputeRef: RuleRef<ImputeRule> | undefined,
+  scaleRef: RuleRef<ScaleRule> | undefined,
+  params: FitTransformParams,
+): { impute: FittedNumberColumn['impute']; scale: FittedScale | null; keepMissing?: true } {
+  const present = presentNumbers(values, params.trainRows);
   let impute: { strategy: ImputeRule['strategy']; value: number } | null = null;
   if (imputeRef) {
     const { rule, field } = imputeRef;
     if (rule.strategy === 'constant') {
       if (typeof rule.value !== 'number') {
-        throw new ConfigError(
-          `${field}: '${column.name}' is a number column, so the constant fill value should be a number, not ${JSON.stringify(rule.value)}`,
-          {
-            ...params.location,
-            field: field.replace(/\.columns\[\d+\]$/, '.value'),
-            hint: 'Write the value as a number, or use a separate impute rule for string columns.',
-          },
-        );
+        throw new ConfigError(`${field}: '${name}' is a number column, so the constant fill value should be a number, not ${JSON.stringify(rule.value)}`, {
+          ...params.location,
+          field: field.replace(/\.columns(\[\d+\])?$/, '.value'),
+          hint: 'Write the value as a number, or use a separate impute rule for string columns.',
+        });
       }
       impute = { strategy: 'constant', value: rule.value };
     } else {
-      if (!present.length) throw allMissingInTrain(column, params, field);
+      if (!present.length) throw allMissingInTrain(name, params, field);
       const value = rule.strategy === 'mean' ? mean(present) : rule.strategy === 'median' ? median(present) : mostFrequentNumber(present);
       impute = { strategy: rule.strategy, value };
     }
   }
-  const scaleRef = rules.scale.get(column.name);
   let scale: FittedScale | null = null;
   if (scaleRef) {
-    const imputed = imputeRef ? imputedTrainValues(column, params.trainRows, impute!.value) : present;
-    if (!imputed.length) throw allMissingInTrain(column, params, scaleRef.field);
+    const imputed = imputeRef ? imputedTrainValues(values, params.trainRows, impute!.value) : present;
+    if (!imputed.length) throw allMissingInTrain(name, params, scaleRef.field);
     scale = fitScale(scaleRef.rule.method, imputed);
   }
-  return { name: column.name, kind: 'number', impute, scale, ...(!impute && params.spec.keepMissing ? { keepMissing: true as const } : {}) };
+  return { impute, scale, ...(!impute && params.spec.keepMissing ? { keepMissing: true as const } : {}) };
+}
+
+/** A date column: parsed on every row (a value that is not a date fails), each feature fitted like a number column. */
+function fitDateColumn(column: Column, ref: RuleRef<DateRule> & { format: DateFormat }, rules: RuleIndex, params: FitTransformParams): FittedDateColumn {
+  const { location } = params;
+  if (column.kind !== 'string') {
+    throw new ConfigError(`${ref.field}: '${column.name}' is a number column; a dates rule parses text`, {
+      ...location,
+      field: ref.field,
+      hint: `Cast it with "casts": { "${column.name}": "string" } if it holds dates written as numbers, or leave it out of the dates rule.`,
+    });
+  }
+  const encode = rules.encode.get(column.name);
+  if (encode) {
+    throw new ConfigError(`'${column.name}' is parsed as a date (${ref.field}) and encoded as a category (${encode.field})`, {
+      ...location,
+      field: encode.field,
+      hint: 'A column is either encoded or parsed as a date: leave it out of one of the two rules.',
+    });
+  }
+  const missingValues = [...(params.spec.missingValues[column.name] ?? [])];
+  const parsed = parseDateColumn({ column, format: ref.format, missingValues, rowNumbers: params.rowNumbers, location, field: ref.field });
+  const features = ref.rule.features.map((feature) => {
+    const name = dateFeatureName(column.name, feature);
+    const values = dateFeatureValues(parsed, feature);
+    return { feature, name, ...fitNumbers(name, values, rules.impute.get(column.name), rules.scale.get(column.name), params) };
+  });
+  return { name: column.name, kind: 'date', format: ref.format.kind === 'iso' ? null : ref.format.format, missingValues, features };
 }
 
 function fitStringColumn(column: StringColumn, rules: RuleIndex, params: FitTransformParams): FittedColumn {
@@ -138,7 +233,10 @@ function fitStringColumn(column: StringColumn, rules: RuleIndex, params: FitTran
     throw new ConfigError(`'${column.name}' is a string column${textExample(column, location.input)} with no encode rule`, {
       ...location,
       field: 'encode',
-      hint: `Add it to an encode rule (e.g. { "columns": ["${column.name}"], "method": "onehot" }), drop it with "columns": { "drop": ["${column.name}"] }, or cast it to number.`,
+      hint:
+        columnType(column) === 'date'
+          ? `It holds dates: derive number features with "dates": [{ "columns": ["${column.name}"], "features": ["year", "month", "day", "dayOfWeek"] }], or drop it with "columns": { "drop": ["${column.name}"] }.`
+          : `Add it to an encode rule (e.g. { "columns": ["${column.name}"], "method": "onehot" }), drop it with "columns": { "drop": ["${column.name}"] }, or cast it to number.`,
     });
   }
   // Missing-value markers are missing here too, so fitTransform gives the same result on unmarked data.
@@ -152,7 +250,7 @@ function fitStringColumn(column: StringColumn, rules: RuleIndex, params: FitTran
     if (rule.strategy === 'mean' || rule.strategy === 'median') {
       throw new ConfigError(`${field}: '${column.name}' is a string column; strategy '${rule.strategy}' needs numbers`, {
         ...location,
-        field: field.replace(/\.columns\[\d+\]$/, '.strategy'),
+        field: field.replace(/\.columns(\[\d+\])?$/, '.strategy'),
         hint: 'Use "most_frequent" or "constant" for string columns.',
       });
     }
@@ -162,7 +260,7 @@ function fitStringColumn(column: StringColumn, rules: RuleIndex, params: FitTran
           `${field}: '${column.name}' is a string column, so the constant fill value should be a non-empty string, not ${JSON.stringify(rule.value)}`,
           {
             ...location,
-            field: field.replace(/\.columns\[\d+\]$/, '.value'),
+            field: field.replace(/\.columns(\[\d+\])?$/, '.value'),
             hint: `Write the value as a string, e.g. "UNKNOWN".`,
           },
         );
@@ -170,7 +268,7 @@ function fitStringColumn(column: StringColumn, rules: RuleIndex, params: FitTran
       impute = { strategy: 'constant', value: rule.value };
     } else {
       const value = mostFrequentString(counts);
-      if (value === undefined) throw allMissingInTrain(column, params, field);
+      if (value === undefined) throw allMissingInTrain(column.name, params, field);
       impute = { strategy: 'most_frequent', value };
     }
   }
@@ -180,7 +278,7 @@ function fitStringColumn(column: StringColumn, rules: RuleIndex, params: FitTran
     const seen = new Set(counts.keys());
     if (impute && countMissing(column, params.trainRows, markers) > 0) seen.add(impute.value);
     categories = [...seen].sort(compareCodePoints);
-    if (!categories.length) throw allMissingInTrain(column, params, field);
+    if (!categories.length) throw allMissingInTrain(column.name, params, field);
   }
   const encode: FittedEncoding = {
     method: rule.method,
@@ -209,10 +307,10 @@ function fitScale(method: ScaleRule['method'], values: Float64Array): FittedScal
   return { method, offset: min, scale: range > 0 ? 1 / range : 1, statistics: { min, max } };
 }
 
-function imputedTrainValues(column: NumberColumn, rows: Uint32Array, fill: number): Float64Array {
+function imputedTrainValues(values: Float64Array, rows: Uint32Array, fill: number): Float64Array {
   const out = new Float64Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
-    const value = column.values[rows[i]!]!;
+    const value = values[rows[i]!]!;
     out[i] = Number.isNaN(value) ? fill : value;
   }
   return out;
@@ -254,17 +352,18 @@ export function classNameOf(value: number): string {
 
 /** The names of the features a fitted column produces, in order. */
 export function featureNamesOf(column: FittedColumn): string[] {
+  if (column.kind === 'date') return column.features.map((feature) => feature.name);
   if (column.kind === 'number' || column.encode.method === 'ordinal') return [column.name];
   return column.encode.categories.map((category) => `${column.name}=${category}`);
 }
 
-function allMissingInTrain(column: Column, params: FitTransformParams, field: string): DataError {
+function allMissingInTrain(name: string, params: FitTransformParams, field: string): DataError {
   return new DataError(
-    `Column '${column.name}' has no values in the training split (all ${params.trainRows.length} training rows are missing), so nothing can be fitted`,
+    `Column '${name}' has no values in the training split (all ${params.trainRows.length} training rows are missing), so nothing can be fitted`,
     {
       ...params.location,
       field,
-      hint: `Drop the column ("columns": { "drop": ["${column.name}"] }), or impute it with a constant.`,
+      hint: `Drop the column ("columns": { "drop": ["${name}"] }), or impute it with a constant.`,
     },
   );
 }

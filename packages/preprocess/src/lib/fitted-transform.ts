@@ -1,6 +1,8 @@
 import { defineStageOutput } from '@reproml/core';
 import { FEATURE_FILES, rawInputSchema } from '@reproml/onnx/contracts';
 import { z } from 'zod';
+import { resolvedColumnsSchema } from './column-selector';
+import { DATE_FEATURES } from './date-features';
 
 /**
  * `transform.json`: everything needed to apply the transform to new rows, fitted on the
@@ -50,10 +52,33 @@ export const fittedStringColumnSchema = z.object({
   encode: fittedEncodingSchema,
 });
 
-export const fittedColumnSchema = z.discriminatedUnion('kind', [fittedNumberColumnSchema, fittedStringColumnSchema]);
+/** One number feature derived from a date column, imputed and scaled like a number column. */
+export const fittedDateFeatureSchema = z.object({
+  feature: z.enum(DATE_FEATURES),
+  /** Feature name, `<column>.<feature>`. */
+  name: z.string(),
+  impute: numberImputeSchema.nullable(),
+  scale: fittedScaleSchema.nullable(),
+  keepMissing: z.literal(true).optional(),
+});
+export type FittedDateFeature = z.infer<typeof fittedDateFeatureSchema>;
+
+/** A text column parsed as a date (its raw input is a string). */
+export const fittedDateColumnSchema = z.object({
+  name: z.string(),
+  kind: z.literal('date'),
+  /** The date format of the spec; null = ISO-8601. */
+  format: z.string().nullable(),
+  /** Values that mean "missing" besides null and "". */
+  missingValues: z.array(z.string()),
+  features: z.array(fittedDateFeatureSchema).min(1),
+});
+
+export const fittedColumnSchema = z.discriminatedUnion('kind', [fittedNumberColumnSchema, fittedStringColumnSchema, fittedDateColumnSchema]);
 export type FittedColumn = z.infer<typeof fittedColumnSchema>;
 export type FittedNumberColumn = z.infer<typeof fittedNumberColumnSchema>;
 export type FittedStringColumn = z.infer<typeof fittedStringColumnSchema>;
+export type FittedDateColumn = z.infer<typeof fittedDateColumnSchema>;
 
 export const fittedTransformSchema = z.object({
   schemaVersion: z.literal(FITTED_TRANSFORM_VERSION),
@@ -66,6 +91,11 @@ export const fittedTransformSchema = z.object({
   columns: z.array(fittedColumnSchema),
   featureNames: z.array(z.string()),
   fittedOn: z.object({ split: z.literal('train'), rows: z.number().int().nonnegative() }),
+  /**
+   * The columns every `columns` field of the spec resolved to (names, patterns and selectors),
+   * so a column that appears in the data and is picked up by a selector changes this file.
+   */
+  resolvedColumns: z.array(resolvedColumnsSchema).optional(),
 });
 export type FittedTransform = z.infer<typeof fittedTransformSchema>;
 

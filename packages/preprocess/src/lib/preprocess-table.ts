@@ -2,6 +2,7 @@ import { type Column, DataError, type Table } from '@reproml/core';
 import { applyTransform, type TransformedRows } from './apply-transform';
 import { castColumns } from './cast-columns';
 import { checkFiniteNumbers } from './check-finite-numbers';
+import type { ResolvedColumns } from './column-selector';
 import { type FilterReport, filterRows } from './filter-rows';
 import { fitTransform } from './fit-transform';
 import type { FittedTransform } from './fitted-transform';
@@ -73,7 +74,9 @@ export async function preprocessTable(params: PreprocessTableParams): Promise<Pr
     if (location.input) location = { ...location, input: `${location.input} after the custom transforms` };
   }
   checkFiniteNumbers({ table, rowNumbers, location });
-  const filtered = filterRows({ table, rowNumbers, filters: spec.filters, location });
+  // Every `columns` field resolved against the data, in step order: recorded in transform.json.
+  const resolved: ResolvedColumns[] = [];
+  const filtered = filterRows({ table, rowNumbers, filters: spec.filters, location, resolved });
   table = filtered.table;
   rowNumbers = filtered.rowNumbers;
   if (table.rowCount === 0) {
@@ -83,7 +86,7 @@ export async function preprocessTable(params: PreprocessTableParams): Promise<Pr
       hint: `Rows dropped per filter: ${filtered.reports.map((r) => `${r.filter}: ${r.rowsDropped}`).join('; ')}.`,
     });
   }
-  const { features, target } = selectColumns({ table, select: spec.columns.select, drop: spec.columns.drop, target: spec.target.column, location });
+  const { features, target } = selectColumns({ table, select: spec.columns.select, drop: spec.columns.drop, target: spec.target.column, location, resolved });
   checkColumnsHaveValues(features, table.rowCount, location);
 
   params.onStep?.('split');
@@ -100,7 +103,7 @@ export async function preprocessTable(params: PreprocessTableParams): Promise<Pr
   });
 
   params.onStep?.('fit');
-  const transform = fitTransform({ features, target, trainRows: splits.train, spec, rowNumbers, location });
+  const transform = fitTransform({ features, target, trainRows: splits.train, spec, rowNumbers, location, resolvedColumns: resolved });
 
   params.onStep?.('apply');
   const transformed = applyTransform({ transform, table: { columns: [...features, target], rowCount: table.rowCount }, rowNumbers, location });

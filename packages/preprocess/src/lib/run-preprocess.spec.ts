@@ -126,6 +126,35 @@ describe('the preprocess stage', () => {
     expect(bodyMass.std).toBeCloseTo(1, 12);
   });
 
+  it('records what selectors resolved to, so a new column in the data changes transform.json and the lineage', async () => {
+    const config = withConfig({
+      impute: [
+        { columns: { type: 'number' }, strategy: 'median' },
+        { columns: ['Sex'], strategy: 'constant', value: 'UNKNOWN' },
+      ],
+      encode: [{ columns: { type: 'string' }, categories: { Sex: ['FEMALE', 'MALE', 'UNKNOWN'] } }],
+      scale: [{ columns: { type: 'number' }, method: 'standard' }],
+    });
+    const before = await runInTempWorkspace({ table: penguinsTable(), config });
+    const withNewColumn = penguinsTable();
+    withNewColumn.columns.push({
+      name: 'Wing Span (mm)',
+      kind: 'number',
+      values: Float64Array.from({ length: withNewColumn.rowCount }, (_, i) => 200 + (i % 17)),
+    });
+    const after = await runInTempWorkspace({ table: withNewColumn, config });
+    const transform = async (run: StageRun) => JSON.parse(await readFile(join(run.outDir, 'transform.json'), 'utf8'));
+    const resolved = (document: { resolvedColumns: { field: string; columns: string[] }[] }, field: string) =>
+      document.resolvedColumns.find((entry) => entry.field === field)!.columns;
+    const numbers = ['Beak Length (mm)', 'Beak Depth (mm)', 'Flipper Length (mm)', 'Body Mass (g)'];
+    expect(resolved(await transform(before), 'scale[0].columns')).toEqual(numbers);
+    expect(resolved(await transform(after), 'scale[0].columns')).toEqual([...numbers, 'Wing Span (mm)']);
+    expect(resolved(await transform(after), 'encode[0].columns')).toEqual(['Island', 'Sex']);
+    const { summary } = JSON.parse(await readFile(join(after.outDir, 'lineage.json'), 'utf8'));
+    expect(summary.resolvedColumns['impute[0].columns']).toEqual([...numbers, 'Wing Span (mm)']);
+    expect(summary.featureNames).toContain('Wing Span (mm)');
+  });
+
   describe('bad input: a clear error naming stage, column and rows, and nothing written', () => {
     it('a column named in the spec that does not exist suggests the close match', async () => {
       const error = await expectFailure({

@@ -62,6 +62,7 @@ export async function runPreprocess(params: RunPreprocessParams): Promise<void> 
     if (count.before || count.after) context.log(`nulls in '${count.column}': ${count.before} before imputation, ${count.after} after`);
   }
   const { featureNames } = result.transform;
+  for (const entry of result.transform.resolvedColumns ?? []) context.log(`${entry.field}: ${entry.columns.join(', ')}`);
   context.log(`features (${featureNames.length}): ${featureNames.join(', ')}`);
   const stats = featureStatistics(result.transformed.blocks, result.splits.train);
   for (const stat of stats) context.log(`  ${stat.name}: mean ${stat.mean.toFixed(4)}, std ${stat.std.toFixed(4)} (train)`);
@@ -74,6 +75,7 @@ export async function runPreprocess(params: RunPreprocessParams): Promise<void> 
     rowsAfterFilters: kept,
     splits: Object.fromEntries(SPLIT_NAMES.map((split) => [split, { rows: manifest.splits[split].rows, columns: featureNames.length + 1 }])),
     featureNames,
+    resolvedColumns: Object.fromEntries((result.transform.resolvedColumns ?? []).map((entry) => [entry.field, entry.columns])),
     nullCounts: result.transformed.nullCounts,
     featureStatistics: Object.fromEntries(stats.map((stat) => [stat.name, { mean: stat.mean, std: stat.std }])),
     ...(manifest.classes ? { classes: manifest.classes } : {}),

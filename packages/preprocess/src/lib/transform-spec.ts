@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { columnSelectorSchema, columnsSchema, namedColumns } from './column-selector';
+import { DATE_FEATURE_MEANINGS, DATE_FEATURES, DEFAULT_DATE_FEATURES } from './date-features';
 
 /**
  * The declarative transform spec of a preprocess stage. Every field documents its default;
@@ -7,7 +9,11 @@ import { z } from 'zod';
  */
 
 const columnName = z.string().min(1);
-const columnList = z.array(columnName).min(1);
+/** Columns a rule applies to: names, glob patterns ("pixel_*") and selectors ({ "type": "number" }, { "except": ["id"] }). */
+const columnList = columnsSchema.meta({
+  description:
+    'Columns: a name, a glob pattern ("pixel_*"), a selector ({ "type": "number" | "string" | "date" }, { "pattern": "x_*" }, { "except": ["id"] }, combinable), or a list of these. Resolved against the data at fit time and recorded in transform.json.',
+});
 
 export const castSchema = z.enum(['number', 'string']);
 
@@ -83,6 +89,24 @@ export const encodeRuleSchema = z
   .strict();
 export type EncodeRule = z.infer<typeof encodeRuleSchema>;
 
+export const dateRuleSchema = z
+  .object({
+    columns: columnList,
+    format: z.string().min(2).optional().meta({
+      description:
+        'How the text is written when it is not ISO-8601: numeric directives %Y %m %d %H %M %S with a separator between each two, e.g. "%d/%m/%Y". Default: ISO-8601 ("2024-02-29", "2024-02-29T13:45:00", a zone is ignored).',
+    }),
+    features: z
+      .array(z.enum(DATE_FEATURES))
+      .min(1)
+      .default([...DEFAULT_DATE_FEATURES])
+      .meta({
+        description: `Number features derived from each date, named "<column>.<feature>": ${DATE_FEATURES.map((f) => `${f} (${DATE_FEATURE_MEANINGS[f]})`).join(', ')}. Default: ${DEFAULT_DATE_FEATURES.join(', ')}.`,
+      }),
+  })
+  .strict();
+export type DateRule = z.infer<typeof dateRuleSchema>;
+
 export const scaleRuleSchema = z
   .object({
     columns: columnList,
@@ -124,8 +148,11 @@ export type TargetSpec = z.infer<typeof targetSpecSchema>;
 
 export const columnSelectionSchema = z
   .object({
-    select: z.array(columnName).min(1).optional().meta({ description: 'Keep only these columns (in this order). Default: all.' }),
-    drop: z.array(columnName).default([]).meta({ description: 'Drop these columns. Default: none.' }),
+    select: columnList.optional().meta({ description: 'Keep only these columns (names in this order, selectors in file order). Default: all.' }),
+    drop: z
+      .union([columnSelectorSchema, z.array(columnSelectorSchema)])
+      .default([])
+      .meta({ description: 'Drop these columns (names, glob patterns or selectors; a selector never matches the target). Default: none.' }),
   })
   .strict();
 
@@ -145,6 +172,10 @@ export const transformSpecShape = {
   }),
   filters: z.array(rowFilterSchema).default([]).meta({ description: 'Row filters; a row is kept when it passes every one. Default: none.' }),
   columns: columnSelectionSchema.default({ drop: [] }).meta({ description: 'Which columns to keep as raw inputs. Default: all.' }),
+  dates: z.array(dateRuleSchema).default([]).meta({
+    description:
+      'Date/time columns parsed into number features (also inside preprocess.onnx, which takes the raw text); impute and scale rules that name a date column apply to each of its features. Default: none.',
+  }),
   impute: z.array(imputeRuleSchema).default([]).meta({ description: 'Imputation rules, fitted on the training split. Default: none.' }),
   keepMissing: z.boolean().default(false).meta({
     description:
@@ -158,16 +189,23 @@ export const transformSpecShape = {
 export const transformSpecSchema = z.object(transformSpecShape).strict().superRefine(checkRuleOverlaps);
 export type TransformSpec = z.infer<typeof transformSpecSchema>;
 
-/** A column may appear in one impute, one encode and one scale rule, never encoded and scaled. */
-export function checkRuleOverlaps(spec: Pick<TransformSpec, 'impute' | 'encode' | 'scale' | 'target'>, ctx: z.RefinementCtx): void {
-  const ruleSets = { impute: spec.impute, encode: spec.encode, scale: spec.scale } as const;
+/**
+ * A column may appear in one impute, one encode, one scale and one dates rule, never encoded
+ * and scaled or encoded and parsed as a date. Checked here for the names a spec lists; columns
+ * that selectors resolve to are checked again at fit time (`checkResolvedRules`).
+ */
+export function checkRuleOverlaps(
+  spec: Pick<TransformSpec, 'impute' | 'encode' | 'scale' | 'target'> & Partial<Pick<TransformSpec, 'dates'>>,
+  ctx: z.RefinementCtx,
+): void {
+  const ruleSets = { impute: spec.impute, encode: spec.encode, scale: spec.scale, dates: spec.dates ?? [] } as const;
   const owner = new Map<string, string>();
   for (const [step, rules] of Object.entries(ruleSets)) {
     for (const [ruleIndex, rule] of rules.entries()) {
-      for (const [columnIndex, column] of rule.columns.entries()) {
-        const path = [step, ruleIndex, 'columns', columnIndex];
+      for (const { name: column, path: columnPath } of namedColumns(rule.columns, ['columns'])) {
+        const path = [step, ruleIndex, ...columnPath];
         if (column === spec.target.column) {
-          ctx.addIssue({ code: 'custom', path, message: `'${column}' is the target column; it cannot be ${step}d as a feature` });
+          ctx.addIssue({ code: 'custom', path, message: `'${column}' is the target column; it cannot be a feature (${step})` });
         }
         const key = `${step}\u0000${column}`;
         const previous = owner.get(key);
@@ -176,24 +214,31 @@ export function checkRuleOverlaps(spec: Pick<TransformSpec, 'impute' | 'encode' 
       }
     }
   }
-  for (const [ruleIndex, rule] of spec.scale.entries()) {
-    for (const [columnIndex, column] of rule.columns.entries()) {
-      if (owner.has(`encode\u0000${column}`)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['scale', ruleIndex, 'columns', columnIndex],
-          message: `'${column}' is encoded as a category; only number columns are scaled`,
-        });
+  for (const step of ['scale', 'dates'] as const) {
+    for (const [ruleIndex, rule] of ruleSets[step].entries()) {
+      for (const { name: column, path: columnPath } of namedColumns(rule.columns, ['columns'])) {
+        if (owner.has(`encode\u0000${column}`)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [step, ruleIndex, ...columnPath],
+            message:
+              step === 'scale'
+                ? `'${column}' is encoded as a category; only number columns are scaled`
+                : `'${column}' is encoded as a category; a column is either encoded or parsed as a date`,
+          });
+        }
       }
     }
   }
   for (const [ruleIndex, rule] of spec.encode.entries()) {
+    const named = namedColumns(rule.columns, []).map((entry) => entry.name);
+    if (named.length !== (Array.isArray(rule.columns) ? rule.columns.length : 1)) continue; // selectors: checked at fit time
     for (const column of Object.keys(rule.categories)) {
-      if (!rule.columns.includes(column)) {
+      if (!named.includes(column)) {
         ctx.addIssue({
           code: 'custom',
           path: ['encode', ruleIndex, 'categories', column],
-          message: `categories are given for '${column}', which this rule does not encode (columns: ${rule.columns.join(', ')})`,
+          message: `categories are given for '${column}', which this rule does not encode (columns: ${named.join(', ')})`,
         });
       }
     }
