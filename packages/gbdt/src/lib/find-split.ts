@@ -57,32 +57,7 @@ export interface FindSplitParams {
  */
 export function findBestSplit(params: FindSplitParams): Split | undefined {
   const { histogram, node, features, binCounts, stride, missingBin, rules } = params;
-  const { l2, minSamplesLeaf, minHessianLeaf } = rules;
-  const parentScore = leafScore(node.g, node.h, l2);
-  let bestGain = Math.max(rules.minSplitGain, MIN_GAIN);
-  // The best candidate so far, as numbers (an object only for the winner).
-  let bestFeature = -1;
-  let bestBin = 0;
-  let bestMissingLeft = false;
-  let bestLg = 0;
-  let bestLh = 0;
-  let bestLc = 0;
-  const consider = (feature: number, bin: number, missingLeft: boolean, lg: number, lh: number, lc: number) => {
-    const rh = node.h - lh;
-    const rc = node.count - lc;
-    if (lc < minSamplesLeaf || rc < minSamplesLeaf || lh < minHessianLeaf || rh < minHessianLeaf) return;
-    const rg = node.g - lg;
-    const gain = 0.5 * ((lg * lg) / (lh + l2) + (rg * rg) / (rh + l2) - parentScore);
-    if (gain > bestGain) {
-      bestGain = gain;
-      bestFeature = feature;
-      bestBin = bin;
-      bestMissingLeft = missingLeft;
-      bestLg = lg;
-      bestLh = lh;
-      bestLc = lc;
-    }
-  };
+  const best = newCandidate(node, rules);
   const used = features ? features.length : binCounts.length;
   for (let j = 0; j < used; j++) {
     const feature = features ? features[j]! : j;
@@ -105,25 +80,81 @@ export function findBestSplit(params: FindSplitParams): Split | undefined {
       lc += c;
       if (lc === node.count - mc) break;
       if (mc > 0) {
-        consider(feature, bin, false, lg, lh, lc);
-        consider(feature, bin, true, lg + mg, lh + mh, lc + mc);
+        consider(best, feature, bin, false, lg, lh, lc);
+        consider(best, feature, bin, true, lg + mg, lh + mh, lc + mc);
       } else {
         // No missing value here to learn from: send future ones to the heavier side.
-        consider(feature, bin, lh >= node.h - lh, lg, lh, lc);
+        consider(best, feature, bin, lh >= node.h - lh, lg, lh, lc);
       }
     }
     // Every present value left, the missing ones right.
     if (mc > 0 && mc < node.count) {
-      consider(feature, bins - 1, false, node.g - mg, node.h - mh, node.count - mc);
+      consider(best, feature, bins - 1, false, node.g - mg, node.h - mh, node.count - mc);
     }
   }
-  if (bestFeature < 0) return undefined;
+  if (best.feature < 0) return undefined;
   return {
-    feature: bestFeature,
-    bin: bestBin,
-    missingLeft: bestMissingLeft,
-    gain: bestGain,
-    left: { g: bestLg, h: bestLh, count: bestLc },
-    right: { g: node.g - bestLg, h: node.h - bestLh, count: node.count - bestLc },
+    feature: best.feature,
+    bin: best.bin,
+    missingLeft: best.missingLeft,
+    gain: best.gain,
+    left: { g: best.lg, h: best.lh, count: best.lc },
+    right: { g: node.g - best.lg, h: node.h - best.lh, count: node.count - best.lc },
   };
+}
+
+/** The search state of findBestSplit: the node, the rules and the best candidate so far (as numbers; an object only for the winner). */
+interface Candidate {
+  g: number;
+  h: number;
+  count: number;
+  l2: number;
+  minSamplesLeaf: number;
+  minHessianLeaf: number;
+  parentScore: number;
+  gain: number;
+  feature: number;
+  bin: number;
+  missingLeft: boolean;
+  lg: number;
+  lh: number;
+  lc: number;
+}
+
+function newCandidate(node: NodeStats, rules: SplitRules): Candidate {
+  return {
+    g: node.g,
+    h: node.h,
+    count: node.count,
+    l2: rules.l2,
+    minSamplesLeaf: rules.minSamplesLeaf,
+    minHessianLeaf: rules.minHessianLeaf,
+    parentScore: leafScore(node.g, node.h, rules.l2),
+    gain: Math.max(rules.minSplitGain, MIN_GAIN),
+    feature: -1,
+    bin: 0,
+    missingLeft: false,
+    lg: 0,
+    lh: 0,
+    lc: 0,
+  };
+}
+
+/** Keeps the split (left sums lg, lh, lc) if it is allowed and gains more than the best so far (ties keep the earlier one). */
+function consider(best: Candidate, feature: number, bin: number, missingLeft: boolean, lg: number, lh: number, lc: number): void {
+  const rh = best.h - lh;
+  const rc = best.count - lc;
+  if (lc < best.minSamplesLeaf || rc < best.minSamplesLeaf || lh < best.minHessianLeaf || rh < best.minHessianLeaf) return;
+  const rg = best.g - lg;
+  const l2 = best.l2;
+  const gain = 0.5 * ((lg * lg) / (lh + l2) + (rg * rg) / (rh + l2) - best.parentScore);
+  if (gain > best.gain) {
+    best.gain = gain;
+    best.feature = feature;
+    best.bin = bin;
+    best.missingLeft = missingLeft;
+    best.lg = lg;
+    best.lh = lh;
+    best.lc = lc;
+  }
 }

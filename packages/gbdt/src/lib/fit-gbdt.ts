@@ -87,6 +87,8 @@ export function fitGbdt(params: FitGbdtParams): FitGbdtResult {
   const columnRng = params.rng.fork(RNG_STREAMS.columns);
   const pool = new HistogramPool(featureCount, data.stride);
   const scratch = new Uint32Array(train.rows);
+  // The rows of the tree being grown (reordered in place into leaf ranges), one buffer for every tree.
+  const rows = new Uint32Array(train.rows);
   const everyRow = { rows: identity(train.rows), mask: undefined };
 
   const trees: Tree[] = [];
@@ -99,8 +101,20 @@ export function fitGbdt(params: FitGbdtParams): FitGbdtResult {
     const sampled = config.subsample < 1 ? sampleRows(train.rows, config.subsample, rowRng) : everyRow;
     for (let k = 0; k < K; k++) {
       const features = config.colsample < 1 ? sampleFeatures(featureCount, config.colsample, columnRng) : undefined;
-      const rowIndex = sampled.rows.slice();
-      const { tree, leaves } = growTree({ data, output: k, grad: grad[k]!, hess: hess[k]!, rowIndex, scratch, features, rules, pool });
+      const rowIndex = rows.subarray(0, sampled.rows.length);
+      rowIndex.set(sampled.rows);
+      const { tree, leaves } = growTree({
+        data,
+        output: k,
+        grad: grad[k]!,
+        hess: hess[k]!,
+        unitHessian: objective.unitHessian,
+        rowIndex,
+        scratch,
+        features,
+        rules,
+        pool,
+      });
       trees.push(tree);
       for (const leaf of leaves) {
         const value = tree.value[leaf.node]!;

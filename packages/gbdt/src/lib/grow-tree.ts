@@ -32,6 +32,8 @@ export interface GrowTreeParams {
   output: number;
   grad: Float64Array;
   hess: Float64Array;
+  /** Every hessian is 1 (see BuildHistogramParams.unitHessian). */
+  unitHessian?: boolean;
   /** Rows of this tree (ascending); reordered in place into leaf ranges. */
   rowIndex: Uint32Array;
   /** Same length as rowIndex: partition scratch space. */
@@ -111,6 +113,7 @@ export function growTree(params: GrowTreeParams): GrownTree {
       end: open.end,
       grad,
       hess,
+      unitHessian: params.unitHessian,
     });
   };
   const settle = (open: OpenNode, canSplit: boolean) => {

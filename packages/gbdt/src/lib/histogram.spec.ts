@@ -48,6 +48,23 @@ describe('buildHistogram', () => {
     });
   }
 
+  it('unit hessians: counting rows gives the same histogram as summing hessians of 1, bit for bit', () => {
+    const rng = new SeededRandom(13);
+    const rows = 400;
+    const featureCount = 7;
+    const stride = 256;
+    const bins = packBins(randomBins(rows, featureCount, rng), rows, featureCount);
+    const grad = Float64Array.from({ length: rows }, () => rng.nextGaussian());
+    const hess = new Float64Array(rows).fill(1);
+    const rowIndex = Uint32Array.from({ length: rows }, (_, row) => row).filter((row) => row % 5 !== 0);
+    const params = { featureCount, stride, rowIndex, start: 3, end: rowIndex.length, grad, hess, bins, features: undefined };
+    const summed = allocateHistogram(featureCount, stride);
+    buildHistogram({ ...params, histogram: summed });
+    const counted = allocateHistogram(featureCount, stride).fill(7); // stale values from a previous node
+    buildHistogram({ ...params, histogram: counted, unitHessian: true });
+    expect(counted).toEqual(summed);
+  });
+
   it('a column sample accumulates only its features, with the same sums as all features', () => {
     const rng = new SeededRandom(11);
     const rows = 200;

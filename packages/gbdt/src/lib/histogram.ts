@@ -26,6 +26,11 @@ export interface BuildHistogramParams {
   end: number;
   grad: Float64Array;
   hess: Float64Array;
+  /**
+   * Every hessian is exactly 1 (squared error): the loop skips the hessian lane and copies
+   * the count into it afterwards, the same number a sum of ones gives (exact below 2^53).
+   */
+  unitHessian?: boolean;
 }
 
 /**
@@ -36,6 +41,7 @@ export interface BuildHistogramParams {
 export function buildHistogram(params: BuildHistogramParams): void {
   params.histogram.fill(0);
   if (params.features !== undefined) accumulateSampledFeatures(params, params.features);
+  else if (LITTLE_ENDIAN && params.unitHessian) accumulateUnitHessianByWords(params);
   else if (LITTLE_ENDIAN) accumulateByWords(params);
   else
     accumulateSampledFeatures(
@@ -86,6 +92,44 @@ function accumulateByWords(params: BuildHistogramParams): void {
       histogram[lane + 2]! += 1;
     }
   }
+}
+
+/** accumulateByWords for unit hessians: gradient and count lanes, then hessian = count in every cell. */
+function accumulateUnitHessianByWords(params: BuildHistogramParams): void {
+  const { histogram, bins, featureCount, stride, rowIndex, start, end, grad } = params;
+  const { words, bytes, rowStride } = bins;
+  const wordsPerRow = rowStride >> 2;
+  const fullWords = featureCount >> 2;
+  const s1 = stride * 3;
+  const s2 = 2 * s1;
+  const s3 = 3 * s1;
+  for (let k = start; k < end; k++) {
+    const row = rowIndex[k]!;
+    const g = grad[row]!;
+    const base = row * wordsPerRow;
+    let offset = 0;
+    for (let w = 0; w < fullWords; w++, offset += 4 * s1) {
+      const word = words[base + w]!;
+      let lane = offset + (word & 255) * 3;
+      histogram[lane]! += g;
+      histogram[lane + 2]! += 1;
+      lane = offset + s1 + ((word >>> 8) & 255) * 3;
+      histogram[lane]! += g;
+      histogram[lane + 2]! += 1;
+      lane = offset + s2 + ((word >>> 16) & 255) * 3;
+      histogram[lane]! += g;
+      histogram[lane + 2]! += 1;
+      lane = offset + s3 + (word >>> 24) * 3;
+      histogram[lane]! += g;
+      histogram[lane + 2]! += 1;
+    }
+    for (let f = fullWords * 4, byte = row * rowStride + f; f < featureCount; f++, byte++, offset += s1) {
+      const lane = offset + bytes[byte]! * 3;
+      histogram[lane]! += g;
+      histogram[lane + 2]! += 1;
+    }
+  }
+  for (let lane = 0; lane < featureCount * s1; lane += 3) histogram[lane + 1] = histogram[lane + 2]!;
 }
 
 /** The listed features only, one byte load each. */

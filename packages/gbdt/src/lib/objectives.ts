@@ -13,6 +13,8 @@ export interface Objective {
   name: ObjectiveName;
   /** Margins per row: 1, or the class count for multi-class. */
   outputs: number;
+  /** Every row's hessian is exactly 1 (squared error), so a histogram can count rows instead of summing hessians. */
+  unitHessian: boolean;
   /** Starting margin per output, from the training labels (log-odds, log-priors, mean). */
   baseMargins(labels: Float64Array, rows: number): Float64Array;
   /** Gradient and hessian of every output per row at the current margins; returns the mean loss there (one pass for both). */
@@ -33,6 +35,7 @@ export function sigmoid(margin: number): number {
 const binaryLogloss: Objective = {
   name: 'binary-logloss',
   outputs: 1,
+  unitHessian: false,
   baseMargins(labels, rows) {
     let positives = 0;
     for (let row = 0; row < rows; row++) positives += labels[row]!;
@@ -66,6 +69,7 @@ function multiclassLogloss(classes: number): Objective {
   return {
     name: 'multiclass-logloss',
     outputs: classes,
+    unitHessian: false,
     baseMargins(labels, rows) {
       const counts = new Float64Array(classes);
       for (let row = 0; row < rows; row++) counts[labels[row]!]! += 1;
@@ -112,6 +116,7 @@ export function softmaxRow(margins: Float64Array, offset: number, width: number,
 const squaredError: Objective = {
   name: 'squared-error',
   outputs: 1,
+  unitHessian: true,
   baseMargins(labels, rows) {
     let sum = 0;
     for (let row = 0; row < rows; row++) sum += labels[row]!;
