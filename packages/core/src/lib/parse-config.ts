@@ -45,8 +45,9 @@ export function parseJsonText(text: string, file: string, stage?: string): unkno
 }
 
 export function configErrorFromIssues(issues: readonly z.core.$ZodIssue[], value: unknown, location: ReproErrorLocation, schema?: z.ZodType): ConfigError {
-  // A misspelt key also shows up as a missing required field; the unknown key is the cause.
-  const first = issues.find((issue) => issue.code === 'unrecognized_keys') ?? pickMostSpecificIssue(issues);
+  // A misspelt key also shows up as a missing required field; the unknown key is the cause,
+  // also when it sits in the member of a union that the value was meant for.
+  const first = issues.find((issue) => issue.code === 'unrecognized_keys') ?? unrecognizedKeysInUnion(issues) ?? pickMostSpecificIssue(issues);
   const path = first.path.map(String);
   if (first.code === 'unrecognized_keys') {
     const parentPath = path.join('.');
@@ -65,6 +66,21 @@ export function configErrorFromIssues(issues: readonly z.core.$ZodIssue[], value
     field,
     hint: issues.length > 1 ? `${issues.length - 1} more problem(s) in the same file; fix this one first.` : undefined,
   });
+}
+
+/**
+ * An unknown key reported by a member of a union that failed (with the union's path in
+ * front): when a value is an object, the members for strings or arrays fail on its type,
+ * and the object member's unknown key is what to fix.
+ */
+function unrecognizedKeysInUnion(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue | undefined {
+  for (const issue of issues) {
+    if (issue.code !== 'invalid_union') continue;
+    const nested = issue.errors.flat().map((n) => ({ ...n, path: [...issue.path, ...n.path] }) as z.core.$ZodIssue);
+    const found = nested.find((n) => n.code === 'unrecognized_keys') ?? unrecognizedKeysInUnion(nested);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 function pickMostSpecificIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
@@ -115,9 +131,7 @@ function unwrap(schema: z.ZodType, value: unknown): z.ZodType | undefined {
     } else if (def.type === 'lazy') {
       current = (def.getter as () => z.ZodType)();
     } else if (def.type === 'union') {
-      const options = def.options as z.ZodType[];
-      current = options.find((option) => matchesDiscriminator(option, value)) ?? options[0];
-      if (options.length > 1 && !options.some((option) => matchesDiscriminator(option, value))) return undefined;
+      current = unionMemberFor(def.options as z.ZodType[], value, def.discriminator as string | undefined);
     } else {
       return current;
     }
@@ -125,11 +139,35 @@ function unwrap(schema: z.ZodType, value: unknown): z.ZodType | undefined {
   return current;
 }
 
-function matchesDiscriminator(option: z.ZodType, value: unknown): boolean {
+/**
+ * The member of a union the value was meant for: the object member whose discriminator
+ * (a literal or an enum field) holds the value's, else the only object member when the
+ * value is an object (a union of a name, a selector object and a list), else none.
+ */
+function unionMemberFor(options: readonly z.ZodType[], value: unknown, discriminator: string | undefined): z.ZodType | undefined {
+  if (options.length === 1) return options[0];
+  const discriminated = options.find((option) => matchesDiscriminator(option, value, discriminator));
+  if (discriminated) return discriminated;
+  if (discriminator || !value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const objects = options.filter((option) => unwrap(option, value)?.def.type === 'object');
+  return objects.length === 1 ? objects[0] : undefined;
+}
+
+/** The value holds the member's discriminator: the union's `discriminator` key, or (plain unions) any literal/enum field. */
+function matchesDiscriminator(option: z.ZodType, value: unknown, discriminator: string | undefined): boolean {
   const def = option.def as AnyDef;
   if (def.type !== 'object' || !value || typeof value !== 'object') return false;
   return Object.entries(def.shape as Record<string, z.ZodType>).some(([key, field]) => {
-    const fieldDef = field.def as AnyDef;
-    return fieldDef.type === 'literal' && (fieldDef.values as unknown[]).includes((value as Record<string, unknown>)[key]);
+    if (discriminator !== undefined && key !== discriminator) return false;
+    const allowed = discriminatorValues(field);
+    return allowed !== undefined && allowed.includes((value as Record<string, unknown>)[key]);
   });
+}
+
+/** The values a literal or enum field accepts (the fields a discriminated union tells its members apart by). */
+function discriminatorValues(field: z.ZodType): unknown[] | undefined {
+  const def = field.def as AnyDef;
+  if (def.type === 'literal') return def.values as unknown[];
+  if (def.type === 'enum') return Object.values(def.entries as Record<string, unknown>);
+  return undefined;
 }

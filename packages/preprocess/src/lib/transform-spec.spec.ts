@@ -43,6 +43,18 @@ describe('preprocess stage spec', () => {
     expect(nested.message).toMatch(/Unknown field 'encode.0.unsen' .*did you mean 'unseen'/);
   });
 
+  it('suggests the right field inside a filter or a column selector (members of unions)', () => {
+    const filter = configError({ ...base, filters: [{ op: 'notNull', columns: ['Sex'] }] });
+    expect(filter.message).toMatch(/Unknown field 'filters.0.columns' in pipelines\/p\/preprocess\/stage.json \(did you mean 'column'\?\)/);
+    expect(filter.hint).toBe("Allowed fields in 'filters.0': op, column.");
+    const dropMissing = configError({ ...base, filters: [{ op: 'dropMissing', column: 'Sex' }] });
+    expect(dropMissing.message).toMatch(/Unknown field 'filters.0.column' .*did you mean 'columns'/);
+    const selector = configError({ ...base, scale: [{ columns: { tpye: 'number' }, method: 'standard' }] });
+    expect(selector.message).toMatch(/Unknown field 'scale.0.columns.tpye' .*did you mean 'type'/);
+    const dateRule = configError({ ...base, dates: [{ columns: ['d'], feature: ['year'] }] });
+    expect(dateRule.message).toMatch(/Unknown field 'dates.0.feature' .*did you mean 'features'/);
+  });
+
   it('refuses a constant imputation without a value, and a value for another strategy', () => {
     expect(configError({ ...base, impute: [{ columns: ['a'], strategy: 'constant' }] }).field).toBe('impute.0.value');
     expect(configError({ ...base, impute: [{ columns: ['a'], strategy: 'mean', value: 1 }] }).message).toMatch(/only used by strategy "constant"/);
