@@ -160,7 +160,7 @@ function matchesDiscriminator(option: z.ZodType, value: unknown, discriminator: 
   return Object.entries(def.shape as Record<string, z.ZodType>).some(([key, field]) => {
     if (discriminator !== undefined && key !== discriminator) return false;
     const allowed = discriminatorValues(field);
-    return allowed !== undefined && allowed.includes((value as Record<string, unknown>)[key]);
+    return allowed?.includes((value as Record<string, unknown>)[key]) ?? false;
   });
 }
 
