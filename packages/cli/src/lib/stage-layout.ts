@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { stageOutputDir, stageProjectName, stageRootDir } from '@reproml/core';
+import { locationProjectName, parseOutputPath, stageOutputDir, stageProjectName, stageRootDir } from '@reproml/core';
 
 /** Where ReproML keeps a stage: `pipelines/<pipeline>/<stage>/`, its artifacts in `out/`. */
 export interface StageLocation {
@@ -13,17 +13,17 @@ export interface StageLocation {
   outDir: string;
 }
 
-const OUT_PATH = /^pipelines\/([^/]+)\/([^/]+)\/out(?:\/|$)/;
-
 export function stageLocation(pipeline: string, stage: string): StageLocation {
   const root = stageRootDir(pipeline, stage);
   return { project: stageProjectName(pipeline, stage), pipeline, stage, root, outDir: stageOutputDir(pipeline, stage) };
 }
 
-/** The stage whose output folder holds `workspacePath`, if any. */
+/** The stage (or sweep point) whose output folder holds `workspacePath`, if any. */
 export function stageOfArtifact(workspacePath: string): StageLocation | undefined {
-  const match = OUT_PATH.exec(workspacePath);
-  return match ? stageLocation(match[1]!, match[2]!) : undefined;
+  const location = parseOutputPath(workspacePath);
+  if (!location) return undefined;
+  const stage = stageLocation(location.pipeline, location.stage);
+  return location.point === undefined ? stage : { ...stage, project: locationProjectName(location), outDir: location.outDir };
 }
 
 /** Every stage of a pipeline, in folder order. */

@@ -47,6 +47,22 @@ export interface StageTargetSpec<Config> {
   run(context: StageTargetContext, config: Config): Promise<void>;
 }
 
+/**
+ * A kind whose stage files may declare `sweep` (its schema has a `sweep: sweepConfigSchema`
+ * field): each point is a project of its own running the kind's `run`; the stage's own
+ * project ranks the points by these metrics and copies the winner's artifacts.
+ */
+export interface StageSweepSpec {
+  /** Metrics a point reports that a sweep may select by, each with the direction that is better. */
+  metrics: Readonly<Record<string, 'min' | 'max'>>;
+  /** Files of a point's `out/` the scores are read from (recorded in the selection's lineage). */
+  scoreFiles: readonly string[];
+  /** A point's metrics, from its score files (parsed JSON by file name). */
+  scores(documents: Readonly<Record<string, unknown>>): Record<string, number>;
+  /** Files of the winning point's `out/` copied into the stage's `out/`: what downstream stages read. */
+  artifacts: readonly string[];
+}
+
 /** Everything ReproML needs to know about a stage kind; the plugin derives the rest. */
 export interface StageKindSpec<S extends z.ZodObject, Config = z.output<S>> {
   /** The `kind` of its stage files. */
@@ -80,6 +96,8 @@ export interface StageKindSpec<S extends z.ZodObject, Config = z.output<S>> {
   extraReadPaths?: (workspaceRoot: string) => string[];
   /** Absolute paths inside the workspace holding state the kind owns (push: the registry): readable and writable in strict mode, besides its output folder. */
   ownedPaths?: (workspaceRoot: string) => string[];
+  /** Set when the kind's stage files may declare a `sweep` (see StageSweepSpec). */
+  sweep?: StageSweepSpec;
   /** The kind's work, typed from the schema. Load heavy modules inside it (`require('./lib/run-x') as typeof import('./lib/run-x')`), not at the top of the kind's module: the plugin loads every kind module to build the project graph. */
   run(context: StageRunContext, config: Config): Promise<void>;
 }

@@ -28,10 +28,63 @@ export function resolveStageReference(pipeline: string, reference: string): stri
   return stageProjectName(...splitStageReference(pipeline, reference));
 }
 
-const STAGE_ROOT = /^pipelines\/([^/]+)\/([^/]+)$/;
+/**
+ * A sweep's points (see `sweep-points.ts`) live inside their stage's folder: point `<id>` of
+ * stage `<stage>` is the Nx project `<pipeline>-<stage>--<id>`, rooted at
+ * `pipelines/<pipeline>/<stage>/points/<id>`, with its artifacts in `out/` there. The stage's own
+ * project (its `out/`) holds the selected point.
+ */
+export const SWEEP_POINTS_DIR = 'points';
 
-/** The pipeline and stage folder of a workspace-relative stage folder (an Nx project root), if it is one. */
-export function parseStageRoot(root: string): { pipeline: string; stage: string } | undefined {
+export function sweepPointProjectName(pipeline: string, stage: string, pointId: string): string {
+  return `${stageProjectName(pipeline, stage)}--${pointId}`;
+}
+
+export function sweepPointRootDir(pipeline: string, stage: string, pointId: string): string {
+  return `${stageRootDir(pipeline, stage)}/${SWEEP_POINTS_DIR}/${pointId}`;
+}
+
+export function sweepPointOutputDir(pipeline: string, stage: string, pointId: string): string {
+  return `${sweepPointRootDir(pipeline, stage, pointId)}/out`;
+}
+
+/** Where a stage (or one point of its sweep) is: what a project root or an artifact path tells. */
+export interface StageLocation {
+  pipeline: string;
+  stage: string;
+  /** The sweep point, for a point's project. */
+  point?: string;
+}
+
+/** Workspace-relative output folder of a stage or sweep point. */
+export function locationOutputDir(location: StageLocation): string {
+  return location.point === undefined
+    ? stageOutputDir(location.pipeline, location.stage)
+    : sweepPointOutputDir(location.pipeline, location.stage, location.point);
+}
+
+/** Nx project name of a stage or sweep point. */
+export function locationProjectName(location: StageLocation): string {
+  return location.point === undefined
+    ? stageProjectName(location.pipeline, location.stage)
+    : sweepPointProjectName(location.pipeline, location.stage, location.point);
+}
+
+const STAGE_ROOT = new RegExp(`^pipelines/([^/]+)/([^/]+)(?:/${SWEEP_POINTS_DIR}/([^/]+))?$`);
+const OUTPUT_PATH = new RegExp(`^(pipelines/([^/]+)/([^/]+)(?:/${SWEEP_POINTS_DIR}/([^/]+))?/out)(?:/|$)`);
+
+/** The pipeline and stage folder (and sweep point) of a workspace-relative project root, if it is one. */
+export function parseStageRoot(root: string): StageLocation | undefined {
   const match = STAGE_ROOT.exec(root.split('\\').join('/'));
-  return match ? { pipeline: match[1]!, stage: match[2]! } : undefined;
+  if (!match) return undefined;
+  return match[3] === undefined ? { pipeline: match[1]!, stage: match[2]! } : { pipeline: match[1]!, stage: match[2]!, point: match[3] };
+}
+
+/** The output folder (and its stage) a workspace-relative artifact path lies in, e.g. `pipelines/p/train/points/<id>/out/model.onnx`. */
+export function parseOutputPath(path: string): (StageLocation & { outDir: string }) | undefined {
+  const match = OUTPUT_PATH.exec(path.split('\\').join('/'));
+  if (!match) return undefined;
+  const location: StageLocation =
+    match[4] === undefined ? { pipeline: match[2]!, stage: match[3]! } : { pipeline: match[2]!, stage: match[3]!, point: match[4] };
+  return { ...location, outDir: match[1]! };
 }

@@ -1,9 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LINEAGE_FILE, type LineageRecord, lineageRecordSchema, parseConfig, StageIOError } from '@reproml/core';
+import { LINEAGE_FILE, type LineageRecord, lineageRecordSchema, parseConfig, parseOutputPath, StageIOError } from '@reproml/core';
 import type { DatasetReference } from './model-version';
-
-const OUT_PATH = /^(pipelines\/[^/]+\/[^/]+\/out)\//;
 
 export interface StageLineage {
   record: LineageRecord;
@@ -37,7 +35,7 @@ export function collectModelLineage(params: CollectModelLineageParams): ModelLin
     const node: StageLineage = { record: readLineage(params.workspaceRoot, outDir, params.stage), outDir };
     seen.set(outDir, node);
     for (const input of node.record.inputs) {
-      const upstream = OUT_PATH.exec(input.path)?.[1];
+      const upstream = parseOutputPath(input.path)?.outDir;
       if (upstream && upstream !== outDir) visit(upstream);
     }
     chain.push(node);

@@ -1,12 +1,21 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { type GitState, LINEAGE_FILE, type LineageRecord, readGitState } from '@reproml/core';
+import { type GitState, LINEAGE_FILE, type LineageRecord, readGitState, stageOutputDir, sweepResultOutput } from '@reproml/core';
 import { datasetRevisions } from './dataset-revisions';
 import type { RunRecord } from './run-record';
 
 /** Small JSON artifacts kept with each run, so the report can plot runs whose `out/` is long gone. */
-export const RUN_DOCUMENTS = ['metrics.json', 'training-curve.json', 'curves.json', 'profile.json', 'validation.json', 'model.json', 'drift.json'] as const;
+export const RUN_DOCUMENTS = [
+  'metrics.json',
+  'training-curve.json',
+  'curves.json',
+  'profile.json',
+  'validation.json',
+  'model.json',
+  'drift.json',
+  sweepResultOutput.file,
+] as const;
 const MAX_DOCUMENT_BYTES = 1024 * 1024;
 
 export interface CollectStageRunParams {
@@ -14,6 +23,8 @@ export interface CollectStageRunParams {
   pipeline: string;
   /** Stage folder name. */
   stage: string;
+  /** Workspace-relative output folder when it is not the stage's `out/` (a sweep point's). */
+  outDir?: string;
   project: string;
   kind: string;
   /** Workspace-relative stage file (its config is the run's params when there is no lineage record). */
@@ -37,7 +48,7 @@ export interface CollectStageRunParams {
  * the previous successful outputs, which are not this run's.
  */
 export function collectStageRun(params: CollectStageRunParams): RunRecord {
-  const outDir = join(params.workspaceRoot, 'pipelines', params.pipeline, params.stage, 'out');
+  const outDir = join(params.workspaceRoot, params.outDir ?? stageOutputDir(params.pipeline, params.stage));
   const succeeded = params.status === 'succeeded';
   const lineage = succeeded ? (readJsonFile(join(outDir, LINEAGE_FILE)) as LineageRecord | undefined) : undefined;
   const documents: Record<string, unknown> = {};

@@ -17,26 +17,48 @@ export const createDependencies: CreateDependencies<ReproMLPluginOptions> = (opt
     if (!existsSync(join(context.workspaceRoot, stageFile))) continue;
     const stage = loadUpstream(context.workspaceRoot, stageFile, registry);
     if (!stage) continue; // an invalid stage file is a project of its own that fails when run (createNodes)
-    for (const [inputName, reference] of Object.entries(stage.config.inputs).sort()) {
-      const target = resolveStageReference(stage.identity.pipeline, reference);
-      const upstreamFile = `${stageRootDir(...splitStageReference(stage.identity.pipeline, reference))}/${STAGE_FILE_NAME}`;
-      if (!context.projects[target]) {
-        // A stage file that exists but failed to load has already been reported by createNodes.
-        if (existsSync(join(context.workspaceRoot, upstreamFile))) continue;
-        throw new ConfigError(`Input '${inputName}' names stage '${reference}', which does not exist${didYouMean(target, projectNames)}`, {
-          stage: projectName,
-          file: stageFile,
-          field: `inputs.${inputName}`,
-          hint: `Name a stage folder of pipeline '${stage.identity.pipeline}' (or '<pipeline>/<stage>').`,
-        });
+    dependencies.push(...inputDependencies(context, stage, registry, projectName, projectNames));
+    // A swept stage's points: each depends on the stage's inputs, and the stage (the selection) on each point.
+    for (const point of stage.points ?? []) {
+      if (!context.projects[point.identity.name]) continue;
+      for (const edge of inputDependencies(context, point, registry, point.identity.name, projectNames)) {
+        dependencies.push({ source: edge.source, target: edge.target, type: DependencyType.implicit });
       }
-      const upstream = loadUpstream(context.workspaceRoot, upstreamFile, registry);
-      if (upstream) checkUpstreamKind(stage, inputName, upstream, registry);
-      dependencies.push({ source: projectName, target, type: DependencyType.static, sourceFile: stageFile });
+      dependencies.push({ source: projectName, target: point.identity.name, type: DependencyType.implicit });
     }
   }
   return dependencies;
 };
+
+/** An edge to every upstream stage the stage names in `inputs`, whose kind must fit the input. */
+function inputDependencies(
+  context: Parameters<CreateDependencies>[1],
+  stage: LoadedStage,
+  registry: StageKindRegistry,
+  projectName: string,
+  projectNames: string[],
+): RawProjectGraphDependency[] {
+  const dependencies: RawProjectGraphDependency[] = [];
+  const stageFile = stage.identity.file;
+  for (const [inputName, reference] of Object.entries(stage.config.inputs).sort()) {
+    const target = resolveStageReference(stage.identity.pipeline, reference);
+    const upstreamFile = `${stageRootDir(...splitStageReference(stage.identity.pipeline, reference))}/${STAGE_FILE_NAME}`;
+    if (!context.projects[target]) {
+      // A stage file that exists but failed to load has already been reported by createNodes.
+      if (existsSync(join(context.workspaceRoot, upstreamFile))) continue;
+      throw new ConfigError(`Input '${inputName}' names stage '${reference}', which does not exist${didYouMean(target, projectNames)}`, {
+        stage: projectName,
+        file: stageFile,
+        field: `inputs.${inputName}`,
+        hint: `Name a stage folder of pipeline '${stage.identity.pipeline}' (or '<pipeline>/<stage>').`,
+      });
+    }
+    const upstream = loadUpstream(context.workspaceRoot, upstreamFile, registry);
+    if (upstream) checkUpstreamKind(stage, inputName, upstream, registry);
+    dependencies.push({ source: projectName, target, type: DependencyType.static, sourceFile: stageFile });
+  }
+  return dependencies;
+}
 
 /** The stage, or undefined when its file is invalid (createNodes reports that, with the file and field). */
 function loadUpstream(workspaceRoot: string, stageFile: string, registry: StageKindRegistry): LoadedStage | undefined {

@@ -1,5 +1,5 @@
-import { type CreateNodesV2, createNodesFromFiles, type TargetConfiguration } from '@nx/devkit';
-import { ConfigError } from '@reproml/core';
+import { type CreateNodesV2, createNodesFromFiles, type ProjectConfiguration, type TargetConfiguration } from '@nx/devkit';
+import { ConfigError, describeSweepPoint } from '@reproml/core';
 import { type LoadedStage, loadStage, STAGE_FILE_GLOB } from '../stage-file/load-stage';
 import { stageKindRegistry } from '../stage-file/stage-kinds';
 import { invalidStageNode } from './invalid-stage-node';
@@ -27,18 +27,9 @@ export const createNodesV2: CreateNodesV2<ReproMLPluginOptions> = [
           if (error instanceof ConfigError) return invalidStageNode(stageFile, error, normalized);
           throw error;
         }
-        return {
-          projects: {
-            [stage.root]: {
-              name: stage.identity.name,
-              root: stage.root,
-              projectType: 'application',
-              tags: [`pipeline:${stage.identity.pipeline}`, `stage:${stage.identity.kind}`],
-              targets: stageTargets(nodeContext.workspaceRoot, stage, normalized),
-              metadata: { description: stage.config.description ?? stage.kind.description },
-            },
-          },
-        };
+        const projects: Record<string, ProjectConfiguration> = { [stage.root]: stageProject(nodeContext.workspaceRoot, stage, normalized) };
+        for (const point of stage.points ?? []) projects[point.root] = stageProject(nodeContext.workspaceRoot, point, normalized);
+        return { projects };
       },
       stageFiles,
       options,
@@ -46,11 +37,41 @@ export const createNodesV2: CreateNodesV2<ReproMLPluginOptions> = [
     ),
 ];
 
+function stageProject(workspaceRoot: string, stage: LoadedStage, options: NormalizedOptions): ProjectConfiguration {
+  const sweepTag = stage.points ? stage.identity.name : stage.point?.sweepStage;
+  return {
+    name: stage.identity.name,
+    root: stage.root,
+    projectType: 'application',
+    tags: [`pipeline:${stage.identity.pipeline}`, `stage:${stage.identity.kind}`, ...(sweepTag ? [`sweep:${sweepTag}`] : [])],
+    targets: stageTargets(workspaceRoot, stage, options),
+    metadata: { description: stageDescription(stage) },
+  };
+}
+
+function stageDescription(stage: LoadedStage): string {
+  const description = stage.config.description ?? stage.kind.description;
+  if (stage.point) return `${describeSweepPoint(stage.point.point)}: sweep point of ${stage.point.sweepStage} (${description})`;
+  if (stage.points) return `${description} (selects the best of ${stage.points.length} sweep points)`;
+  return description;
+}
+
+/**
+ * A sweep point's `run` options carry its whole config (the stage file's, with the point's
+ * settings): Nx hashes a project's target configuration, so that config is the point's
+ * cache key, while the stage file itself (which lists every point) is not one of its inputs.
+ */
+function runOptions(stage: LoadedStage): Record<string, unknown> {
+  if (!stage.point) return { stageFile: stage.identity.file };
+  const { $schema: _editorOnly, description: _description, ...config } = stage.config;
+  return { stageFile: stage.identity.file, point: stage.point.point.id, pointConfig: config };
+}
+
 function stageTargets(workspaceRoot: string, stage: LoadedStage, options: NormalizedOptions): Record<string, TargetConfiguration> {
   const targets: Record<string, TargetConfiguration> = {
     [options.runTargetName]: {
       executor: STAGE_EXECUTOR,
-      options: { stageFile: stage.identity.file },
+      options: runOptions(stage),
       cache: stage.kind.cache,
       dependsOn: [`^${options.runTargetName}`],
       inputs: stageRunInputs(workspaceRoot, stage),
@@ -60,6 +81,7 @@ function stageTargets(workspaceRoot: string, stage: LoadedStage, options: Normal
       metadata: { description: `${stage.kind.description} (${stage.identity.kind} stage)`, technologies: ['reproml'] },
     },
   };
+  if (stage.point) return targets; // a point has only its run; the stage's extra targets stay on the stage
   for (const [name, target] of Object.entries(stage.kind.extraTargets)) {
     targets[name] = {
       executor: STAGE_EXECUTOR,

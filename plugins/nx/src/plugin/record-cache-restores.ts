@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { logger, type PostTasksExecution } from '@nx/devkit';
-import { type GitState, parseStageRoot, readGitState, STAGE_FILE_NAME, stageRootDir } from '@reproml/core';
+import { type GitState, locationOutputDir, parseStageRoot, readGitState, STAGE_FILE_NAME, stageRootDir } from '@reproml/core';
 import { collectStageRun, recordRuns } from '@reproml/tracking';
 import { loadStage } from '../stage-file/load-stage';
 import { normalizeOptions, type ReproMLPluginOptions } from './plugin-options';
@@ -38,6 +38,7 @@ export const postTasksExecution: PostTasksExecution<ReproMLPluginOptions> = asyn
               workspaceRoot: context.workspaceRoot,
               pipeline,
               stage,
+              outDir: locationOutputDir(location),
               project: task.target.project,
               kind: stageKind(context.workspaceRoot, stageFile),
               stageFile,

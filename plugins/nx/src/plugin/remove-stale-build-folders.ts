@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { PostTasksExecutionContext } from '@nx/devkit';
-import { parseStageRoot, removeStaleTempSiblings, stageOutputDir } from '@reproml/core';
+import { locationOutputDir, parseStageRoot, removeStaleTempSiblings } from '@reproml/core';
 
 /** Nx statuses of a task whose outputs came from a cache instead of the executor. */
 const RESTORED = new Set(['local-cache', 'local-cache-kept-existing', 'remote-cache']);
@@ -21,7 +21,7 @@ export async function removeStaleBuildFoldersOfRestores(
     if (task.target.target !== runTargetName || !RESTORED.has(result.status)) continue;
     const location = parseStageRoot(task.projectRoot ?? '');
     if (!location) continue;
-    const out = stageOutputDir(location.pipeline, location.stage);
+    const out = locationOutputDir(location);
     for (const name of await removeStaleTempSiblings(join(context.workspaceRoot, out))) removed.push(join(out, '..', name));
   }
   return removed;

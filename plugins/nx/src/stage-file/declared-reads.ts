@@ -48,8 +48,9 @@ export interface UpstreamStage {
   stage?: LoadedStage;
 }
 
-/** Every stage upstream of `stage` through its named inputs, transitively, each once. */
+/** Every stage upstream of `stage` through its named inputs (and a swept stage's points), transitively, each once. */
 export function upstreamStages(workspaceRoot: string, stage: LoadedStage, seen = new Map<string, UpstreamStage>()): UpstreamStage[] {
+  addSweepPoints(stage, seen);
   for (const reference of Object.values(stage.config.inputs)) {
     const outDir = stageOutputDir(stage.identity.pipeline, reference);
     if (seen.has(outDir)) continue;
@@ -65,4 +66,11 @@ export function upstreamStages(workspaceRoot: string, stage: LoadedStage, seen =
     upstreamStages(workspaceRoot, entry.stage, seen);
   }
   return [...seen.values()];
+}
+
+/** A swept stage's points are upstream of it (its run selects among their outputs). */
+function addSweepPoints(stage: LoadedStage, seen: Map<string, UpstreamStage>): void {
+  for (const point of stage.points ?? []) {
+    if (!seen.has(point.outputDir)) seen.set(point.outputDir, { outDir: point.outputDir, stageFile: point.identity.file, stage: point });
+  }
 }

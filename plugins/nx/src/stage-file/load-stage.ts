@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { type AnyStageKind, ConfigError, didYouMean, parseConfig, parseJsonText, type StageIdentity, stageProjectName } from '@reproml/core';
+import { type AnyStageKind, ConfigError, didYouMean, parseConfig, parseJsonText, type StageIdentity, type SweepPoint, stageProjectName } from '@reproml/core';
 import type { StageFile } from './stage-file-schema';
 import { type RegisteredKind, type StageKindRegistry, stageKindRegistry } from './stage-kinds';
+import { sweepPointStages } from './sweep-point-stages';
 
 /** `pipelines/<pipeline>/<stage>/stage.json`, the only place stage files are looked for. */
 export const STAGE_FILE_GLOB = 'pipelines/*/*/stage.json';
@@ -21,6 +22,12 @@ export interface LoadedStage {
   root: string;
   /** Workspace-relative output folder of the stage's `run` target. */
   outputDir: string;
+  /** The stage's folder name (`pipelines/<pipeline>/<folder>`). */
+  folder: string;
+  /** A swept stage's points, each a stage of its own (see sweep-point-stages.ts); its own `run` selects among them. */
+  points?: LoadedStage[];
+  /** A sweep point's stage: the point and the project of the stage it belongs to. */
+  point?: { point: SweepPoint; sweepStage: string };
 }
 
 /**
@@ -77,7 +84,7 @@ function parseStage(file: string, text: string, registry: StageKindRegistry): Lo
   const registered = readKind(raw, file, name, registry);
   const config = parseConfig({ schema: registered.kind.schema, value: raw, file, stage: name }) as StageFile;
   const root = posix.dirname(file);
-  return {
+  const stage: LoadedStage = {
     identity: { name, pipeline, kind: registered.kind.name, file },
     kind: registered.kind,
     registered,
@@ -85,7 +92,22 @@ function parseStage(file: string, text: string, registry: StageKindRegistry): Lo
     config,
     root,
     outputDir: `${root}/out`,
+    folder: stageFolder,
   };
+  if (config.sweep !== undefined) stage.points = sweepPointStages(stage, raw as Record<string, unknown>);
+  return stage;
+}
+
+/** The stage of one sweep point of a swept stage; a ConfigError when the stage has no such point (any more). */
+export function sweepPointStage(stage: LoadedStage, pointId: string): LoadedStage {
+  const point = stage.points?.find((candidate) => candidate.point?.point.id === pointId);
+  if (point) return point;
+  throw new ConfigError(`${stage.identity.file} has no sweep point '${pointId}' (the sweep changed since the project graph was computed)`, {
+    stage: stage.identity.name,
+    file: stage.identity.file,
+    field: 'sweep',
+    hint: 'Run the stage again: nx recomputes the points from the stage file.',
+  });
 }
 
 function readKind(raw: unknown, file: string, stage: string, registry: StageKindRegistry): RegisteredKind {

@@ -3,6 +3,7 @@ import { defineStageKind, toWorkspacePath } from '@reproml/core';
 import { featuresOutput } from '../contracts/features-manifest';
 import { EVALUATE_FEATURES_INPUT, evaluateStageConfigSchema, MODEL_INPUT } from '../evaluation/evaluate-stage-config';
 import { PREDICT_MODEL_INPUT, predictStageConfigSchema } from '../inference/predict-stage-config';
+import { bestEpochScores, MODEL_FILE, MODEL_INFO_FILE, TRAIN_SELECTION_METRICS, TRAINING_CURVE_FILE } from '../training/train-selection-metrics';
 import { FEATURES_INPUT, trainStageConfigSchema } from '../training/train-stage-config';
 
 /**
@@ -18,6 +19,12 @@ export const trainKind = defineStageKind({
   schema: trainStageConfigSchema,
   inputs: {
     [FEATURES_INPUT]: { description: 'the preprocess stage whose features the model is trained on', kinds: ['preprocess'], reads: [featuresOutput] },
+  },
+  sweep: {
+    metrics: TRAIN_SELECTION_METRICS,
+    scoreFiles: [TRAINING_CURVE_FILE],
+    scores: (documents) => bestEpochScores(documents[TRAINING_CURVE_FILE]),
+    artifacts: [MODEL_FILE, TRAINING_CURVE_FILE, MODEL_INFO_FILE],
   },
   // @reproml/gbdt trains `model.family: "gbdt"`: its code is hashed for every train stage, loaded only for gbdt ones.
   packages: [...ONNX_PACKAGES, '@reproml/gbdt'],

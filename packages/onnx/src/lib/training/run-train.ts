@@ -5,11 +5,12 @@ import type { FeaturesManifest } from '../contracts/features-manifest';
 import { exportModel } from './export-model';
 import { modelInfoBase } from './model-info';
 import { readTrainingInputs } from './read-training-inputs';
+import { MODEL_FILE, MODEL_INFO_FILE, TRAINING_CURVE_FILE } from './train-selection-metrics';
 import type { TrainStageConfig } from './train-stage-config';
 import { type TrainingEvent, type TrainResult, train } from './trainer';
 
 /** File names a train stage writes into `out/`. */
-export const TRAIN_FILES = { model: 'model.onnx', curve: 'training-curve.json', modelInfo: 'model.json' } as const;
+export const TRAIN_FILES = { model: MODEL_FILE, curve: TRAINING_CURVE_FILE, modelInfo: MODEL_INFO_FILE } as const;
 
 export interface RunTrainParams {
   context: StageContext;

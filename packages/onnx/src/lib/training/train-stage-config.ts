@@ -1,4 +1,4 @@
-import { requireInputs, stageBaseShape } from '@reproml/core';
+import { requireInputs, stageBaseShape, sweepConfigSchema } from '@reproml/core';
 import { z } from 'zod';
 import { DEFAULT_MODEL_CONFIG, modelConfigSchema, trainingConfigSchema } from './training-config';
 
@@ -14,6 +14,7 @@ export const trainStageConfigSchema = z
     threads: z.number().int().min(0).default(0).meta({
       description: 'onnxruntime intra-op threads (0 = its default); gbdt trains on one thread. Results are byte-identical for any value. Default: 0.',
     }),
+    sweep: sweepConfigSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -1,10 +1,10 @@
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { type ExecutorContext, logger } from '@nx/devkit';
-import { createProgressReporter, createStageRunContext, isReproError, runStage } from '@reproml/core';
+import { createProgressReporter, createStageRunContext, isReproError, runStage, type StageContext, type SweepConfig, selectSweepPoint } from '@reproml/core';
 import { pluginOptionsFromNxJson } from '../../plugin/plugin-options';
 import { stageChainPathspecs } from '../../plugin/stage-provenance';
 import { declaredAccess } from '../../stage-file/declared-reads';
-import { type LoadedStage, loadStage } from '../../stage-file/load-stage';
+import { type LoadedStage, loadStage, sweepPointStage } from '../../stage-file/load-stage';
 import { stageKindRegistry } from '../../stage-file/stage-kinds';
 import { askOnTerminal } from './ask-on-terminal';
 import { packageResolutionRoots, recordedPackages } from './environment-packages';
@@ -15,10 +15,37 @@ export interface ExecutorResult {
   success: boolean;
 }
 
-/** The stage file, validated with every kind nx.json registers (the ones the plugin saw). */
+/** The stage file, validated with every kind nx.json registers (the ones the plugin saw); for a sweep point's project, that point's stage. */
 function loadExecutedStage(options: StageExecutorOptions, context: ExecutorContext): LoadedStage {
   const registry = stageKindRegistry(context.root, pluginOptionsFromNxJson(context.nxJsonConfiguration).kinds);
-  return loadStage(context.root, options.stageFile, registry);
+  const stage = loadStage(context.root, options.stageFile, registry);
+  return typeof options.point === 'string' ? sweepPointStage(stage, options.point) : stage;
+}
+
+/** The work of a stage: its kind's `run`, or for a swept stage the selection among its points. */
+function stageWork(context: ExecutorContext, stage: LoadedStage): (stageContext: StageContext) => Promise<void> {
+  const { points, kind } = stage;
+  const sweep = stage.config.sweep as SweepConfig | undefined;
+  if (points && sweep && kind.sweep) {
+    const spec = kind.sweep;
+    return async (stageContext) => {
+      await selectSweepPoint({
+        context: stageContext,
+        select: sweep.select,
+        spec,
+        points: points.map((point) => ({ point: point.point!.point, project: point.identity.name, outDir: join(context.root, point.outputDir) })),
+      });
+    };
+  }
+  return (stageContext) =>
+    kind.run(
+      createStageRunContext(stageContext, {
+        stageDir: join(context.root, posix.dirname(stage.identity.file)),
+        inputs: stage.config.inputs,
+        describeInput: (name) => kind.inputs[name]?.description,
+      }),
+      stage.config,
+    );
 }
 
 /**
@@ -43,15 +70,7 @@ export async function executeStage(options: StageExecutorOptions, context: Execu
       resolvePackagesFrom: packageResolutionRoots(stage.registered),
       strict: stage.config.strict === false ? undefined : declaredAccess(context.root, stage),
       gitPathspecs: stageChainPathspecs(context.root, stage),
-      work: (stageContext) =>
-        stage.kind.run(
-          createStageRunContext(stageContext, {
-            stageDir: join(context.root, stage.root),
-            inputs: stage.config.inputs,
-            describeInput: (name) => stage.kind.inputs[name]?.description,
-          }),
-          stage.config,
-        ),
+      work: stageWork(context, stage),
     }).catch(async (failure: unknown) => {
       await recordExecutedStage({ workspaceRoot: context.root, stage, startedAt, failure });
       throw failure;

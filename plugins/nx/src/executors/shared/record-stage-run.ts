@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { basename } from 'node:path';
 import { logger } from '@nx/devkit';
 import { defaultRunMetadataPath, type RunMetadata, runMetadataSchema } from '@reproml/core';
 import { collectStageRun, type RecordRunResult, recordRun } from '@reproml/tracking';
@@ -19,7 +18,8 @@ export async function recordExecutedStage(params: { workspaceRoot: string; stage
       return collectStageRun({
         workspaceRoot,
         pipeline: stage.identity.pipeline,
-        stage: basename(stage.root),
+        stage: stage.folder,
+        outDir: stage.outputDir,
         project: stage.identity.name,
         kind: stage.identity.kind,
         stageFile: stage.identity.file,

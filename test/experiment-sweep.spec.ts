@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TempWorkspace, taskOutcomes } from './support/temp-workspace';
+
+const SWEEP_STAGE = 'pipelines/penguins/train-sweep/stage.json';
+const SWEEP = 'penguins-train-sweep';
+const RUN_EVALUATE = ['run', 'penguins-evaluate-sweep:run', '--output-style=stream', '--parallel=2'];
+
+/** A 12-point seeded random search over two gbdt settings (small models: 30 rounds at most). */
+function sweepStage(points: number, spaceOrder: 'depth-first' | 'rate-first' = 'depth-first') {
+  const depth = { 'model.maxDepth': { min: 1, max: 4, integer: true } };
+  const rate = { 'model.learningRate': { min: 0.03, max: 0.5, scale: 'log' } };
+  return {
+    kind: 'train',
+    description: 'gbdt sweep: depth and learning rate, selected by validation loss',
+    inputs: { features: 'preprocess' },
+    seed: 7,
+    model: { family: 'gbdt', nTrees: 30, maxDepth: 3, learningRate: 0.1, earlyStopping: { patience: 5 } },
+    sweep: {
+      random: { points, seed: 3, space: spaceOrder === 'depth-first' ? { ...depth, ...rate } : { ...rate, ...depth } },
+      select: { metric: 'validationLoss' },
+    },
+  };
+}
+
+describe('hyper-parameter sweeps (real nx CLI, penguins)', () => {
+  let workspace: TempWorkspace;
+
+  beforeAll(() => {
+    workspace = TempWorkspace.create({ label: 'sweep', pipelines: ['penguins'] });
+    workspace.write(SWEEP_STAGE, sweepStage(12));
+    workspace.write('pipelines/penguins/evaluate-sweep/stage.json', {
+      kind: 'evaluate',
+      description: 'The selected point on the held-out test split',
+      inputs: { model: 'train-sweep', features: 'preprocess' },
+    });
+    workspace.commitAll('sweep stage');
+  });
+  afterAll(() => (process.env.KEEP_SWEEP ? console.log(workspace.root) : workspace?.remove()));
+
+  it('expands a sweep into one cached project per point, selects the best point and passes one model downstream', () => {
+    const projects: string[] = JSON.parse(workspace.nxOk(['show', 'projects', '--projects', `tag:sweep:${SWEEP}`, '--json']));
+    const points = projects.filter((name) => name.startsWith(`${SWEEP}--`));
+    expect(points).toHaveLength(12);
+    expect(projects).toContain(SWEEP);
+
+    const first = taskOutcomes(workspace.nxOk(RUN_EVALUATE));
+    expect(first.executed.filter((task) => task.startsWith(`${SWEEP}--`))).toHaveLength(12);
+    expect(first.executed).toContain(`${SWEEP}:run`);
+    expect(first.executed).toContain('penguins-evaluate-sweep:run');
+
+    const result = JSON.parse(workspace.read('pipelines/penguins/train-sweep/out/sweep.json'));
+    expect(result.points).toHaveLength(12);
+    expect(result.parameters).toEqual(['model.learningRate', 'model.maxDepth']);
+    // The winner has the lowest validation loss; ranks follow the losses.
+    const byRank = [...result.points].sort((a, b) => a.rank - b.rank);
+    for (let i = 1; i < byRank.length; i++) expect(byRank[i].scores.validationLoss).toBeGreaterThanOrEqual(byRank[i - 1].scores.validationLoss);
+    expect(byRank[0].id).toBe(result.winner);
+    // Downstream sees exactly the winner's model.
+    const winnerModel = readFileSync(workspace.path(`pipelines/penguins/train-sweep/points/${result.winner}/out/model.onnx`));
+    expect(readFileSync(workspace.path('pipelines/penguins/train-sweep/out/model.onnx')).equals(winnerModel)).toBe(true);
+    const metrics = JSON.parse(workspace.read('pipelines/penguins/evaluate-sweep/out/metrics.json'));
+    expect(metrics.accuracy).toBeGreaterThan(0.8);
+
+    // Nothing changed: every point, the selection and evaluate come from the cache.
+    expect(taskOutcomes(workspace.nxOk(RUN_EVALUATE)).executed).toEqual([]);
+  });
+
+  it('reordering the sweep reruns only the selection, which selects the same point', () => {
+    const before = workspace.read('pipelines/penguins/train-sweep/out/sweep.json');
+    workspace.write(SWEEP_STAGE, sweepStage(12, 'rate-first'));
+    const outcome = taskOutcomes(workspace.nxOk(RUN_EVALUATE));
+    expect(outcome.executed).toEqual([`${SWEEP}:run`]);
+    expect(workspace.read('pipelines/penguins/train-sweep/out/sweep.json')).toBe(before);
+    // Same winner, same bytes: evaluate stays cached (early cutoff).
+    expect(outcome.cached).toContain('penguins-evaluate-sweep:run');
+  });
+
+  it('adding a point runs only that point and the selection', () => {
+    const before = JSON.parse(workspace.read('pipelines/penguins/train-sweep/out/sweep.json'));
+    workspace.write(SWEEP_STAGE, sweepStage(13));
+    const outcome = taskOutcomes(workspace.nxOk(RUN_EVALUATE));
+    const after = JSON.parse(workspace.read('pipelines/penguins/train-sweep/out/sweep.json'));
+    const added = after.points.map((point: { id: string }) => point.id).filter((id: string) => !before.points.some((old: { id: string }) => old.id === id));
+    expect(added).toHaveLength(1);
+    const executedPoints = outcome.executed.filter((task) => task.startsWith(`${SWEEP}--`));
+    expect(executedPoints).toEqual([`${SWEEP}--${added[0]}:run`]);
+    expect(outcome.executed).toContain(`${SWEEP}:run`);
+    expect(outcome.cached.filter((task) => task.startsWith(`${SWEEP}--`))).toHaveLength(12);
+  });
+
+  it('a swept key that is not a train setting fails the graph, naming the file and the sweep field', () => {
+    const stage = sweepStage(12);
+    workspace.write(SWEEP_STAGE, { ...stage, sweep: { grid: { 'model.depth': [2, 3] }, select: { metric: 'validationLoss' } } });
+    const result = workspace.nx(['run', `${SWEEP}:run`]);
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain('field sweep.grid.model.depth');
+    expect(result.output).toContain(SWEEP_STAGE);
+    workspace.write(SWEEP_STAGE, stage);
+  });
+});
