@@ -6,7 +6,11 @@
  * onnxruntime thread on both sides. Interleaved rounds; min / median / max.
  *
  * 1. Throughput: 64 concurrent clients (connections), one row per request, micro-batching on
- *    (max batch 64, max wait 2 ms): served rows/s ÷ bare rows/s at the server's mean batch size.
+ *    (max batch 64, max wait 2 ms), session.run on the main thread and in a worker thread
+ *    (BENCH_INFERENCE_THREADS): served rows/s ÷ bare rows/s at that server's mean batch size.
+ *    The same load against a plain node:http server with no model (floor-server.ts) gives the
+ *    HTTP floor: the most requests/s any server answers here, so floor ÷ bare is the ceiling
+ *    of the ratio for one row per request.
  * 2. p99 latency of single-row requests at a fixed rate (RATE req/s over 16 connections), with
  *    micro-batching (max batch 64, max wait 2 ms) and without (max batch 1).
  *
@@ -37,19 +41,12 @@ interface Server {
 }
 
 async function startServer(registryDir: string, options: Record<string, unknown>): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    [
-      '-r',
-      '@swc-node/register',
-      join(__dirname, 'server.ts'),
-      registryDir,
-      JSON.stringify({ port: 0, threads: 1, inferenceThread: INFERENCE_THREAD, ...options }),
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  return startChild([join(__dirname, 'server.ts'), registryDir, JSON.stringify({ port: 0, threads: 1, ...options })]);
+}
+
+/** A child process running a script that prints "listening at <url>". */
+async function startChild(args: string[]): Promise<Server> {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let output = '';
     child.stdout!.on('data', (chunk) => {
@@ -107,13 +104,23 @@ const show = (values: number[], digits = 0, unit = '') => {
 };
 
 const MODELS = (process.env['BENCH_MODELS'] ?? '8;1024,1024').split(';').map((layers) => layers.split(',').map(Number));
-const INFERENCE_THREAD = (process.env['BENCH_INFERENCE_THREAD'] ?? 'main') as 'worker' | 'main';
+/** Where the batching servers run session.run: each listed mode is measured every round. */
+const INFERENCE_THREADS = (process.env['BENCH_INFERENCE_THREADS'] ?? 'main,worker').split(',') as ('worker' | 'main')[];
 
 async function main(): Promise<void> {
   for (const hiddenLayers of MODELS) {
-    console.log(`\n== MLP with hidden layers [${hiddenLayers.join(', ')}], session.run on the ${INFERENCE_THREAD} thread`);
+    console.log(`\n== MLP with hidden layers [${hiddenLayers.join(', ')}]; batching servers with session.run on the ${INFERENCE_THREADS.join(' / ')} thread`);
     await benchModel(hiddenLayers);
   }
+}
+
+interface ModeResults {
+  served: number[];
+  bare: number[];
+  ratio: number[];
+  batch: number[];
+  /** served ÷ the HTTP floor's requests/s in the same round. */
+  ofFloor: number[];
 }
 
 async function benchModel(hiddenLayers: number[]): Promise<void> {
@@ -122,9 +129,15 @@ async function benchModel(hiddenLayers: number[]): Promise<void> {
   try {
     const { modelFiles } = await createServedModelFixture(root, { hiddenLayers });
     const registryDir = join(root, 'registry');
-    const batching = await startServer(registryDir, { maxBatchSize: 64, maxWaitMs: 2 });
-    const unbatched = await startServer(registryDir, { maxBatchSize: 1 });
-    servers.push(batching, unbatched);
+    const batching = new Map<string, Server>();
+    for (const mode of INFERENCE_THREADS) {
+      const server = await startServer(registryDir, { maxBatchSize: 64, maxWaitMs: 2, inferenceThread: mode });
+      batching.set(mode, server);
+      servers.push(server);
+    }
+    const unbatched = await startServer(registryDir, { maxBatchSize: 1, inferenceThread: 'main' });
+    const floor = await startChild([join(__dirname, 'floor-server.ts')]);
+    servers.push(unbatched, floor);
     const model = await loadModel({ path: modelFiles[1], threads: 1 });
     const rows = fixtureRows(64, 5);
     const table: Table = {
@@ -136,51 +149,62 @@ async function benchModel(hiddenLayers: number[]): Promise<void> {
       ],
     };
     // Warm-up (JIT, onnxruntime's first runs) as long as a measurement.
-    await load(batching.url, { connections: CLIENTS });
+    for (const server of batching.values()) await load(server.url, { connections: CLIENTS });
     await load(unbatched.url, { connections: 16, duration: 2 });
+    await load(floor.url, { connections: CLIENTS, duration: 2 });
 
-    const results = {
-      served: [] as number[],
-      bare: [] as number[],
-      ratio: [] as number[],
-      batch: [] as number[],
-      p99Batched: [] as number[],
-      p99Unbatched: [] as number[],
-      failures: 0,
-    };
+    const modes = new Map<string, ModeResults>(INFERENCE_THREADS.map((mode) => [mode, { served: [], bare: [], ratio: [], batch: [], ofFloor: [] }]));
+    const floors: number[] = [];
+    const ceilings: number[] = [];
+    const p99Batched: number[] = [];
+    const p99Unbatched: number[] = [];
+    let failures = 0;
     for (let round = 1; round <= ROUNDS; round++) {
-      const before = await batchStats(batching.url);
-      const throughput = await load(batching.url, { connections: CLIENTS });
-      const after = await batchStats(batching.url);
-      const meanBatch = (after.rows - before.rows) / Math.max(1, after.runs - before.runs);
-      const served = throughput.requests.average;
-      const bare = await bareLoop(model.session, table, Math.max(1, Math.round(meanBatch)), SECONDS);
-      const p99Batched = (await load(batching.url, { connections: 16, overallRate: RATE })).latency.p99;
-      const p99Unbatched = (await load(unbatched.url, { connections: 16, overallRate: RATE })).latency.p99;
-      results.failures += throughput.non2xx + throughput.errors;
-      results.served.push(served);
-      results.bare.push(bare);
-      results.ratio.push(served / bare);
-      results.batch.push(meanBatch);
-      results.p99Batched.push(p99Batched);
-      results.p99Unbatched.push(p99Unbatched);
+      const line: string[] = [];
+      const floorRate = (await load(floor.url, { connections: CLIENTS })).requests.average;
+      floors.push(floorRate);
+      for (const [mode, server] of batching) {
+        const before = await batchStats(server.url);
+        const throughput = await load(server.url, { connections: CLIENTS });
+        const after = await batchStats(server.url);
+        const meanBatch = (after.rows - before.rows) / Math.max(1, after.runs - before.runs);
+        const served = throughput.requests.average;
+        const bare = await bareLoop(model.session, table, Math.max(1, Math.round(meanBatch)), SECONDS);
+        failures += throughput.non2xx + throughput.errors;
+        const results = modes.get(mode)!;
+        results.served.push(served);
+        results.bare.push(bare);
+        results.ratio.push(served / bare);
+        results.batch.push(meanBatch);
+        results.ofFloor.push(served / floorRate);
+        if (mode === INFERENCE_THREADS[0]) ceilings.push(floorRate / bare);
+        line.push(`${mode}: served ${served.toFixed(0)} rows/s (mean batch ${meanBatch.toFixed(1)}), bare ${bare.toFixed(0)} → ${(served / bare).toFixed(2)}×`);
+      }
+      p99Batched.push((await load(batching.get(INFERENCE_THREADS[0]!)!.url, { connections: 16, overallRate: RATE })).latency.p99);
+      p99Unbatched.push((await load(unbatched.url, { connections: 16, overallRate: RATE })).latency.p99);
       console.log(
-        `round ${round}: served ${served.toFixed(0)} rows/s (mean batch ${meanBatch.toFixed(1)}), bare ${bare.toFixed(0)} rows/s → ${(served / bare).toFixed(2)}×; p99 at ${RATE} req/s: batched ${p99Batched} ms, unbatched ${p99Unbatched} ms`,
+        `round ${round}: HTTP floor ${floorRate.toFixed(0)} req/s; ${line.join('; ')}; p99 at ${RATE} req/s: batched ${p99Batched.at(-1)} ms, unbatched ${p99Unbatched.at(-1)} ms`,
       );
     }
     console.log(`${ROUNDS} interleaved rounds of ${SECONDS} s, one onnxruntime thread each side, 127.0.0.1:`);
     console.log(
-      `  throughput, ${CLIENTS} clients, 1 row/request: served ${show(results.served)} rows/s; bare session.run at the same batch size ${show(results.bare)} rows/s`,
+      `  HTTP floor (plain node:http, JSON in and out, no model), ${CLIENTS} clients: ${show(floors)} req/s; as a ratio of the bare loop: ${show(ceilings, 2, '×')} (the ceiling of any 1-row-per-request server here)`,
     );
+    for (const [mode, results] of modes) {
+      console.log(
+        `  batching, session.run on the ${mode} thread, ${CLIENTS} clients, 1 row/request: served ${show(results.served)} rows/s; bare session.run at the same batch size ${show(results.bare)} rows/s`,
+      );
+      console.log(
+        `    ratio served / bare: ${show(results.ratio, 2, '×')} (goal ≥ 0.7×); served / HTTP floor: ${show(results.ofFloor, 2, '×')}; mean batch ${show(results.batch, 1)} rows`,
+      );
+    }
+    console.log(`  non-2xx + errors under load: ${failures}`);
     console.log(
-      `  ratio served / bare: ${show(results.ratio, 2, '×')} (goal ≥ 0.7×); mean batch ${show(results.batch, 1)} rows; non-2xx + errors: ${results.failures}`,
-    );
-    console.log(
-      `  p99 latency, single-row requests at ${RATE} req/s: batching ${show(results.p99Batched, 1, ' ms')}, no batching ${show(results.p99Unbatched, 1, ' ms')}`,
+      `  p99 latency, single-row requests at ${RATE} req/s (${INFERENCE_THREADS[0]} thread): batching ${show(p99Batched, 1, ' ms')}, no batching ${show(p99Unbatched, 1, ' ms')}`,
     );
     console.log(
       `  p99 ratio batching / no batching: ${show(
-        results.p99Batched.map((value, index) => value / results.p99Unbatched[index]!),
+        p99Batched.map((value, index) => value / p99Unbatched[index]!),
         2,
         '×',
       )}`,

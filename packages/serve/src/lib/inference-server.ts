@@ -9,6 +9,7 @@ import type { ModelSource } from './model-source';
 import { type Answering, inferResponse, outputMetadata, outputNames, rowsResponse } from './prediction-response';
 import { parseJsonBody, readBody } from './read-body';
 import { RequestError } from './request-error';
+import { requestPath } from './request-path';
 import { matchRoute, type Route } from './routes';
 import { rowsRequestTable } from './rows-request';
 import { ServeMetrics } from './serve-metrics';
@@ -107,10 +108,7 @@ interface HandlerContext {
 
 async function handle(context: HandlerContext, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const started = process.hrtime.bigint();
-  let path = '/';
-  try {
-    path = new URL(request.url ?? '/', 'http://localhost').pathname;
-  } catch {}
+  const path = requestPath(request.url);
   const route = matchRoute(path);
   let status = 500;
   try {

@@ -1,7 +1,13 @@
 /** Minimal Prometheus text exposition (format 0.0.4): counters, gauges and histograms with labels. */
 type Labels = Record<string, string>;
 
-const key = (labels: Labels) => JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)));
+/** A series' identity: its labels in name order (code-unit order: no locale collation on every request). */
+const key = (labels: Labels): string => {
+  const names = Object.keys(labels);
+  if (names.length === 0) return '';
+  if (names.length > 1) names.sort();
+  return JSON.stringify(names.map((name) => [name, labels[name]]));
+};
 const renderLabels = (labels: Labels) => {
   const entries = Object.entries(labels);
   return entries.length

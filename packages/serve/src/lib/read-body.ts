@@ -9,23 +9,34 @@ export const CLIENT_CLOSED = 499;
  * Content-Length before reading, else while reading). Slow bodies are cut by the server's
  * requestTimeout (408), not here.
  */
-export async function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of request as AsyncIterable<Buffer>) {
+  if (Number.isFinite(declared) && declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
+  // Stream events, not `for await`: an async iterator costs several promises per request.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (error?: RequestError) => {
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('error', onClosed);
+      request.off('close', onClosed);
+      if (error) reject(error);
+      else resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxBytes) throw tooLarge(maxBytes);
-      chunks.push(chunk);
-    }
-  } catch (error) {
-    if (error instanceof RequestError) throw error;
+      if (size > maxBytes) finish(tooLarge(maxBytes));
+      else chunks.push(chunk);
+    };
+    const onEnd = () => finish();
     // The connection closed mid-body (the client gave up, or the request timeout cut it: Node sent the 408).
-    throw new RequestError(CLIENT_CLOSED, 'the client closed the connection before the body was complete');
-  }
-  return Buffer.concat(chunks, size);
+    const onClosed = () => finish(new RequestError(CLIENT_CLOSED, 'the client closed the connection before the body was complete'));
+    request.on('data', onData);
+    request.on('end', onEnd);
+    request.on('error', onClosed);
+    request.on('close', onClosed);
+  });
 }
 
 function tooLarge(maxBytes: number): RequestError {
