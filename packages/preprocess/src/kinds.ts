@@ -33,7 +33,7 @@ export const preprocessKind = defineStageKind({
 export const stageKinds = [preprocessKind];
 
 // For generators and other tools that write preprocess specs (light: schemas and pure functions only).
-export { COLUMN_TYPES, type ColumnSelector, type ColumnsSpec, type ColumnType, columnSelectorSchema, columnsSchema } from './lib/column-selector';
+export { COLUMN_TYPES, type ColumnSelector, type ColumnsSpec, type ColumnType, columnSelectorSchema, columnsSchema, columnType } from './lib/column-selector';
 export { DATE_FEATURE_MEANINGS, DATE_FEATURES, type DateFeature, DEFAULT_DATE_FEATURES, dateFeatureName } from './lib/date-features';
 export { type DateFormat, type DateParts, ISO_DATE_FORMAT, parseDate } from './lib/date-format';
 export { type DateRule, dateRuleSchema } from './lib/transform-spec';

@@ -1,8 +1,7 @@
 import { type Column, DataError, type Table } from '@reproml/core';
-import { columnType } from './column-selector';
+import { columnType, type ResolvedColumns, resolveColumnKeys } from './column-selector';
 import { DATE_FEATURES } from './date-features';
 import { describeRows } from './describe-rows';
-import { requireColumn } from './require-column';
 import type { StageLocation } from './stage-location';
 
 export interface CastColumnsParams {
@@ -11,16 +10,18 @@ export interface CastColumnsParams {
   /** Input-file row of each table row (0-based), for messages. */
   rowNumbers: ArrayLike<number>;
   location: StageLocation;
+  /** Receives the columns each key resolved to (keys may be glob patterns). */
+  resolved?: ResolvedColumns[];
 }
 
 /** Applies the spec's type casts; a string that is not a finite number fails with its rows. */
 export function castColumns(params: CastColumnsParams): Table {
-  const { table, casts } = params;
-  for (const name of Object.keys(casts)) requireColumn({ table, name, field: `casts.${name}`, location: params.location });
+  const { table } = params;
+  const casts = resolveColumnKeys({ entries: params.casts, field: 'casts', table, location: params.location, record: params.resolved });
   const columns = table.columns.map((column): Column => {
-    const to = casts[column.name];
-    if (!to || to === column.kind) return column;
-    return to === 'string' ? numberToString(column) : stringToNumber(column, params);
+    const cast = casts.get(column.name);
+    if (!cast || cast.value === column.kind) return column;
+    return cast.value === 'string' ? numberToString(column) : stringToNumber(column, params, cast.field);
   });
   return { columns, rowCount: table.rowCount };
 }
@@ -32,7 +33,7 @@ function numberToString(column: Column): Column {
   return { name: column.name, kind: 'string', values: out };
 }
 
-function stringToNumber(column: Column, params: CastColumnsParams): Column {
+function stringToNumber(column: Column, params: CastColumnsParams, field: string): Column {
   const values = column.values as (string | null)[];
   const out = new Float64Array(values.length);
   const badRows: number[] = [];
@@ -55,7 +56,7 @@ function stringToNumber(column: Column, params: CastColumnsParams): Column {
     const distinct = [...new Set(badValues)];
     throw new DataError(`Column '${column.name}' cannot be cast to number: ${distinct.join(', ')} in ${describeRows(badRows)} are not finite numbers`, {
       ...params.location,
-      field: `casts.${column.name}`,
+      field,
       hint:
         columnType(column) === 'date'
           ? `'${column.name}' holds dates: remove the cast and derive number features from it with "dates": [{ "columns": ["${column.name}"], "features": ["year", "month", "day", "dayOfWeek"] }] (features: ${DATE_FEATURES.join(', ')}).`

@@ -163,3 +163,39 @@ describe('column selectors', () => {
     expect(() => spec({ impute: [{ columns: { type: 'numbers' }, strategy: 'median' }] })).toThrow(ConfigError);
   });
 });
+
+describe('glob keys in casts and missingValues', () => {
+  it('apply to every matching column (missingValues: text columns only) and are recorded', async () => {
+    const table = wideTable({ code_b: 'x' });
+    const result = await run(table, {
+      casts: { 'pixel_?': 'string' },
+      missingValues: { '*': ['NA', 'red'] },
+      columns: { drop: ['id', 'seen'] },
+      impute: [{ columns: { type: 'string' }, strategy: 'constant', value: 'none' }],
+      encode: [{ columns: { type: 'string' } }],
+    });
+    expect(result.transform.rawInputs.map((input) => [input.name, input.kind])).toEqual([
+      ['pixel_0', 'string'],
+      ['pixel_1', 'string'],
+      ['pixel_2', 'string'],
+      ['colour', 'string'],
+      ['shape', 'string'],
+      ['code_b', 'string'],
+    ]);
+    expect(result.transform.resolvedColumns!.slice(0, 2)).toEqual([
+      { field: 'casts.pixel_?', columns: ['pixel_0', 'pixel_1', 'pixel_2'] },
+      { field: 'missingValues.*', columns: ['id', 'pixel_0', 'pixel_1', 'pixel_2', 'colour', 'shape', 'seen', 'code_b', 'label'] },
+    ]);
+    const colour = result.transform.columns.find((column) => column.name === 'colour')!;
+    expect(colour).toMatchObject({ kind: 'string', missingValues: ['NA', 'red'], impute: { strategy: 'constant', value: 'none' } });
+    expect(colour.kind === 'string' && colour.encode.categories).toEqual(['blue', 'green', 'none']);
+  });
+
+  it('refuse a glob that matches nothing and a column two keys name', async () => {
+    const none = await configError(wideTable(), { ...TYPICAL, casts: { 'zip_*': 'string' } });
+    expect(none.field).toBe('casts.zip_*');
+    expect(none.message).toMatch(/The pattern "zip_\*" in casts matches no column/);
+    const twice = await configError(wideTable(), { ...TYPICAL, missingValues: { colour: ['?'], 'col*': ['-'] } });
+    expect(twice.message).toMatch(/Column 'colour' is named by missingValues.colour and by missingValues.col\*/);
+  });
+});

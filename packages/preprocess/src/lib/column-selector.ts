@@ -185,3 +185,55 @@ function matchesNothing(params: ResolveColumnsParams, field: string, what: strin
     hint: `Columns and their types: ${candidates.map((column) => `'${column.name}' (${typeOf(column)})`).join(', ') || 'none'}. Fix the selector or remove the rule.`,
   });
 }
+
+export interface ResolveColumnKeysParams<V> {
+  /** A per-column record of the spec (`casts`, `missingValues`): keys are column names or glob patterns. */
+  entries: Record<string, V>;
+  /** The record's field, e.g. `casts`. */
+  field: string;
+  table: Table;
+  location: StageLocation;
+  /** Which columns a glob key may match (e.g. text columns for missingValues); names are left to the step to judge. */
+  accept?: (column: Column) => boolean;
+  record?: ResolvedColumns[];
+}
+
+/**
+ * The value for each column of a per-column record whose keys are names or globs
+ * (`"casts": { "zip_*": "string" }`, `"missingValues": { "*": ["NA"] }`), with the field of
+ * the key. A glob that matches nothing, a name that does not exist and a column two keys
+ * name are ConfigErrors.
+ */
+export function resolveColumnKeys<V>(params: ResolveColumnKeysParams<V>): Map<string, { value: V; field: string }> {
+  const out = new Map<string, { value: V; field: string }>();
+  for (const [key, value] of Object.entries(params.entries)) {
+    const field = `${params.field}.${key}`;
+    let names: string[];
+    if (findColumn(params.table, key) || !isGlob(key)) {
+      names = [requireColumn({ table: params.table, name: key, field, location: params.location }).name];
+    } else {
+      const regex = globRegExp(key);
+      names = params.table.columns.filter((column) => regex.test(column.name) && (params.accept?.(column) ?? true)).map((column) => column.name);
+      if (!names.length) {
+        throw new ConfigError(`The pattern ${JSON.stringify(key)} in ${params.field} matches no column it applies to`, {
+          ...params.location,
+          field,
+          hint: `Columns: ${params.table.columns.map((c) => `'${c.name}' (${c.kind})`).join(', ')}.`,
+        });
+      }
+    }
+    for (const name of names) {
+      const previous = out.get(name);
+      if (previous) {
+        throw new ConfigError(`Column '${name}' is named by ${previous.field} and by ${field}`, {
+          ...params.location,
+          field,
+          hint: 'Give each column one entry: narrow the pattern or remove one of the two.',
+        });
+      }
+      out.set(name, { value, field });
+    }
+    params.record?.push({ field, columns: names });
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 import type { Column, Table } from '@reproml/core';
-import { ConfigError } from '@reproml/core';
-import { requireColumn } from './require-column';
+import { ConfigError, findColumn } from '@reproml/core';
+import { type ResolvedColumns, resolveColumnKeys } from './column-selector';
 import type { StageLocation } from './stage-location';
 
 export interface MarkMissingValuesParams {
@@ -8,6 +8,8 @@ export interface MarkMissingValuesParams {
   /** Extra values that mean "missing", per string column (e.g. "." or "NA"). */
   missingValues: Record<string, string[]>;
   location: StageLocation;
+  /** Receives the columns each key resolved to (keys may be glob patterns). */
+  resolved?: ResolvedColumns[];
 }
 
 /**
@@ -17,19 +19,10 @@ export interface MarkMissingValuesParams {
  */
 export function markMissingValues(params: MarkMissingValuesParams): Table {
   const { table } = params;
-  for (const name of Object.keys(params.missingValues)) {
-    const column = requireColumn({ table, name, field: `missingValues.${name}`, location: params.location });
-    if (column.kind !== 'string') {
-      throw new ConfigError(`missingValues.${name}: '${name}' is a number column; missing numbers are already NaN/null`, {
-        ...params.location,
-        field: `missingValues.${name}`,
-        hint: `Cast it first ("casts": { "${name}": "string" }) or use a filter for sentinel numbers.`,
-      });
-    }
-  }
+  const markersOf = resolveMissingValues(params);
   const columns = table.columns.map((column): Column => {
     if (column.kind !== 'string') return column;
-    const markers = new Set(['', ...(params.missingValues[column.name] ?? [])]);
+    const markers = new Set(['', ...(markersOf[column.name] ?? [])]);
     let changed = false;
     const out = column.values.map((value) => {
       if (value !== null && markers.has(value)) {
@@ -41,4 +34,32 @@ export function markMissingValues(params: MarkMissingValuesParams): Table {
     return changed ? { ...column, values: out } : column;
   });
   return { columns, rowCount: table.rowCount };
+}
+
+/**
+ * The markers of each text column: keys are names or glob patterns (`{ "*": ["NA"] }` applies
+ * to every text column; a glob never matches a number column, a name of one is an error).
+ */
+export function resolveMissingValues(params: MarkMissingValuesParams): Record<string, string[]> {
+  const { table } = params;
+  const resolved = resolveColumnKeys({
+    entries: params.missingValues,
+    field: 'missingValues',
+    table,
+    location: params.location,
+    accept: (column) => column.kind === 'string',
+    record: params.resolved,
+  });
+  const out: Record<string, string[]> = {};
+  for (const [name, { value, field }] of resolved) {
+    if (findColumn(table, name)!.kind !== 'string') {
+      throw new ConfigError(`${field}: '${name}' is a number column; missing numbers are already NaN/null`, {
+        ...params.location,
+        field,
+        hint: `Cast it first ("casts": { "${name}": "string" }) or use a filter for sentinel numbers.`,
+      });
+    }
+    out[name] = value;
+  }
+  return out;
 }

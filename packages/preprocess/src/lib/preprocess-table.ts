@@ -6,7 +6,7 @@ import type { ResolvedColumns } from './column-selector';
 import { type FilterReport, filterRows } from './filter-rows';
 import { fitTransform } from './fit-transform';
 import type { FittedTransform } from './fitted-transform';
-import { markMissingValues } from './mark-missing-values';
+import { markMissingValues, resolveMissingValues } from './mark-missing-values';
 import { requireColumn } from './require-column';
 import { runCustomTransforms } from './run-custom-transforms';
 import { selectColumns } from './select-columns';
@@ -56,8 +56,11 @@ export async function preprocessTable(params: PreprocessTableParams): Promise<Pr
   let rowNumbers: Uint32Array = new Uint32Array(params.table.rowCount);
   for (let i = 0; i < rowNumbers.length; i++) rowNumbers[i] = i;
 
-  let table = castColumns({ table: params.table, casts: spec.casts, rowNumbers, location });
-  table = markMissingValues({ table, missingValues: spec.missingValues, location });
+  // Every `columns` field (and glob key) resolved against the data, in step order: recorded in transform.json.
+  const resolved: ResolvedColumns[] = [];
+  let table = castColumns({ table: params.table, casts: spec.casts, rowNumbers, location, resolved });
+  const missingValues = resolveMissingValues({ table, missingValues: spec.missingValues, location, resolved });
+  table = markMissingValues({ table, missingValues, location });
   if (spec.custom.length) {
     if (!params.stageDir) throw new TypeError('preprocessTable needs stageDir to run custom transforms');
     table = await runCustomTransforms({
@@ -74,8 +77,6 @@ export async function preprocessTable(params: PreprocessTableParams): Promise<Pr
     if (location.input) location = { ...location, input: `${location.input} after the custom transforms` };
   }
   checkFiniteNumbers({ table, rowNumbers, location });
-  // Every `columns` field resolved against the data, in step order: recorded in transform.json.
-  const resolved: ResolvedColumns[] = [];
   const filtered = filterRows({ table, rowNumbers, filters: spec.filters, location, resolved });
   table = filtered.table;
   rowNumbers = filtered.rowNumbers;
@@ -103,7 +104,15 @@ export async function preprocessTable(params: PreprocessTableParams): Promise<Pr
   });
 
   params.onStep?.('fit');
-  const transform = fitTransform({ features, target, trainRows: splits.train, spec, rowNumbers, location, resolvedColumns: resolved });
+  const transform = fitTransform({
+    features,
+    target,
+    trainRows: splits.train,
+    spec: { ...spec, missingValues },
+    rowNumbers,
+    location,
+    resolvedColumns: resolved,
+  });
 
   params.onStep?.('apply');
   const transformed = applyTransform({ transform, table: { columns: [...features, target], rowCount: table.rowCount }, rowNumbers, location });

@@ -159,13 +159,13 @@ export const columnSelectionSchema = z
 /** The transform fields of a preprocess stage file (the stage base fields come from the stage schema). */
 export const transformSpecShape = {
   target: targetSpecSchema,
-  casts: z
-    .record(columnName, castSchema)
-    .default({})
-    .meta({ description: 'Type casts applied first, e.g. { "zip": "string" }; a value that does not parse fails. Default: none.' }),
+  casts: z.record(columnName, castSchema).default({}).meta({
+    description:
+      'Type casts applied first, e.g. { "zip": "string" }; a key may be a glob pattern ({ "code_*": "string" }); a value that does not parse fails. Default: none.',
+  }),
   missingValues: z.record(columnName, z.array(z.string()).min(1)).default({}).meta({
     description:
-      'String values that mean "missing" per string column, e.g. { "Sex": ["."] } (empty strings always do). The exported graph maps them too. Default: none.',
+      'String values that mean "missing" per string column, e.g. { "Sex": ["."] } (empty strings always do); a key may be a glob pattern over the text columns ({ "*": ["NA"] }). The exported graph maps them too. Default: none.',
   }),
   custom: z.array(customTransformSchema).default([]).meta({
     description: 'Custom row-wise transforms over a danfojs DataFrame, run before filters and the split. Not part of preprocess.onnx. Default: none.',
