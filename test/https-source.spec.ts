@@ -89,4 +89,19 @@ describe('https:// dataset sources (real nx CLI, local TLS server)', () => {
     expect(run.status, run.output).toBe(0);
     expect(workspace.read('pipelines/demo/web/out/measurements.csv')).toBe(CSV);
   });
+
+  it('nx g @reproml/nx:pipeline --data https://… locks the file through the same source as the lock target, and profiles it', async () => {
+    const url = JSON.parse(workspace.read('pipelines/demo/web/stage.json')).files.measurements.source;
+    const generate = ['g', '@reproml/nx:pipeline', 'web', '--data', url, '--target', 'value', '--no-interactive'];
+    const untrusted = await workspace.nxAsync(generate, env);
+    expect(untrusted.status).not.toBe(0);
+    expect(untrusted.output).toMatch(/The TLS certificate of 127\.0\.0\.1 is not trusted/);
+    expect(workspace.exists('pipelines/web')).toBe(false);
+
+    const trusted = await workspace.nxAsync(generate, { ...env, NODE_EXTRA_CA_CERTS: certificate.cert });
+    expect(trusted.status, trusted.output).toBe(0);
+    expect(trusted.output).toContain('Profiled');
+    const locked = JSON.parse(workspace.read('pipelines/demo/web/stage.lock.json')).files.measurements;
+    expect(JSON.parse(workspace.read('pipelines/web/data/stage.lock.json')).files.measurements).toEqual(locked);
+  });
 });

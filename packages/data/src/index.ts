@@ -15,6 +15,7 @@ export * from './lib/hub-source';
 export * from './lib/infer-format';
 export * from './lib/inspect-dataset-file';
 export * from './lib/local-source';
+export * from './lib/lock-dataset-file';
 export * from './lib/lock-entries';
 export * from './lib/lock-with-changelog';
 export * from './lib/max-field-length';

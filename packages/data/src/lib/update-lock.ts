@@ -2,8 +2,7 @@ import { existsSync } from 'node:fs';
 import type { ProgressListener } from '@reproml/core';
 import { ContentStore } from './content-store';
 import { type DatasetLock, datasetLockSchema, type LockedFile, readDatasetLock, writeDatasetLock } from './dataset-lock';
-import { openSource } from './dataset-source';
-import { inferFormat } from './infer-format';
+import { lockDatasetFile } from './lock-dataset-file';
 import type { PullStageConfig } from './pull-stage-config';
 import { type SourceEnvironment, sourceEnvironmentFromEnv } from './source-environment';
 
@@ -43,30 +42,17 @@ export async function updateLock(params: UpdateLockParams): Promise<LockChange[]
   const store = new ContentStore(environment.storeDir, warn);
   const files: Record<string, LockedFile> = {};
   for (const key of Object.keys(params.config.files).sort()) {
-    const spec = params.config.files[key]!;
-    const location = { stage: params.stage, file: params.stageFile, field: `files.${key}` };
-    const source = openSource({
-      source: spec.source,
-      revision: spec.revision,
-      context: {
-        workspaceRoot: params.workspaceRoot,
-        environment,
-        store,
-        progress: params.progress,
-        warn,
-        location: { ...location, field: `${location.field}.source` },
-      },
+    const locked = await lockDatasetFile({
+      key,
+      spec: params.config.files[key]!,
+      workspaceRoot: params.workspaceRoot,
+      environment,
+      store,
+      location: { stage: params.stage, file: params.stageFile },
+      progress: params.progress,
+      warn,
     });
-    const resolved = await source.resolve();
-    const fetched = await source.materialize({ revision: resolved.revision });
-    files[key] = {
-      source: spec.source,
-      revision: resolved.revision,
-      ...(resolved.ref !== undefined ? { ref: resolved.ref } : {}),
-      sha256: fetched.sha256,
-      size: fetched.size,
-      format: inferFormat(spec, location),
-    };
+    files[key] = locked.entry;
   }
   const lock = datasetLockSchema.parse({ lockVersion: 1, files });
   await writeDatasetLock(params.lockPath, lock);

@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { sha256OfBytes } from '@reproml/core';
 import { datasetLockSchema } from '@reproml/data';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type HubServer, startHubServer } from '../../../../../tools/hub-server';
 import { pipelineGenerator } from './generator';
 
 const PENGUINS = readFileSync(join(__dirname, '../../../../../pipelines/penguins/raw/penguins.json'));
@@ -107,7 +109,20 @@ describe('pipeline generator', () => {
     });
     await expect(pipelineGenerator(tree, { name: 'birds', data: 'data/missing.csv', target: 'Species' })).rejects.toThrow(/does not exist/);
     await expect(pipelineGenerator(tree, { name: 'birds', data: '../outside.csv', target: 'Species' })).rejects.toThrow(/not a path inside the workspace/);
-    await expect(pipelineGenerator(tree, { name: 'birds', data: 'https://example.com/x.csv', target: 'Species' })).rejects.toThrow(/local files only/);
+    await expect(pipelineGenerator(tree, { name: 'birds', data: 'ftp://example.com/x.csv', target: 'Species' })).rejects.toThrow(
+      /only https:\/\/ URLs, hf:\/\/datasets\/… files and workspace paths/,
+    );
+    // The pull stage's transport policy, before any request: plain http is refused (loopback only with the test opt-in).
+    await expect(pipelineGenerator(tree, { name: 'birds', data: 'http://example.com/x.csv', target: 'Species' })).rejects.toThrow(
+      /Plain http:\/\/ sources are not allowed/,
+    );
+    await expect(pipelineGenerator(tree, { name: 'birds', data: 'https://example.com/data', target: 'Species' })).rejects.toMatchObject({
+      message: 'Cannot tell the format of https://example.com/data from its extension',
+      hint: expect.stringContaining('--format csv|tsv'),
+    });
+    await expect(pipelineGenerator(tree, { name: 'birds', data: 'data/penguins.json', target: 'Species', revision: 'v1' })).rejects.toThrow(
+      /--revision applies to hf:\/\/ sources only/,
+    );
     await expect(pipelineGenerator(tree, { name: 'Birds', data: 'data/penguins.json', target: 'Species' })).rejects.toThrow(/not a pipeline name/);
     await expect(pipelineGenerator(tree, { name: 'birds', data: 'data/penguins.json', target: 'Species', model: 'linear' })).rejects.toThrow(
       /does not fit a classification task/,
@@ -115,5 +130,68 @@ describe('pipeline generator', () => {
     expect(tree.listChanges().length).toBe(before);
     await pipelineGenerator(tree, { name: 'birds', data: 'data/penguins.json', target: 'Species' });
     await expect(pipelineGenerator(tree, { name: 'birds', data: 'data/penguins.json', target: 'Species' })).rejects.toThrow(/already exists/);
+  });
+
+  describe("https:// and hf:// data, through the pull stage's own sources (local Hub on 127.0.0.1)", () => {
+    let hub: HubServer;
+    let store: string;
+    let commit: string;
+    const csv = `${['weather,temp', ...Array.from({ length: 30 }, (_, i) => `${i % 3 ? 'sun' : 'rain'},${10 + (i % 7)}`)].join('\n')}\n`;
+
+    beforeAll(async () => {
+      hub = await startHubServer();
+      hub.addToken('hf_alice', 'alice');
+      commit = hub.repos.create({ type: 'dataset', name: 'alice/weather' }).commit({ files: { 'data/days.csv': csv } });
+      hub.repos.create({ type: 'dataset', name: 'alice/private', private: true }).commit({ files: { 'days.csv': csv } });
+      store = mkdtempSync(join(tmpdir(), 'reproml-generator-store-'));
+      vi.stubEnv('HF_ENDPOINT', hub.url);
+      vi.stubEnv('REPROML_STORE_DIR', store);
+      vi.stubEnv('REPROML_ALLOW_HTTP_LOCALHOST', '1');
+      vi.stubEnv('REPROML_HTTP_RETRIES', '0');
+      vi.stubEnv('HF_TOKEN', '');
+    });
+    afterAll(async () => {
+      vi.unstubAllEnvs();
+      await hub?.close();
+      rmSync(store, { force: true, recursive: true });
+    });
+
+    it('locks an hf:// file at the commit its branch points to, as `nx run <stage>:lock` does, and profiles it', async () => {
+      await pipelineGenerator(tree, { name: 'days', data: 'hf://datasets/alice/weather/data/days.csv', target: 'weather' });
+      const lock = datasetLockSchema.parse(readJson(tree, 'pipelines/days/data/stage.lock.json'));
+      expect(lock.files).toEqual({
+        days: {
+          source: 'hf://datasets/alice/weather/data/days.csv',
+          ref: 'main',
+          revision: commit,
+          sha256: sha256OfBytes(Buffer.from(csv)),
+          size: Buffer.byteLength(csv),
+          format: 'csv',
+        },
+      });
+      expect(readJson(tree, 'pipelines/days/data/stage.json').files).toEqual({ days: { source: 'hf://datasets/alice/weather/data/days.csv', format: 'csv' } });
+      expect(readJson(tree, 'pipelines/days/preprocess/stage.json').target).toEqual({ column: 'weather', task: 'classification' });
+      // The bytes went to the store (outside the workspace), never into the tree.
+      expect(tree.listChanges().filter((change) => !change.path.startsWith('pipelines/days/') && change.path.endsWith('.csv'))).toEqual([]);
+    });
+
+    it('locks a URL by its bytes (no revision), through the same transport policy', async () => {
+      const url = `${hub.url}/datasets/alice/weather/resolve/${commit}/data/days.csv`;
+      await pipelineGenerator(tree, { name: 'days', data: url, target: 'temp' });
+      const lock = datasetLockSchema.parse(readJson(tree, 'pipelines/days/data/stage.lock.json'));
+      expect(lock.files['days']).toEqual({ source: url, revision: null, sha256: sha256OfBytes(Buffer.from(csv)), size: Buffer.byteLength(csv), format: 'csv' });
+    });
+
+    it("passes --revision to the pull stage and refuses a private repo with the pull stage's message, writing nothing", async () => {
+      await pipelineGenerator(tree, { name: 'pinned', data: 'hf://datasets/alice/weather/data/days.csv', target: 'weather', revision: commit });
+      expect(readJson(tree, 'pipelines/pinned/data/stage.json').files.days).toMatchObject({ revision: commit });
+      const before = tree.listChanges().length;
+      await expect(pipelineGenerator(tree, { name: 'secret', data: 'hf://datasets/alice/private/days.csv', target: 'weather' })).rejects.toMatchObject({
+        message: expect.stringContaining('HTTP 401 Unauthorized reading days.csv in dataset alice/private'),
+        field: 'files.days.source',
+        hint: expect.stringContaining('set HF_TOKEN'),
+      });
+      expect(tree.listChanges().length).toBe(before);
+    });
   });
 });

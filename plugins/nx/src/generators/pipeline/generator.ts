@@ -1,24 +1,39 @@
-import { basename, extname, posix } from 'node:path';
+import { basename, extname } from 'node:path';
 import { formatFiles, logger, type Tree } from '@nx/devkit';
-import { type AnyStageKind, ConfigError, sha256OfBytes, stableStringify } from '@reproml/core';
-import { datasetFileKeySchema, datasetLockSchema, formatFromExtension, LOCK_FILE_NAME, parseTable, profileTable, type TableProfile } from '@reproml/data';
+import { type AnyStageKind, ConfigError, stableStringify } from '@reproml/core';
+import {
+  type DatasetFileSpec,
+  type DatasetFormat,
+  datasetFileKeySchema,
+  datasetLockSchema,
+  LOCK_FILE_NAME,
+  type LockedFile,
+  parseTable,
+  profileTable,
+  type TableProfile,
+} from '@reproml/data';
 import { pullKind } from '@reproml/data/kinds';
 import { pushKind } from '@reproml/hub/kinds';
 import { evaluateKind, trainKind } from '@reproml/onnx/kinds';
 import { preprocessKind } from '@reproml/preprocess/kinds';
 import { describeErrors } from '../describe-errors';
 import { type ColumnDecision, inferPreprocess, inferTask, type Task } from './infer-pipeline';
+import { readDataSource, sourceFileName } from './read-data-source';
 
 export const MODEL_FAMILIES = ['logistic', 'linear', 'mlp', 'gbdt'] as const;
 export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 
 export interface PipelineGeneratorOptions {
   name: string;
-  /** Workspace-relative path of a csv/tsv/json/jsonl/parquet file. */
+  /** Workspace-relative path of a csv/tsv/json/jsonl/parquet file, an https:// URL, or hf://datasets/<namespace>/<name>/<path-in-repo>. */
   data: string;
   target: string;
   task?: Task;
   model?: ModelFamily;
+  /** File format when the source's extension does not tell it. */
+  format?: DatasetFormat;
+  /** hf:// sources only: branch, tag or commit to lock (default main). */
+  revision?: string;
 }
 
 const PIPELINE_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
@@ -33,16 +48,16 @@ export const BASELINE_MODEL: Record<Task, ModelFamily> = { classification: 'logi
 const STAGE_SCHEMA_FILE = 'plugins/nx/schemas/stage.schema.json';
 
 /**
- * `nx g @reproml/nx:pipeline <name> --data <file> --target <column>`: profiles a local data file
- * and writes a five-stage pipeline (pull + lock, preprocess inferred from the profile, train,
+ * `nx g @reproml/nx:pipeline <name> --data <file | https://… | hf://datasets/…> --target <column>`:
+ * locks and profiles the data file (through the pull stage's own sources) and writes a five-stage pipeline (pull + lock, preprocess inferred from the profile, train,
  * evaluate, push) that runs as it is. Every file is checked against its kind's schema here.
  */
 export async function pipelineGenerator(tree: Tree, options: PipelineGeneratorOptions): Promise<() => void> {
   const root = `pipelines/${options.name}`;
   checkOptions(tree, options, root);
-  const format = formatFromExtension(options.data)!;
-  const bytes = tree.read(options.data)!;
-  const table = await parseTable({ bytes, format, file: options.data });
+  const fileKey = fileKeyOf(sourceFileName(options.data));
+  const source = await readDataSource(tree, options, fileKey, { stage: `${options.name}-${STAGES.pull}`, file: `${root}/${STAGES.pull}/stage.json` });
+  const table = await parseTable({ bytes: source.bytes, format: source.format, file: options.data });
   if (!table.columns.some((column) => column.name === options.target)) {
     throw new ConfigError(`'${options.target}' is not a column of ${options.data}`, {
       field: 'target',
@@ -55,9 +70,8 @@ export async function pipelineGenerator(tree: Tree, options: PipelineGeneratorOp
   const model = options.model ?? BASELINE_MODEL[taskChoice.task];
   checkModelFitsTask(model, taskChoice.task);
   const inferred = inferPreprocess({ table, profile, target: options.target, task: taskChoice.task });
-  const fileKey = fileKeyOf(options.data);
   const stageFiles = {
-    [STAGES.pull]: pullStage(tree, options, fileKey, format, profile),
+    [STAGES.pull]: pullStage(tree, options, { [fileKey]: source.spec }, profile),
     [STAGES.preprocess]: validated(preprocessKind, tree, {
       kind: 'preprocess',
       description: describePreprocess(inferred.decisions, taskChoice.task),
@@ -86,7 +100,7 @@ export async function pipelineGenerator(tree: Tree, options: PipelineGeneratorOp
     }),
   };
   for (const [stage, content] of Object.entries(stageFiles)) tree.write(`${root}/${stage}/stage.json`, `${JSON.stringify(content, null, 2)}\n`);
-  tree.write(`${root}/${STAGES.pull}/${LOCK_FILE_NAME}`, lockFileText(options.data, fileKey, format, bytes));
+  tree.write(`${root}/${STAGES.pull}/${LOCK_FILE_NAME}`, lockFileText({ [fileKey]: source.entry }));
   await formatFiles(tree);
   const summary = describeInference(options, taskChoice, model, inferred.decisions, profile.rows);
   return () => {
@@ -103,30 +117,6 @@ function checkOptions(tree: Tree, options: PipelineGeneratorOptions, root: strin
   }
   if (tree.exists(root))
     throw new ConfigError(`${root} already exists`, { field: 'name', hint: 'Choose another pipeline name, or add stages with `nx g @reproml/nx:stage`.' });
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(options.data)) {
-    throw new ConfigError(`--data ${options.data}: the generator reads local files only for now`, {
-      field: 'data',
-      hint: 'Download the file into the workspace (and commit it), then pass its workspace-relative path.',
-    });
-  }
-  if (posix.isAbsolute(options.data) || posix.normalize(options.data).startsWith('..')) {
-    throw new ConfigError(`--data ${options.data} is not a path inside the workspace`, {
-      field: 'data',
-      hint: 'Pass the path relative to the workspace root, e.g. data/houses.csv.',
-    });
-  }
-  if (!tree.exists(options.data) || tree.isFile(options.data) === false) {
-    throw new ConfigError(`--data ${options.data} does not exist`, {
-      field: 'data',
-      hint: 'Pass the workspace-relative path of a csv, tsv, json, jsonl or parquet file.',
-    });
-  }
-  if (!formatFromExtension(options.data)) {
-    throw new ConfigError(`Cannot tell the format of ${options.data} from its extension`, {
-      field: 'data',
-      hint: 'Rename it to .csv, .tsv, .json, .jsonl or .parquet.',
-    });
-  }
 }
 
 function checkModelFitsTask(model: ModelFamily, task: Task): void {
@@ -145,30 +135,26 @@ function modelConfig(model: ModelFamily): Record<string, unknown> {
 }
 
 /** The data file's name without extension, made a valid pull file key. */
-export function fileKeyOf(path: string): string {
-  const stem = basename(path, extname(path))
+export function fileKeyOf(fileName: string): string {
+  const stem = basename(fileName, extname(fileName))
     .replace(/[^a-zA-Z0-9_.-]+/g, '-')
     .replace(/^[^a-zA-Z0-9]+/, '');
   return datasetFileKeySchema.safeParse(stem).success ? stem : 'data';
 }
 
-function pullStage(tree: Tree, options: PipelineGeneratorOptions, fileKey: string, format: string, profile: TableProfile): Record<string, unknown> {
+function pullStage(tree: Tree, options: PipelineGeneratorOptions, files: Record<string, DatasetFileSpec>, profile: TableProfile): Record<string, unknown> {
   const columns = Object.fromEntries(profile.columns.map((column) => [column.name, { type: column.kind, ...(column.nulls > 0 ? { nullable: true } : {}) }]));
   return validated(pullKind, tree, {
     kind: 'pull',
     description: `${options.data} (${profile.rows} rows, ${profile.columns.length} columns), generated by nx g @reproml/nx:pipeline`,
-    files: { [fileKey]: { source: options.data, format } },
+    files,
     schema: { columns, extraColumns: 'error' },
   });
 }
 
-/** The lock `nx run <pipeline>-data:lock` would write for a local file: its sha256, size and format. */
-function lockFileText(source: string, key: string, format: string, bytes: Buffer): string {
-  const lock = datasetLockSchema.parse({
-    lockVersion: 1,
-    files: { [key]: { source, revision: null, sha256: sha256OfBytes(bytes), size: bytes.length, format } },
-  });
-  return stableStringify(lock);
+/** The lock `nx run <pipeline>-data:lock` writes (the entries come from the same source code). */
+function lockFileText(files: Record<string, LockedFile>): string {
+  return stableStringify(datasetLockSchema.parse({ lockVersion: 1, files }));
 }
 
 /** Checks a stage file against its kind's schema before it is written, and returns it with its $schema link. */
