@@ -53,7 +53,7 @@ describe('nx g @reproml/nx:pipeline (real nx CLI)', () => {
   it('infers regression for a number target, and that pipeline runs green and then as cache hits too', () => {
     const output = workspace.nxOk(['g', '@reproml/nx:pipeline', 'mass', '--data', 'data/penguins.json', '--target', 'Body Mass (g)', '--no-interactive']);
     expect(output).toContain('Task: regression');
-    expect(output).toContain('model: gbdt (baseline)');
+    expect(output).toContain('model: linear (baseline)');
     workspace.commitAll('generated regression pipeline');
     const run = ['run-many', '-t', 'run', '--projects', 'tag:pipeline:mass', '--output-style=stream'];
     const massStages = ['mass-data', 'mass-evaluate', 'mass-preprocess', 'mass-push', 'mass-train'].map((project) => `${project}:run`);

@@ -31,6 +31,7 @@ export * from './lib/training/model-info';
 export * from './lib/training/read-feature-split';
 export * from './lib/training/read-training-inputs';
 export * from './lib/training/run-train';
+export * from './lib/training/target-scaling';
 export * from './lib/training/train-stage-config';
 export * from './lib/training/trainer';
 export * from './lib/training/training-config';

@@ -1,4 +1,5 @@
 import type { onnx } from 'onnx-proto';
+import type { TargetScaling } from '../training/target-scaling';
 import { attr } from './attribute';
 import { GraphBuilder } from './graph-builder';
 import type { Network, Parameters } from './network';
@@ -10,9 +11,10 @@ export const MODEL_OUTPUTS = { label: 'label', probabilities: 'probabilities' } 
 /**
  * The serving graph of a trained network, weights stored as initializers. Input
  * `features` [N, F]; outputs `label` (int64 class id [N], or float prediction [N] for
- * regression) and, for classification, `probabilities` [N, C] (softmax).
+ * regression, in the data's units: a standardized target is scaled back by `targetScaling`) and,
+ * for classification, `probabilities` [N, C] (softmax).
  */
-export function buildInferenceGraph(network: Network, parameters: Parameters): onnx.IGraphProto {
+export function buildInferenceGraph(network: Network, parameters: Parameters, targetScaling?: TargetScaling): onnx.IGraphProto {
   const g = new GraphBuilder('model');
   g.input({ name: BATCH_INPUTS.features, type: network.dtype, shape: ['N', network.inputSize] });
   const names = parameters.map((tensor) => g.constant({ name: tensor.name, type: network.dtype, dims: tensor.dims, values: tensor.values }));
@@ -23,7 +25,14 @@ export function buildInferenceGraph(network: Network, parameters: Parameters): o
     g.output({ name: MODEL_OUTPUTS.label, type: 'int64', shape: ['N'] });
     g.output({ name: MODEL_OUTPUTS.probabilities, type: network.dtype, shape: ['N', network.outputSize] });
   } else {
-    g.opTo(MODEL_OUTPUTS.label, 'Reshape', [output, g.int64s([-1], 'flat')]);
+    // A standardized target is scaled back here, so the label is in the data's units.
+    const prediction = targetScaling
+      ? g.op('Add', [
+          g.op('Mul', [output, g.scalar(network.dtype, targetScaling.std, 'target_std')]),
+          g.scalar(network.dtype, targetScaling.mean, 'target_mean'),
+        ])
+      : output;
+    g.opTo(MODEL_OUTPUTS.label, 'Reshape', [prediction, g.int64s([-1], 'flat')]);
     g.output({ name: MODEL_OUTPUTS.label, type: network.dtype, shape: ['N'] });
   }
   return g.build();

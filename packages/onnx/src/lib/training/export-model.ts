@@ -5,6 +5,7 @@ import { composeGraphs } from '../graph/compose-graphs';
 import { buildInferenceGraph } from '../graph/inference-graph';
 import type { Network, Parameters, Task } from '../graph/network';
 import { buildModel, DEFAULT_OPSETS, decodeModel, type OpsetImport, serializeModel } from '../graph/onnx-model';
+import type { TargetScaling } from './target-scaling';
 
 /** Metadata keys of a ReproML model.onnx: enough for predict to check and label its input without model.json. */
 export const MODEL_METADATA_KEYS = {
@@ -18,6 +19,8 @@ export const MODEL_METADATA_KEYS = {
 export interface ExportModelParams {
   network: Network;
   parameters: Parameters;
+  /** The standardization of a regression target the network was trained in; the graph scales its output back. */
+  targetScaling?: TargetScaling;
   /** Bytes of the preprocess stage's preprocess.onnx (raw inputs → `features`). */
   preprocessOnnx: Uint8Array;
   rawInputs: readonly RawInput[];
@@ -29,8 +32,8 @@ export interface ExportModelParams {
 
 /** model.onnx of a trained network: `exportFusedModel` of its serving graph. */
 export function exportModel(params: ExportModelParams): Uint8Array {
-  const { network, parameters, ...rest } = params;
-  return exportFusedModel({ ...rest, modelGraph: buildInferenceGraph(network, parameters), family: network.family, task: network.task });
+  const { network, parameters, targetScaling, ...rest } = params;
+  return exportFusedModel({ ...rest, modelGraph: buildInferenceGraph(network, parameters, targetScaling), family: network.family, task: network.task });
 }
 
 export interface ExportFusedModelParams {

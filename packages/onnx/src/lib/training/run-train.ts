@@ -50,6 +50,7 @@ export async function runTrain(params: RunTrainParams): Promise<TrainResult> {
   const model = exportModel({
     network: result.network,
     parameters: result.parameters,
+    targetScaling: result.targetScaling,
     preprocessOnnx,
     rawInputs: manifest.rawInputs,
     featureNames: manifest.featureNames,
@@ -127,6 +128,7 @@ function modelInfo(config: TrainStageConfig, manifest: FeaturesManifest, result:
       outputSize: result.network.outputSize,
       loss: result.network.loss,
     },
+    ...(result.targetScaling ? { targetScaling: result.targetScaling } : {}),
     bestEpoch: result.bestEpoch,
     epochsRun: result.epochsRun,
     outputs: manifest.task === 'classification' ? { label: 'int64 [N] class id', probabilities: 'float [N, C]' } : { label: 'float [N] prediction' },

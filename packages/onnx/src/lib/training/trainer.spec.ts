@@ -1,4 +1,5 @@
 import { DataError, SeededRandom } from '@reproml/core';
+import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { buildInferenceGraph } from '../graph/inference-graph';
 import { buildModel, serializeModel } from '../graph/onnx-model';
@@ -75,7 +76,14 @@ describe('train', () => {
   it('fits linear regression with SGD + momentum and L2', async () => {
     const result = await train({
       model: { family: 'linear' },
-      training: trainingConfigSchema.parse({ epochs: 40, batchSize: 20, l2: 1e-4, optimizer: { type: 'sgd', learningRate: 0.05 }, earlyStopping: false }),
+      training: trainingConfigSchema.parse({
+        epochs: 40,
+        batchSize: 20,
+        l2: 1e-4,
+        optimizer: { type: 'sgd', learningRate: 0.05 },
+        earlyStopping: false,
+        standardizeTarget: false,
+      }),
       task: 'regression',
       featureNames: ['x0', 'x1'],
       train: line(200, 3),
@@ -87,6 +95,58 @@ describe('train', () => {
     expect(weight!.values[1]).toBeCloseTo(-2, 1);
     expect(bias!.values[0]).toBeCloseTo(0.5, 1);
     expect(result.curve.at(-1)!.validationMetric).toBeLessThan(0.05);
+  });
+
+  describe('a regression target far from 0 (body mass in grams)', () => {
+    /** y = 4200 + 600·x₀ − 300·x₁ + noise (sd 20): what a network starting at 0 cannot reach in a few epochs. */
+    function grams(rows: number, seed: number): TrainingSplit {
+      const split = line(rows, seed);
+      const rng = new SeededRandom(seed + 100);
+      for (let row = 0; row < rows; row++)
+        split.labels[row] = 4200 + 600 * split.features[row * 2]! - 300 * split.features[row * 2 + 1]! + rng.nextGaussian() * 20;
+      return split;
+    }
+    const regression = (standardizeTarget: boolean): TrainParams => ({
+      model: { family: 'linear' },
+      training: trainingConfigSchema.parse({ epochs: 30, batchSize: 20, optimizer: { type: 'adam', learningRate: 0.05 }, standardizeTarget }),
+      task: 'regression',
+      featureNames: ['x0', 'x1'],
+      train: grams(300, 5),
+      validation: grams(100, 6),
+      rng: new SeededRandom(1),
+    });
+
+    it('is standardized by default: the validation RMSE (in grams) is near the noise, and far below the unstandardized fit', async () => {
+      expect(trainingConfigSchema.parse({}).standardizeTarget).toBe(true);
+      const standardized = await train(regression(true));
+      const raw = await train(regression(false));
+      const labels = grams(300, 5).labels;
+      const mean = labels.reduce((a, b) => a + b, 0) / labels.length;
+      expect(standardized.targetScaling).toEqual({ mean, std: Math.sqrt(labels.reduce((a, b) => a + (b - mean) ** 2, 0) / labels.length) });
+      expect(standardized.curve[standardized.bestEpoch - 1]!.validationMetric).toBeLessThan(30);
+      expect(raw.targetScaling).toBeUndefined();
+      expect(raw.curve[raw.bestEpoch - 1]!.validationMetric).toBeGreaterThan(1000);
+    });
+
+    it("model.onnx scales the output back: onnxruntime's predictions equal the trainer's (x·w + b)·std + mean, in grams", async () => {
+      const result = await train(regression(true));
+      const graph = buildInferenceGraph(result.network, result.parameters, result.targetScaling);
+      const session = await ort.InferenceSession.create(serializeModel(buildModel({ graph })));
+      const validation = grams(100, 6);
+      const out = await session.run({ features: new ort.Tensor('float32', validation.features, [validation.rows, 2]) });
+      const predicted = out['label']!.data as Float32Array;
+      const [weight, bias] = result.parameters;
+      const { mean, std } = result.targetScaling!;
+      let squared = 0;
+      for (let row = 0; row < validation.rows; row++) {
+        const x = validation.features.subarray(row * 2, row * 2 + 2);
+        const expected = (Math.fround(x[0]! * weight!.values[0]! + x[1]! * weight!.values[1]!) + bias!.values[0]!) * std + mean;
+        expect(Math.abs(predicted[row]! - expected)).toBeLessThan(1e-6 * Math.abs(expected) + 1e-3);
+        squared += (predicted[row]! - validation.labels[row]!) ** 2;
+      }
+      expect(Math.sqrt(squared / validation.rows)).toBeCloseTo(result.curve[result.bestEpoch - 1]!.validationMetric!, 0);
+      await session.release();
+    });
   });
 
   it('stops early when the validation loss stops improving and keeps the best epoch', async () => {

@@ -14,6 +14,7 @@ import {
 } from '../graph/network';
 import { buildModel, serializeModel } from '../graph/onnx-model';
 import { BATCH_INPUTS, buildEpochGraph, buildEvaluationGraph, optimizerStateNames } from '../graph/training-graphs';
+import { fitTargetScaling, standardizeTargets, type TargetScaling } from './target-scaling';
 import type { ClassWeightsConfig, ModelConfig, TrainingConfig } from './training-config';
 import { checkTrainingSplit, type TrainingSplit } from './training-data';
 import { TrainingDivergedError } from './training-errors';
@@ -56,6 +57,8 @@ export interface TrainResult {
   epochsRun: number;
   stoppedEarly: boolean;
   validationMetricName: 'accuracy' | 'rmse';
+  /** Regression with `standardizeTarget`: the standardization the network was trained in (the serving graph inverts it). */
+  targetScaling?: TargetScaling;
 }
 
 /** Loss blew up: more than this factor above the first epoch's loss. */
@@ -114,7 +117,9 @@ export async function* trainIter(params: TrainParams): AsyncGenerator<TrainingEv
   checkSplit(params, network, params.train, 'train');
   if (params.validation) checkSplit(params, network, params.validation, 'validation');
   if (params.task === 'classification') checkClassesPresent(params.train, params.classes ?? []);
-  const validation = params.validation && params.validation.rows > 0 ? params.validation : undefined;
+  const targetScaling = network.task === 'regression' && training.standardizeTarget ? fitTargetScaling(params.train) : undefined;
+  const trainSplit = targetScaling ? standardizeTargets(params.train, targetScaling) : params.train;
+  const validation = params.validation && params.validation.rows > 0 ? scaled(params.validation, targetScaling) : undefined;
   if (training.earlyStopping && !validation) {
     throw new DataError('early stopping needs a validation split, and it is empty', {
       field: 'training.earlyStopping',
@@ -134,7 +139,7 @@ export async function* trainIter(params: TrainParams): AsyncGenerator<TrainingEv
     ? await ort.InferenceSession.create(serializeModel(buildModel({ graph: buildEvaluationGraph(network) })), sessionOptions)
     : undefined;
   try {
-    const trainTensors = dataTensors(network, params.train, classWeightsPerClass(training.classWeights, params.classes ?? [], params.train));
+    const trainTensors = dataTensors(network, trainSplit, classWeightsPerClass(training.classWeights, params.classes ?? [], params.train));
     const validationTensors = validation ? dataTensors(network, validation, undefined) : undefined;
     const batches = Math.ceil(params.train.rows / training.batchSize);
     yield { type: 'start', epochs: training.epochs, rows: params.train.rows, batches };
@@ -179,7 +184,8 @@ export async function* trainIter(params: TrainParams): AsyncGenerator<TrainingEv
       if (evaluationSession && validationTensors && validation) {
         const evaluation = await evaluate(evaluationSession, validationTensors, parameters, network);
         record.validationLoss = evaluation.loss;
-        record.validationMetric = validationMetric(network, evaluation.output, validation);
+        // RMSE in the data's units: the standardized error times std.
+        record.validationMetric = validationMetric(network, evaluation.output, validation) * (targetScaling?.std ?? 1);
       }
       curve.push(record);
       const monitored = record.validationLoss ?? trainLoss;
@@ -201,6 +207,7 @@ export async function* trainIter(params: TrainParams): AsyncGenerator<TrainingEv
       epochsRun: curve.length,
       stoppedEarly,
       validationMetricName: network.task === 'classification' ? 'accuracy' : 'rmse',
+      ...(targetScaling ? { targetScaling } : {}),
     };
   } finally {
     await epochSession.release();
@@ -216,6 +223,10 @@ export async function train(params: TrainParams & { onEvent?: (event: TrainingEv
     if (next.done) return next.value;
     params.onEvent?.(next.value);
   }
+}
+
+function scaled(split: TrainingSplit, scaling: TargetScaling | undefined): TrainingSplit {
+  return scaling ? standardizeTargets(split, scaling) : split;
 }
 
 function checkSplit(params: TrainParams, network: Network, split: TrainingSplit, splitName: string): void {

@@ -80,6 +80,10 @@ export const trainingConfigSchema = z
       }),
     classWeights: classWeightsConfigSchema.default('none'),
     shuffle: z.boolean().default(true).meta({ description: 'Shuffle the training rows each epoch (seeded). Default: true.' }),
+    standardizeTarget: z.boolean().default(true).meta({
+      description:
+        "Regression only: train on (y − mean) / std of the training split's target (losses are then in those units); model.onnx scales its output back, so predictions are in the data's units. Default: true.",
+    }),
   })
   .strict();
 

@@ -59,14 +59,19 @@ describe('pipeline generator', () => {
     expect(preprocess.columns).toBeUndefined();
   });
 
-  it('infers regression for a number target, filters its missing rows and picks a gbdt baseline', async () => {
+  it('infers regression for a number target, filters its missing rows and picks a linear baseline on a standardized target', async () => {
     await pipelineGenerator(tree, { name: 'mass', data: 'data/penguins.json', target: 'Body Mass (g)' });
     const preprocess = readJson(tree, 'pipelines/mass/preprocess/stage.json');
     expect(preprocess.target).toEqual({ column: 'Body Mass (g)', task: 'regression' });
     expect(preprocess.filters).toEqual([{ op: 'notNull', column: 'Body Mass (g)' }]);
     expect(preprocess.split.stratify).toBeUndefined();
     expect(preprocess.encode[0].columns).toEqual(['Species', 'Island', 'Sex']);
-    expect(readJson(tree, 'pipelines/mass/train/stage.json').model).toEqual({ family: 'gbdt' });
+    expect(readJson(tree, 'pipelines/mass/train/stage.json')).toMatchObject({
+      model: { family: 'linear' },
+      training: { optimizer: { type: 'adam', learningRate: 0.01 }, standardizeTarget: true },
+    });
+    await pipelineGenerator(tree, { name: 'mass-trees', data: 'data/penguins.json', target: 'Body Mass (g)', model: 'gbdt' });
+    expect(readJson(tree, 'pipelines/mass-trees/train/stage.json').training).toBeUndefined();
   });
 
   it('drops ids, high-cardinality text and constant columns, saying why in the description', async () => {
