@@ -4,6 +4,8 @@
  * and drift read it through the same object.
  */
 export {
+  type ClassKind,
+  classKindSchema,
   FEATURE_FILES,
   type FeaturesManifest,
   featuresManifestSchema,

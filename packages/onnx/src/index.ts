@@ -8,6 +8,7 @@ export * from './lib/evaluation/regression-metrics';
 export * from './lib/evaluation/run-evaluate';
 export * from './lib/evaluation/thresholds';
 export * from './lib/graph/attribute';
+export * from './lib/graph/class-label-graph';
 export * from './lib/graph/compose-graphs';
 export * from './lib/graph/graph-builder';
 export * from './lib/graph/inference-graph';

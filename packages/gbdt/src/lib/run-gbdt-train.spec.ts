@@ -92,7 +92,9 @@ describe('gbdt train stage', () => {
       x1: new ort.Tensor('float32', Float32Array.from([1, 1, -3]), [3, 1]),
       tag: new ort.Tensor('string', ['p', 'q', 'p'], [3, 1]),
     });
-    expect(Array.from(out.label!.data as BigInt64Array)).toEqual([0n, 1n, 2n]);
+    // label holds the data's classes, class_id their index.
+    expect(out.label!.data).toEqual(['adelie', 'chinstrap', 'gentoo']);
+    expect(Array.from(out.class_id!.data as BigInt64Array)).toEqual([0n, 1n, 2n]);
     await session.release();
   });
 

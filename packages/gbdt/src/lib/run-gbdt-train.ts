@@ -5,6 +5,7 @@ import {
   type FeaturesManifest,
   type GbdtModelConfig,
   modelInfoBase,
+  modelOutputs,
   type RunTrainParams,
   readTrainingInputs,
   TRAIN_FILES,
@@ -54,6 +55,7 @@ export async function runGbdtTrain(params: RunTrainParams): Promise<FitGbdtResul
     rawInputs: manifest.rawInputs,
     featureNames: manifest.featureNames,
     classes: manifest.classes,
+    classKind: manifest.classKind,
     preprocessFile: inputs.preprocessFile,
   });
   await writeFileAtomic(join(context.outDir, TRAIN_FILES.model), bytes);
@@ -128,6 +130,6 @@ function modelInfo(params: RunTrainParams, manifest: FeaturesManifest, result: F
     featureImportance: result.importance,
     bestRound: result.bestRound,
     roundsRun: result.roundsRun,
-    outputs: manifest.task === 'classification' ? { label: 'int64 [N] class id', probabilities: 'float [N, C]' } : { label: 'float [N] prediction' },
+    outputs: modelOutputs(manifest),
   };
 }

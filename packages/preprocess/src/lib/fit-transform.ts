@@ -52,7 +52,7 @@ export function fitTransform(params: FitTransformParams): FittedTransform {
     schemaVersion: FITTED_TRANSFORM_VERSION,
     task: spec.target.task,
     target: params.target.name,
-    ...(spec.target.task === 'classification' ? { classes: fitClasses(params) } : {}),
+    ...(spec.target.task === 'classification' ? { classes: fitClasses(params), classKind: params.target.kind } : {}),
     rawInputs: features.map((column, i) => ({ name: column.name, kind: column.kind, onnxName: names[i]! })),
     columns,
     featureNames: columns.flatMap(featureNamesOf),

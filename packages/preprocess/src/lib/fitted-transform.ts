@@ -1,5 +1,5 @@
 import { defineStageOutput } from '@reproml/core';
-import { FEATURE_FILES, rawInputSchema } from '@reproml/onnx/contracts';
+import { classKindSchema, FEATURE_FILES, rawInputSchema } from '@reproml/onnx/contracts';
 import { z } from 'zod';
 import { resolvedColumnsSchema } from './column-selector';
 import { DATE_FEATURES } from './date-features';
@@ -86,6 +86,8 @@ export const fittedTransformSchema = z.object({
   target: z.string(),
   /** Classification only: index = class id. */
   classes: z.array(z.string()).optional(),
+  /** Classification only: `number` when the target held numbers (class names are their shortest text, model.onnx labels are numbers). */
+  classKind: classKindSchema.optional(),
   /** One entry per raw input, in feature order; `columns[i]` belongs to `rawInputs[i]`. */
   rawInputs: z.array(rawInputSchema),
   columns: z.array(fittedColumnSchema),

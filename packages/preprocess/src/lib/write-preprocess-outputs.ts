@@ -24,6 +24,7 @@ export async function writePreprocessOutputs(params: WritePreprocessOutputsParam
     task: transform.task,
     target: transform.target,
     ...(transform.classes ? { classes: transform.classes } : {}),
+    ...(transform.classKind ? { classKind: transform.classKind } : {}),
     featureNames: transform.featureNames,
     rawInputs: transform.rawInputs,
     splits: {

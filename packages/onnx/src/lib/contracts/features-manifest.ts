@@ -12,6 +12,10 @@ export const rawInputSchema = z.object({
 });
 export type RawInput = z.infer<typeof rawInputSchema>;
 
+/** What a classification target held: text, or numbers (whose shortest text names the classes). */
+export const classKindSchema = z.enum(['string', 'number']);
+export type ClassKind = z.infer<typeof classKindSchema>;
+
 /**
  * `features.json`: what the stages that read a preprocess stage's features (train, evaluate,
  * drift) need to read its split files and feed preprocess.onnx. Defined here, the lowest
@@ -25,6 +29,8 @@ export const featuresManifestSchema = z.object({
   target: z.string(),
   /** Classification only: index = class id. */
   classes: z.array(z.string()).optional(),
+  /** Classification only: what the target column held; a number target's class names are its values' shortest text. Absent: string. */
+  classKind: classKindSchema.optional(),
   featureNames: z.array(z.string()).min(1),
   rawInputs: z.array(rawInputSchema).min(1),
   splits: z.object({

@@ -1,6 +1,6 @@
 import { type Column, closestMatch, DataError } from '@reproml/core';
 import { onnx } from 'onnx-proto';
-import type { RawInput } from '../contracts/features-manifest';
+import type { ClassKind, RawInput } from '../contracts/features-manifest';
 import { MODEL_METADATA_KEYS } from '../training/export-model';
 import type { Task } from './network';
 import { decodeModel, modelMetadata } from './onnx-model';
@@ -11,6 +11,8 @@ export interface ModelSignature {
   rawInputs: RawInput[];
   task: Task;
   classes?: string[];
+  /** `number` when the classes are numbers (named by their shortest text); absent for text classes. */
+  classKind?: ClassKind;
   outputs: string[];
   /** Raw string columns (by column name) whose encoder fails on other values: the values it accepts. */
   acceptedStrings: Map<string, Set<string>>;
@@ -40,6 +42,7 @@ export function readModelSignature(bytes: Uint8Array): ModelSignature {
     rawInputs,
     task,
     ...(classes ? { classes } : {}),
+    ...(classes && metadata[MODEL_METADATA_KEYS.classKind] === 'number' ? { classKind: 'number' as const } : {}),
     outputs: (model.graph?.output ?? []).map((output) => output.name ?? ''),
     acceptedStrings,
   };

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { StageIOError, type Table } from '@reproml/core';
 import * as ort from 'onnxruntime-node';
+import { CLASS_ID_OUTPUT } from '../graph/class-label-graph';
 import { MODEL_OUTPUTS } from '../graph/inference-graph';
 import { checkCategoricalValues, checkInputColumns, type ModelSignature, readModelSignature } from '../graph/model-signature';
 
@@ -71,7 +72,8 @@ export async function predictTable(params: { model: LoadedModel; table: Table; f
     explainRunFailure(model.signature, feeds, params);
     throw error;
   }
-  const labelData = out[MODEL_OUTPUTS.label]!.data as BigInt64Array | Float32Array;
+  // A classifier's `label` holds the class values; `class_id` their index (models before it had ids in `label`).
+  const labelData = (out[CLASS_ID_OUTPUT] ?? out[MODEL_OUTPUTS.label]!).data as BigInt64Array | Float32Array;
   const label = new Float64Array(table.rowCount);
   for (let row = 0; row < table.rowCount; row++) label[row] = Number(labelData[row]);
   const probabilities = out[MODEL_OUTPUTS.probabilities]?.data as Float32Array | undefined;

@@ -84,9 +84,10 @@ export async function predictFile(params: PredictFileParams): Promise<{ rows: nu
   return { rows };
 }
 
+/** A class as the data wrote it (a number class by its shortest text, never rounded); a regression prediction at 6 digits. */
 function predictionLabel(signature: ModelSignature, value: number): string {
   const label = labelOf(signature, value);
-  return typeof label === 'string' ? csvCell(label) : formatOutput(label);
+  return signature.classes ? csvCell(String(label)) : formatOutput(label as number);
 }
 
 /**

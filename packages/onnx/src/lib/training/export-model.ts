@@ -1,10 +1,12 @@
 import { DataError } from '@reproml/core';
-import type { onnx } from 'onnx-proto';
-import type { RawInput } from '../contracts/features-manifest';
+import { onnx } from 'onnx-proto';
+import type { ClassKind, RawInput } from '../contracts/features-manifest';
+import { buildClassLabelGraph } from '../graph/class-label-graph';
 import { composeGraphs } from '../graph/compose-graphs';
-import { buildInferenceGraph } from '../graph/inference-graph';
+import { buildInferenceGraph, MODEL_OUTPUTS } from '../graph/inference-graph';
 import type { Network, Parameters, Task } from '../graph/network';
 import { buildModel, DEFAULT_OPSETS, decodeModel, type OpsetImport, serializeModel } from '../graph/onnx-model';
+import { elementTypeOf } from '../graph/onnx-types';
 import type { TargetScaling } from './target-scaling';
 
 /** Metadata keys of a ReproML model.onnx: enough for predict to check and label its input without model.json. */
@@ -14,6 +16,8 @@ export const MODEL_METADATA_KEYS = {
   task: 'reproml.task',
   featureNames: 'reproml.featureNames',
   family: 'reproml.family',
+  /** `number` when a classifier's classes are numbers (its `label` output is then int64 or double). */
+  classKind: 'reproml.classKind',
 } as const;
 
 export interface ExportModelParams {
@@ -26,6 +30,7 @@ export interface ExportModelParams {
   rawInputs: readonly RawInput[];
   featureNames: readonly string[];
   classes?: readonly string[];
+  classKind?: ClassKind;
   /** File named in messages. */
   preprocessFile?: string;
 }
@@ -37,7 +42,7 @@ export function exportModel(params: ExportModelParams): Uint8Array {
 }
 
 export interface ExportFusedModelParams {
-  /** The serving graph: input `features` [N, F] → outputs `label` (and `probabilities` for classification). */
+  /** The serving graph: input `features` [N, F] → outputs `label` (class id, or the prediction) and, for classification, `probabilities`. */
   modelGraph: onnx.IGraphProto;
   family: string;
   task: Task;
@@ -46,6 +51,8 @@ export interface ExportFusedModelParams {
   rawInputs: readonly RawInput[];
   featureNames: readonly string[];
   classes?: readonly string[];
+  /** What the classification target held (features.json `classKind`); default string. */
+  classKind?: ClassKind;
   /** File named in messages. */
   preprocessFile?: string;
 }
@@ -73,7 +80,7 @@ export function exportFusedModel(params: ExportFusedModelParams): Uint8Array {
   }
   const fused = composeGraphs({
     first: graph,
-    second: params.modelGraph,
+    second: withClassLabels(params),
     connections: [{ from: 'features', to: 'features' }],
     firstPrefix: 'preprocess/',
     secondPrefix: 'model/',
@@ -90,8 +97,31 @@ export function exportFusedModel(params: ExportFusedModelParams): Uint8Array {
         [MODEL_METADATA_KEYS.task]: params.task,
         [MODEL_METADATA_KEYS.family]: params.family,
         ...(params.classes ? { [MODEL_METADATA_KEYS.classes]: JSON.stringify(params.classes) } : {}),
+        ...(params.classes && params.classKind === 'number' ? { [MODEL_METADATA_KEYS.classKind]: 'number' } : {}),
       },
       docString: `ReproML ${params.family} model (${params.task}) with its preprocessing fused in front`,
     }),
   );
+}
+
+/** A classifier's serving graph followed by the class-label tail (`label` = the class value, `class_id`); a regressor's as it is. */
+function withClassLabels(params: ExportFusedModelParams): onnx.IGraphProto {
+  if (params.task !== 'classification' || !params.classes) return params.modelGraph;
+  const probabilities = params.modelGraph.output?.find((output) => output.name === MODEL_OUTPUTS.probabilities);
+  const tail = buildClassLabelGraph({
+    classes: params.classes,
+    classKind: params.classKind ?? 'string',
+    probabilitiesType: elementTypeOf(probabilities?.type?.tensorType?.elemType ?? onnx.TensorProto.DataType.FLOAT) ?? 'float32',
+  });
+  return composeGraphs({
+    first: params.modelGraph,
+    second: tail,
+    connections: [
+      { from: MODEL_OUTPUTS.label, to: 'ids' },
+      { from: MODEL_OUTPUTS.probabilities, to: 'scores' },
+    ],
+    firstPrefix: 'network/',
+    secondPrefix: 'classes/',
+    name: params.modelGraph.name ?? 'model',
+  });
 }

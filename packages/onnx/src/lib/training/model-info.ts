@@ -1,4 +1,5 @@
 import type { FeaturesManifest } from '../contracts/features-manifest';
+import { classValues } from '../graph/class-label-graph';
 
 /**
  * The fields every train family writes at the top of `model.json` (the neural families here,
@@ -18,4 +19,11 @@ export function modelInfoBase(params: { family: string; model: unknown; seed: nu
     featureNames: manifest.featureNames,
     rawInputs: manifest.rawInputs,
   };
+}
+
+/** `model.json`'s description of model.onnx's outputs (every family's graph ends the same way). */
+export function modelOutputs(manifest: Pick<FeaturesManifest, 'task' | 'classKind' | 'classes'>): Record<string, string> {
+  if (manifest.task !== 'classification') return { label: "float [N] prediction, in the target's units" };
+  const type = manifest.classKind === 'number' ? classValues(manifest.classes ?? [], 'number').type : 'string';
+  return { label: `${type} [N] class (the data's value)`, class_id: 'int64 [N] class index', probabilities: 'float [N, C]' };
 }

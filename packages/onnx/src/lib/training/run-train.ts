@@ -3,7 +3,7 @@ import { type StageContext, stableStringify, writeFileAtomic } from '@reproml/co
 import * as ort from 'onnxruntime-node';
 import type { FeaturesManifest } from '../contracts/features-manifest';
 import { exportModel } from './export-model';
-import { modelInfoBase } from './model-info';
+import { modelInfoBase, modelOutputs } from './model-info';
 import { readTrainingInputs } from './read-training-inputs';
 import { MODEL_FILE, MODEL_INFO_FILE, TRAINING_CURVE_FILE } from './train-selection-metrics';
 import type { TrainStageConfig } from './train-stage-config';
@@ -55,6 +55,7 @@ export async function runTrain(params: RunTrainParams): Promise<TrainResult> {
     rawInputs: manifest.rawInputs,
     featureNames: manifest.featureNames,
     classes: manifest.classes,
+    classKind: manifest.classKind,
     preprocessFile,
   });
   await writeFileAtomic(join(context.outDir, TRAIN_FILES.model), model);
@@ -131,6 +132,6 @@ function modelInfo(config: TrainStageConfig, manifest: FeaturesManifest, result:
     ...(result.targetScaling ? { targetScaling: result.targetScaling } : {}),
     bestEpoch: result.bestEpoch,
     epochsRun: result.epochsRun,
-    outputs: manifest.task === 'classification' ? { label: 'int64 [N] class id', probabilities: 'float [N, C]' } : { label: 'float [N] prediction' },
+    outputs: modelOutputs(manifest),
   };
 }
