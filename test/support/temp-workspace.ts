@@ -15,6 +15,7 @@ const WORKSPACE_FILES = [
   'pnpm-workspace.yaml',
   'pnpm-lock.yaml',
   '.gitignore',
+  'datasets',
   'packages',
   'plugins',
 ];

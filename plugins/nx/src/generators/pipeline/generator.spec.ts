@@ -9,7 +9,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { type HubServer, startHubServer } from '../../../../../tools/hub-server';
 import { pipelineGenerator } from './generator';
 
-const PENGUINS = readFileSync(join(__dirname, '../../../../../pipelines/penguins/raw/penguins.json'));
+const REPO = join(__dirname, '../../../../..');
+const PENGUINS = readFileSync(join(REPO, 'pipelines/penguins/raw/penguins.json'));
 
 describe('pipeline generator', () => {
   let tree: Tree;
@@ -87,6 +88,35 @@ describe('pipeline generator', () => {
     expect(preprocess.target).toEqual({ column: 'label', task: 'classification' });
     expect(preprocess.casts).toBeUndefined();
     expect(readJson(tree, 'pipelines/people/train/stage.json').model).toEqual({ family: 'mlp', hiddenLayers: [32] });
+  });
+
+  it('turns an ISO date column into date features (the dates rule), imputed and scaled like numbers: shipped seattle-weather', async () => {
+    tree.write('datasets/vega/seattle-weather.csv', readFileSync(join(REPO, 'datasets/vega/seattle-weather.csv')));
+    await pipelineGenerator(tree, { name: 'weather', data: 'datasets/vega/seattle-weather.csv', target: 'weather' });
+    const preprocess = readJson(tree, 'pipelines/weather/preprocess/stage.json');
+    expect(preprocess).toMatchObject({
+      target: { column: 'weather', task: 'classification' },
+      dates: [{ columns: ['date'] }],
+      scale: [{ columns: ['precipitation', 'temp_max', 'temp_min', 'wind', 'date'], method: 'standard' }],
+      split: { stratify: 'weather' },
+    });
+    expect(preprocess.columns).toBeUndefined();
+    expect(preprocess.description).toContain('date features (then impute and scale) of date');
+  });
+
+  it('shipped cars: regression of a target with missing values, a date column, an id-like name dropped', async () => {
+    tree.write('datasets/vega/cars.json', readFileSync(join(REPO, 'datasets/vega/cars.json')));
+    await pipelineGenerator(tree, { name: 'mpg', data: 'datasets/vega/cars.json', target: 'Miles_per_Gallon' });
+    const preprocess = readJson(tree, 'pipelines/mpg/preprocess/stage.json');
+    expect(preprocess).toMatchObject({
+      target: { column: 'Miles_per_Gallon', task: 'regression' },
+      filters: [{ op: 'notNull', column: 'Miles_per_Gallon' }],
+      columns: { drop: ['Name'] },
+      dates: [{ columns: ['Year'] }],
+      impute: [{ columns: ['Horsepower'], strategy: 'median' }],
+      encode: [{ columns: ['Origin'], method: 'onehot', unseen: 'ignore' }],
+    });
+    expect(readJson(tree, 'pipelines/mpg/train/stage.json').model).toEqual({ family: 'linear' });
   });
 
   it('writes nothing to disk until the tree is flushed, so --dry-run only lists the files', async () => {

@@ -190,6 +190,7 @@ function describePreprocess(decisions: ColumnDecision[], task: Task): string {
   const group = (use: ColumnDecision['use']) => decisions.filter((decision) => decision.use === use).map((decision) => decision.column);
   const parts = [`Generated for ${task}`];
   if (group('scale').length) parts.push(`impute (median) and standard-scale ${group('scale').join(', ')}`);
+  if (group('date').length) parts.push(`date features (then impute and scale) of ${group('date').join(', ')}`);
   if (group('onehot').length) parts.push(`impute (most frequent) and one-hot ${group('onehot').join(', ')}`);
   const dropped = decisions.filter((decision) => decision.use === 'drop');
   if (dropped.length) parts.push(`dropped: ${dropped.map((decision) => `${decision.column} (${decision.reason})`).join('; ')}`);

@@ -1,5 +1,6 @@
 import type { Table } from '@reproml/core';
 import type { ColumnProfile, TableProfile } from '@reproml/data';
+import { columnType, DEFAULT_DATE_FEATURES } from '@reproml/preprocess';
 
 /** A string column with more distinct values than this is an id or free text, not a category. */
 export const MAX_CATEGORIES = 20;
@@ -11,7 +12,7 @@ export type Task = 'classification' | 'regression';
 /** What the generator decided for one column, and why (printed, and kept in the preprocess description). */
 export interface ColumnDecision {
   column: string;
-  use: 'target' | 'scale' | 'onehot' | 'drop';
+  use: 'target' | 'scale' | 'date' | 'onehot' | 'drop';
   reason: string;
 }
 
@@ -34,7 +35,11 @@ export function inferTask(table: Table, target: string): { task: Task; reason: s
   return { task: 'regression', reason: `'${target}' holds ${distinct.size} distinct numbers` };
 }
 
-/** Numbers: impute (median) + standard scale; low-cardinality strings: impute (most frequent) + one-hot; the rest: dropped. */
+/**
+ * Numbers: impute (median) + standard scale; ISO-8601 date columns (the preprocess kind's own
+ * `columnType` test): date features, imputed and scaled like numbers; low-cardinality strings:
+ * impute (most frequent) + one-hot; the rest: dropped.
+ */
 export function decideColumn(table: Table, profile: ColumnProfile, target: string): ColumnDecision {
   const column = profile.name;
   if (column === target) return { column, use: 'target', reason: 'the target' };
@@ -45,6 +50,13 @@ export function decideColumn(table: Table, profile: ColumnProfile, target: strin
     return { column, use: 'scale', reason: `numbers${profile.nulls ? ` (${profile.nulls} missing: median)` : ''}` };
   }
   if (profile.distinct === 1) return { column, use: 'drop', reason: `constant ('${profile.top[0]?.value}')` };
+  if (columnType(table.columns.find((candidate) => candidate.name === column)!) === 'date') {
+    return {
+      column,
+      use: 'date',
+      reason: `ISO-8601 dates: features ${DEFAULT_DATE_FEATURES.join(', ')}, each standard-scaled${profile.nulls ? ` (${profile.nulls} missing: median)` : ''}`,
+    };
+  }
   if (profile.distinct > MAX_CATEGORIES) {
     const kind = profile.distinct === profile.count ? 'an id or free text (every value distinct)' : 'high-cardinality text';
     return { column, use: 'drop', reason: `${kind}: ${profile.distinct} distinct values, more than ${MAX_CATEGORIES}` };
@@ -65,6 +77,7 @@ export function inferPreprocess(params: { table: Table; profile: TableProfile; t
   const named = (use: ColumnDecision['use']) => decisions.filter((decision) => decision.use === use).map((decision) => decision.column);
   const missing = (name: string) => (profile.columns.find((column) => column.name === name)?.nulls ?? 0) > 0;
   const numbers = named('scale');
+  const dates = named('date');
   const categories = named('onehot');
   const dropped = named('drop');
   const targetProfile = profile.columns.find((column) => column.name === target)!;
@@ -72,12 +85,14 @@ export function inferPreprocess(params: { table: Table; profile: TableProfile; t
     target: { column: target, task },
     ...(targetProfile.nulls > 0 ? { filters: [{ op: 'notNull', column: target }] } : {}),
     ...(dropped.length ? { columns: { drop: dropped } } : {}),
+    // A date column becomes number features (the dates rule); impute and scale rules naming it apply to each feature.
+    ...(dates.length ? { dates: [{ columns: dates }] } : {}),
     impute: [
-      ...(numbers.some(missing) ? [{ columns: numbers.filter(missing), strategy: 'median' }] : []),
+      ...([...numbers, ...dates].some(missing) ? [{ columns: [...numbers, ...dates].filter(missing), strategy: 'median' }] : []),
       ...(categories.some(missing) ? [{ columns: categories.filter(missing), strategy: 'most_frequent' }] : []),
     ],
     encode: categories.length ? [{ columns: categories, method: 'onehot', unseen: 'ignore' }] : [],
-    scale: numbers.length ? [{ columns: numbers, method: 'standard' }] : [],
+    scale: numbers.length + dates.length ? [{ columns: [...numbers, ...dates], method: 'standard' }] : [],
     split: { train: 0.7, validation: 0.15, test: 0.15, ...(task === 'classification' ? { stratify: target } : {}) },
   };
   return { task, decisions, spec };
