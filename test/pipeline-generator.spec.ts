@@ -9,7 +9,7 @@ const TUTORIAL_HEADING = '## Your own data in five minutes';
 /** The shell lines of the README tutorial's first ```sh block, comments removed: the test runs exactly these. */
 function tutorialCommands(readme: string): string[] {
   const section = readme.slice(readme.indexOf(TUTORIAL_HEADING));
-  const block = /```sh\n([^]*?)```/.exec(section);
+  const block = /```sh\n([\s\S]*?)```/.exec(section);
   if (!section.startsWith(TUTORIAL_HEADING) || !block) throw new Error(`README.md has no \`\`\`sh block under '${TUTORIAL_HEADING}'`);
   return block[1]!
     .split('\n')
