@@ -5,26 +5,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type NxTaskGraphFile, planShards } from '../tools/ci/shard-plan';
 import { CacheServerProcess, READ_ONLY_TOKEN } from './support/cache-server-process';
 import { snapshotFiles } from './support/output-snapshot';
-import { addTrainVariants, runShards, runTaskGraph, type ShardedRun } from './support/shard-simulation';
+import { addSweep, runShards, runTaskGraph, type ShardedRun } from './support/shard-simulation';
 import { TempWorkspace, taskOutcomes, tasksFromRemoteCache } from './support/temp-workspace';
 
 const RUNNERS = 3;
 
-/** The out/ folder of each task's project. */
+/** The output folders of the tasks, as Nx records them in the task graph (each stage's out/). */
 function outDirs(graph: NxTaskGraphFile, tasks: string[]): string[] {
-  return tasks.map((task) => {
-    const project = graph.tasks.tasks[task]!.target.project;
-    return `pipelines/${project.replace(/^penguins-/, 'penguins/')}/out`;
-  });
+  return tasks.flatMap((task) => graph.tasks.tasks[task]!.outputs ?? []);
 }
 
-describe('CI across three runners: shards per dependency level, outputs carried by reproml-cache', () => {
+describe("CI across three runners: a sweep's shards per dependency level, outputs carried by reproml-cache", () => {
   let serverDir: string;
   let server: CacheServerProcess;
   let repository: TempWorkspace;
   let graph: NxTaskGraphFile;
   let allTasks: string[];
   let single: TempWorkspace;
+  let sweep: string;
   let sharded: ShardedRun;
   const runners: TempWorkspace[] = [];
   const clones: TempWorkspace[] = [];
@@ -35,11 +33,11 @@ describe('CI across three runners: shards per dependency level, outputs carried 
   };
 
   beforeAll(async () => {
-    // The penguins pipeline plus four independent train variants (one level, like a sweep's points).
+    // The penguins pipeline plus a 12-point sweep (12 independent projects on one level) and its evaluation.
     repository = TempWorkspace.create({ label: 'shards', pipelines: ['penguins'] });
     clones.push(repository);
-    addTrainVariants(repository, 4);
-    repository.commitAll('train variants');
+    sweep = addSweep(repository);
+    repository.commitAll('sweep');
     graph = runTaskGraph(repository);
     allTasks = Object.keys(graph.tasks.tasks).sort();
 
@@ -60,9 +58,15 @@ describe('CI across three runners: shards per dependency level, outputs carried 
 
   it('every runner computes the same plan from its own clone; it has the pipeline depth and uses all three runners', () => {
     for (const runner of runners) expect(planShards(runTaskGraph(runner), RUNNERS)).toEqual(sharded.plan);
-    // data/batch → preprocess → train + variants → evaluate/predict/drift/evaluate-gbdt → push
+    // data/batch → preprocess → 12 points + train + train-gbdt → selection/evaluate/predict/drift/evaluate-gbdt → evaluate-sweep/push
     expect(sharded.plan.levels).toHaveLength(5);
-    expect(sharded.plan.levels[2]!.map((tasks) => tasks.length)).toEqual([2, 2, 2]);
+    const points = allTasks.filter((task) => task.startsWith(`${sweep}--`));
+    expect(points).toHaveLength(12);
+    expect(sharded.plan.levels[2]!.flat().sort()).toEqual([...points, 'penguins-train-gbdt:run', 'penguins-train:run'].sort());
+    expect(sharded.plan.levels[2]!.map((tasks) => tasks.length)).toEqual([5, 5, 4]);
+    // Every runner trains some of the sweep's points.
+    for (const shard of sharded.plan.levels[2]!) expect(shard.some((task) => task.startsWith(`${sweep}--`))).toBe(true);
+    expect(sharded.plan.levels[3]!.flat()).toContain(`${sweep}:run`);
   });
 
   it('each task is executed exactly once, by the runner and at the level the plan gives it; upstream outputs are restored', () => {
@@ -77,7 +81,10 @@ describe('CI across three runners: shards per dependency level, outputs carried 
     expect(sharded.restored[3]!.flat().length).toBeGreaterThan(0);
   });
 
-  it('the outputs each runner produced are byte-identical to the one-machine run', () => {
+  it('the outputs each runner produced are byte-identical to the one-machine run, the selection included', () => {
+    const winner = JSON.parse(single.read('pipelines/penguins/train-sweep/out/sweep.json')).winner;
+    const selector = runners.find((runner) => runner.exists('pipelines/penguins/train-sweep/out/sweep.json'))!;
+    expect(JSON.parse(selector.read('pipelines/penguins/train-sweep/out/sweep.json')).winner).toBe(winner);
     runners.forEach((runner, index) => {
       const mine = outDirs(
         graph,

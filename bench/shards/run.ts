@@ -1,7 +1,7 @@
 /**
  * bench/shards: wall time of one CI job against three runners splitting the same run per
  * dependency level (tools/ci/shard-plan.ts), outputs carried by one reproml-cache server.
- *   node -r @swc-node/register bench/shards/run.ts [--rounds 3] [--variants 4]
+ *   node -r @swc-node/register bench/shards/run.ts [--rounds 3]
  * See README.md in this folder.
  */
 import { execFileSync } from 'node:child_process';
@@ -10,7 +10,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CacheServerProcess, READ_WRITE_TOKEN } from '../../test/support/cache-server-process';
-import { addTrainVariants, runShards, runTaskGraph } from '../../test/support/shard-simulation';
+import { addSweep, runShards, runTaskGraph } from '../../test/support/shard-simulation';
 import { TempWorkspace, taskOutcomes } from '../../test/support/temp-workspace';
 
 const RUNNERS = 3;
@@ -71,15 +71,14 @@ async function threeRunners(repository: TempWorkspace, graph: ReturnType<typeof 
 
 async function main(): Promise<void> {
   const rounds = option('rounds', 3);
-  const variants = option('variants', 4);
   const repository = TempWorkspace.create({ label: 'bench-shards', pipelines: ['penguins'] });
   try {
-    addTrainVariants(repository, variants);
-    repository.commitAll('train variants');
+    addSweep(repository);
+    repository.commitAll('sweep');
     const graph = runTaskGraph(repository);
     const expected = Object.keys(graph.tasks.tasks).sort();
     console.log(
-      `workload: penguins pipeline + ${variants} train variants = ${expected.length} stages; ${RUNNERS} runners; ${cpus().length} cores; load at start ${load()}`,
+      `workload: penguins pipeline + a 12-point sweep and its evaluation = ${expected.length} tasks; ${RUNNERS} runners; ${cpus().length} cores; load at start ${load()}`,
     );
     const one: number[] = [];
     const three: number[] = [];

@@ -23,20 +23,31 @@ export function runTaskGraph(workspace: TempWorkspace): NxTaskGraphFile {
   }
 }
 
-/** Train variants of the penguins MLP with other seeds: independent stages on one level, like sweep points. */
-export function addTrainVariants(workspace: TempWorkspace, count: number): string[] {
-  const train = JSON.parse(workspace.read('pipelines/penguins/train/stage.json'));
-  const projects: string[] = [];
-  for (let i = 1; i <= count; i++) {
-    workspace.write(`pipelines/penguins/train-seed-${i}/stage.json`, {
-      ...train,
-      $schema: '../../../plugins/nx/schemas/stage.schema.json',
-      description: `Species classifier, seed ${i}`,
-      seed: i,
-    });
-    projects.push(`penguins-train-seed-${i}`);
-  }
-  return projects;
+/**
+ * A 12-point sweep on the penguins pipeline (README "Experiments"): a grid over two gbdt
+ * settings, small models, the winner by validation loss, evaluated on the test split. Its points
+ * are 12 independent projects on one dependency level; returns the sweep stage's project name.
+ */
+export function addSweep(workspace: TempWorkspace): string {
+  workspace.write('pipelines/penguins/train-sweep/stage.json', {
+    $schema: '../../../plugins/nx/schemas/stage.schema.json',
+    kind: 'train',
+    description: 'gbdt sweep: depth and learning rate, selected by validation loss',
+    inputs: { features: 'preprocess' },
+    seed: 7,
+    model: { family: 'gbdt', nTrees: 30, maxDepth: 3, learningRate: 0.1, earlyStopping: { patience: 5 } },
+    sweep: {
+      grid: { 'model.maxDepth': [2, 3, 4], 'model.learningRate': [0.05, 0.1, 0.2, 0.3] },
+      select: { metric: 'validationLoss' },
+    },
+  });
+  workspace.write('pipelines/penguins/evaluate-sweep/stage.json', {
+    $schema: '../../../plugins/nx/schemas/stage.schema.json',
+    kind: 'evaluate',
+    description: 'The selected point on the held-out test split',
+    inputs: { model: 'train-sweep', features: 'preprocess' },
+  });
+  return 'penguins-train-sweep';
 }
 
 export interface ShardedRun {

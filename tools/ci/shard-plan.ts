@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 /** The part of Nx's `--graph=<file>.json` output the planner reads. */
 export interface NxTaskGraphFile {
   tasks: {
-    tasks: Record<string, { target: { project: string; target: string }; cache?: boolean }>;
+    tasks: Record<string, { target: { project: string; target: string }; cache?: boolean; outputs?: string[] }>;
     dependencies: Record<string, string[]>;
   };
 }
