@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,7 +13,7 @@ const PNPM = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packag
 const STAMP = join(root, 'node_modules', '.reproml-install-stamp');
 
 const JOBS = {
-  // Only the install (pinned pnpm, frozen lockfile): what CI runs before its own steps.
+  // Only the install (pinned pnpm, frozen lockfile) and the compiled packages: what CI runs before its own steps.
   install: [],
   demo: [['node', ['tools/demo.mjs']]],
   // Debian packages some tests use (chromium for the report's browser test, python3-onnx for
@@ -85,6 +86,16 @@ function ensureInstalled() {
   writeFileSync(STAMP, wanted);
 }
 
+// The packages run as compiled JavaScript (dist/, see tools/compile-packages.cjs): compile what is
+// missing or older than its sources once, here, rather than in the first nx command.
+function ensureCompiledPackages() {
+  const { ensureCompiled } = createRequire(import.meta.url)('./compile-packages.cjs');
+  ensureCompiled(root, { log: (line) => console.log(line) });
+}
+
+// Jobs that read sources only (Biome) do not need the compiled packages.
+const SOURCE_ONLY_JOBS = new Set(['lint', 'format']);
+
 function run(job) {
   const steps = JOBS[job];
   if (!steps) {
@@ -93,6 +104,7 @@ function run(job) {
   }
   checkNode();
   ensureInstalled();
+  if (!SOURCE_ONLY_JOBS.has(job)) ensureCompiledPackages();
   const env = { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false' };
   const extraArgs = process.argv.slice(3);
   steps.forEach(([command, args, { optional = false } = {}], index) => {

@@ -18,6 +18,8 @@ const WORKSPACE_FILES = [
   'datasets',
   'packages',
   'plugins',
+  // The plugin entry, the executor and the CLI compile stale packages with it (dist/ comes along with packages/).
+  'tools/compile-packages.cjs',
 ];
 
 /**
@@ -84,12 +86,15 @@ export class TempWorkspace {
   static cloneFrom(source: TempWorkspace, options: { label?: string } = {}): TempWorkspace {
     const root = mkdtempSync(join(tmpdir(), `reproml-${options.label ?? 'clone'}-`));
     execFileSync('git', ['clone', '-q', source.root, root]);
-    // Package-level node_modules (pnpm's relative links) are not in git: take them from the source.
+    // Package-level node_modules (pnpm's relative links) and compiled dist/ folders are not in git:
+    // take them from the source (a dist/ whose stamp does not match the clone's sources recompiles).
     for (const group of ['packages', 'plugins']) {
       for (const name of readdirSync(source.path(group))) {
-        const links = source.path(group, name, 'node_modules');
-        if (existsSync(links) && existsSync(join(root, group, name))) {
-          cpSync(links, join(root, group, name, 'node_modules'), { recursive: true, verbatimSymlinks: true });
+        for (const ignored of ['node_modules', 'dist']) {
+          const folder = source.path(group, name, ignored);
+          if (existsSync(folder) && existsSync(join(root, group, name))) {
+            cpSync(folder, join(root, group, name, ignored), { recursive: true, verbatimSymlinks: true });
+          }
         }
       }
     }

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The help, a command's usage and an unknown command are answered from the command table (plain
-// JavaScript) before anything else loads. A command that runs is TypeScript run through
-// @swc-node/register (the same transpiler Nx uses for the plugin), and main loads that command's
-// modules only.
+// JavaScript) before anything else loads. A command that runs loads the compiled packages (dist/,
+// recompiled first when a source changed: tools/compile-packages.cjs), and main loads that
+// command's modules only.
 const argv = process.argv.slice(2);
 const answer = require('../src/commands/command-table.mjs').answerFromTable(argv);
 if (answer) {
@@ -10,9 +10,9 @@ if (answer) {
   if (answer.stderr) process.stderr.write(answer.stderr);
   process.exitCode = answer.code;
 } else {
-  process.env.SWC_NODE_PROJECT ??= require('node:path').join(__dirname, '..', '..', '..', 'tsconfig.base.json');
-  require('@swc-node/register');
-  require('../src/main.ts')
+  const { ensureCompiled, workspaceOf } = require('../../../tools/compile-packages.cjs');
+  ensureCompiled(workspaceOf(require('node:path').join(__dirname, '..')));
+  require('../dist/src/main.js')
     .main(argv)
     .then((code) => {
       process.exitCode = code;

@@ -11,6 +11,7 @@ export * from './lib/parse-config';
 export * from './lib/process-alive';
 export * from './lib/progress';
 export type { ReadScope } from './lib/read-scope';
+export * from './lib/require-module';
 export * from './lib/retryable-error';
 export * from './lib/run-script-stage';
 export * from './lib/run-stage';

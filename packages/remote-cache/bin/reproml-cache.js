@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// The package ships TypeScript sources (like every @reproml package in this workspace), so the
-// bin registers @swc-node/register to compile them on load, then runs the CLI.
+// Runs the compiled CLI (dist/, recompiled first when a workspace source changed:
+// tools/compile-packages.cjs).
+const { ensureCompiled, workspaceOf } = require('../../../tools/compile-packages.cjs');
 
-require('@swc-node/register');
-require('../src/cli.ts')
+ensureCompiled(workspaceOf(require('node:path').join(__dirname, '..')));
+require('../dist/src/cli.js')
   .main(process.argv.slice(2), process.env)
   .catch((error) => {
     console.error(error?.describe ? error.describe() : error);

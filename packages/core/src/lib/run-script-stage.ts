@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConfigError, StageIOError } from './errors';
+import { requireModule } from './require-module';
 import type { StageContext } from './run-stage';
 import type { ScriptStageConfig } from './script-stage-config';
 import type { SeededRandom } from './seeded-random';
@@ -42,7 +43,7 @@ export async function runScriptStage(params: RunScriptStageParams): Promise<void
       hint: 'Create the module or fix the path (relative to the stage folder).',
     });
   }
-  const run = loadDefaultExport(scriptPath, location);
+  const run = loadDefaultExport(scriptPath, context.workspaceRoot, location);
   const api: ScriptStageApi = {
     inputs: params.inputDirs,
     outDir: context.outDir,
@@ -71,9 +72,8 @@ export async function runScriptStage(params: RunScriptStageParams): Promise<void
   await run(api);
 }
 
-function loadDefaultExport(scriptPath: string, location: { stage: string; file: string; field: string }): ScriptStageFunction {
-  // Loaded with require so that TypeScript scripts run through the transpiler Nx registers for the plugin.
-  const loaded = require(scriptPath) as { default?: unknown };
+function loadDefaultExport(scriptPath: string, workspaceRoot: string, location: { stage: string; file: string; field: string }): ScriptStageFunction {
+  const loaded = requireModule(scriptPath, workspaceRoot) as { default?: unknown };
   const fn = typeof loaded === 'function' ? loaded : loaded.default;
   if (typeof fn !== 'function') {
     throw new ConfigError(`Script ${scriptPath} has no default export function`, {

@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { logger, type PostTasksExecution } from '@nx/devkit';
 import { type GitState, locationOutputDir, parseStageRoot, readGitState, STAGE_FILE_NAME, stageRootDir } from '@reproml/core';
-import { collectStageRun, recordRuns } from '@reproml/tracking';
 import { loadStage } from '../stage-file/load-stage';
 import { normalizeOptions, type ReproMLPluginOptions } from './plugin-options';
 import { stageChainPathspecs } from './stage-provenance';
@@ -17,16 +16,19 @@ const RESTORED = new Set(['local-cache', 'local-cache-kept-existing', 'remote-ca
  */
 export const postTasksExecution: PostTasksExecution<ReproMLPluginOptions> = async (options, context) => {
   const { runTargetName } = normalizeOptions(options);
+  const restored = Object.values(context.taskResults).filter((result) => result.task.target.target === runTargetName && RESTORED.has(result.status));
+  if (restored.length === 0) return;
   try {
+    // The run store (SQLite or PostgreSQL client) loads only when there is something to record.
+    const { collectStageRun, recordRuns } = require('@reproml/tracking') as typeof import('@reproml/tracking');
     // One `git status` for the whole tree; per-stage ones only when something is uncommitted.
     const tree = readGitState(context.workspaceRoot);
     // All restores of this command in one connection and one transaction.
     const recorded = await recordRuns({
       workspaceRoot: context.workspaceRoot,
       collect: () =>
-        Object.values(context.taskResults).flatMap((result) => {
+        restored.flatMap((result) => {
           const { task } = result;
-          if (task.target.target !== runTargetName || !RESTORED.has(result.status)) return [];
           const location = parseStageRoot(task.projectRoot ?? '');
           if (!location) return [];
           const { pipeline, stage } = location;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { type AnyStageKind, ConfigError, isStageKind } from '@reproml/core';
+import { type AnyStageKind, ConfigError, isStageKind, requireModule } from '@reproml/core';
 import { stageKinds as coreKinds } from '@reproml/core/kinds';
 import { stageKinds as dataKinds } from '@reproml/data/kinds';
 import { stageKinds as driftKinds } from '@reproml/drift/kinds';
@@ -91,7 +91,7 @@ function loadKindModule(workspaceRoot: string, module: string): RegisteredKind[]
       cause: error,
     });
   }
-  const exported = require(path) as Record<string, unknown>;
+  const exported = requireModule(path, workspaceRoot) as Record<string, unknown>;
   const candidates = exported.stageKinds ?? exported.default;
   const kinds = (Array.isArray(candidates) ? candidates : [candidates]).filter(isStageKind);
   if (kinds.length === 0) {
