@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stageProjectName, stageRootDir } from '@reproml/core';
-import { CHANGELOG_FILE, type ChangelogEntry, readChangelog } from '@reproml/data';
+import { CHANGELOG_FILE, type ChangelogEntry, readChangelog } from '@reproml/data/dataset-changelog';
 import type { ModelRegistry } from './model-registry';
 import type { DatasetReference } from './model-version';
 

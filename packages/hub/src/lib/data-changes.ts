@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CHANGELOG_FILE, type ChangelogEntry, readChangelog } from '@reproml/data';
+import { CHANGELOG_FILE, type ChangelogEntry, readChangelog } from '@reproml/data/dataset-changelog'; // light subpath: the data index loads the Hub client
 import type { ModelLineage } from './model-lineage';
 import type { DatasetReference } from './model-version';
 

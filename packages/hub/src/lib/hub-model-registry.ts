@@ -1,11 +1,12 @@
 import { existsSync, openAsBlob } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type CommitOperation, commit, createBranch, createRepo, downloadFile, HubApiError, listFiles, listModels, modelInfo, whoAmI } from '@huggingface/hub';
+import type { CommitOperation } from '@huggingface/hub';
 import { ConfigError, IntegrityError, parseConfig, ReproError, sha256OfBytes, stableStringify, writeDirectoryAtomic, writeFileAtomic } from '@reproml/core';
 import { AuditCheckpointFile, checkpointOf, compareWithCheckpoint } from './audit-checkpoint';
 import { type AuditEvent, chainEvent, type NewAuditEvent, parseAuditLog } from './audit-log';
 import { assertTokenTransport } from './hub-access';
+import { hubClient, isHubApiError } from './hub-client';
 import type {
   AliasChange,
   ModelRegistry,
@@ -285,11 +286,13 @@ export class HubModelRegistry implements ModelRegistry {
   }
 
   private async identity(): Promise<Identity> {
-    this.identityPromise ??= whoAmI({ ...this.common(), accessToken: this.options.token! }).then((me) => ({
-      name: me.name,
-      role: me.auth.accessToken?.role ?? 'read',
-      orgs: 'orgs' in me ? me.orgs.map((org) => org.name) : [],
-    }));
+    this.identityPromise ??= hubClient().then(({ whoAmI }) =>
+      whoAmI({ ...this.common(), accessToken: this.options.token! }).then((me) => ({
+        name: me.name,
+        role: me.auth.accessToken?.role ?? 'read',
+        orgs: 'orgs' in me ? me.orgs.map((org) => org.name) : [],
+      })),
+    );
     return this.identityPromise.catch((error: unknown) => {
       this.identityPromise = undefined;
       throw this.hubError(error, `checking HF_TOKEN at ${this.options.hubUrl}`);
@@ -326,7 +329,7 @@ export class HubModelRegistry implements ModelRegistry {
   private async modelNames(): Promise<string[]> {
     const names: string[] = [];
     try {
-      for await (const entry of listModels({ ...this.common(), search: { owner: this.options.namespace } })) {
+      for await (const entry of (await hubClient()).listModels({ ...this.common(), search: { owner: this.options.namespace } })) {
         const name = entry.name.split('/')[1];
         if (name && /^[a-z0-9][a-z0-9_-]{0,63}$/.test(name)) names.push(name);
       }
@@ -342,14 +345,16 @@ export class HubModelRegistry implements ModelRegistry {
     let head = await this.branchHead(repo, 'main');
     if (head === undefined) {
       if (!options.create) return undefined;
-      await createRepo({
-        ...this.common(),
-        accessToken: this.options.token!,
-        repo: { type: 'model', name: repo },
-        private: this.options.private ?? true,
-      }).catch((error: unknown) => {
-        if (!(error instanceof HubApiError && error.statusCode === 409)) throw this.hubError(error, `creating hf://${repo}`);
-      });
+      await (await hubClient())
+        .createRepo({
+          ...this.common(),
+          accessToken: this.options.token!,
+          repo: { type: 'model', name: repo },
+          private: this.options.private ?? true,
+        })
+        .catch((error: unknown) => {
+          if (!(isHubApiError(error) && error.statusCode === 409)) throw this.hubError(error, `creating hf://${repo}`);
+        });
       this.options.log?.(`created model repo ${repo}`);
       head = await this.branchHead(repo, 'main');
     }
@@ -408,10 +413,10 @@ export class HubModelRegistry implements ModelRegistry {
   /** A branch's commit, null when the repo exists without it, undefined when the repo does not exist (or is not visible). */
   private async branchHead(repo: string, branch: string): Promise<string | null | undefined> {
     try {
-      const info = await modelInfo({ ...this.common(), name: repo, revision: branch, additionalFields: ['sha'] });
+      const info = await (await hubClient()).modelInfo({ ...this.common(), name: repo, revision: branch, additionalFields: ['sha'] });
       return (info as { sha?: string }).sha ?? null;
     } catch (error) {
-      if (error instanceof HubApiError && error.statusCode === 404) {
+      if (isHubApiError(error) && error.statusCode === 404) {
         const code = (error.data as { error?: string } | undefined)?.error ?? error.message;
         return /revision|rev id/i.test(code) ? null : undefined;
       }
@@ -421,7 +426,7 @@ export class HubModelRegistry implements ModelRegistry {
 
   private async download(repo: string, path: string, revision: string): Promise<Uint8Array | undefined> {
     try {
-      const blob = await downloadFile({ ...this.common(), repo: { type: 'model', name: repo }, path, revision });
+      const blob = await (await hubClient()).downloadFile({ ...this.common(), repo: { type: 'model', name: repo }, path, revision });
       return blob ? new Uint8Array(await blob.arrayBuffer()) : undefined;
     } catch (error) {
       throw this.hubError(error, `downloading ${path} from hf://${repo}@${revision.slice(0, 12)}`);
@@ -477,7 +482,12 @@ export class HubModelRegistry implements ModelRegistry {
   /** One commit on main with the version's files and its record; files of the previous version that this one lacks are deleted. */
   private async commitVersion(snapshot: Snapshot, files: RegisterVersionParams['files'], stored: Omit<ModelVersion, 'location'>): Promise<string> {
     const present: string[] = [];
-    for await (const entry of listFiles({ ...this.common(), repo: { type: 'model', name: snapshot.repo }, revision: snapshot.head, recursive: true })) {
+    for await (const entry of (await hubClient()).listFiles({
+      ...this.common(),
+      repo: { type: 'model', name: snapshot.repo },
+      revision: snapshot.head,
+      recursive: true,
+    })) {
       if (entry.type === 'file') present.push(entry.path);
     }
     const keep = new Set([...files.map((file) => file.path), HUB_VERSION_FILE, ...REPO_FILES]);
@@ -507,7 +517,7 @@ export class HubModelRegistry implements ModelRegistry {
 
   private async commit(snapshot: Snapshot, title: string, operations: CommitOperation[]): Promise<string> {
     try {
-      const output = await commit({
+      const output = await (await hubClient()).commit({
         ...this.common(),
         accessToken: this.options.token!,
         repo: { type: 'model', name: snapshot.repo },
@@ -524,7 +534,7 @@ export class HubModelRegistry implements ModelRegistry {
       }
       return oid;
     } catch (error) {
-      if (error instanceof HubApiError && (error.statusCode === 412 || error.statusCode === 409)) throw new StaleHead(error.message);
+      if (isHubApiError(error) && (error.statusCode === 412 || error.statusCode === 409)) throw new StaleHead(error.message);
       throw this.hubError(error, `committing to hf://${snapshot.repo}`);
     }
   }
@@ -605,7 +615,7 @@ export class HubModelRegistry implements ModelRegistry {
     const target = this.commitOfVersion(snapshot, number)!;
     if ((await this.branchHead(snapshot.repo, alias)) === target) return;
     try {
-      await createBranch({
+      await (await hubClient()).createBranch({
         ...this.common(),
         accessToken: this.options.token!,
         repo: { type: 'model', name: snapshot.repo },
@@ -639,7 +649,7 @@ export class HubModelRegistry implements ModelRegistry {
 
   /** The client's HubApiError as a message naming the registry and what to do; never the token. */
   private hubError(error: unknown, doing: string): unknown {
-    if (!(error instanceof HubApiError)) return error;
+    if (!isHubApiError(error)) return error;
     const detail = error.message.split('. URL:')[0];
     const hints: Record<number, string> = {
       401: 'The Hub rejected HF_TOKEN: set it to a valid token (hf_…).',

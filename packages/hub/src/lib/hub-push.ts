@@ -2,9 +2,10 @@ import { openAsBlob } from 'node:fs';
 import { type CommitOperation, commit, createRepo, downloadFile, HubApiError, modelInfo, whoAmI } from '@huggingface/hub';
 import { ConfigError, ReproError } from '@reproml/core';
 import { assertTokenTransport } from './hub-access';
+import { MANIFEST_FILE } from './manifest-file';
 import { createUploadFetch } from './upload-fetch';
 
-export const MANIFEST_FILE = 'reproml-model.json';
+export { MANIFEST_FILE };
 
 export interface HubPushFile {
   /** Path in the repo. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { sourceEnvironmentFromEnv } from '@reproml/data';
+import { sourceEnvironmentFromEnv } from '@reproml/data/source-environment';
 import { FileModelRegistry, type FileModelRegistryOptions } from './file-model-registry';
 import { HubModelRegistry, type HubModelRegistryOptions } from './hub-model-registry';
 import type { ModelRegistry } from './model-registry';

@@ -13,10 +13,10 @@ import {
   stableStringify,
   writeFileAtomic,
 } from '@reproml/core';
-import { sourceEnvironmentFromEnv } from '@reproml/data';
+import { sourceEnvironmentFromEnv } from '@reproml/data/source-environment';
 import { dataChangesSince } from './data-changes';
-import { HubModelRegistry } from './hub-model-registry';
-import { MANIFEST_FILE, pushToHub } from './hub-push';
+import type { HubModelRegistry } from './hub-model-registry';
+import { MANIFEST_FILE } from './manifest-file';
 import { numericMetrics, renderModelCard } from './model-card';
 import { collectModelLineage, type ModelLineage, outputOf, type StageLineage } from './model-lineage';
 import type { ModelRegistry } from './model-registry';
@@ -126,7 +126,7 @@ export async function runPush(params: RunPushParams): Promise<PushReceipt> {
   };
 
   let receipt: PushReceipt;
-  if (params.registry instanceof HubModelRegistry) {
+  if (isHubRegistry(params.registry)) {
     // The registry is on the Hub: it publishes the bundle to <namespace>/<model> and records the version there, once.
     const registryRepo = params.registry.repoOf(model);
     if (target.type === 'hub' && target.repo !== registryRepo) {
@@ -145,6 +145,8 @@ export async function runPush(params: RunPushParams): Promise<PushReceipt> {
     receipt = receiptOf(registered.version.version, registered.created, version, config.target, registered.version.location);
   } else if (target.type === 'hub') {
     context.progress({ type: 'phase', phase: 'upload', detail: `hf://${target.repo}` });
+    // The Hub client loads only for a push to the Hub.
+    const { pushToHub } = await import('./hub-push.ts');
     const pushed = await pushToHub({
       hubUrl: env.hubUrl,
       token: env.hubToken,
@@ -182,6 +184,11 @@ export async function runPush(params: RunPushParams): Promise<PushReceipt> {
   context.summarize({ model, version: receipt.version, fingerprint });
   await writeFileAtomic(join(context.outDir, PUSH_RECEIPT_FILE), stableStringify(written));
   return receipt;
+}
+
+/** A registry on the Hub (`kind: 'hub'` is only ever a HubModelRegistry), told apart without loading the Hub client. */
+function isHubRegistry(registry: ModelRegistry): registry is HubModelRegistry {
+  return registry.kind === 'hub';
 }
 
 /** REPROML_ALLOW_DIRTY=1 (or true): the one-run form of `allowDirty`. */

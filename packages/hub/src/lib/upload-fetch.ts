@@ -1,4 +1,5 @@
-import { backoffDelay, isRetryableStatus, isTransientNetworkError, sleep } from '@reproml/data';
+// A light subpath: the data index loads the Hub client and the Parquet reader.
+import { backoffDelay, isRetryableStatus, isTransientNetworkError, sleep } from '@reproml/data/retrying-fetch';
 
 export interface CreateUploadFetchParams {
   /** Extra attempts after the first. */

@@ -20,7 +20,7 @@ export const postTasksExecution: PostTasksExecution<ReproMLPluginOptions> = asyn
   if (restored.length === 0) return;
   try {
     // The run store (SQLite or PostgreSQL client) loads only when there is something to record.
-    const { collectStageRun, recordRuns } = require('@reproml/tracking') as typeof import('@reproml/tracking');
+    const { collectStageRun, recordRuns } = await import('@reproml/tracking');
     // One `git status` for the whole tree; per-stage ones only when something is uncommitted.
     const tree = readGitState(context.workspaceRoot);
     // All restores of this command in one connection and one transaction.

@@ -44,22 +44,28 @@ export function localSources(workspaceRoot: string, stage: LoadedStage): string[
  * plugin's executor. A package whose code lives in this workspace is a source tree (Nx cannot
  * hash workspace packages as external dependencies); an installed one is hashed by its npm
  * version (`externalDependencies`). The `run` target's inputs and the stage's strict reads
- * both come from here.
+ * both come from here. `compiled`: each workspace package's `dist/` folder, the JavaScript
+ * compiled from those sources that actually runs (tools/compile-packages.cjs): readable, not
+ * hashed (it follows from the hashed sources).
  */
-export function hashedReproCode(workspaceRoot: string, stage: LoadedStage): { trees: HashedTree[]; npmPackages: string[] } {
+export function hashedReproCode(workspaceRoot: string, stage: LoadedStage): { trees: HashedTree[]; npmPackages: string[]; compiled: string[] } {
   const trees: HashedTree[] = [];
   const npmPackages: string[] = [];
+  const compiled: string[] = [];
   for (const code of kindCode(workspaceRoot, stage)) {
     if (code.workspacePath === undefined) npmPackages.push(code.name);
     else trees.push({ root: code.workspacePath, extensions: ['.ts'], except: ['**/*.spec.ts'] });
+    if (code.compiledPath !== undefined) compiled.push(code.compiledPath);
   }
-  return { trees, npmPackages: [...new Set(npmPackages)].sort() };
+  return { trees, npmPackages: [...new Set(npmPackages)].sort(), compiled };
 }
 
 interface KindCode {
   name: string;
   /** Workspace-relative folder of its hashed sources; undefined for an installed package. */
   workspacePath?: string;
+  /** Workspace-relative folder of its compiled JavaScript (`<package>/dist`); undefined for an installed package. */
+  compiledPath?: string;
 }
 
 /** Each package whose code does the stage's work: the kind's packages, its own package, the plugin's executors. */
@@ -70,7 +76,7 @@ function kindCode(workspaceRoot: string, stage: LoadedStage): KindCode[] {
     const dir = local.get(name);
     if (dir === undefined) return { name };
     const sources = name === PLUGIN_NAME ? `${dir}/src/executors` : `${dir}/src`;
-    return { name, workspacePath: existsSync(join(workspaceRoot, sources)) ? sources : dir };
+    return { name, workspacePath: existsSync(join(workspaceRoot, sources)) ? sources : dir, compiledPath: `${dir}/dist` };
   });
 }
 

@@ -7,7 +7,8 @@ import { type LoadedStage, loadStage } from './load-stage';
 /**
  * What a stage may touch inside the workspace in strict mode, as absolute paths.
  * `reads`: what its `run` target hashes (stage folder, upstream outputs, local sources,
- * ReproML code, from the same functions that build the target's inputs), plus installed
+ * ReproML code, from the same functions that build the target's inputs, and the JavaScript
+ * compiled from that code, which is what runs), plus installed
  * packages (`node_modules`, hashed by version for the npm packages its kind lists), what its
  * kind adds (`extraReadPaths`) and state its kind owns (`ownedPaths`). `writes`: that state
  * (the temp output and run folders are added by `runStage`).
@@ -18,12 +19,14 @@ export function declaredAccess(workspaceRoot: string, stage: LoadedStage): { rea
   const upstream = upstreamOutputDirs(workspaceRoot, stage).map((outDir) => (!stage.kind.cache ? { root: outDir } : hashedUpstreamOutput(outDir)));
   const owned = stage.kind.ownedPaths?.(workspaceRoot) ?? [];
   const extra = stage.kind.extraReadPaths?.(workspaceRoot) ?? [];
+  const code = hashedReproCode(workspaceRoot, stage);
   return {
     reads: [
       scope(hashedStageFolder(stage)),
       ...upstream.map(scope),
       ...localSources(workspaceRoot, stage).map((source) => ({ path: join(workspaceRoot, source) })),
-      ...hashedReproCode(workspaceRoot, stage).trees.map(scope),
+      ...code.trees.map(scope),
+      ...code.compiled.map((folder) => ({ path: join(workspaceRoot, folder) })),
       { path: join(workspaceRoot, 'node_modules') },
       ...[...extra, ...owned].map((path) => ({ path })),
     ],

@@ -1,5 +1,5 @@
 import { join, posix } from 'node:path';
-import { type ExecutorContext, logger } from '@nx/devkit';
+import type { ExecutorContext } from '@nx/devkit';
 import { createProgressReporter, createStageRunContext, isReproError, runStage, type StageContext, type SweepConfig, selectSweepPoint } from '@reproml/core';
 import { pluginOptionsFromNxJson } from '../../plugin/plugin-options';
 import { stageChainPathspecs } from '../../plugin/stage-provenance';
@@ -8,6 +8,7 @@ import { type LoadedStage, loadStage, sweepPointStage } from '../../stage-file/l
 import { stageKindRegistry } from '../../stage-file/stage-kinds';
 import { askOnTerminal } from './ask-on-terminal';
 import { packageResolutionRoots, recordedPackages } from './environment-packages';
+import { logger } from './nx-logger';
 import { recordExecutedStage } from './record-stage-run';
 import type { StageExecutorOptions } from './stage-executor-options';
 

@@ -1,8 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { logger } from '@nx/devkit';
+
 import { defaultRunMetadataPath, type RunMetadata, runMetadataSchema } from '@reproml/core';
 import { collectStageRun, type RecordRunResult, recordRun } from '@reproml/tracking';
 import type { LoadedStage } from '../../stage-file/load-stage';
+import { logger } from './nx-logger';
 
 /**
  * Records an executed stage in the run store, after `runStage` finished (its `out/` and run
