@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { REPO_ROOT, TempWorkspace, taskOutcomes } from '../../test/support/temp-workspace';
@@ -34,7 +34,8 @@ function timedProcess(command: string, args: string[], cwd: string, env: NodeJS.
 /** A bare Nx workspace (no plugin) with `count` projects, each with one trivial cached `run` target. */
 function bareWorkspace(count: number): string {
   const root = mkdtempSync(join(tmpdir(), 'reproml-bench-bare-'));
-  writeFileSync(join(root, 'nx.json'), JSON.stringify({ neverConnectToCloud: true, analytics: false, useDaemonProcess: false }));
+  // The daemon is chosen per command (NX_DAEMON), as on the ReproML side.
+  writeFileSync(join(root, 'nx.json'), JSON.stringify({ neverConnectToCloud: true, analytics: false }));
   writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'bare', private: true }));
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'));
   for (let index = 0; index < count; index++) {
@@ -82,52 +83,60 @@ function compare(label: string, rounds: number, a: () => number, b: () => number
   );
 }
 
+/** The 1, 5 and 15-minute load averages: the machine is shared, so every figure says how busy it was. */
+function loadAverage(): string {
+  return loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
+}
+
 function main(): void {
   const rounds = option('rounds', 5);
   const penguins = TempWorkspace.create({ label: 'bench-overhead', pipelines: ['penguins'] });
   const withoutPlugin = TempWorkspace.cloneFrom(penguins, { label: 'bench-overhead-noplugin' });
   let bare = '';
+  const daemons: { cwd: string; nx: string; cacheDir: string }[] = [];
   try {
     const runPenguins = ['run-many', '-t', 'run', '-p', 'tag:pipeline:penguins', '--output-style=stream'];
     const first = taskOutcomes(penguins.nxOk(runPenguins));
     const tasks = first.executed.length + first.cached.length;
     bare = bareWorkspace(tasks);
     const bareCache = join(bare, '.nx-cache');
-    const runBare = () => timedProcess(join(bare, 'node_modules', '.bin', 'nx'), ['run-many', '-t', 'run', '--output-style=stream'], bare, nxEnv(bareCache));
-    runBare();
+    const bareNx = join(bare, 'node_modules', '.bin', 'nx');
+    const runBare = (daemon: boolean) => timedProcess(bareNx, ['run-many', '-t', 'run', '--output-style=stream'], bare, nxEnv(bareCache, daemon));
+    runBare(false);
     withoutPlugin.write('nx.json', { ...JSON.parse(withoutPlugin.read('nx.json')), plugins: [] });
-    console.log(
-      `bench/overhead: ${rounds} interleaved rounds; penguins: ${tasks} run tasks (the uncached push included), bare Nx: ${tasks} cached trivial targets`,
-    );
+    console.log(`bench/overhead: ${rounds} interleaved rounds; load average ${loadAverage()} (1, 5, 15 min) at the start`);
+    console.log(`penguins: ${tasks} run tasks (the uncached push included), bare Nx: ${tasks} cached trivial targets`);
 
-    const nx = (workspace: TempWorkspace, args: string[]) =>
-      timedProcess(workspace.path('node_modules', '.bin', 'nx'), args, workspace.root, nxEnv(workspace.cacheDir));
-    compare('cached rerun: penguins pipeline vs bare Nx', rounds, () => nx(penguins, runPenguins), runBare);
-    compare(
-      'nx show projects: with the plugin vs without',
-      rounds,
-      () => nx(penguins, ['show', 'projects']),
-      () => nx(withoutPlugin, ['show', 'projects']),
-    );
-    // The Nx daemon (on for users in nx.json, off in tests and CI): the same commands through it, once it is up.
-    const nxDaemon = (args: string[]) => timedProcess(penguins.path('node_modules', '.bin', 'nx'), args, penguins.root, nxEnv(penguins.cacheDir, true));
-    try {
-      nxDaemon(['show', 'projects']);
+    const nx = (workspace: TempWorkspace, args: string[], daemon: boolean) =>
+      timedProcess(workspace.path('node_modules', '.bin', 'nx'), args, workspace.root, nxEnv(workspace.cacheDir, daemon));
+    const compareBoth = (daemon: boolean) => {
+      const label = daemon ? 'daemon on' : 'daemon off';
       compare(
-        'cached rerun: daemon on vs off',
+        `cached rerun, ${label}: penguins pipeline vs bare Nx`,
         rounds,
-        () => nxDaemon(runPenguins),
-        () => nx(penguins, runPenguins),
+        () => nx(penguins, runPenguins, daemon),
+        () => runBare(daemon),
       );
       compare(
-        'nx show projects: daemon on vs off',
+        `nx show projects, ${label}: with the plugin vs without`,
         rounds,
-        () => nxDaemon(['show', 'projects']),
-        () => nx(penguins, ['show', 'projects']),
+        () => nx(penguins, ['show', 'projects'], daemon),
+        () => nx(withoutPlugin, ['show', 'projects'], daemon),
       );
-    } finally {
-      spawnSync(penguins.path('node_modules', '.bin', 'nx'), ['daemon', '--stop'], { cwd: penguins.root, env: nxEnv(penguins.cacheDir, true) });
+    };
+    compareBoth(false);
+    // The Nx daemon (on for users, off in tests and CI): the same commands through it, once each daemon is up.
+    for (const [cwd, cacheDir] of [
+      [penguins.root, penguins.cacheDir],
+      [withoutPlugin.root, withoutPlugin.cacheDir],
+      [bare, bareCache],
+    ] as const) {
+      daemons.push({ cwd, nx: join(cwd, 'node_modules', '.bin', 'nx'), cacheDir });
+      timedProcess(join(cwd, 'node_modules', '.bin', 'nx'), ['show', 'projects'], cwd, nxEnv(cacheDir, true));
     }
+    compareBoth(true);
     const bin = join(REPO_ROOT, 'packages', 'cli', 'bin', 'reproml.js');
     compare(
       'reproml --help vs node -e 0',
@@ -135,7 +144,9 @@ function main(): void {
       () => timedProcess(process.execPath, [bin, '--help'], REPO_ROOT, process.env),
       () => timedProcess(process.execPath, ['-e', '0'], REPO_ROOT, process.env),
     );
+    console.log(`load average ${loadAverage()} (1, 5, 15 min) at the end`);
   } finally {
+    for (const daemon of daemons) spawnSync(daemon.nx, ['daemon', '--stop'], { cwd: daemon.cwd, env: nxEnv(daemon.cacheDir, true) });
     penguins.remove();
     withoutPlugin.remove();
     if (bare) rmSync(bare, { recursive: true, force: true });
