@@ -1,3 +1,4 @@
+import { typeScriptConfigFiles } from './lib/require-module';
 import { scriptStageConfigSchema } from './lib/script-stage-config';
 import { defineStageKind } from './lib/stage-kind';
 
@@ -10,6 +11,8 @@ export const scriptKind = defineStageKind({
   openInputs: true,
   openOutputs: true,
   packages: [],
+  // A `.ts` script compiles with the workspace's compiler options, read when it loads (requireModule).
+  extraReadPaths: typeScriptConfigFiles,
   run: async (context, config) => {
     const { runScriptStage } = require('./lib/run-script-stage') as typeof import('./lib/run-script-stage');
     const inputDirs: Record<string, string> = {};
