@@ -98,4 +98,41 @@ describe('hyper-parameter sweeps (real nx CLI, penguins)', () => {
     expect(result.output).toContain(SWEEP_STAGE);
     workspace.write(SWEEP_STAGE, stage);
   });
+
+  it('cross-validates each point in cached per-fold tasks and selects by the cross-validated mean', () => {
+    workspace.write('pipelines/penguins/train-cv/stage.json', {
+      kind: 'train',
+      inputs: { features: 'preprocess' },
+      seed: 7,
+      model: { family: 'gbdt', nTrees: 20, learningRate: 0.2, earlyStopping: { patience: 5 } },
+      crossValidation: { folds: 3, seed: 11 },
+      sweep: { grid: { 'model.maxDepth': [1, 3] }, select: { metric: 'cv.validationLoss' } },
+    });
+    const run = ['run', 'penguins-train-cv:run', '--output-style=stream', '--parallel=2'];
+    const outcome = taskOutcomes(workspace.nxOk(run));
+    const folds = outcome.executed.filter((task) => /--fold-\d:run$/.test(task));
+    expect(folds).toHaveLength(6);
+
+    const result = JSON.parse(workspace.read('pipelines/penguins/train-cv/out/sweep.json'));
+    expect(result.metric).toBe('cv.validationLoss');
+    for (const point of result.points) {
+      const cv = JSON.parse(workspace.read(`pipelines/penguins/train-cv/points/${point.id}/out/cv.json`));
+      // The figures from the folds' own curves, by hand: best-epoch validation loss of each fold, mean and sample sd.
+      const losses = [1, 2, 3].map((fold) => {
+        const curve = JSON.parse(workspace.read(`pipelines/penguins/train-cv/points/${point.id}/folds/${fold}/out/training-curve.json`));
+        return curve.epochs[curve.bestEpoch - 1].validationLoss;
+      });
+      const mean = (losses[0] + losses[1] + losses[2]) / 3;
+      const sd = Math.sqrt(losses.reduce((sum: number, loss: number) => sum + (loss - mean) ** 2, 0) / 2);
+      expect(cv.metrics.validationLoss.folds).toEqual(losses);
+      expect(cv.metrics.validationLoss.mean).toBeCloseTo(mean, 12);
+      expect(cv.metrics.validationLoss.sd).toBeCloseTo(sd, 12);
+      expect(point.scores['cv.validationLoss']).toBe(cv.metrics.validationLoss.mean);
+    }
+    const winner = result.points.find((point: { id: string }) => point.id === result.winner);
+    expect(Math.min(...result.points.map((point: { scores: Record<string, number> }) => point.scores['cv.validationLoss']))).toBe(
+      winner.scores['cv.validationLoss'],
+    );
+    expect(taskOutcomes(workspace.nxOk(run)).executed).toEqual([]);
+  });
 });

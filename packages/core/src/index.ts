@@ -1,5 +1,6 @@
 export * from './lib/atomic-write';
 export * from './lib/closest-match';
+export * from './lib/cross-validation';
 export * from './lib/environment';
 export * from './lib/environment-diff';
 export * from './lib/errors';
@@ -26,6 +27,7 @@ export * from './lib/stage-output';
 export * from './lib/stage-run-context';
 export * from './lib/stage-timeout';
 export * from './lib/strict-access';
+export * from './lib/summarize-cross-validation';
 export * from './lib/sweep-config';
 export * from './lib/sweep-points';
 export * from './lib/sweep-result';

@@ -23,7 +23,7 @@ export function stageOfArtifact(workspacePath: string): StageLocation | undefine
   const location = parseOutputPath(workspacePath);
   if (!location) return undefined;
   const stage = stageLocation(location.pipeline, location.stage);
-  return location.point === undefined ? stage : { ...stage, project: locationProjectName(location), outDir: location.outDir };
+  return location.point === undefined && location.fold === undefined ? stage : { ...stage, project: locationProjectName(location), outDir: location.outDir };
 }
 
 /** Every stage of a pipeline, in folder order. */

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { crossValidationOutput, crossValidationScores } from './cross-validation';
 import { ConfigError, StageIOError } from './errors';
 import type { StageContext } from './run-stage';
 import type { StageSweepSpec } from './stage-kind';
-import { writeStageOutput } from './stage-output';
+import { readStageOutput, writeStageOutput } from './stage-output';
 import type { SweepConfig } from './sweep-config';
 import { compareSweepPoints, describeSweepPoint, type SweepPoint } from './sweep-points';
 import { type SweepPointScore, type SweepResult, sweepResultOutput } from './sweep-result';
@@ -31,7 +32,7 @@ export interface SelectSweepPointParams {
  */
 export async function selectSweepPoint(params: SelectSweepPointParams): Promise<SweepResult> {
   const { context, spec, select } = params;
-  const goal = select.goal ?? spec.metrics[select.metric];
+  const goal = select.goal ?? spec.metrics[select.metric.replace(/^cv\./, '')];
   if (goal === undefined) throw unknownMetricError(context, spec);
   context.progress({ type: 'phase', phase: 'select', detail: `${params.points.length} points by ${select.metric} (${goal})` });
   const scored: Omit<SweepPointScore, 'rank'>[] = [];
@@ -75,20 +76,32 @@ export async function selectSweepPoint(params: SelectSweepPointParams): Promise<
 }
 
 async function pointScores(context: StageContext, spec: StageSweepSpec, output: SweepPointOutput): Promise<Omit<SweepPointScore, 'rank' | 'id'>> {
+  const scores = await readScores(context, spec, output);
+  const cvPath = join(output.outDir, crossValidationOutput.file);
+  if (existsSync(cvPath)) {
+    await context.recordInput(cvPath, output.project);
+    const cv = await readStageOutput(crossValidationOutput, cvPath, `${output.project}/out/${crossValidationOutput.file}`, context.stage.name);
+    Object.assign(scores, crossValidationScores(cv));
+  }
+  return { project: output.project, values: { ...output.point.values }, scores };
+}
+
+/** The scores of a finished project (a sweep point or a fold) from its score files, each recorded as an input. */
+export async function readScores(context: StageContext, spec: StageSweepSpec, output: { project: string; outDir: string }): Promise<Record<string, number>> {
   const documents: Record<string, unknown> = {};
   for (const file of spec.scoreFiles) {
     const path = join(output.outDir, file);
     if (!existsSync(path)) {
-      throw new StageIOError(`${output.project}/out/${file} is missing: the selection reads every point's scores`, {
+      throw new StageIOError(`${output.project}/out/${file} is missing: ${context.stage.name} reads its scores`, {
         stage: context.stage.name,
         file: `${output.project}/out/${file}`,
-        hint: `Run ${output.project} first (nx runs every point before the sweep stage).`,
+        hint: `Run ${output.project} first (nx runs it before ${context.stage.name}).`,
       });
     }
     await context.recordInput(path, output.project);
     documents[file] = JSON.parse(await readFile(path, 'utf8'));
   }
-  return { project: output.project, values: { ...output.point.values }, scores: spec.scores(documents) };
+  return spec.scores(documents);
 }
 
 function unknownMetricError(context: StageContext, spec: StageSweepSpec): ConfigError {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { FoldSpec } from './cross-validation';
 import type { StageContext } from './run-stage';
 import type { StageOutput } from './stage-output';
 import type { UpstreamStage } from './upstream-stage';
@@ -26,6 +27,8 @@ export interface StageRunContext extends StageContext {
   readonly inputs: Readonly<Record<string, UpstreamStage>>;
   /** The upstream stage named `inputs.<name>`; a ConfigError naming the field when the stage file lacks it. */
   input(name: string): UpstreamStage;
+  /** Set in a cross-validation fold's project (a kind with a `sweep` spec and `crossValidation` in its schema). */
+  readonly fold?: FoldSpec;
 }
 
 /** What an extra (uncached) target of a kind gets, e.g. `lock` of a pull stage. */

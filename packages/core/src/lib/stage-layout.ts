@@ -48,43 +48,65 @@ export function sweepPointOutputDir(pipeline: string, stage: string, pointId: st
   return `${sweepPointRootDir(pipeline, stage, pointId)}/out`;
 }
 
-/** Where a stage (or one point of its sweep) is: what a project root or an artifact path tells. */
+/**
+ * A cross-validated stage (or sweep point) runs each fold as a project of its own: fold `<i>`
+ * (1-based) of project `<owner>` is `<owner>--fold-<i>`, rooted at `<owner root>/folds/<i>`.
+ */
+export const CROSS_VALIDATION_DIR = 'folds';
+
+export function foldProjectName(ownerProject: string, fold: number): string {
+  return `${ownerProject}--fold-${fold}`;
+}
+
+export function foldRootDir(ownerRoot: string, fold: number): string {
+  return `${ownerRoot}/${CROSS_VALIDATION_DIR}/${fold}`;
+}
+
+/** Where a stage (or one point of its sweep, or one fold of either) is: what a project root or an artifact path tells. */
 export interface StageLocation {
   pipeline: string;
   stage: string;
-  /** The sweep point, for a point's project. */
+  /** The sweep point, for a point's project (or a fold of it). */
   point?: string;
+  /** The cross-validation fold, for a fold's project. */
+  fold?: number;
 }
 
-/** Workspace-relative output folder of a stage or sweep point. */
+function ownerRoot(location: StageLocation): string {
+  return location.point === undefined ? stageRootDir(location.pipeline, location.stage) : sweepPointRootDir(location.pipeline, location.stage, location.point);
+}
+
+/** Workspace-relative output folder of a stage, sweep point or fold. */
 export function locationOutputDir(location: StageLocation): string {
-  return location.point === undefined
-    ? stageOutputDir(location.pipeline, location.stage)
-    : sweepPointOutputDir(location.pipeline, location.stage, location.point);
+  const root = ownerRoot(location);
+  return `${location.fold === undefined ? root : foldRootDir(root, location.fold)}/out`;
 }
 
-/** Nx project name of a stage or sweep point. */
+/** Nx project name of a stage, sweep point or fold. */
 export function locationProjectName(location: StageLocation): string {
-  return location.point === undefined
-    ? stageProjectName(location.pipeline, location.stage)
-    : sweepPointProjectName(location.pipeline, location.stage, location.point);
+  const owner =
+    location.point === undefined
+      ? stageProjectName(location.pipeline, location.stage)
+      : sweepPointProjectName(location.pipeline, location.stage, location.point);
+  return location.fold === undefined ? owner : foldProjectName(owner, location.fold);
 }
 
-const STAGE_ROOT = new RegExp(`^pipelines/([^/]+)/([^/]+)(?:/${SWEEP_POINTS_DIR}/([^/]+))?$`);
-const OUTPUT_PATH = new RegExp(`^(pipelines/([^/]+)/([^/]+)(?:/${SWEEP_POINTS_DIR}/([^/]+))?/out)(?:/|$)`);
+const VARIANT = `(?:/${SWEEP_POINTS_DIR}/([^/]+))?(?:/${CROSS_VALIDATION_DIR}/([0-9]+))?`;
+const STAGE_ROOT = new RegExp(`^pipelines/([^/]+)/([^/]+)${VARIANT}$`);
+const OUTPUT_PATH = new RegExp(`^(pipelines/([^/]+)/([^/]+)${VARIANT}/out)(?:/|$)`);
 
-/** The pipeline and stage folder (and sweep point) of a workspace-relative project root, if it is one. */
+function location(pipeline: string, stage: string, point: string | undefined, fold: string | undefined): StageLocation {
+  return { pipeline, stage, ...(point === undefined ? {} : { point }), ...(fold === undefined ? {} : { fold: Number(fold) }) };
+}
+
+/** The pipeline and stage folder (and sweep point, fold) of a workspace-relative project root, if it is one. */
 export function parseStageRoot(root: string): StageLocation | undefined {
   const match = STAGE_ROOT.exec(root.split('\\').join('/'));
-  if (!match) return undefined;
-  return match[3] === undefined ? { pipeline: match[1]!, stage: match[2]! } : { pipeline: match[1]!, stage: match[2]!, point: match[3] };
+  return match ? location(match[1]!, match[2]!, match[3], match[4]) : undefined;
 }
 
 /** The output folder (and its stage) a workspace-relative artifact path lies in, e.g. `pipelines/p/train/points/<id>/out/model.onnx`. */
 export function parseOutputPath(path: string): (StageLocation & { outDir: string }) | undefined {
   const match = OUTPUT_PATH.exec(path.split('\\').join('/'));
-  if (!match) return undefined;
-  const location: StageLocation =
-    match[4] === undefined ? { pipeline: match[2]!, stage: match[3]! } : { pipeline: match[2]!, stage: match[3]!, point: match[4] };
-  return { ...location, outDir: match[1]! };
+  return match ? { ...location(match[2]!, match[3]!, match[4], match[5]), outDir: match[1]! } : undefined;
 }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { FoldSpec } from './cross-validation';
 import type { StageContext } from './run-stage';
 import type { StageRunContext } from './stage-kind';
 import { resolveStageReference, stageOutputDir } from './stage-layout';
@@ -7,7 +8,7 @@ import { createUpstreamStage, missingInputError, type UpstreamStage } from './up
 /** The context a kind's `run` gets: `runStage`'s context, the stage folder and each named upstream stage. */
 export function createStageRunContext(
   context: StageContext,
-  params: { stageDir: string; inputs: Readonly<Record<string, string>>; describeInput?: (name: string) => string | undefined },
+  params: { stageDir: string; inputs: Readonly<Record<string, string>>; describeInput?: (name: string) => string | undefined; fold?: FoldSpec },
 ): StageRunContext {
   const inputs: Record<string, UpstreamStage> = {};
   for (const [name, reference] of Object.entries(params.inputs)) {
@@ -22,6 +23,7 @@ export function createStageRunContext(
     ...context,
     stageDir: params.stageDir,
     inputs,
+    ...(params.fold ? { fold: params.fold } : {}),
     input: (name) => {
       const upstream = inputs[name];
       if (!upstream) throw missingInputError(context, name, params.describeInput?.(name) ?? 'an upstream stage');

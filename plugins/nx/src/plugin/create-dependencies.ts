@@ -18,13 +18,16 @@ export const createDependencies: CreateDependencies<ReproMLPluginOptions> = (opt
     const stage = loadUpstream(context.workspaceRoot, stageFile, registry);
     if (!stage) continue; // an invalid stage file is a project of its own that fails when run (createNodes)
     dependencies.push(...inputDependencies(context, stage, registry, projectName, projectNames));
-    // A swept stage's points: each depends on the stage's inputs, and the stage (the selection) on each point.
-    for (const point of stage.points ?? []) {
-      if (!context.projects[point.identity.name]) continue;
-      for (const edge of inputDependencies(context, point, registry, point.identity.name, projectNames)) {
-        dependencies.push({ source: edge.source, target: edge.target, type: DependencyType.implicit });
+    // Sweep points and folds: each depends on the stage's inputs, and its owner (the selection, or
+    // the cross-validated stage or point) on it.
+    for (const owner of [stage, ...(stage.points ?? [])]) {
+      for (const variant of owner === stage ? [...(stage.points ?? []), ...(stage.folds ?? [])] : (owner.folds ?? [])) {
+        if (!context.projects[variant.identity.name] || !context.projects[owner.identity.name]) continue;
+        for (const edge of inputDependencies(context, variant, registry, variant.identity.name, projectNames)) {
+          dependencies.push({ source: edge.source, target: edge.target, type: DependencyType.implicit });
+        }
+        dependencies.push({ source: owner.identity.name, target: variant.identity.name, type: DependencyType.implicit });
       }
-      dependencies.push({ source: projectName, target: point.identity.name, type: DependencyType.implicit });
     }
   }
   return dependencies;

@@ -28,7 +28,7 @@ export const createNodesV2: CreateNodesV2<ReproMLPluginOptions> = [
           throw error;
         }
         const projects: Record<string, ProjectConfiguration> = { [stage.root]: stageProject(nodeContext.workspaceRoot, stage, normalized) };
-        for (const point of stage.points ?? []) projects[point.root] = stageProject(nodeContext.workspaceRoot, point, normalized);
+        for (const variant of stageVariants(stage)) projects[variant.root] = stageProject(nodeContext.workspaceRoot, variant, normalized);
         return { projects };
       },
       stageFiles,
@@ -37,13 +37,24 @@ export const createNodesV2: CreateNodesV2<ReproMLPluginOptions> = [
     ),
 ];
 
+/** A stage's sweep points and cross-validation folds (of the stage or of each point): a project each. */
+export function stageVariants(stage: LoadedStage): LoadedStage[] {
+  return [...(stage.folds ?? []), ...(stage.points ?? []).flatMap((point) => [point, ...(point.folds ?? [])])];
+}
+
 function stageProject(workspaceRoot: string, stage: LoadedStage, options: NormalizedOptions): ProjectConfiguration {
   const sweepTag = stage.points ? stage.identity.name : stage.point?.sweepStage;
+  const cvTag = stage.folds ? stage.identity.name : stage.fold?.owner;
   return {
     name: stage.identity.name,
     root: stage.root,
     projectType: 'application',
-    tags: [`pipeline:${stage.identity.pipeline}`, `stage:${stage.identity.kind}`, ...(sweepTag ? [`sweep:${sweepTag}`] : [])],
+    tags: [
+      `pipeline:${stage.identity.pipeline}`,
+      `stage:${stage.identity.kind}`,
+      ...(sweepTag ? [`sweep:${sweepTag}`] : []),
+      ...(cvTag ? [`cv:${cvTag}`] : []),
+    ],
     targets: stageTargets(workspaceRoot, stage, options),
     metadata: { description: stageDescription(stage) },
   };
@@ -51,20 +62,26 @@ function stageProject(workspaceRoot: string, stage: LoadedStage, options: Normal
 
 function stageDescription(stage: LoadedStage): string {
   const description = stage.config.description ?? stage.kind.description;
+  if (stage.fold) return `cross-validation fold ${stage.fold.spec.index} of ${stage.fold.spec.folds} of ${stage.fold.owner}`;
   if (stage.point) return `${describeSweepPoint(stage.point.point)}: sweep point of ${stage.point.sweepStage} (${description})`;
   if (stage.points) return `${description} (selects the best of ${stage.points.length} sweep points)`;
   return description;
 }
 
 /**
- * A sweep point's `run` options carry its whole config (the stage file's, with the point's
- * settings): Nx hashes a project's target configuration, so that config is the point's
+ * A sweep point's or fold's `run` options carry its whole config (the stage file's, with the
+ * point's settings) and its fold: Nx hashes a project's target configuration, so that is its
  * cache key, while the stage file itself (which lists every point) is not one of its inputs.
  */
 function runOptions(stage: LoadedStage): Record<string, unknown> {
-  if (!stage.point) return { stageFile: stage.identity.file };
+  if (!stage.point && !stage.fold) return { stageFile: stage.identity.file };
   const { $schema: _editorOnly, description: _description, ...config } = stage.config;
-  return { stageFile: stage.identity.file, point: stage.point.point.id, pointConfig: config };
+  return {
+    stageFile: stage.identity.file,
+    ...(stage.point ? { point: stage.point.point.id } : {}),
+    ...(stage.fold ? { fold: stage.fold.spec.index } : {}),
+    config,
+  };
 }
 
 function stageTargets(workspaceRoot: string, stage: LoadedStage, options: NormalizedOptions): Record<string, TargetConfiguration> {
@@ -81,7 +98,7 @@ function stageTargets(workspaceRoot: string, stage: LoadedStage, options: Normal
       metadata: { description: `${stage.kind.description} (${stage.identity.kind} stage)`, technologies: ['reproml'] },
     },
   };
-  if (stage.point) return targets; // a point has only its run; the stage's extra targets stay on the stage
+  if (stage.point || stage.fold) return targets; // a point or fold has only its run; the stage's extra targets stay on the stage
   for (const [name, target] of Object.entries(stage.kind.extraTargets)) {
     targets[name] = {
       executor: STAGE_EXECUTOR,

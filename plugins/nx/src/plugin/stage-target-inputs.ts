@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TargetConfiguration } from '@nx/devkit';
-import { LINEAGE_FILE, SWEEP_POINTS_DIR } from '@reproml/core';
+import { CROSS_VALIDATION_DIR, LINEAGE_FILE, SWEEP_POINTS_DIR } from '@reproml/core';
 import type { LoadedStage } from '../stage-file/load-stage';
 import { workspacePackages } from '../stage-file/workspace-packages';
 import { PLUGIN_NAME } from './plugin-options';
@@ -22,9 +22,10 @@ export interface HashedTree {
   except?: readonly string[];
 }
 
-/** A stage folder: everything but its outputs and its Markdown (and a swept stage's points, which are projects of their own). */
+/** A stage folder: everything but its outputs and its Markdown (and its sweep points and folds, which are projects of their own). */
 export function hashedStageFolder(stage: LoadedStage): HashedTree {
-  return { root: stage.root, except: ['out/', ...(stage.points ? [`${SWEEP_POINTS_DIR}/`] : []), '**/*.md'] };
+  const variants = [...(stage.points ? [`${SWEEP_POINTS_DIR}/`] : []), ...(stage.folds ? [`${CROSS_VALIDATION_DIR}/`] : [])];
+  return { root: stage.root, except: ['out/', ...variants, '**/*.md'] };
 }
 
 /** An upstream output folder: every artifact but its lineage record (see UPSTREAM_ARTIFACTS_GLOB). */
@@ -96,13 +97,13 @@ export const UPSTREAM_ARTIFACTS_GLOB = `**/!(${LINEAGE_FILE})`;
 
 /**
  * Everything that can change a stage's artifacts, in the order `nx show target inputs` lists them.
- * A sweep point hashes no stage folder: its config is in its target's options (see create-nodes.ts),
+ * A sweep point or fold hashes no stage folder: its config is in its target's options (see create-nodes.ts),
  * and the stage file, which lists every point, must not be in its key.
  */
 export function stageRunInputs(workspaceRoot: string, stage: LoadedStage): TargetInput[] {
   const code = hashedReproCode(workspaceRoot, stage);
   return [
-    ...(stage.point ? [] : treeGlobs(hashedStageFolder(stage), '{projectRoot}')),
+    ...(stage.point || stage.fold ? [] : treeGlobs(hashedStageFolder(stage), '{projectRoot}')),
     ...localSources(workspaceRoot, stage).map((source) => `{workspaceRoot}/${source}`),
     { dependentTasksOutputFiles: UPSTREAM_ARTIFACTS_GLOB, transitive: true },
     ...code.trees.flatMap((tree) => treeGlobs(tree)),

@@ -71,9 +71,9 @@ export function upstreamStages(workspaceRoot: string, stage: LoadedStage, seen =
   return [...seen.values()];
 }
 
-/** A swept stage's points are upstream of it (its run selects among their outputs). */
+/** A swept stage's points and a cross-validated stage's folds are upstream of it (its run reads their scores). */
 function addSweepPoints(stage: LoadedStage, seen: Map<string, UpstreamStage>): void {
-  for (const point of stage.points ?? []) {
+  for (const point of [...(stage.points ?? []), ...(stage.folds ?? []), ...(stage.points ?? []).flatMap((each) => each.folds ?? [])]) {
     if (!seen.has(point.outputDir)) seen.set(point.outputDir, { outDir: point.outputDir, stageFile: point.identity.file, stage: point });
   }
 }

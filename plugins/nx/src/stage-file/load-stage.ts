@@ -1,10 +1,20 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { type AnyStageKind, ConfigError, didYouMean, parseConfig, parseJsonText, type StageIdentity, type SweepPoint, stageProjectName } from '@reproml/core';
+import {
+  type AnyStageKind,
+  ConfigError,
+  didYouMean,
+  type FoldSpec,
+  parseConfig,
+  parseJsonText,
+  type StageIdentity,
+  type SweepPoint,
+  stageProjectName,
+} from '@reproml/core';
 import type { StageFile } from './stage-file-schema';
 import { type RegisteredKind, type StageKindRegistry, stageKindRegistry } from './stage-kinds';
-import { sweepPointStages } from './sweep-point-stages';
+import { foldStages, sweepPointStages } from './sweep-point-stages';
 
 /** `pipelines/<pipeline>/<stage>/stage.json`, the only place stage files are looked for. */
 export const STAGE_FILE_GLOB = 'pipelines/*/*/stage.json';
@@ -28,6 +38,10 @@ export interface LoadedStage {
   points?: LoadedStage[];
   /** A sweep point's stage: the point and the project of the stage it belongs to. */
   point?: { point: SweepPoint; sweepStage: string };
+  /** A cross-validated stage's (or point's) folds, each a stage of its own; its own `run` trains on the whole split and summarizes them. */
+  folds?: LoadedStage[];
+  /** A fold's stage: the fold and the project it belongs to. */
+  fold?: { spec: FoldSpec; owner: string };
 }
 
 /**
@@ -95,7 +109,20 @@ function parseStage(file: string, text: string, registry: StageKindRegistry): Lo
     folder: stageFolder,
   };
   if (config.sweep !== undefined) stage.points = sweepPointStages(stage, raw as Record<string, unknown>);
+  for (const owner of stage.points ?? [stage]) if (owner.config.crossValidation !== undefined) owner.folds = foldStages(owner);
   return stage;
+}
+
+/** The stage of one fold of a cross-validated stage or point; a ConfigError when there is no such fold (any more). */
+export function foldStage(owner: LoadedStage, fold: number): LoadedStage {
+  const stage = owner.folds?.[fold - 1];
+  if (stage) return stage;
+  throw new ConfigError(`${owner.identity.file} has no cross-validation fold ${fold} for ${owner.identity.name}`, {
+    stage: owner.identity.name,
+    file: owner.identity.file,
+    field: 'crossValidation.folds',
+    hint: 'Run the stage again: nx recomputes the folds from the stage file.',
+  });
 }
 
 /** The stage of one sweep point of a swept stage; a ConfigError when the stage has no such point (any more). */

@@ -2,7 +2,10 @@ import {
   type AnyStageKind,
   applySweepPoint,
   ConfigError,
+  type CrossValidationConfig,
   expandSweep,
+  foldProjectName,
+  foldRootDir,
   isReproError,
   parseConfig,
   type SweepConfig,
@@ -65,6 +68,28 @@ function sweptField(sweep: SweepConfig, field: string): { path: string; field: s
   return undefined;
 }
 
+/**
+ * The folds of a cross-validated stage or sweep point, each a stage of its own: project
+ * `<owner>--fold-<i>`, rooted in the owner's `folds/<i>`, with the owner's config; its work
+ * gets the fold (`context.fold`).
+ */
+export function foldStages(owner: LoadedStage): LoadedStage[] {
+  const cv = owner.config.crossValidation as CrossValidationConfig;
+  return Array.from({ length: cv.folds }, (_, i) => {
+    const index = i + 1;
+    const root = foldRootDir(owner.root, index);
+    return {
+      ...owner,
+      identity: { ...owner.identity, name: foldProjectName(owner.identity.name, index) },
+      root,
+      outputDir: `${root}/out`,
+      points: undefined,
+      folds: undefined,
+      fold: { spec: { index, folds: cv.folds, seed: cv.seed, stratify: cv.stratify }, owner: owner.identity.name },
+    };
+  });
+}
+
 function checkSweepable(stage: LoadedStage, sweep: SweepConfig): void {
   const spec = (stage.kind as AnyStageKind).sweep;
   if (!spec) {
@@ -75,12 +100,21 @@ function checkSweepable(stage: LoadedStage, sweep: SweepConfig): void {
       hint: 'Remove "sweep" (train stages can be swept).',
     });
   }
-  if (!(sweep.select.metric in spec.metrics)) {
+  const cvMetric = /^cv\.(.+)$/.exec(sweep.select.metric)?.[1];
+  if (cvMetric !== undefined && stage.config.crossValidation === undefined) {
+    throw new ConfigError(`Selection metric '${sweep.select.metric}' needs cross-validation`, {
+      stage: stage.identity.name,
+      file: stage.identity.file,
+      field: 'sweep.select.metric',
+      hint: `Add "crossValidation": { "folds": 5 } to the stage, or select by '${cvMetric}'.`,
+    });
+  }
+  if (!((cvMetric ?? sweep.select.metric) in spec.metrics)) {
     throw new ConfigError(`Unknown selection metric '${sweep.select.metric}'`, {
       stage: stage.identity.name,
       file: stage.identity.file,
       field: 'sweep.select.metric',
-      hint: `Select by one of: ${Object.keys(spec.metrics).join(', ')}.`,
+      hint: `Select by one of: ${Object.keys(spec.metrics).join(', ')}${stage.config.crossValidation ? ' (or its cross-validated mean: cv.<metric>)' : ''}.`,
     });
   }
 }

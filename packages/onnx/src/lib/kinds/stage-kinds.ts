@@ -30,7 +30,7 @@ export const trainKind = defineStageKind({
   packages: [...ONNX_PACKAGES, '@reproml/gbdt'],
   run: async (context, config) => {
     const features = context.input(FEATURES_INPUT);
-    const params = { context, config, featuresDir: features.dir, upstream: features.stage };
+    const params = { context, config, featuresDir: features.dir, upstream: features.stage, fold: context.fold };
     if (config.model.family === 'gbdt') {
       const { runGbdtTrain } = require('@reproml/gbdt') as typeof import('@reproml/gbdt');
       await runGbdtTrain(params);

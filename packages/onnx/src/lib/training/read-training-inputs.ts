@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataError, type StageContext, StageIOError } from '@reproml/core';
+import { assignFolds, DataError, type FoldSpec, type StageContext, StageIOError } from '@reproml/core';
 import { FEATURE_FILES, type FeaturesManifest, readFeaturesManifest, type SplitName } from '../contracts/features-manifest';
 import { readFeatureSplit } from './read-feature-split';
 import { checkTrainingSplit, type TrainingSplit } from './training-data';
@@ -22,6 +22,8 @@ export interface ReadTrainingInputsParams {
   upstream: string;
   /** Let missing feature values (NaN) through: for model families that handle them (gbdt). Default false. */
   allowMissing?: boolean;
+  /** A cross-validation fold: the training split's other folds become the training rows, this fold the validation rows. */
+  fold?: FoldSpec;
 }
 
 /**
@@ -58,8 +60,10 @@ export async function readTrainingInputs(params: ReadTrainingInputsParams): Prom
     });
     return split;
   };
-  const train = await readSplit('train');
-  const validation = await readSplit('validation');
+  const fullTrain = await readSplit('train');
+  const { train, validation } = params.fold
+    ? foldSplits(fullTrain, params.fold, manifest, context)
+    : { train: fullTrain, validation: await readSplit('validation') };
   const preprocessFile = input(FEATURE_FILES.preprocessOnnx);
   await recordRequired(context, preprocessFile, upstream);
   const preprocessOnnx = await readFile(preprocessFile.path);
@@ -68,6 +72,37 @@ export async function readTrainingInputs(params: ReadTrainingInputsParams): Prom
       (manifest.classes ? `, ${manifest.classes.length} classes` : ''),
   );
   return { manifest, train, validation, preprocessOnnx, preprocessFile: preprocessFile.file };
+}
+
+/**
+ * Fold `i` of k of the training split (stratified by class for classification, seeded):
+ * the rows of the other folds train, the rows of fold `i` are scored (as validation rows, so
+ * the curve's best epoch is that fold's score, early stopping included, as xgboost.cv does).
+ */
+function foldSplits(
+  split: TrainingSplit,
+  fold: FoldSpec,
+  manifest: FeaturesManifest,
+  context: StageContext,
+): { train: TrainingSplit; validation: TrainingSplit } {
+  const assigned = assignFolds(split.labels, { folds: fold.folds, seed: fold.seed, stratify: fold.stratify && manifest.task === 'classification' });
+  const width = manifest.featureNames.length;
+  const pick = (keep: (row: number) => boolean): TrainingSplit => {
+    const rows = [...assigned.keys()].filter(keep);
+    const features = new Float32Array(rows.length * width);
+    const labels = new Float64Array(rows.length);
+    rows.forEach((row, i) => {
+      features.set(split.features.subarray(row * width, (row + 1) * width), i * width);
+      labels[i] = split.labels[row]!;
+    });
+    return { features, labels, rows: rows.length };
+  };
+  const held = fold.index - 1;
+  const result = { train: pick((row) => assigned[row] !== held), validation: pick((row) => assigned[row] === held) };
+  context.log(
+    `cross-validation fold ${fold.index} of ${fold.folds} (seed ${fold.seed}): ${result.train.rows} training rows, ${result.validation.rows} held out`,
+  );
+  return result;
 }
 
 async function recordRequired(context: StageContext, file: { path: string; file: string }, upstream: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type StageContext, stableStringify, writeFileAtomic } from '@reproml/core';
+import { type FoldSpec, type StageContext, stableStringify, writeFileAtomic } from '@reproml/core';
 import * as ort from 'onnxruntime-node';
 import type { FeaturesManifest } from '../contracts/features-manifest';
 import { exportModel } from './export-model';
@@ -19,6 +19,8 @@ export interface RunTrainParams {
   featuresDir: string;
   /** Project name of that stage, for messages and the lineage. */
   upstream: string;
+  /** A cross-validation fold's project: train on the other folds of the training split, score on this one. */
+  fold?: FoldSpec;
 }
 
 /** The train stage: read the preprocess outputs, train, write model.onnx (preprocessing fused), the curve and model.json. */

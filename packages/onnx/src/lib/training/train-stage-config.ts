@@ -1,4 +1,4 @@
-import { requireInputs, stageBaseShape, sweepConfigSchema } from '@reproml/core';
+import { crossValidationSchema, requireInputs, stageBaseShape, sweepConfigSchema } from '@reproml/core';
 import { z } from 'zod';
 import { DEFAULT_MODEL_CONFIG, modelConfigSchema, trainingConfigSchema } from './training-config';
 
@@ -15,6 +15,7 @@ export const trainStageConfigSchema = z
       description: 'onnxruntime intra-op threads (0 = its default); gbdt trains on one thread. Results are byte-identical for any value. Default: 0.',
     }),
     sweep: sweepConfigSchema.optional(),
+    crossValidation: crossValidationSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -1,10 +1,20 @@
 import { join, posix } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
-import { createProgressReporter, createStageRunContext, isReproError, runStage, type StageContext, type SweepConfig, selectSweepPoint } from '@reproml/core';
+import {
+  type CrossValidationConfig,
+  createProgressReporter,
+  createStageRunContext,
+  isReproError,
+  runStage,
+  type StageContext,
+  type SweepConfig,
+  selectSweepPoint,
+  summarizeCrossValidation,
+} from '@reproml/core';
 import { pluginOptionsFromNxJson } from '../../plugin/plugin-options';
 import { stageChainPathspecs } from '../../plugin/stage-provenance';
 import { declaredAccess } from '../../stage-file/declared-reads';
-import { type LoadedStage, loadStage, sweepPointStage } from '../../stage-file/load-stage';
+import { foldStage, type LoadedStage, loadStage, sweepPointStage } from '../../stage-file/load-stage';
 import { stageKindRegistry } from '../../stage-file/stage-kinds';
 import { askOnTerminal } from './ask-on-terminal';
 import { packageResolutionRoots, recordedPackages } from './environment-packages';
@@ -20,7 +30,8 @@ export interface ExecutorResult {
 function loadExecutedStage(options: StageExecutorOptions, context: ExecutorContext): LoadedStage {
   const registry = stageKindRegistry(context.root, pluginOptionsFromNxJson(context.nxJsonConfiguration).kinds);
   const stage = loadStage(context.root, options.stageFile, registry);
-  return typeof options.point === 'string' ? sweepPointStage(stage, options.point) : stage;
+  const owner = typeof options.point === 'string' ? sweepPointStage(stage, options.point) : stage;
+  return typeof options.fold === 'number' ? foldStage(owner, options.fold) : owner;
 }
 
 /** The work of a stage: its kind's `run`, or for a swept stage the selection among its points. */
@@ -38,15 +49,26 @@ function stageWork(context: ExecutorContext, stage: LoadedStage): (stageContext:
       });
     };
   }
-  return (stageContext) =>
-    kind.run(
+  return async (stageContext) => {
+    await kind.run(
       createStageRunContext(stageContext, {
         stageDir: join(context.root, posix.dirname(stage.identity.file)),
         inputs: stage.config.inputs,
         describeInput: (name) => kind.inputs[name]?.description,
+        fold: stage.fold?.spec,
       }),
       stage.config,
     );
+    const { folds } = stage;
+    if (folds && kind.sweep) {
+      await summarizeCrossValidation({
+        context: stageContext,
+        spec: kind.sweep,
+        config: stage.config.crossValidation as CrossValidationConfig,
+        folds: folds.map((fold) => ({ project: fold.identity.name, outDir: join(context.root, fold.outputDir) })),
+      });
+    }
+  };
 }
 
 /**
