@@ -1,4 +1,4 @@
-import { MODEL_OUTPUTS, type ModelSignature, type Predictions, predictionRecord } from '@reproml/onnx';
+import { classValues, MODEL_OUTPUTS, type ModelSignature, type Predictions, predictionLabel, predictionRecord } from '@reproml/onnx';
 
 /** Which model version answered: every response says so. */
 export interface Answering {
@@ -14,7 +14,10 @@ export function rowsResponse(model: Answering, predictions: Predictions) {
   return { model: model.name, version: model.version, fingerprint: model.fingerprint, predictions: records };
 }
 
-/** The OIP outputs of a model: `label` (class names as BYTES, or FP32 values) and, for classifiers, `probabilities` [N, C]. */
+/**
+ * The OIP outputs of a model: `label` (the classes as the data wrote them: BYTES, or INT64/FP64
+ * for number classes; FP32 predictions for regression) and, for classifiers, `probabilities` [N, C].
+ */
 export function outputNames(signature: ModelSignature): string[] {
   return signature.classes ? [MODEL_OUTPUTS.label, MODEL_OUTPUTS.probabilities] : [MODEL_OUTPUTS.label];
 }
@@ -22,7 +25,7 @@ export function outputNames(signature: ModelSignature): string[] {
 export function outputMetadata(signature: ModelSignature) {
   const classes = signature.classes?.length ?? 0;
   return outputNames(signature).map((name) =>
-    name === MODEL_OUTPUTS.label ? { name, datatype: signature.classes ? 'BYTES' : 'FP32', shape: [-1] } : { name, datatype: 'FP32', shape: [-1, classes] },
+    name === MODEL_OUTPUTS.label ? { name, datatype: labelDatatype(signature), shape: [-1] } : { name, datatype: 'FP32', shape: [-1, classes] },
   );
 }
 
@@ -34,8 +37,8 @@ export function inferResponse(model: Answering, predictions: Predictions, reques
     if (name === MODEL_OUTPUTS.probabilities) {
       return { name, datatype: 'FP32', shape: [predictions.rows, classes!.length], data: Array.from(predictions.probabilities!) };
     }
-    const data = classes ? Array.from(predictions.label, (id) => classes[id] ?? String(id)) : Array.from(predictions.label);
-    return { name, datatype: classes ? 'BYTES' : 'FP32', shape: [predictions.rows], data };
+    const data = Array.from(predictions.label, (value) => predictionLabel(model.signature, value));
+    return { name, datatype: labelDatatype(model.signature), shape: [predictions.rows], data };
   });
   return {
     model_name: model.name,
@@ -44,4 +47,11 @@ export function inferResponse(model: Answering, predictions: Predictions, reques
     parameters: { fingerprint: model.fingerprint },
     outputs,
   };
+}
+
+/** The OIP datatype of `label`: what model.onnx's own `label` output holds. */
+export function labelDatatype(signature: Pick<ModelSignature, 'classes' | 'classKind'>): string {
+  if (!signature.classes) return 'FP32';
+  if (signature.classKind !== 'number') return 'BYTES';
+  return classValues(signature.classes, 'number').type === 'int64' ? 'INT64' : 'FP64';
 }
