@@ -89,6 +89,9 @@ describe('nx g @reproml/nx:pipeline (real nx CLI)', () => {
     expect(features.featureNames).toEqual(expect.arrayContaining(['date.year', 'date.month', 'date.day', 'date.dayOfWeek']));
     expect(features.classes).toEqual(['drizzle', 'fog', 'rain', 'snow', 'sun']);
     const metrics = JSON.parse(workspace.read('pipelines/weather/evaluate/out/metrics.json'));
+    console.log(
+      `weather (logistic baseline): test accuracy ${metrics.accuracy.toFixed(4)}, macro F1 ${metrics.f1.toFixed(4)}, per-class F1 ${metrics.perClass.map((c: { class: string; f1: number }) => `${c.class} ${c.f1.toFixed(2)}`).join(', ')}`,
+    );
     // Most days are rain or sun (88%); a useful model beats always answering the majority class (44%).
     expect(metrics.accuracy).toBeGreaterThan(0.7);
   });
@@ -110,6 +113,7 @@ describe('nx g @reproml/nx:pipeline (real nx CLI)', () => {
     const run = ['run-many', '-t', 'run', '--projects', 'tag:pipeline:mpg', '--output-style=stream'];
     expect(taskOutcomes(workspace.nxOk(run)).executed).toEqual(stagesOf('mpg'));
     const metrics = JSON.parse(workspace.read('pipelines/mpg/evaluate/out/metrics.json'));
+    console.log(`mpg (linear baseline): test r² ${metrics.r2.toFixed(4)}, RMSE ${metrics.rmse.toFixed(3)} mpg`);
     expect(metrics.r2).toBeGreaterThan(0.7);
     expect(taskOutcomes(workspace.nxOk(run)).cached).toEqual(stagesOf('mpg').filter((stage) => stage !== 'mpg-push:run'));
     const verify = reproml(workspace, ['verify', 'mpg']);
@@ -124,6 +128,7 @@ describe('nx g @reproml/nx:pipeline (real nx CLI)', () => {
     const run = ['run-many', '-t', 'run', '--projects', 'tag:pipeline:mass', '--output-style=stream'];
     expect(taskOutcomes(workspace.nxOk(run)).executed).toEqual(stagesOf('mass'));
     const metrics = JSON.parse(workspace.read('pipelines/mass/evaluate/out/metrics.json'));
+    console.log(`penguin body mass (linear baseline): test r² ${metrics.r2.toFixed(4)}, RMSE ${metrics.rmse.toFixed(1)} g`);
     expect(metrics.r2).toBeGreaterThan(0.7);
     // Predictions come out in grams: the test split's RMSE is a few hundred grams, not thousands.
     expect(metrics.rmse).toBeLessThan(500);
