@@ -27,7 +27,8 @@ export function dateFeatureTensors(g: GraphBuilder, input: RawInput, fitted: Fit
   const text = g.op('Where', [missing, stringConstant(g, placeholderDate(format), 'date_placeholder'), input.onnxName]);
   const parts = format.kind === 'iso' ? isoComponents(g, text) : formatComponents(g, text, format);
   const nan = g.constant({ type: 'float64', dims: [1, 1], values: [NaN], hint: 'date_missing' });
-  return fitted.features.map(({ feature }) => ({ feature, value: g.op('Where', [missing, nan, featureTensor(g, feature, parts)]) }));
+  const formulas = dateFormulas(g, parts);
+  return fitted.features.map(({ feature }) => ({ feature, value: g.op('Where', [missing, nan, formulas.feature(feature)]) }));
 }
 
 function stringConstant(g: GraphBuilder, value: string, hint: string): string {
@@ -104,8 +105,11 @@ function formatComponents(g: GraphBuilder, text: string, format: Extract<DateFor
   return { year: component('Y'), month: component('m'), day: component('d'), hour: component('H') };
 }
 
-/** One feature from the components (float64 [N, 1]); the formulas of date-features.ts. */
-function featureTensor(g: GraphBuilder, feature: DateFeature, parts: Components): string {
+/**
+ * The features from the components (float64 [N, 1]), with the formulas of date-features.ts;
+ * days since the epoch is built once per column and shared by the features that need it.
+ */
+function dateFormulas(g: GraphBuilder, parts: Components): { feature: (feature: DateFeature) => string } {
   const c = (value: number) => g.constant({ type: 'float64', dims: [1, 1], values: [value], hint: 'date_const' });
   const add = (a: string, b: string) => g.op('Add', [a, b]);
   const sub = (a: string, b: string) => g.op('Sub', [a, b]);
@@ -121,19 +125,25 @@ function featureTensor(g: GraphBuilder, feature: DateFeature, parts: Components)
     const dayOfEra = add(sub(add(mul(yearOfEra, 365), floorDiv(yearOfEra, 4)), floorDiv(yearOfEra, 100)), dayOfShiftedYear);
     return sub(add(mul(era, 146097), dayOfEra), c(719468));
   };
-  switch (feature) {
-    case 'year':
-    case 'month':
-    case 'day':
-    case 'hour':
-      return parts[feature];
-    case 'daysSinceEpoch':
-      return daysFromCivil(parts.year, parts.month, parts.day);
-    case 'dayOfWeek': {
-      const shifted = add(daysFromCivil(parts.year, parts.month, parts.day), c(3));
-      return sub(shifted, mul(floorDiv(shifted, 7), 7));
-    }
-    case 'dayOfYear':
-      return add(sub(daysFromCivil(parts.year, parts.month, parts.day), daysFromCivil(parts.year, c(1), c(1))), c(1));
-  }
+  let days: string | undefined;
+  const epochDays = () => (days ??= daysFromCivil(parts.year, parts.month, parts.day));
+  return {
+    feature: (feature) => {
+      switch (feature) {
+        case 'year':
+        case 'month':
+        case 'day':
+        case 'hour':
+          return parts[feature];
+        case 'daysSinceEpoch':
+          return epochDays();
+        case 'dayOfWeek': {
+          const shifted = add(epochDays(), c(3));
+          return sub(shifted, mul(floorDiv(shifted, 7), 7));
+        }
+        case 'dayOfYear':
+          return add(sub(epochDays(), daysFromCivil(parts.year, c(1), c(1))), c(1));
+      }
+    },
+  };
 }
