@@ -205,7 +205,7 @@ const RAW_MESSAGES: Record<string, RegExp> = {
   encoding: new RegExp(`is not valid UTF-8 \\(first invalid byte at offset \\d+, line 3, column '${C}'\\)`),
   huge: new RegExp(`line 3, column '${C}' holds a value of 1,100,000 characters, over the limit of 1,048,576 \\(1 MiB\\)`),
   'duplicate-columns': new RegExp(`column '${C}' appears twice in the header \\(columns 1 and 2\\)`),
-  inf: new RegExp(`column '${C}' holds an infinite number at row 2 \\("Infinity"\\)`),
+  inf: new RegExp(`column '${C}' holds an infinite number at line 3 \\("Infinity"\\)`),
   'zero-rows': /has a header \(4 column\(s\)\) but no rows/,
 };
 const COLUMN_IS_FIELD: Record<string, 'field' | 'none'> = {
@@ -289,7 +289,7 @@ function expectations(): Expectation[] {
       column: 'field' as const,
       message:
         problem === 'wrong-types'
-          ? new RegExp(`column '${C}' is declared as a number but row 2 holds "abc"`)
+          ? new RegExp(`column '${C}' is declared as a number but line 3 holds "abc"`)
           : new RegExp(`does not match the model's inputs: missing column '${C}'`),
     };
     if (problem === 'zero-rows') drift.message = /has a header but no rows: there is no batch to compare/;
@@ -301,7 +301,7 @@ function expectations(): Expectation[] {
     const trainMessage: Record<string, RegExp> = {
       ...RAW_MESSAGES,
       encoding: new RegExp(`is not valid UTF-8 \\(first invalid byte at offset \\d+, line 3, column '${C}'\\)`),
-      'wrong-types': new RegExp(`column '${C}' is declared as a number but row 2 holds "abc"`),
+      'wrong-types': new RegExp(`column '${C}' is declared as a number but line 3 holds "abc"`),
       'missing-column': new RegExp(`but features.json names 5 \\(.*\\): missing '${C}'`),
       nan: new RegExp(`train split: feature '${C}' is NaN in row 2`),
       'zero-rows': /train\.features\.csv has no rows: the train split is empty/,

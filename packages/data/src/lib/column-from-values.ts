@@ -10,7 +10,11 @@ export interface ColumnFromValuesParams {
   forced?: ColumnKind;
   /** Workspace-relative path (or URL) of the file, for messages. */
   file: string;
+  /** Where row `row` (0-based) is, in messages. Default: `row <row + 1>`. */
+  where?: (row: number) => string;
 }
+
+const rowNumber = (row: number) => `row ${row + 1}`;
 
 /**
  * Turns the typed values of a JSON or Parquet column into a Table column: all numbers →
@@ -19,6 +23,7 @@ export interface ColumnFromValuesParams {
  */
 export function columnFromValues(params: ColumnFromValuesParams): Column {
   const { name, values, forced, file } = params;
+  const where = params.where ?? rowNumber;
   const cells = normalizeCells(params);
   let kind: ColumnKind = forced ?? 'number';
   if (!forced) {
@@ -39,9 +44,9 @@ export function columnFromValues(params: ColumnFromValuesParams): Column {
     else if (typeof cell === 'number') numbers[row] = cell;
     else {
       const parsed = parseNumberSpan(cell!, 0, cell!.length);
-      if (parsed === undefined && isInfiniteNumberText(cell!)) throw infiniteNumberError({ file, column: name, where: `row ${row + 1}`, text: cell! });
+      if (parsed === undefined && isInfiniteNumberText(cell!)) throw infiniteNumberError({ file, column: name, where: where(row), text: cell! });
       if (parsed === undefined) {
-        throw new DataError(`${file}: column '${name}' is declared as a number but row ${row + 1} holds ${JSON.stringify(cell)}`, {
+        throw new DataError(`${file}: column '${name}' is declared as a number but ${where(row)} holds ${JSON.stringify(cell)}`, {
           file,
           field: name,
           hint: 'Fix the value, or read the column as a string.',
@@ -59,21 +64,22 @@ export function columnFromValues(params: ColumnFromValuesParams): Column {
  */
 function normalizeCells(params: ColumnFromValuesParams): (number | string | null)[] {
   const { name, values, file } = params;
+  const where = params.where ?? rowNumber;
   const cells = new Array<number | string | null>(values.length);
   for (let row = 0; row < values.length; row++) {
     const value = values[row];
     if (value === null || value === undefined) cells[row] = null;
     else if (typeof value === 'number') {
-      if (value === Infinity || value === -Infinity) throw infiniteNumberError({ file, column: name, where: `row ${row + 1}`, text: String(value) });
+      if (value === Infinity || value === -Infinity) throw infiniteNumberError({ file, column: name, where: where(row), text: String(value) });
       cells[row] = Number.isNaN(value) ? null : value;
     } else if (typeof value === 'string') {
-      if (value.length > MAX_FIELD_LENGTH) throw fieldTooLongError({ file, column: name, where: `row ${row + 1}`, length: value.length });
+      if (value.length > MAX_FIELD_LENGTH) throw fieldTooLongError({ file, column: name, where: where(row), length: value.length });
       cells[row] = value;
     } else if (typeof value === 'bigint') cells[row] = Number(value);
     else if (typeof value === 'boolean') cells[row] = value ? 'true' : 'false';
     else if (value instanceof Date) cells[row] = value.toISOString();
     else {
-      throw new DataError(`${file}: column '${name}' holds a nested value at row ${row + 1} (${describeValue(value)})`, {
+      throw new DataError(`${file}: column '${name}' holds a nested value at ${where(row)} (${describeValue(value)})`, {
         file,
         field: name,
         hint: 'ReproML reads flat tables: flatten the column into scalar columns before pulling, or drop it.',

@@ -22,16 +22,7 @@ export interface DecodeTextParams {
  */
 export function decodeText(params: DecodeTextParams): string {
   const { bytes, encoding, file } = params;
-  if (encoding === 'utf-8' && !isUtf8(bytes)) {
-    const offset = firstInvalidUtf8Offset(bytes);
-    const place = locateByte({ bytes, offset, delimiter: params.delimiter });
-    const column = place.column === undefined ? '' : `, column '${place.column}'`;
-    throw new DataError(`${file} is not valid UTF-8 (first invalid byte at offset ${offset}, line ${place.line}${column})`, {
-      file,
-      ...(place.column === undefined ? {} : { field: place.column }),
-      hint: 'Re-save the file as UTF-8, or declare its real encoding with "encoding": "latin1" or "utf-16le".',
-    });
-  }
+  if (encoding === 'utf-8') assertUtf8(params);
   let text: string;
   try {
     text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(encoding === 'utf-8' ? 'utf8' : encoding);
@@ -43,6 +34,38 @@ export function decodeText(params: DecodeTextParams): string {
     });
   }
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * The file's text as UTF-8 bytes, for the byte-level readers: UTF-8 is checked (strictly, as
+ * `decodeText` does) and returned as is; other encodings are decoded and re-encoded. A leading
+ * byte-order mark is left for the reader (the delimited scanner drops it).
+ */
+export function utf8TableBytes(params: DecodeTextParams): Buffer {
+  const { bytes } = params;
+  if (params.encoding === 'utf-8') {
+    assertUtf8(params);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+  return Buffer.from(decodeText(params), 'utf8');
+}
+
+/** Invalid UTF-8 is an error naming the offset, line and (CSV/TSV) column of the first bad byte. */
+export function assertUtf8(params: Omit<DecodeTextParams, 'encoding'>): void {
+  const { bytes, file } = params;
+  if (isUtf8(bytes)) return;
+  const offset = firstInvalidUtf8Offset(bytes);
+  throw invalidUtf8Error({ file, offset, ...locateByte({ bytes, offset, delimiter: params.delimiter }) });
+}
+
+export function invalidUtf8Error(params: { file: string; offset: number; line: number; column?: string }): DataError {
+  const { file, offset } = params;
+  const column = params.column === undefined ? '' : `, column '${params.column}'`;
+  return new DataError(`${file} is not valid UTF-8 (first invalid byte at offset ${offset}, line ${params.line}${column})`, {
+    file,
+    ...(params.column === undefined ? {} : { field: params.column }),
+    hint: 'Re-save the file as UTF-8, or declare its real encoding with "encoding": "latin1" or "utf-16le".',
+  });
 }
 
 /** Byte offset of the first byte that breaks UTF-8 (only called once decoding has failed). */
@@ -76,9 +99,10 @@ export function locateByte(params: { bytes: Uint8Array; offset: number; delimite
   for (let i = 0; i < offset; i++) {
     const byte = bytes[i]!;
     if (byte === 0x22) inQuotes = !inQuotes;
-    else if (byte === 0x0a && !inQuotes) {
+    else if (byte === 0x0a) {
+      // Lines are the file's lines (as the delimited scanner counts them); the column counts from the record's start.
       line++;
-      lineStart = i + 1;
+      if (!inQuotes) lineStart = i + 1;
     }
   }
   if (params.delimiter === undefined) return { line };

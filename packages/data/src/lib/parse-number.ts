@@ -70,6 +70,67 @@ export function parseNumberSpan(text: string, start: number, end: number): numbe
   return Number.isFinite(value) ? value : undefined;
 }
 
+/**
+ * `parseNumberSpan` over UTF-8 (or ASCII) bytes `bytes[start, end)`: the same grammar and the
+ * same result, without decoding the cell (every byte a number may hold is ASCII, so any other
+ * byte makes the span no number). Used by the delimited readers on file bytes.
+ */
+export function parseNumberBytes(bytes: Uint8Array, start: number, end: number): number | undefined {
+  while (start < end && isBlank(bytes[start]!)) start++;
+  while (end > start && isBlank(bytes[end - 1]!)) end--;
+  if (start === end) return undefined;
+  let i = start;
+  let negative = false;
+  const first = bytes[i]!;
+  if (first === MINUS || first === PLUS) {
+    negative = first === MINUS;
+    i++;
+  }
+  let mantissa = 0;
+  let digits = 0;
+  let fractionDigits = 0;
+  let code = i < end ? bytes[i]! : 0;
+  while (code >= ZERO && code <= NINE) {
+    mantissa = mantissa * 10 + (code - ZERO);
+    digits++;
+    code = ++i < end ? bytes[i]! : 0;
+  }
+  if (code === DOT) {
+    code = ++i < end ? bytes[i]! : 0;
+    while (code >= ZERO && code <= NINE) {
+      mantissa = mantissa * 10 + (code - ZERO);
+      digits++;
+      fractionDigits++;
+      code = ++i < end ? bytes[i]! : 0;
+    }
+  }
+  if (digits === 0) return undefined;
+  if (i === end) {
+    if (digits <= 15) {
+      const magnitude = fractionDigits === 0 ? mantissa : mantissa / POWERS_OF_TEN[fractionDigits]!;
+      return negative ? -magnitude : magnitude;
+    }
+    const long = Number(asciiText(bytes, start, end));
+    return Number.isFinite(long) ? long : undefined;
+  }
+  if (code !== LOWER_E && code !== UPPER_E) return undefined;
+  code = ++i < end ? bytes[i]! : 0;
+  if (code === PLUS || code === MINUS) code = ++i < end ? bytes[i]! : 0;
+  let exponentDigits = 0;
+  while (code >= ZERO && code <= NINE) {
+    exponentDigits++;
+    code = ++i < end ? bytes[i]! : 0;
+  }
+  if (exponentDigits === 0 || i !== end) return undefined;
+  const value = Number(asciiText(bytes, start, end));
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/** The span as text; only called on spans the grammar above has checked to be ASCII. */
+function asciiText(bytes: Uint8Array, start: number, end: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
+}
+
 function isBlank(code: number): boolean {
   return code === SPACE || code === TAB;
 }

@@ -86,7 +86,7 @@ describe('readTable: CSV and TSV', () => {
     const table = await parseTable({ bytes, format: 'csv', file: 't.csv', columnKinds: { zip: 'string', n: 'string' } });
     expect(plain(table).zip!.values).toEqual(['00501', '02134']);
     await expect(parseTable({ bytes, format: 'csv', file: 'data/t.csv', columnKinds: { n: 'number' } })).rejects.toThrow(
-      /data\/t\.csv: column 'n' is declared as a number but row 2 holds "x"/,
+      /data\/t\.csv: column 'n' is declared as a number but line 3 holds "x"/,
     );
   });
 
@@ -217,13 +217,13 @@ describe('readTable: malformed input names the file and the column', () => {
   it('rejects ±Infinity and overflowing decimals in a number column, but keeps a column of words a string column', async () => {
     for (const value of ['inf', '-Infinity', 'INF', '1e999', '9'.repeat(400)]) {
       const error = await fail({ bytes: csv(`v\n1\n${value}\n`), format: 'csv', file: 'm.csv' });
-      expect(error.message, value).toMatch(/^m\.csv: column 'v' holds an infinite number at row 2/);
+      expect(error.message, value).toMatch(/^m\.csv: column 'v' holds an infinite number at line 3/);
       expect(error.field).toBe('v');
     }
     expect((await parseTable({ bytes: csv('v\nInfinity\n'), format: 'csv', file: 'm.csv' })).columns[0]!.kind).toBe('string');
     expect((await parseTable({ bytes: csv('v\n1\ninf\nabc\n'), format: 'csv', file: 'm.csv' })).columns[0]!.kind).toBe('string');
     const forced = await fail({ bytes: csv('v\ninf\n'), format: 'csv', file: 'm.csv', columnKinds: { v: 'number' } });
-    expect(forced.message).toMatch(/column 'v' holds an infinite number at row 1/);
+    expect(forced.message).toMatch(/column 'v' holds an infinite number at line 2/);
     const json = await fail({ bytes: csv('[{"v": 1}, {"v": 1e999}]'), format: 'json', file: 'm.json' });
     expect(json.message).toMatch(/m\.json: column 'v' holds an infinite number at row 2/);
     // NaN stays what it always was: a missing value.

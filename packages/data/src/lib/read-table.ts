@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { DataError, StageIOError, type Table } from '@reproml/core';
 import { type ColumnKind, DEFAULT_MISSING_VALUES } from './column-kinds';
-import { decodeText, type TextEncoding } from './decode-text';
+import { decodeText, type TextEncoding, utf8TableBytes } from './decode-text';
 import type { DatasetFormat } from './pull-stage-config';
 import { readDelimited } from './read-delimited';
 import { readJsonRecords } from './read-json-records';
@@ -76,12 +76,11 @@ export async function parseTable(params: ParseTableParams): Promise<Table> {
     }
     return readParquet({ bytes, file, columnKinds });
   }
-  const delimiter = format === 'tsv' ? '\t' : format === 'csv' ? ',' : undefined;
-  const text = decodeText({ bytes, encoding, file, ...(delimiter ? { delimiter } : {}) });
-  if (format === 'json' || format === 'jsonl') return readJsonRecords({ text, layout: format, file, columnKinds });
+  if (format === 'json' || format === 'jsonl') return readJsonRecords({ text: decodeText({ bytes, encoding, file }), layout: format, file, columnKinds });
+  const delimiter = format === 'tsv' ? '\t' : ',';
   return readDelimited({
-    text,
-    delimiter: format === 'tsv' ? '\t' : ',',
+    bytes: utf8TableBytes({ bytes, encoding, file, delimiter }),
+    delimiter,
     file,
     missingValues: params.missingValues ?? DEFAULT_MISSING_VALUES,
     columnKinds,

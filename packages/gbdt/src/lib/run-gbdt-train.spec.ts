@@ -160,7 +160,7 @@ describe('gbdt train stage', () => {
     await writeFeatureFixture({ dir: bad, mutateFeatures: (split, rows) => split === 'validation' && (rows[2]![1] = Infinity) });
     const error = await train(bad, 'infinite').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DataError);
-    expect((error as DataError).message).toMatch(/validation\.features\.csv: column 'x1' holds an infinite number at row 3/);
+    expect((error as DataError).message).toMatch(/validation\.features\.csv: column 'x1' holds an infinite number at line 4/);
     expect((error as DataError).file).toBe('p-preprocess/out/validation.features.csv');
     expect(existsSync(dir('infinite'))).toBe(false);
   });
