@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatFloat32 } from '../packages/onnx/src/lib/inference/format-float32';
 import { reproml } from './support/reproml-cli';
 import { type ServeProcess, startServe } from './support/serve-process';
 import { REPO_ROOT, TempWorkspace } from './support/temp-workspace';
@@ -79,7 +80,7 @@ describe('reproml serve (real CLI process, real HTTP)', () => {
       const v1 = JSON.parse(models(['show', 'penguins', '1', '--json']).stdout);
       expect(json).toMatchObject({ model: 'penguins', version: 1, fingerprint: v1.fingerprint });
       const served = json.predictions.map((prediction: Record<string, string | number>, index: number) =>
-        [index + 1, prediction['label'], ...classes.map((name) => sixDigits(prediction[`probability_${name}`] as number))].join(','),
+        [index + 1, prediction['label'], ...classes.map((name) => predictedNumber(prediction[`probability_${name}`] as number))].join(','),
       );
       expect(served).toEqual(expected);
 
@@ -223,9 +224,9 @@ function penguinsBatch(args: string[]): string {
   return execFileSync(process.execPath, [join(REPO_ROOT, 'tools', 'penguins-batch.mjs'), ...args], { encoding: 'utf8' });
 }
 
-/** The predict stage's number format (6 significant digits, shortest form). */
-function sixDigits(value: number): string {
-  return String(Number(value.toPrecision(6)));
+/** The predict stage's number format: the served float32 output as its shortest round-trip text. */
+function predictedNumber(value: number): string {
+  return formatFloat32(value);
 }
 
 async function post(url: string, path: string, body: unknown): Promise<Reply> {

@@ -1,9 +1,13 @@
 /**
- * Inference: ReproML predict (predictTable over Table batches: column check, tensors,
- * labels) vs a bare onnxruntime-node session.run loop over pre-built tensors, same model
- * and rows; then rows/s end to end (streamed CSV → predictions.csv) on a 1M-row CSV.
- * Uses the penguins pipeline's model.onnx and test rows: run `npm run demo` first.
- * Run: node -r @swc-node/register bench/predict/predict.ts [rows]
+ * Inference speed, three ways over the same model (the penguins model.onnx, preprocessing
+ * fused) in interleaved rounds:
+ *   bare       a bare onnxruntime-node session.run loop over tensors built in advance;
+ *   in memory  ReproML's predictTable over Table batches (input check, tensors, labels);
+ *   end to end predictFile: a CSV streamed through the data package's reader, batches of
+ *              10,000 rows, predictions.csv written (the predict stage's work).
+ * Prints rows/s as min / median / max and the ratios end-to-end / in-memory and
+ * in-memory / bare (medians of the per-round ratios). Run `npm run demo` first.
+ * Run: node -r @swc-node/register bench/predict/predict.ts [rows=1000000] [rounds=5]
  */
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,19 +18,23 @@ import * as ort from '../../packages/onnx/node_modules/onnxruntime-node';
 import { loadModel, predictFile, predictTable } from '../../packages/onnx/src';
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
+const ROUNDS = Number(process.argv[3] ?? 5);
+/** In-memory sides run over fewer rows (their batches are held in memory). */
+const IN_MEMORY_ROWS = Math.min(ROWS, 200_000);
 const BATCH = 10_000;
 const root = join(__dirname, '..', '..');
 const modelPath = join(root, 'pipelines/penguins/train/out/model.onnx');
 const rawPath = join(root, 'pipelines/penguins/preprocess/out/test.raw.csv');
 
-function _sliceTable(table: Table, start: number, end: number): Table {
-  return {
-    rowCount: end - start,
-    columns: table.columns.map(
-      (column): Column =>
-        column.kind === 'number' ? { ...column, values: column.values.slice(start, end) } : { ...column, values: column.values.slice(start, end) },
-    ),
-  };
+function spread(values: number[]): { min: number; median: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { min: sorted[0]!, median: sorted[Math.floor(sorted.length / 2)]!, max: sorted[sorted.length - 1]! };
+}
+
+async function seconds(body: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await body();
+  return (performance.now() - start) / 1000;
 }
 
 async function main(): Promise<void> {
@@ -38,10 +46,9 @@ async function main(): Promise<void> {
   const lines = rawText.slice(1);
 
   // In memory: the same batches for both sides.
-  const inMemoryRows = Math.min(ROWS, 200_000);
   const batches: Table[] = [];
-  for (let start = 0; start < inMemoryRows; start += BATCH) {
-    const rows = Math.min(BATCH, inMemoryRows - start);
+  for (let start = 0; start < IN_MEMORY_ROWS; start += BATCH) {
+    const rows = Math.min(BATCH, IN_MEMORY_ROWS - start);
     const columns = sample.columns.map((column): Column => {
       if (column.kind === 'number') return { ...column, values: Float64Array.from({ length: rows }, (_, i) => column.values[(start + i) % sample.rowCount]!) };
       return { ...column, values: Array.from({ length: rows }, (_, i) => column.values[(start + i) % sample.rowCount]!) };
@@ -52,49 +59,17 @@ async function main(): Promise<void> {
     Object.fromEntries(
       model.signature.rawInputs.map((input) => {
         const column = table.columns.find((candidate) => candidate.name === input.name)!;
-        return [
-          input.onnxName,
+        const tensor =
           column.kind === 'number'
             ? new ort.Tensor('float32', Float32Array.from(column.values), [table.rowCount, 1])
             : new ort.Tensor(
                 'string',
                 column.values.map((value) => value ?? ''),
                 [table.rowCount, 1],
-              ),
-        ];
+              );
+        return [input.onnxName, tensor];
       }),
     ),
-  );
-  // Interleaved rounds, best of each: the machine is shared, so single timings are noisy.
-  const best = { bare: Infinity, ours: Infinity };
-  const seconds = async (body: () => Promise<void>): Promise<number> => {
-    const start = performance.now();
-    await body();
-    return (performance.now() - start) / 1000;
-  };
-  const runBare = async () => {
-    for (const feeds of bareFeeds) await model.session.run(feeds);
-  };
-  const runOurs = async () => {
-    for (const table of batches) await predictTable({ model, table, file: 'bench' });
-  };
-  await runBare();
-  await runOurs();
-  for (let round = 0; round < 5; round++) {
-    best.bare = Math.min(best.bare, await seconds(runBare));
-    best.ours = Math.min(best.ours, await seconds(runOurs));
-  }
-  const { bare, ours } = best;
-  console.log(`in memory, ${inMemoryRows.toLocaleString('en-US')} rows in batches of ${BATCH}, 1 thread, best of 5 interleaved rounds:`);
-  console.log(
-    `  bare session.run loop (pre-built tensors) ${Math.round(inMemoryRows / bare)
-      .toLocaleString('en-US')
-      .padStart(11)} rows/s`,
-  );
-  console.log(
-    `  ReproML predictTable (from Table batches) ${Math.round(inMemoryRows / ours)
-      .toLocaleString('en-US')
-      .padStart(11)} rows/s   ratio ${(bare / ours).toFixed(2)}×`,
   );
 
   const dir = mkdtempSync(join(tmpdir(), 'reproml-bench-predict-'));
@@ -105,16 +80,49 @@ async function main(): Promise<void> {
     writeFileSync(csv, `${chunks.join('\n')}\n`);
     chunks.length = 0;
     const output = join(dir, 'predictions.csv');
-    const rssBefore = process.memoryUsage().rss;
-    let peakRss = rssBefore;
-    const timer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
-    const start = performance.now();
-    const result = await predictFile({ model, input: { path: csv, file: 'rows.csv' }, outputPath: output, key: 'id', batchSize: BATCH });
-    const elapsed = (performance.now() - start) / 1000;
-    clearInterval(timer);
+
+    const sides = {
+      bare: async () => {
+        for (const feeds of bareFeeds) await model.session.run(feeds);
+        return IN_MEMORY_ROWS;
+      },
+      'in memory': async () => {
+        for (const table of batches) await predictTable({ model, table, file: 'bench' });
+        return IN_MEMORY_ROWS;
+      },
+      'end to end': async () => (await predictFile({ model, input: { path: csv, file: 'rows.csv' }, outputPath: output, key: 'id', batchSize: BATCH })).rows,
+    } as const;
+    const names = Object.keys(sides) as (keyof typeof sides)[];
+    const rates: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
+    for (const name of names) await sides[name](); // warm-up
+    for (let round = 0; round < ROUNDS; round++) {
+      // Rotate the order so no side always runs first after a pause.
+      for (let i = 0; i < names.length; i++) {
+        const name = names[(round + i) % names.length]!;
+        let rows = 0;
+        const elapsed = await seconds(async () => (rows = await sides[name]()));
+        rates[name]!.push(rows / elapsed);
+      }
+      process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`);
+    }
+
+    const show = (values: number[]) => {
+      const { min, median, max } = spread(values);
+      const fmt = (value: number) => Math.round(value).toLocaleString('en-US');
+      return `${fmt(median).padStart(11)} rows/s (${fmt(min)}–${fmt(max)})`;
+    };
+    const ratio = (a: string, b: string) => {
+      const { min, median, max } = spread(rates[a]!.map((value, round) => value / rates[b]![round]!));
+      return `${median.toFixed(2)}× (${min.toFixed(2)}–${max.toFixed(2)})`;
+    };
     console.log(
-      `end to end, ${result.rows.toLocaleString('en-US')}-row CSV (${(statSync(csv).size / 2 ** 20).toFixed(0)} MiB) → predictions.csv: ${Math.round(result.rows / elapsed).toLocaleString('en-US')} rows/s (${elapsed.toFixed(1)} s, peak RSS +${((peakRss - rssBefore) / 2 ** 20).toFixed(0)} MiB)`,
+      `bench/predict: ${ROUNDS} interleaved rounds, 1 thread, batches of ${BATCH.toLocaleString('en-US')}; in memory over ${IN_MEMORY_ROWS.toLocaleString('en-US')} rows, end to end over a ${ROWS.toLocaleString('en-US')}-row CSV (${(statSync(csv).size / 2 ** 20).toFixed(0)} MiB)`,
     );
+    console.log(`  bare session.run loop (pre-built tensors)  ${show(rates.bare!)}`);
+    console.log(`  in memory: predictTable over Table batches ${show(rates['in memory']!)}`);
+    console.log(`  end to end: CSV → predictions.csv          ${show(rates['end to end']!)}`);
+    console.log(`  in memory / bare       ${ratio('in memory', 'bare')}   goal ≥ 0.9×`);
+    console.log(`  end to end / in memory ${ratio('end to end', 'in memory')}   goal ≥ 0.5×`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await model.release();

@@ -54,7 +54,13 @@ export function delimitedColumn(cells: DelimitedCells, index: number, forced?: C
  * no number (none: undefined). `strict` (a number column by declaration) makes that row an
  * error. An infinity fails when the column is a number column (declared, or numbers besides it).
  */
-export function readNumberCells(cells: DelimitedCells, index: number, target: Float64Array | Float32Array, offset: number, strict: boolean): number | undefined {
+export function readNumberCells(
+  cells: DelimitedCells,
+  index: number,
+  target: Float64Array | Float32Array,
+  offset: number,
+  strict: boolean,
+): number | undefined {
   const { bytes, rows, missing } = cells;
   const { starts, ends, columnCount, rowCount } = rows;
   let infiniteRow: number | undefined;
@@ -89,7 +95,12 @@ export function readNumberCells(cells: DelimitedCells, index: number, target: Fl
 }
 
 /** Column `index` of every row as text (null = missing). */
-export function readStringCells(cells: DelimitedCells, index: number, target: (string | null)[] = new Array(cells.rows.rowCount), offset = 0): (string | null)[] {
+export function readStringCells(
+  cells: DelimitedCells,
+  index: number,
+  target: (string | null)[] = new Array(cells.rows.rowCount),
+  offset = 0,
+): (string | null)[] {
   const { bytes, rows, missing } = cells;
   const { starts, ends, columnCount, rowCount } = rows;
   for (let row = 0, cell = index; row < rowCount; row++, cell += columnCount) {

@@ -43,7 +43,10 @@ async function streamed(text: string | Buffer): Promise<Outcome> {
 
 /** Every header column read as a string (the header is taken from a plain first line; tests that break it expect an error anyway). */
 function allStrings(bytes: Buffer): Record<string, 'string'> {
-  const firstLine = bytes.toString('utf8').replace(/^\uFEFF/, '').split(/\r\n|\n|\r/)[0]!;
+  const firstLine = bytes
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .split(/\r\n|\n|\r/)[0]!;
   return Object.fromEntries(firstLine.split(',').map((name) => [name.replace(/^"|"$/g, ''), 'string' as const]));
 }
 
@@ -153,7 +156,11 @@ describe('DelimitedScanner', () => {
         }
         if (rows === undefined) break;
         for (let row = 0; row < rows.rowCount; row++) {
-          out.push(Array.from({ length: rows.columnCount }, (_, c) => cellString(all, rows!.starts[row * rows!.columnCount + c]!, rows!.ends[row * rows!.columnCount + c]!)));
+          out.push(
+            Array.from({ length: rows.columnCount }, (_, c) =>
+              cellString(all, rows!.starts[row * rows!.columnCount + c]!, rows!.ends[row * rows!.columnCount + c]!),
+            ),
+          );
         }
         const wasFull = rows.full;
         rows.rowCount = 0;

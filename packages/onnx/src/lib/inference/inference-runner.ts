@@ -58,11 +58,7 @@ export async function predictTable(params: { model: LoadedModel; table: Table; f
     feeds[input.onnxName] =
       column.kind === 'number'
         ? new ort.Tensor('float32', new Float32Array(column.values), [table.rowCount, 1])
-        : new ort.Tensor(
-            'string',
-            column.values.map((value) => value ?? ''),
-            [table.rowCount, 1],
-          );
+        : new ort.Tensor('string', fedStrings(column.values), [table.rowCount, 1]);
   }
   let out: ort.InferenceSession.OnnxValueMapType;
   try {
@@ -73,11 +69,36 @@ export async function predictTable(params: { model: LoadedModel; table: Table; f
     throw error;
   }
   // A classifier's `label` holds the class values; `class_id` their index (models before it had ids in `label`).
-  const labelData = (out[CLASS_ID_OUTPUT] ?? out[MODEL_OUTPUTS.label]!).data as BigInt64Array | Float32Array;
-  const label = new Float64Array(table.rowCount);
-  for (let row = 0; row < table.rowCount; row++) label[row] = Number(labelData[row]);
+  const label = labelsOf((out[CLASS_ID_OUTPUT] ?? out[MODEL_OUTPUTS.label]!).data as BigInt64Array | Float32Array, table.rowCount);
   const probabilities = out[MODEL_OUTPUTS.probabilities]?.data as Float32Array | undefined;
   return { rows: table.rowCount, label, ...(probabilities ? { probabilities } : {}) };
+}
+
+/** A string column as the model takes it: missing values as "" (the column itself when none is missing). */
+function fedStrings(values: (string | null)[]): string[] {
+  return values.includes(null) ? values.map((value) => value ?? '') : (values as string[]);
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** Class ids (int64) or predicted values (float32) as float64; small non-negative int64 ids are read from their low 32 bits (no BigInt per row). */
+function labelsOf(data: BigInt64Array | Float32Array, rows: number): Float64Array {
+  const label = new Float64Array(rows);
+  if (data instanceof BigInt64Array && LITTLE_ENDIAN) {
+    const words = new Int32Array(data.buffer, data.byteOffset, 2 * rows);
+    let ok = true;
+    for (let row = 0; row < rows; row++) {
+      const low = words[2 * row]!;
+      if (words[2 * row + 1] !== 0 || low < 0) {
+        ok = false;
+        break;
+      }
+      label[row] = low;
+    }
+    if (ok) return label;
+  }
+  for (let row = 0; row < rows; row++) label[row] = Number(data[row]);
+  return label;
 }
 
 /** Turns a failed run caused by values a strict encoder never saw into a typed error naming them. */

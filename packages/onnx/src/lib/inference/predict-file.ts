@@ -1,13 +1,11 @@
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
 import { basename } from 'node:path';
-import { ConfigError, DataError } from '@reproml/core';
-import { DATASET_FORMATS, type DatasetFormat, formatFromExtension, parquetColumnNames } from '@reproml/data';
+import { type Column, ConfigError, DataError } from '@reproml/core';
+import { DATASET_FORMATS, type DatasetFormat, formatFromExtension, streamTableBatches } from '@reproml/data';
 import { checkInputColumns, type ModelSignature } from '../graph/model-signature';
-import { type LoadedModel, predictBatches } from './inference-runner';
-import { predictionLabel as labelOf, predictionColumnNames } from './prediction-columns';
-import { readFirstRecordColumns } from './read-first-record-columns';
-import { streamTableBatches } from './stream-table-batches';
+import { formatFloat32 } from './format-float32';
+import { type LoadedModel, type Predictions, predictBatches } from './inference-runner';
+import { predictionColumnNames, predictionLabel } from './prediction-columns';
+import { csvCellBytes, PredictionWriter } from './prediction-writer';
 
 export interface PredictFileParams {
   model: LoadedModel;
@@ -22,58 +20,48 @@ export interface PredictFileParams {
 }
 
 /**
- * Batch inference of a model over a file: streamed in batches (bounded memory for
- * CSV/TSV/JSONL, one row group at a time for Parquet), columns checked against the model's raw inputs before any row is read,
- * predictions written as CSV: key, label (class name or value), one probability per class.
+ * Batch inference of a model over a file: streamed in batches by the data package's one
+ * table reader (bounded memory for CSV/TSV/JSONL, one row group at a time for Parquet),
+ * columns checked against the model's raw inputs before any row is read, predictions written
+ * as CSV: key, label (class name or value), one probability per class.
  */
 export async function predictFile(params: PredictFileParams): Promise<{ rows: number }> {
   const { model, input } = params;
   const format = input.format ?? formatOf(input.file);
   const signature = model.signature;
   const columns: Record<string, 'number' | 'string'> = Object.fromEntries(signature.rawInputs.map((raw) => [raw.name, raw.kind]));
-  if (format !== 'json') {
-    const present =
-      format === 'parquet'
-        ? await parquetColumnNames({ path: input.path, file: input.file })
-        : await readFirstRecordColumns({ path: input.path, file: input.file, format });
-    checkInputColumns({ signature, columns: present.map((name) => ({ name, kind: columns[name] ?? 'string' })), file: input.file });
-    if (params.key !== undefined && !present.includes(params.key)) {
-      throw new DataError(`${input.file} has no key column '${params.key}'`, {
-        file: input.file,
-        field: 'key',
-        hint: `Its columns are: ${present.join(', ')}.`,
-      });
-    }
-  }
   const keyColumn = params.key;
   if (keyColumn !== undefined && columns[keyColumn] === undefined) columns[keyColumn] = 'string';
 
-  const out = createWriteStream(params.outputPath);
-  const write = async (text: string) => {
-    if (!out.write(text)) await once(out, 'drain');
-  };
+  const out = await PredictionWriter.create(params.outputPath);
   let rows = 0;
   try {
-    await write(`${[keyColumn ?? 'row', ...predictionColumnNames(signature)].map(csvCell).join(',')}\n`);
-    const batches = streamTableBatches({ path: input.path, file: input.file, format, columns, batchSize: params.batchSize });
+    [keyColumn ?? 'row', ...predictionColumnNames(signature)].forEach((name, index) => {
+      if (index > 0) out.comma();
+      out.text(name);
+    });
+    await out.endLine();
+    const batches = streamTableBatches({
+      path: input.path,
+      file: input.file,
+      format,
+      columns,
+      batchSize: params.batchSize,
+      onColumns: (names) => checkFileColumns({ names, signature, file: input.file, format, key: keyColumn }),
+    });
+    const writeRow = rowWriter(signature, out);
     for await (const { table, predictions } of predictBatches({ model, batches, file: input.file })) {
       const key = keyColumn === undefined ? undefined : table.columns.find((column) => column.name === keyColumn)!;
-      const lines: string[] = [];
-      const classCount = signature.classes?.length ?? 0;
       for (let row = 0; row < table.rowCount; row++) {
-        const keyValue = key === undefined ? String(rows + row + 1) : csvCell(String(key.values[row] ?? ''));
-        const label = predictionLabel(signature, predictions.label[row]!);
-        const probabilities: string[] = [];
-        for (let c = 0; c < classCount; c++) probabilities.push(formatOutput(predictions.probabilities![row * classCount + c]!));
-        lines.push([keyValue, label, ...probabilities].join(','));
+        writeKey(out, key, row, rows + row + 1);
+        writeRow(predictions, row);
+        await out.endLine();
       }
-      await write(`${lines.join('\n')}\n`);
       rows += table.rowCount;
       params.onBatch?.(rows);
     }
   } finally {
-    out.end();
-    await once(out, 'close');
+    await out.close();
   }
   if (rows === 0) {
     throw new DataError(`${input.file} has no rows to predict (a header alone)`, {
@@ -84,23 +72,55 @@ export async function predictFile(params: PredictFileParams): Promise<{ rows: nu
   return { rows };
 }
 
-/** A class as the data wrote it (a number class by its shortest text, never rounded); a regression prediction at 6 digits. */
-function predictionLabel(signature: ModelSignature, value: number): string {
-  const label = labelOf(signature, value);
-  return signature.classes ? csvCell(String(label)) : formatOutput(label as number);
+/** The file's columns against the model's inputs and the key, before any row is read. */
+function checkFileColumns(params: { names: readonly string[]; signature: ModelSignature; file: string; format: DatasetFormat; key?: string }): void {
+  const { names, signature, file } = params;
+  if (names.length === 0 && params.format === 'json') return; // an empty array: "no rows to predict" says it
+  if (names.length === 0) {
+    throw new DataError(`${file} is empty: expected one JSON record per line`, {
+      file,
+      hint: 'Check that the data path points at the right file (an upstream stage may have written nothing).',
+    });
+  }
+  const kinds = new Map(signature.rawInputs.map((raw) => [raw.name, raw.kind]));
+  checkInputColumns({ signature, columns: names.map((name) => ({ name, kind: kinds.get(name) ?? 'string' })), file });
+  if (params.key !== undefined && !names.includes(params.key)) {
+    throw new DataError(`${file} has no key column '${params.key}'`, { file, field: 'key', hint: `Its columns are: ${names.join(', ')}.` });
+  }
+}
+
+function writeKey(out: PredictionWriter, key: Column | undefined, row: number, rowNumber: number): void {
+  if (key === undefined) out.integer(rowNumber);
+  else out.text(String(key.values[row] ?? ''));
+  out.comma();
+}
+
+/** Writes one row's label and probabilities; class names are encoded once. */
+function rowWriter(signature: ModelSignature, out: PredictionWriter): (predictions: Predictions, row: number) => void {
+  const classes = signature.classes;
+  if (classes === undefined) return (predictions, row) => out.float32(predictions.label[row]!);
+  // A class as the data wrote it (a number class by its shortest text, never rounded).
+  const names = classes.map((_, index) => csvCellBytes(String(predictionLabel(signature, index))));
+  const classCount = classes.length;
+  return (predictions, row) => {
+    const label = predictions.label[row]!;
+    const name = names[label];
+    if (name === undefined) out.text(String(label));
+    else out.raw(name);
+    const probabilities = predictions.probabilities!;
+    for (let c = 0, at = row * classCount; c < classCount; c++, at++) {
+      out.comma();
+      out.float32(probabilities[at]!);
+    }
+  };
 }
 
 /**
- * Fixed formatting of a model output: 6 significant digits in JavaScript's shortest form
- * (`0.981234`, `1.5e-7`), stable across runs and platforms; float32 outputs carry ~7 digits.
+ * A model output as text: the shortest decimal that reads back as the same float32 (outputs
+ * are float32; `formatFloat32`), as predictions.csv writes it.
  */
 export function formatOutput(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
-  return String(Number(value.toPrecision(6)));
-}
-
-function csvCell(text: string): string {
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return formatFloat32(value);
 }
 
 export function formatOf(file: string): DatasetFormat {

@@ -1,0 +1,118 @@
+import { type FileHandle, open } from 'node:fs/promises';
+import { StageIOError } from '@reproml/core';
+import { writeFloat32 } from './format-float32';
+
+/** Bytes buffered before a write to disk. */
+const FLUSH_BYTES = 1 << 20;
+/** Room one number needs (sign, 9 digits, point, exponent). */
+const NUMBER_ROOM = 24;
+
+/**
+ * predictions.csv written straight into a preallocated byte buffer: cells are copied or
+ * formatted in place (numbers by `writeFloat32`, no strings) and the buffer goes to disk
+ * whenever it holds FLUSH_BYTES. Text cells are quoted as RFC 4180 needs.
+ */
+export class PredictionWriter {
+  private buffer = Buffer.allocUnsafe(2 * FLUSH_BYTES);
+  private at = 0;
+
+  private constructor(
+    private readonly handle: FileHandle,
+    private readonly file: string,
+  ) {}
+
+  static async create(path: string): Promise<PredictionWriter> {
+    try {
+      return new PredictionWriter(await open(path, 'w'), path);
+    } catch (error) {
+      throw new StageIOError(`Cannot write ${path}: ${(error as Error).message}`, { file: path, cause: error });
+    }
+  }
+
+  /** A text cell, quoted when it holds a quote, comma or line break. */
+  text(value: string): void {
+    this.room(3 * value.length + 2 + 2 * countQuotes(value));
+    if (!needsQuotes(value)) {
+      this.at += this.buffer.write(value, this.at, 'utf8');
+      return;
+    }
+    this.buffer[this.at++] = 34;
+    this.at += this.buffer.write(value.replaceAll('"', '""'), this.at, 'utf8');
+    this.buffer[this.at++] = 34;
+  }
+
+  /** Bytes already in CSV form (a quoted class name, say). */
+  raw(bytes: Uint8Array): void {
+    this.room(bytes.length);
+    this.buffer.set(bytes, this.at);
+    this.at += bytes.length;
+  }
+
+  /** A non-negative integer (a row number). */
+  integer(value: number): void {
+    this.room(NUMBER_ROOM);
+    this.at += this.buffer.write(String(value), this.at, 'latin1');
+  }
+
+  /** A model output: the shortest text that reads back as the same float32. */
+  float32(value: number): void {
+    this.room(NUMBER_ROOM);
+    this.at = writeFloat32(this.buffer, this.at, value);
+  }
+
+  comma(): void {
+    this.room(1);
+    this.buffer[this.at++] = 44;
+  }
+
+  /** Ends a line; writes the buffer to disk once it is full enough. */
+  async endLine(): Promise<void> {
+    this.room(1);
+    this.buffer[this.at++] = 10;
+    if (this.at >= FLUSH_BYTES) await this.flush();
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      await this.handle.close();
+    }
+  }
+
+  private async flush(): Promise<void> {
+    let written = 0;
+    try {
+      while (written < this.at) written += (await this.handle.write(this.buffer, written, this.at - written)).bytesWritten;
+    } catch (error) {
+      throw new StageIOError(`Cannot write ${this.file}: ${(error as Error).message}`, { file: this.file, cause: error });
+    }
+    this.at = 0;
+  }
+
+  private room(bytes: number): void {
+    if (this.at + bytes <= this.buffer.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(2 * this.buffer.length, this.at + bytes));
+    this.buffer.copy(bigger, 0, 0, this.at);
+    this.buffer = bigger;
+  }
+}
+
+/** The CSV form of a text cell as bytes. */
+export function csvCellBytes(value: string): Buffer {
+  return Buffer.from(needsQuotes(value) ? `"${value.replaceAll('"', '""')}"` : value, 'utf8');
+}
+
+function needsQuotes(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code === 34 || code === 44 || code === 10 || code === 13) return true;
+  }
+  return false;
+}
+
+function countQuotes(value: string): number {
+  let count = 0;
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) === 34) count++;
+  return count;
+}
