@@ -3,6 +3,7 @@ import type { ColumnKind } from './column-kinds';
 import { cellString, type RowCells } from './delimited-scanner';
 import { infiniteNumberError } from './max-field-length';
 import { isInfiniteNumberText, parseNumberBytes } from './parse-number';
+import { StringInterner } from './string-interner';
 
 /** Tests "is this cell one of the missing-value spellings" on its bytes, without decoding most cells. */
 export class MissingMatcher {
@@ -94,19 +95,24 @@ export function readNumberCells(
   return infiniteRow;
 }
 
-/** Column `index` of every row as text (null = missing). */
+/**
+ * Column `index` of every row as text (null = missing), into `target` from `offset`. An
+ * `interner` (one per column) makes equal cells one string: categories cost a reference a row.
+ */
 export function readStringCells(
   cells: DelimitedCells,
   index: number,
   target: (string | null)[] = new Array(cells.rows.rowCount),
   offset = 0,
+  interner: StringInterner = new StringInterner(),
 ): (string | null)[] {
   const { bytes, rows, missing } = cells;
   const { starts, ends, columnCount, rowCount } = rows;
   for (let row = 0, cell = index; row < rowCount; row++, cell += columnCount) {
     const start = starts[cell]!;
     const end = ends[cell]!;
-    target[offset + row] = missing.isMissing(bytes, start, end) ? null : cellString(bytes, start, end);
+    if (missing.isMissing(bytes, start, end)) target[offset + row] = null;
+    else target[offset + row] = start < 0 ? cellString(bytes, start, end) : interner.decode(bytes, start, end);
   }
   return target;
 }

@@ -7,6 +7,7 @@ import { firstInvalidUtf8Offset, invalidUtf8Error } from './decode-text';
 import { type DelimitedCells, MissingMatcher, readNumberCells, readStringCells } from './delimited-columns';
 import { DelimitedScanner, RowCells } from './delimited-scanner';
 import { MAX_FIELD_LENGTH } from './max-field-length';
+import { StringInterner } from './string-interner';
 import type { DatasetFormat } from './pull-stage-config';
 import { parquetColumnNames, readParquetBatches } from './read-parquet-batches';
 import { readTable } from './read-table';
@@ -195,17 +196,20 @@ class DelimitedBatch {
   rowCount = 0;
   private numbers: Float64Array[] = [];
   private strings: (string | null)[][] = [];
+  /** One per column, kept across batches: a category is decoded once per file. */
+  private readonly interners: StringInterner[];
 
   constructor(
     private readonly wanted: readonly WantedColumn[],
     private readonly batchSize: number,
   ) {
+    this.interners = wanted.map(() => new StringInterner());
     this.reset();
   }
 
   absorb(cells: DelimitedCells): void {
     for (const [position, column] of this.wanted.entries()) {
-      if (column.kind === 'string') readStringCells(cells, column.index, this.strings[position]!, this.rowCount);
+      if (column.kind === 'string') readStringCells(cells, column.index, this.strings[position]!, this.rowCount, this.interners[position]);
       else readNumberCells(cells, column.index, this.numbers[position]!, this.rowCount, true);
     }
     this.rowCount += cells.rows.rowCount;
