@@ -59,7 +59,10 @@ async function main(): Promise<void> {
     await rm(workDir, { recursive: true, force: true });
     await mkdir(workDir, { recursive: true });
     await link(csv, join(workDir, DATA_FILE)); // a hard link: a file inside the workspace, as a pull source must be
-    const lock = { lockVersion: 1, files: { bench: { source: DATA_FILE, revision: null, sha256: await sha256Of(csv), size: statSync(csv).size, format: 'csv' } } };
+    const lock = {
+      lockVersion: 1,
+      files: { bench: { source: DATA_FILE, revision: null, sha256: await sha256Of(csv), size: statSync(csv).size, format: 'csv' } },
+    };
     await writeFile(join(workDir, LOCK_FILE), JSON.stringify(lock));
   }
   const matrixMb = (rows * COLUMNS * 4) / 2 ** 20;

@@ -81,7 +81,13 @@ async function work(stage: ScaleStage, workDir: string, context: StageContext, c
       return;
     case 'predict': {
       const path = join(out(workDir, 'pull'), 'bench.csv');
-      await runPredict({ context, config: config as never, modelDir: out(workDir, 'train'), modelStage: 'scale-train', data: { path, file: 'pull/out/bench.csv', from: 'scale-pull' } });
+      await runPredict({
+        context,
+        config: config as never,
+        modelDir: out(workDir, 'train'),
+        modelStage: 'scale-train',
+        data: { path, file: 'pull/out/bench.csv', from: 'scale-pull' },
+      });
       return;
     }
   }

@@ -1,5 +1,4 @@
-import { type Column, DataError } from '@reproml/core';
-import type { ColumnKind } from './column-kinds';
+import { DataError } from '@reproml/core';
 import { cellString, type RowCells } from './delimited-scanner';
 import { infiniteNumberError } from './max-field-length';
 import { isInfiniteNumberText, parseNumberBytes } from './parse-number';
@@ -35,37 +34,25 @@ export interface DelimitedCells {
   file: string;
 }
 
-/**
- * Column `index` as a Table column: numbers when every present cell is a number (NaN =
- * missing), strings otherwise (null = missing), unless `forced` says which. An infinity in a
- * column of numbers, or a non-number in a forced number column, is an error naming the line.
- */
-export function delimitedColumn(cells: DelimitedCells, index: number, forced?: ColumnKind): Column {
-  const name = cells.header[index]!;
-  if (forced !== 'string') {
-    const values = new Float64Array(cells.rows.rowCount);
-    const failedRow = readNumberCells(cells, index, values, 0, forced === 'number');
-    if (failedRow === undefined) return { name, kind: 'number', values };
-  }
-  return { name, kind: 'string', values: readStringCells(cells, index) };
+/** What parsing one window of a column as numbers found. */
+export interface NumberScan {
+  /** The first row that is neither a number, a missing value nor an infinity. */
+  failedRow?: number;
+  /** The first row holding an infinity (`inf`, `1e999`): its line and text. */
+  infinite?: { line: number; text: string };
+  /** Whether any row held a finite number. */
+  hasFinite: boolean;
 }
 
 /**
- * Parses column `index` of every row into `target` from `offset`; returns the first row that is
- * no number (none: undefined). `strict` (a number column by declaration) makes that row an
- * error. An infinity fails when the column is a number column (declared, or numbers besides it).
+ * Parses column `index` of every row into `target` from `offset` (NaN = missing), stopping at
+ * the first row that is no number. Never throws: the caller decides what a non-number or an
+ * infinity means (a string column, or an error).
  */
-export function readNumberCells(
-  cells: DelimitedCells,
-  index: number,
-  target: Float64Array | Float32Array,
-  offset: number,
-  strict: boolean,
-): number | undefined {
+export function scanNumberCells(cells: DelimitedCells, index: number, target: Float64Array | Float32Array, offset: number): NumberScan {
   const { bytes, rows, missing } = cells;
   const { starts, ends, columnCount, rowCount } = rows;
-  let infiniteRow: number | undefined;
-  let hasFinite = false;
+  const scan: NumberScan = { hasFinite: false };
   for (let row = 0, cell = index; row < rowCount; row++, cell += columnCount) {
     const rawStart = starts[cell]!;
     const start = rawStart < 0 ? ~rawStart : rawStart;
@@ -73,26 +60,30 @@ export function readNumberCells(
     const parsed = parseNumberBytes(bytes, start, end);
     if (parsed !== undefined) {
       target[offset + row] = parsed;
-      hasFinite = true;
+      scan.hasFinite = true;
     } else if (missing.isMissing(bytes, rawStart, end)) {
       target[offset + row] = NaN;
-    } else if (isInfiniteNumberText(cellString(bytes, rawStart, end))) {
-      infiniteRow ??= row;
     } else {
-      if (strict) throw notANumberError(cells, index, row);
-      return row;
+      const text = cellString(bytes, rawStart, end);
+      if (!isInfiniteNumberText(text)) {
+        scan.failedRow = row;
+        return scan;
+      }
+      scan.infinite ??= { line: rows.lines[row]!, text };
     }
   }
-  if (infiniteRow !== undefined && (strict || hasFinite)) {
-    const cell = infiniteRow * columnCount + index;
-    throw infiniteNumberError({
-      file: cells.file,
-      column: cells.header[index]!,
-      where: `line ${rows.lines[infiniteRow]}`,
-      text: cellString(bytes, starts[cell]!, ends[cell]!),
-    });
-  }
-  return infiniteRow;
+  return scan;
+}
+
+/** `scanNumberCells` for a declared number column: a non-number or an infinity is an error naming its line. */
+export function readNumberCells(cells: DelimitedCells, index: number, target: Float64Array | Float32Array, offset: number): void {
+  const scan = scanNumberCells(cells, index, target, offset);
+  if (scan.failedRow !== undefined) throw notANumberError(cells, index, scan.failedRow);
+  if (scan.infinite) throw infiniteError(cells.file, cells.header[index]!, scan.infinite);
+}
+
+export function infiniteError(file: string, column: string, infinite: { line: number; text: string }): DataError {
+  return infiniteNumberError({ file, column, where: `line ${infinite.line}`, text: infinite.text });
 }
 
 /**

@@ -16,17 +16,17 @@ function plain(table: Table): Record<string, { kind: string; values: unknown[] }
 }
 
 describe('readTable: CSV and TSV', () => {
-  it('names the file that is over the 2 GiB a table can be read in (Node alone says only "File size … is greater than 2 GiB")', async () => {
+  it('names the file that is over the 2 GiB a whole-file table can be read in (Node alone says only "File size … is greater than 2 GiB"; CSV/TSV are streamed)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'read-table-large-'));
-    const path = join(dir, 'huge.csv');
+    const path = join(dir, 'huge.json');
     await writeFile(path, '');
-    await truncate(path, 2 ** 31); // sparse: no 2 GiB written
+    await truncate(path, 2 ** 31); // sparse: no 2 GiB written (CSV is streamed, JSON is read whole)
     try {
-      const error = await readTable({ path, format: 'csv', file: 'pipelines/p/raw/huge.csv' }).catch((caught: unknown) => caught);
+      const error = await readTable({ path, format: 'json', file: 'pipelines/p/raw/huge.json' }).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(DataError);
       expect(error).toMatchObject({
-        file: 'pipelines/p/raw/huge.csv',
-        message: 'pipelines/p/raw/huge.csv is larger than 2 GiB, more than a table can be read into memory at once',
+        file: 'pipelines/p/raw/huge.json',
+        message: 'pipelines/p/raw/huge.json is larger than 2 GiB, more than a table can be read into memory at once',
       });
       await expect(readTableBytes(path, 'train (hf://datasets/acme/big/train.csv)')).rejects.toThrow(
         /^train \(hf:\/\/datasets\/acme\/big\/train\.csv\) is larger than 2 GiB/,
@@ -116,6 +116,27 @@ describe('readTable: CSV and TSV', () => {
     expect((error as DataError).field).toBe('name');
     const latin1 = await parseTable({ bytes: invalid, format: 'csv', file: 't.csv', encoding: 'latin1' });
     expect(plain(latin1).name!.values).toEqual(['Zürich']);
+  });
+
+  it('reads a column that turns to text after a window of numbers again as text, keeping every cell as written', async () => {
+    const rows = 70_000; // more than one window of scanned rows
+    const lines = Array.from({ length: rows }, (_, i) => `${i},${i % 7 === 0 ? '' : '1.50'},${i === rows - 1 ? 'x' : i}`);
+    const text = `id,v,late\n${lines.join('\n')}\n`;
+    const dir = await mkdtemp(join(tmpdir(), 'read-table-windows-'));
+    try {
+      await writeFile(join(dir, 'w.csv'), text);
+      const fromDisk = await readTable({ path: join(dir, 'w.csv'), format: 'csv' });
+      const inMemory = await parseTable({ bytes: csv(text), format: 'csv', file: 'w.csv' });
+      for (const table of [fromDisk, inMemory]) {
+        expect(table.rowCount).toBe(rows);
+        expect(table.columns.map((column) => column.kind)).toEqual(['number', 'number', 'string']);
+        expect((table.columns[1]!.values as Float64Array)[1]).toBe(1.5);
+        const late = table.columns[2]!.values as (string | null)[];
+        expect([late[0], late[65_536], late[rows - 1]]).toEqual(['0', '65536', 'x']);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads from a path and names the missing file', async () => {

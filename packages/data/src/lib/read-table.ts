@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { DataError, StageIOError, type Table } from '@reproml/core';
 import { type ColumnKind, DEFAULT_MISSING_VALUES } from './column-kinds';
 import { decodeText, type TextEncoding, utf8TableBytes } from './decode-text';
+import { openBytes, openFile, type ReadDelimitedParams, readDelimited } from './delimited-table';
 import type { DatasetFormat } from './pull-stage-config';
-import { readDelimited } from './read-delimited';
 import { readJsonRecords } from './read-json-records';
 import { readParquet } from './read-parquet';
 
@@ -35,6 +35,10 @@ export interface ReadTableParams extends Omit<ParseTableParams, 'bytes' | 'file'
  */
 export async function readTable(params: ReadTableParams): Promise<Table> {
   const file = params.file ?? params.path;
+  if ((params.format === 'csv' || params.format === 'tsv') && (params.encoding ?? 'utf-8') === 'utf-8') {
+    // Streamed from disk a chunk at a time: the file is never held whole (no 2 GiB limit).
+    return readDelimited({ ...delimitedOptions(params, file), open: openFile(params.path, file) });
+  }
   const bytes = await readTableBytes(params.path, file);
   const { path: _path, ...rest } = params;
   return parseTable({ ...rest, bytes, file });
@@ -77,12 +81,15 @@ export async function parseTable(params: ParseTableParams): Promise<Table> {
     return readParquet({ bytes, file, columnKinds });
   }
   if (format === 'json' || format === 'jsonl') return readJsonRecords({ text: decodeText({ bytes, encoding, file }), layout: format, file, columnKinds });
-  const delimiter = format === 'tsv' ? '\t' : ',';
-  return readDelimited({
-    bytes: utf8TableBytes({ bytes, encoding, file, delimiter }),
-    delimiter,
+  const options = delimitedOptions(params, file);
+  return readDelimited({ ...options, open: openBytes(utf8TableBytes({ bytes, encoding, file, delimiter: options.delimiter }), file) });
+}
+
+function delimitedOptions(params: Omit<ParseTableParams, 'bytes' | 'file'>, file: string): Omit<ReadDelimitedParams, 'open'> {
+  return {
+    delimiter: params.format === 'tsv' ? '\t' : ',',
     file,
     missingValues: params.missingValues ?? DEFAULT_MISSING_VALUES,
-    columnKinds,
-  });
+    columnKinds: params.columnKinds,
+  };
 }

@@ -1,16 +1,15 @@
-import { isUtf8 } from 'node:buffer';
-import { type FileHandle, open } from 'node:fs/promises';
-import { type Column, DataError, StageIOError, type Table } from '@reproml/core';
+import { type Column, DataError, type Table } from '@reproml/core';
+import { ChunkReader } from './chunk-reader';
 import { columnFromValues } from './column-from-values';
 import { type ColumnKind, DEFAULT_MISSING_VALUES } from './column-kinds';
-import { firstInvalidUtf8Offset, invalidUtf8Error } from './decode-text';
+import { invalidUtf8Error } from './decode-text';
 import { type DelimitedCells, MissingMatcher, readNumberCells, readStringCells } from './delimited-columns';
-import { DelimitedScanner, RowCells } from './delimited-scanner';
+import { delimitedWindows } from './delimited-windows';
 import { MAX_FIELD_LENGTH } from './max-field-length';
-import { StringInterner } from './string-interner';
 import type { DatasetFormat } from './pull-stage-config';
 import { parquetColumnNames, readParquetBatches } from './read-parquet-batches';
 import { readTable } from './read-table';
+import { StringInterner } from './string-interner';
 
 export interface StreamTableBatchesParams {
   path: string;
@@ -28,9 +27,6 @@ export interface StreamTableBatchesParams {
    */
   onColumns?: (names: readonly string[]) => void;
 }
-
-/** Bytes read from disk at a time. */
-const CHUNK_BYTES = 1 << 20;
 
 /** A JSONL line (one record, many fields) may be longer than one field, but not without bound. */
 export const MAX_RECORD_LENGTH = 64 * MAX_FIELD_LENGTH;
@@ -63,125 +59,17 @@ export async function* streamTableBatches(params: StreamTableBatchesParams): Asy
   }
 }
 
-/**
- * The file's bytes in one growing window: `bytes[start, end)` is read and not yet consumed,
- * `bytes[start, valid)` is checked UTF-8 (a character cut at `valid` waits for the next read).
- */
-class ChunkReader {
-  bytes = Buffer.allocUnsafe(2 * CHUNK_BYTES);
-  start = 0;
-  end = 0;
-  valid = 0;
-  eof = false;
-  /** File offset of `bytes[0]`. */
-  private fileOffset = 0;
-
-  private constructor(
-    private readonly handle: FileHandle,
-    private readonly file: string,
-  ) {}
-
-  static async open(params: { path: string; file: string }): Promise<ChunkReader> {
-    try {
-      return new ChunkReader(await open(params.path, 'r'), params.file);
-    } catch (error) {
-      throw readError(params.file, error);
-    }
-  }
-
-  /** Offset (in the window) of the first invalid UTF-8 byte read, or -1: `valid` stops there, so the bytes before it can still be scanned. */
-  invalid = -1;
-
-  /** Reads the next chunk after the unconsumed bytes (moved to the front first) and checks it. */
-  async fill(): Promise<void> {
-    if (this.start > 0) {
-      this.bytes.copy(this.bytes, 0, this.start, this.end);
-      this.fileOffset += this.start;
-      this.valid -= this.start;
-      this.end -= this.start;
-      this.start = 0;
-    }
-    if (this.bytes.length - this.end < CHUNK_BYTES) {
-      const bigger = Buffer.allocUnsafe(2 * this.bytes.length);
-      this.bytes.copy(bigger, 0, 0, this.end);
-      this.bytes = bigger;
-    }
-    let read: number;
-    try {
-      ({ bytesRead: read } = await this.handle.read(this.bytes, this.end, CHUNK_BYTES, null));
-    } catch (error) {
-      throw readError(this.file, error);
-    }
-    this.end += read;
-    if (read === 0) this.eof = true;
-    const checkedEnd = this.eof ? this.end : completeUtf8End(this.bytes, this.valid, this.end);
-    const span = this.bytes.subarray(this.valid, checkedEnd);
-    if (isUtf8(span)) this.valid = checkedEnd;
-    else {
-      this.invalid = this.valid + firstInvalidUtf8Offset(span);
-      this.valid = this.invalid;
-      this.eof = false;
-    }
-  }
-
-  fileOffsetOf(position: number): number {
-    return this.fileOffset + position;
-  }
-
-  async close(): Promise<void> {
-    await this.handle.close();
-  }
-}
-
-function readError(file: string, error: unknown): StageIOError {
-  return new StageIOError(`Cannot read ${file}: ${(error as Error).message}`, {
-    file,
-    hint: 'Check that the file exists and is readable (an upstream stage may not have run).',
-    cause: error,
-  });
-}
-
-/** End of `bytes[from, end)` without a multi-byte character cut off at its end (it continues in the next chunk). */
-function completeUtf8End(bytes: Buffer, from: number, end: number): number {
-  for (let back = 1; back <= Math.min(3, end - from); back++) {
-    const byte = bytes[end - back]!;
-    if ((byte & 0xc0) === 0x80) continue;
-    const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
-    return needed > back ? end - back : end;
-  }
-  return end;
-}
-
 async function* delimitedBatches(reader: ChunkReader, params: StreamTableBatchesParams, delimiter: ',' | '\t'): AsyncGenerator<Table> {
-  const scanner = new DelimitedScanner({ delimiter, file: params.file });
   const missing = new MissingMatcher(params.missingValues ?? DEFAULT_MISSING_VALUES);
-  let rows: RowCells | undefined;
   let batch: DelimitedBatch | undefined;
-  for (;;) {
-    // Only checked bytes are scanned; at the end of the file everything is checked.
-    reader.start = scanner.scan(reader.bytes, reader.start, reader.valid, reader.eof, rows);
-    if (batch === undefined) {
-      if (scanner.header === undefined) {
-        if (reader.eof) return;
-      } else {
-        batch = new DelimitedBatch(wantedColumns(scanner.header, params), params.batchSize);
-        rows = new RowCells(scanner.header.length, params.batchSize, false);
-        continue;
-      }
-    } else {
-      // Cells point into the window, which the next read moves: turn them into values first.
-      batch.absorb({ bytes: reader.bytes, rows: rows!, header: scanner.header!, missing, file: params.file });
-      if (batch.rowCount === params.batchSize || (reader.eof && batch.rowCount > 0)) {
-        yield batch.take();
-        rows!.capacity = params.batchSize;
-        continue;
-      }
-      rows!.capacity = params.batchSize - batch.rowCount;
-      if (reader.eof) return;
-    }
-    if (reader.invalid !== -1) throw invalidDelimitedUtf8(reader, scanner, reader.invalid, delimiter, params.file);
-    await reader.fill();
+  const onHeader = (header: readonly string[]) => void (batch = new DelimitedBatch(wantedColumns(header, params), params.batchSize));
+  for await (const cells of delimitedWindows({ reader, delimiter, file: params.file, missing, capacity: params.batchSize, onHeader })) {
+    // Cells point into the reader's bytes, which the next read moves: turn them into values first.
+    batch!.absorb(cells);
+    if (batch!.rowCount === params.batchSize) yield batch!.take();
+    cells.rows.capacity = params.batchSize - batch!.rowCount;
   }
+  if (batch !== undefined && batch.rowCount > 0) yield batch.take();
 }
 
 interface WantedColumn {
@@ -210,7 +98,7 @@ class DelimitedBatch {
   absorb(cells: DelimitedCells): void {
     for (const [position, column] of this.wanted.entries()) {
       if (column.kind === 'string') readStringCells(cells, column.index, this.strings[position]!, this.rowCount, this.interners[position]);
-      else readNumberCells(cells, column.index, this.numbers[position]!, this.rowCount, true);
+      else readNumberCells(cells, column.index, this.numbers[position]!, this.rowCount);
     }
     this.rowCount += cells.rows.rowCount;
     cells.rows.rowCount = 0;
@@ -246,24 +134,6 @@ function wantedColumns(header: readonly string[], params: StreamTableBatchesPara
     });
   }
   return Object.entries(params.columns).map(([name, kind]) => ({ name, index: header.indexOf(name), kind }));
-}
-
-/** Invalid UTF-8 at `offset` of the window: named with its line and column, counted from the first unscanned record. */
-function invalidDelimitedUtf8(reader: ChunkReader, scanner: DelimitedScanner, offset: number, delimiter: string, file: string): DataError {
-  const code = delimiter.charCodeAt(0);
-  let line = scanner.line;
-  let field = 0;
-  let inQuotes = false;
-  for (let i = reader.start; i < offset; i++) {
-    const byte = reader.bytes[i]!;
-    if (byte === 0x22) inQuotes = !inQuotes;
-    else if (byte === 0x0a) {
-      line++;
-      if (!inQuotes) field = 0;
-    } else if (byte === code && !inQuotes) field++;
-  }
-  const column = scanner.header?.[field] ?? `column ${field + 1}`;
-  return invalidUtf8Error({ file, offset: reader.fileOffsetOf(offset), line, column });
 }
 
 async function* jsonlBatches(reader: ChunkReader, params: StreamTableBatchesParams): AsyncGenerator<Table> {
