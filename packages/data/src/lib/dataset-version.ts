@@ -100,7 +100,7 @@ async function loadVersionFile(params: LoadDatasetVersionParams, config: PullSta
   const spec = config.files[key];
   const bytes = await lockedBytes(params, key, locked, spec?.revision);
   const inspected = await inspectDatasetFile({
-    bytes,
+    data: { bytes },
     format: locked.format,
     source: locked.source,
     spec: spec ?? {},

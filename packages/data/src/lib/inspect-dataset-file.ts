@@ -1,7 +1,7 @@
 import type { Table } from '@reproml/core';
 import { profileTable, type TableProfile } from './profile-table';
 import type { DatasetFileSpec, DatasetFormat } from './pull-stage-config';
-import { parseTable } from './read-table';
+import { parseTable, readTable } from './read-table';
 import type { TableSchema } from './table-schema';
 import { type TableValidation, validateTable } from './validate-table';
 
@@ -18,7 +18,8 @@ export interface InspectedDatasetFile {
 }
 
 export interface InspectDatasetFileParams {
-  bytes: Uint8Array;
+  /** The file: a path (CSV/TSV are then streamed from disk, never held whole) or its bytes. */
+  data: { path: string } | { bytes: Uint8Array };
   format: DatasetFormat;
   source: string;
   spec: Pick<DatasetFileSpec, 'encoding' | 'missingValues' | 'columnKinds'>;
@@ -35,14 +36,14 @@ export interface InspectDatasetFileParams {
  */
 export async function inspectDatasetFile(params: InspectDatasetFileParams): Promise<InspectedDatasetFile> {
   const { spec, schema } = params;
-  const table = await parseTable({
-    bytes: params.bytes,
+  const options = {
     format: params.format,
     encoding: spec.encoding,
     missingValues: spec.missingValues,
     columnKinds: columnKindsFor(spec, schema),
     file: params.file,
-  });
+  };
+  const table = 'path' in params.data ? await readTable({ ...options, path: params.data.path }) : await parseTable({ ...options, bytes: params.data.bytes });
   const validation: FileValidationReport = schema
     ? { source: params.source, checked: true, ...validateTable(table, schema) }
     : { source: params.source, checked: false };

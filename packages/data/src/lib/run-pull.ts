@@ -8,7 +8,6 @@ import { type FileValidationReport, inspectDatasetFile } from './inspect-dataset
 import { assertLockMatchesConfig } from './lock-entries';
 import type { TableProfile } from './profile-table';
 import type { PullStageConfig } from './pull-stage-config';
-import { readTableBytes } from './read-table';
 import { type SourceEnvironment, sourceEnvironmentFromEnv } from './source-environment';
 
 export const VALIDATION_FILE = 'validation.json';
@@ -68,7 +67,7 @@ export async function runPull(params: RunPullParams): Promise<void> {
 
     const schema = spec.schema ?? config.schema;
     const inspected = await inspectDatasetFile({
-      bytes: await readTableBytes(output, `${key} (${locked.source})`),
+      data: { path: output },
       format: locked.format,
       source: locked.source,
       spec,

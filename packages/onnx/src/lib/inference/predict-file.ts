@@ -40,7 +40,7 @@ export async function predictFile(params: PredictFileParams): Promise<{ rows: nu
       if (index > 0) out.comma();
       out.text(name);
     });
-    await out.endLine();
+    out.endLine();
     const batches = streamTableBatches({
       path: input.path,
       file: input.file,
@@ -55,8 +55,9 @@ export async function predictFile(params: PredictFileParams): Promise<{ rows: nu
       for (let row = 0; row < table.rowCount; row++) {
         writeKey(out, key, row, rows + row + 1);
         writeRow(predictions, row);
-        await out.endLine();
+        out.endLine();
       }
+      await out.flushIfFull();
       rows += table.rowCount;
       params.onBatch?.(rows);
     }

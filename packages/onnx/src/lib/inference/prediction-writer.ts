@@ -10,7 +10,8 @@ const NUMBER_ROOM = 24;
 /**
  * predictions.csv written straight into a preallocated byte buffer: cells are copied or
  * formatted in place (numbers by `writeFloat32`, no strings) and the buffer goes to disk
- * whenever it holds FLUSH_BYTES. Text cells are quoted as RFC 4180 needs.
+ * once it holds FLUSH_BYTES (checked between batches; it grows if a batch needs more). Text
+ * cells are quoted as RFC 4180 needs.
  */
 export class PredictionWriter {
   private buffer = Buffer.allocUnsafe(2 * FLUSH_BYTES);
@@ -51,7 +52,18 @@ export class PredictionWriter {
   /** A non-negative integer (a row number). */
   integer(value: number): void {
     this.room(NUMBER_ROOM);
-    this.at += this.buffer.write(String(value), this.at, 'latin1');
+    if (!Number.isSafeInteger(value) || value < 0) {
+      this.at += this.buffer.write(String(value), this.at, 'latin1');
+      return;
+    }
+    let digits = 1;
+    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    for (let i = this.at + digits - 1, rest = value; i >= this.at; i--) {
+      const next = Math.floor(rest / 10);
+      this.buffer[i] = 48 + rest - next * 10;
+      rest = next;
+    }
+    this.at += digits;
   }
 
   /** A model output: the shortest text that reads back as the same float32. */
@@ -65,10 +77,13 @@ export class PredictionWriter {
     this.buffer[this.at++] = 44;
   }
 
-  /** Ends a line; writes the buffer to disk once it is full enough. */
-  async endLine(): Promise<void> {
+  endLine(): void {
     this.room(1);
     this.buffer[this.at++] = 10;
+  }
+
+  /** Writes the buffer to disk once it holds FLUSH_BYTES (call between rows, e.g. after each batch). */
+  async flushIfFull(): Promise<void> {
     if (this.at >= FLUSH_BYTES) await this.flush();
   }
 

@@ -1,0 +1,34 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatFloat32 } from './format-float32';
+import { csvCellBytes, PredictionWriter } from './prediction-writer';
+
+let dir: string;
+beforeAll(async () => void (dir = await mkdtemp(join(tmpdir(), 'reproml-writer-'))));
+afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+describe('PredictionWriter', () => {
+  it('writes RFC 4180 text cells, row numbers and shortest float32 numbers, across many flushes', async () => {
+    const path = join(dir, 'p.csv');
+    const out = await PredictionWriter.create(path);
+    const expected: string[] = [];
+    for (let row = 0; row < 60_000; row++) {
+      const key = row % 3 === 0 ? `k"${row}, ü` : `k${row}`;
+      const value = Math.fround(row / 7);
+      out.text(key);
+      out.comma();
+      out.integer(row);
+      out.comma();
+      out.raw(csvCellBytes('a,b'));
+      out.comma();
+      out.float32(value);
+      out.endLine();
+      if (row % 1000 === 999) await out.flushIfFull();
+      expected.push(`${row % 3 === 0 ? `"k""${row}, ü"` : `k${row}`},${row},"a,b",${formatFloat32(value)}`);
+    }
+    await out.close();
+    expect((await readFile(path, 'utf8')).split('\n')).toEqual([...expected, '']);
+  });
+});
