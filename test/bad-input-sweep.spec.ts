@@ -277,7 +277,7 @@ function expectations(): Expectation[] {
       column: 'field' as const,
       message:
         problem === 'wrong-types'
-          ? new RegExp(`line 3: column '${C}' should be a number, got "abc"`)
+          ? new RegExp(`column '${C}' is declared as a number but line 3 holds "abc"`)
           : new RegExp(`does not match the model's inputs: missing column '${C}'`),
     };
     if (problem === 'inf') predict.message = new RegExp(`column '${C}' holds an infinite number at line 3 \\("Infinity"\\)`);

@@ -26,6 +26,7 @@ export * from './lib/inference/predict-stage-config';
 export * from './lib/inference/prediction-columns';
 export * from './lib/inference/prediction-writer';
 export * from './lib/inference/run-predict';
+export * from './lib/inference/worker-session';
 export * from './lib/training/export-model';
 export * from './lib/training/gbdt-config';
 export * from './lib/training/model-info';

@@ -7,11 +7,11 @@ import {
   type Predictions,
   predictTable,
   readModelSignature,
+  WorkerSession,
 } from '@reproml/onnx';
 import { MicroBatcher } from './micro-batcher';
 import type { ModelRef } from './model-source';
 import type { Answering } from './prediction-response';
-import { WorkerSession } from './worker-session';
 
 export interface ServedModelOptions {
   maxBatchSize: number;

@@ -4,6 +4,7 @@ import * as ort from 'onnxruntime-node';
 import { CLASS_ID_OUTPUT } from '../graph/class-label-graph';
 import { MODEL_OUTPUTS } from '../graph/inference-graph';
 import { checkCategoricalValues, checkInputColumns, type ModelSignature, readModelSignature } from '../graph/model-signature';
+import { WorkerSession } from './worker-session';
 
 /** What inference needs of a session: one run over named input tensors (an onnxruntime session, or one in a worker thread). */
 export interface ModelSession {
@@ -31,7 +32,11 @@ export interface Predictions {
   probabilities?: Float32Array;
 }
 
-export async function loadModel(params: { path: string; file?: string; threads?: number }): Promise<LoadedModel> {
+/**
+ * Loads a model file. `worker`: the session runs in a worker thread (WorkerSession), so the
+ * calling thread stays free while a batch runs (predict parses the next batch meanwhile).
+ */
+export async function loadModel(params: { path: string; file?: string; threads?: number; worker?: boolean }): Promise<LoadedModel> {
   const file = params.file ?? params.path;
   let bytes: Uint8Array;
   try {
@@ -39,12 +44,20 @@ export async function loadModel(params: { path: string; file?: string; threads?:
   } catch (error) {
     throw new StageIOError(`cannot read model ${file}: ${(error as Error).message}`, { file, hint: 'Run the train stage first.', cause: error });
   }
-  return loadModelBytes({ bytes, file, threads: params.threads });
+  return loadModelBytes({ bytes, file, threads: params.threads, worker: params.worker });
 }
 
-export async function loadModelBytes(params: { bytes: Uint8Array; file: string; threads?: number; interOpThreads?: number }): Promise<LoadedModel> {
+export async function loadModelBytes(params: {
+  bytes: Uint8Array;
+  file: string;
+  threads?: number;
+  interOpThreads?: number;
+  worker?: boolean;
+}): Promise<LoadedModel> {
   const signature = readModelSignature(params.bytes);
-  const session = await ort.InferenceSession.create(params.bytes, inferenceSessionOptions(params));
+  const session = params.worker
+    ? await WorkerSession.create(params.bytes, inferenceSessionOptions(params))
+    : await ort.InferenceSession.create(params.bytes, inferenceSessionOptions(params));
   return { session, signature, file: params.file, release: () => session.release() };
 }
 
@@ -109,16 +122,26 @@ function explainRunFailure(signature: ModelSignature, feeds: Record<string, ort.
   }
 }
 
-/** `predictTable` over a stream of tables (batches): memory stays bounded by one batch. */
+/**
+ * `predictTable` over a stream of tables (batches), one batch ahead: batch N+1 is read and
+ * handed to the session before batch N's predictions are yielded, so a session in a worker
+ * thread runs while the caller reads and writes (memory: three batches).
+ */
 export async function* predictBatches(params: {
   model: LoadedModel;
   batches: AsyncIterable<Table>;
   file: string;
 }): AsyncGenerator<{ table: Table; predictions: Predictions }> {
   let firstRow = 1;
+  let running: { table: Table; predictions: Promise<Predictions> } | undefined;
   for await (const table of params.batches) {
     if (table.rowCount === 0) continue;
-    yield { table, predictions: await predictTable({ model: params.model, table, file: params.file, firstRow }) };
+    const predictions = predictTable({ model: params.model, table, file: params.file, firstRow });
+    // Awaited below (or dropped with the generator): no unhandled rejection meanwhile.
+    predictions.catch(() => undefined);
     firstRow += table.rowCount;
+    if (running) yield { table: running.table, predictions: await running.predictions };
+    running = { table, predictions };
   }
+  if (running) yield { table: running.table, predictions: await running.predictions };
 }

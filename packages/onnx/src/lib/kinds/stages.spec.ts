@@ -10,6 +10,8 @@ import { evaluateStageConfigSchema } from '../evaluation/evaluate-stage-config';
 import { runEvaluate } from '../evaluation/run-evaluate';
 import { ThresholdError } from '../evaluation/thresholds';
 import { checkWithPythonOnnx } from '../graph/python-onnx-checker';
+import { loadModel } from '../inference/inference-runner';
+import { predictFile } from '../inference/predict-file';
 import { predictStageConfigSchema } from '../inference/predict-stage-config';
 import { runPredict } from '../inference/run-predict';
 import { runTrain } from '../training/run-train';
@@ -227,6 +229,27 @@ describe('predict stage', () => {
     expect(agree / 45).toBeGreaterThan(0.8);
     // batch size does not change the output
     expect(await predict(withKey, 'predict-one-batch', 'id', 1000)).toBe(text);
+  });
+
+  it('writes with its worker-thread session, one batch ahead, exactly what predictFile writes with a main-thread session; a bad row in a later batch fails typed', async () => {
+    const raw = await readFile(join(featuresDir(), 'test.raw.csv'), 'utf8');
+    const text = await predict(raw, 'predict-worker', undefined, 4);
+    const model = await loadModel({ path: join(root, 'pipelines/p/train/out/model.onnx') });
+    try {
+      await writeFile(join(root, 'main-thread.csv'), raw);
+      await predictFile({
+        model,
+        input: { path: join(root, 'main-thread.csv'), file: 'main-thread.csv' },
+        outputPath: join(root, 'main-thread.out.csv'),
+        batchSize: 1000,
+      });
+    } finally {
+      await model.release();
+    }
+    expect(text).toBe(await readFile(join(root, 'main-thread.out.csv'), 'utf8'));
+    const lines = raw.trimEnd().split('\n');
+    const ragged = [...lines.slice(0, 30), lines[30]!.replace(/,[^,]*$/, ''), ...lines.slice(31)].join('\n');
+    await expect(predict(ragged, 'predict-ragged', undefined, 4)).rejects.toThrow(/predict-ragged\.csv: line 31 has \d+ field\(s\), the header has \d+/);
   });
 
   it('names missing input columns, with the closest match, before reading rows', async () => {

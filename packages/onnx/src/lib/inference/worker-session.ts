@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { ModelSession } from '@reproml/onnx';
 import * as ort from 'onnxruntime-node';
+import type { ModelSession } from './inference-runner';
 
 /**
  * The worker's code (a string, so it needs no file of its own: it runs the same from the
@@ -42,8 +42,9 @@ interface WireTensor {
 
 /**
  * An onnxruntime session in a worker thread. onnxruntime-node runs `session.run` on the
- * calling thread, which would block the server's event loop for the whole run; in a worker,
- * the main thread keeps reading, parsing and answering requests while a batch runs.
+ * calling thread, which would block the event loop for the whole run; in a worker, the main
+ * thread keeps reading, parsing and answering requests (serve) or parsing the next batch and
+ * writing the last one's predictions (predict) while a batch runs.
  */
 export class WorkerSession implements ModelSession {
   private nextId = 0;
