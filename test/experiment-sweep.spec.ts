@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reproml } from './support/reproml-cli';
 import { TempWorkspace, taskOutcomes } from './support/temp-workspace';
 
 const SWEEP_STAGE = 'pipelines/penguins/train-sweep/stage.json';
@@ -25,9 +26,11 @@ function sweepStage(points: number, spaceOrder: 'depth-first' | 'rate-first' = '
 
 describe('hyper-parameter sweeps (real nx CLI, penguins)', () => {
   let workspace: TempWorkspace;
+  let env: Record<string, string>;
 
   beforeAll(() => {
     workspace = TempWorkspace.create({ label: 'sweep', pipelines: ['penguins'] });
+    env = { REPROML_TRACKING_DB: `${workspace.root}.runs.sqlite` };
     workspace.write(SWEEP_STAGE, sweepStage(12));
     workspace.write('pipelines/penguins/evaluate-sweep/stage.json', {
       kind: 'evaluate',
@@ -36,7 +39,10 @@ describe('hyper-parameter sweeps (real nx CLI, penguins)', () => {
     });
     workspace.commitAll('sweep stage');
   });
-  afterAll(() => (process.env.KEEP_SWEEP ? console.log(workspace.root) : workspace?.remove()));
+  afterAll(() => {
+    workspace?.remove();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${env?.REPROML_TRACKING_DB}${suffix}`, { force: true });
+  });
 
   it('expands a sweep into one cached project per point, selects the best point and passes one model downstream', () => {
     const projects: string[] = JSON.parse(workspace.nxOk(['show', 'projects', '--projects', `tag:sweep:${SWEEP}`, '--json']));
@@ -44,7 +50,7 @@ describe('hyper-parameter sweeps (real nx CLI, penguins)', () => {
     expect(points).toHaveLength(12);
     expect(projects).toContain(SWEEP);
 
-    const first = taskOutcomes(workspace.nxOk(RUN_EVALUATE));
+    const first = taskOutcomes(workspace.nxOk(RUN_EVALUATE, env));
     expect(first.executed.filter((task) => task.startsWith(`${SWEEP}--`))).toHaveLength(12);
     expect(first.executed).toContain(`${SWEEP}:run`);
     expect(first.executed).toContain('penguins-evaluate-sweep:run');
@@ -63,13 +69,31 @@ describe('hyper-parameter sweeps (real nx CLI, penguins)', () => {
     expect(metrics.accuracy).toBeGreaterThan(0.8);
 
     // Nothing changed: every point, the selection and evaluate come from the cache.
-    expect(taskOutcomes(workspace.nxOk(RUN_EVALUATE)).executed).toEqual([]);
+    expect(taskOutcomes(workspace.nxOk(RUN_EVALUATE, env)).executed).toEqual([]);
+
+    // Each point has its own run record; `runs compare --sweep` lines them up best first, the winner marked.
+    const compared = reproml(workspace, ['runs', 'compare', '--sweep', SWEEP, '--json'], env);
+    expect(compared.stderr).toBe('');
+    const comparison = JSON.parse(compared.stdout);
+    expect(comparison.sweep.winner).toBe(result.winner);
+    expect(comparison.runs).toHaveLength(12);
+    expect(comparison.runs[0].project).toBe(`${SWEEP}--${result.winner}`);
+    expect(comparison.params.find((param: { key: string }) => param.key === 'model.maxDepth').differs).toBe(true);
+    const text = reproml(workspace, ['runs', 'compare', '--sweep', SWEEP], env).stdout;
+    expect(text).toContain(`★ = selected point ${result.winner}`);
+
+    // The report: the points ranked in a table, the winner highlighted, a chart per swept setting.
+    expect(reproml(workspace, ['report', 'penguins', '--out', 'report.html'], env).status).toBe(0);
+    const report = workspace.read('report.html');
+    expect(report).toContain(`<tr class="point winner" data-point="${result.winner}">`);
+    expect(report).toContain('validationLoss vs model.learningRate');
+    expect(report).toContain('validationLoss vs model.maxDepth');
   });
 
   it('reordering the sweep reruns only the selection, which selects the same point', () => {
     const before = workspace.read('pipelines/penguins/train-sweep/out/sweep.json');
     workspace.write(SWEEP_STAGE, sweepStage(12, 'rate-first'));
-    const outcome = taskOutcomes(workspace.nxOk(RUN_EVALUATE));
+    const outcome = taskOutcomes(workspace.nxOk(RUN_EVALUATE, env));
     expect(outcome.executed).toEqual([`${SWEEP}:run`]);
     expect(workspace.read('pipelines/penguins/train-sweep/out/sweep.json')).toBe(before);
     // Same winner, same bytes: evaluate stays cached (early cutoff).
@@ -79,7 +103,7 @@ describe('hyper-parameter sweeps (real nx CLI, penguins)', () => {
   it('adding a point runs only that point and the selection', () => {
     const before = JSON.parse(workspace.read('pipelines/penguins/train-sweep/out/sweep.json'));
     workspace.write(SWEEP_STAGE, sweepStage(13));
-    const outcome = taskOutcomes(workspace.nxOk(RUN_EVALUATE));
+    const outcome = taskOutcomes(workspace.nxOk(RUN_EVALUATE, env));
     const after = JSON.parse(workspace.read('pipelines/penguins/train-sweep/out/sweep.json'));
     const added = after.points.map((point: { id: string }) => point.id).filter((id: string) => !before.points.some((old: { id: string }) => old.id === id));
     expect(added).toHaveLength(1);
@@ -109,7 +133,7 @@ describe('hyper-parameter sweeps (real nx CLI, penguins)', () => {
       sweep: { grid: { 'model.maxDepth': [1, 3] }, select: { metric: 'cv.validationLoss' } },
     });
     const run = ['run', 'penguins-train-cv:run', '--output-style=stream', '--parallel=2'];
-    const outcome = taskOutcomes(workspace.nxOk(run));
+    const outcome = taskOutcomes(workspace.nxOk(run, env));
     const folds = outcome.executed.filter((task) => /--fold-\d:run$/.test(task));
     expect(folds).toHaveLength(6);
 
@@ -133,6 +157,6 @@ describe('hyper-parameter sweeps (real nx CLI, penguins)', () => {
     expect(Math.min(...result.points.map((point: { scores: Record<string, number> }) => point.scores['cv.validationLoss']))).toBe(
       winner.scores['cv.validationLoss'],
     );
-    expect(taskOutcomes(workspace.nxOk(run)).executed).toEqual([]);
+    expect(taskOutcomes(workspace.nxOk(run, env)).executed).toEqual([]);
   });
 });

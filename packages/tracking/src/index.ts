@@ -15,4 +15,5 @@ export * from './lib/run-store';
 export * from './lib/run-store-error';
 export * from './lib/sql-connection';
 export * from './lib/svg-charts';
+export * from './lib/sweep-runs';
 export * from './lib/tracking-location';

@@ -36,6 +36,7 @@ export const COMMAND_TABLE = [
       'reproml runs list [--pipeline <p>] [--stage <s>] [--tag <t>] [--origin executed|cache] [--limit <n>|--all] [--json]',
       'reproml runs show <id> [--json]',
       'reproml runs compare <id> <id> … [--json]',
+      'reproml runs compare --sweep <sweep stage project> [--json]',
       'reproml runs metrics diff <git-rev-a> [<git-rev-b>=HEAD] [--pipeline <p>] [--all] [--json]',
       'reproml runs annotate <id> "<note>" [--tag <t> …] [--json]',
       'reproml runs prune [--keep <n per stage>=100] [--dry-run] [--json]',

@@ -7,8 +7,10 @@ import {
   describeTrackingLocation,
   metricsDiff,
   parseTrackingLocation,
+  type RecordedSweep,
   RunStore,
   type RunSummary,
+  recordedSweep,
   type StoredRun,
   trackingLocation,
 } from '@reproml/tracking';
@@ -165,16 +167,18 @@ async function showRun(store: RunStore, argv: string[], io: CommandIO): Promise<
 }
 
 async function compare(store: RunStore, argv: string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, allowPositionals: true });
-  if (positionals.length < 2) return usage(io);
-  const runs = await requireRuns(store, positionals);
+  const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean' }, sweep: { type: 'string' } }, allowPositionals: true });
+  if (values.sweep === undefined && positionals.length < 2) return usage(io);
+  const sweep = values.sweep === undefined ? undefined : await requireSweep(store, values.sweep);
+  const runs = sweep ? sweep.points.map((entry) => entry.run) : await requireRuns(store, positionals);
   const comparison = compareRuns(runs);
   if (values.json) {
-    io.stdout(stableStringify(comparison));
+    io.stdout(stableStringify(sweep ? { ...comparison, sweep: sweepSummary(sweep) } : comparison));
     return 0;
   }
   const color = useColor();
-  const headers = ['', ...runs.map((run) => `run ${run.id}`)];
+  const winner = sweep?.result.winner;
+  const headers = ['', ...runs.map((run, index) => `run ${run.id}${sweep?.points[index]?.point.id === winner ? ' ★' : ''}`)];
   const out = [
     renderTable({
       headers,
@@ -202,6 +206,12 @@ async function compare(store: RunStore, argv: string[], io: CommandIO): Promise<
       color,
     }),
   ];
+  if (sweep) {
+    const { result } = sweep;
+    out.unshift(
+      `sweep ${sweep.run.project} (run ${sweep.run.id}): ${result.points.length} points by ${result.metric} (${result.goal}); ★ = selected point ${result.winner}; columns in rank order`,
+    );
+  }
   const changed = comparison.params.filter((p) => p.differs).length + comparison.metrics.filter((m) => m.differs).length;
   out.push(`${changed} difference(s), marked ≠\n`);
   io.stdout(out.join('\n'));
@@ -327,6 +337,35 @@ async function requireRun(store: RunStore, text: string): Promise<StoredRun> {
 }
 
 /** The runs named on the command line, in that order, read in one go. */
+/** The recorded sweep of a sweep stage's project, or a ConfigError saying how to get one. */
+async function requireSweep(store: RunStore, project: string): Promise<RecordedSweep> {
+  const sweep = await recordedSweep(store, project);
+  if (sweep && sweep.points.length > 0) return sweep;
+  throw new ConfigError(`no recorded sweep for '${project}' in the run store`, {
+    field: '--sweep',
+    hint: 'Name the project of a swept train stage (e.g. penguins-train-sweep) after running it: npx nx run <project>:run.',
+  });
+}
+
+function sweepSummary(sweep: RecordedSweep) {
+  const { result } = sweep;
+  return {
+    project: sweep.run.project,
+    run: sweep.run.id,
+    metric: result.metric,
+    goal: result.goal,
+    winner: result.winner,
+    points: sweep.points.map(({ point, run }) => ({
+      id: point.id,
+      project: point.project,
+      rank: point.rank,
+      run: run.id,
+      values: point.values,
+      scores: point.scores,
+    })),
+  };
+}
+
 async function requireRuns(store: RunStore, texts: readonly string[]): Promise<StoredRun[]> {
   const ids = texts.map((text) => parseId(text, 'run id'));
   const runs = await store.getMany(ids);

@@ -28,6 +28,7 @@ export function renderReport(data: ReportData, options: RenderReportOptions = {}
     runsSection(data),
     trendsSection(data),
     trainingSection(data),
+    sweepsSection(data),
     evaluationSection(data),
     dataSection(data),
     driftSection(data, options),
@@ -47,7 +48,7 @@ export function renderReport(data: ReportData, options: RenderReportOptions = {}
 <header>
 <h1>ReproML report: <span class="pipeline">${esc(data.pipeline)}</span></h1>
 <p class="meta">${data.runs.length} recorded run(s) (${executed} executed, ${data.runs.length - executed} restored from the cache) · generated ${esc(data.generatedAt.slice(0, 19).replace('T', ' '))} UTC</p>
-<nav>${[...['lineage', 'runs', 'trends', 'training', 'evaluation', 'data', 'drift'], ...extraIds].map((id) => `<a href="#${id}">${id}</a>`).join(' · ')}</nav>
+<nav>${[...['lineage', 'runs', 'trends', 'training', 'sweeps', 'evaluation', 'data', 'drift'], ...extraIds].map((id) => `<a href="#${id}">${id}</a>`).join(' · ')}</nav>
 </header>
 <main>
 ${sections.join('\n')}
@@ -313,6 +314,69 @@ function describeTraining(run: RunSummary): string {
     .join(', ');
 }
 
+function sweepsSection(data: ReportData): string {
+  if (data.sweeps.length === 0) return section('sweeps', 'Sweeps', empty('No sweeps recorded.'));
+  return section(
+    'sweeps',
+    'Sweeps',
+    data.sweeps.map(sweepBlock).join(''),
+    'Each swept train stage: its points ranked by the selection metric (ties: canonical point order), the selected point (★) and the metric against each swept setting.',
+  );
+}
+
+function sweepBlock(sweep: ReportData['sweeps'][number]): string {
+  const { result } = sweep;
+  const ranked = [...result.points].sort((a, b) => a.rank - b.rank);
+  const scoreNames = [...new Set(ranked.flatMap((point) => Object.keys(point.scores)))].sort();
+  const runOf = new Map(sweep.points.map(({ point, run }) => [point.id, run.id]));
+  const header = `<tr><th>rank</th><th>point</th>${result.parameters.map((name) => `<th>${esc(name)}</th>`).join('')}${scoreNames
+    .map((name) => `<th>${esc(name)}</th>`)
+    .join('')}<th>run</th></tr>`;
+  const rows = ranked.map((point) => {
+    const winner = point.id === result.winner;
+    const values = result.parameters.map((name) => `<td>${esc(formatValue(point.values[name]))}</td>`).join('');
+    const scores = scoreNames.map((name) => `<td class="num">${point.scores[name] === undefined ? '—' : formatNumber(point.scores[name]!)}</td>`).join('');
+    return `<tr class="point${winner ? ' winner' : ''}" data-point="${esc(point.id)}"><td class="num">${point.rank}${winner ? ' ★' : ''}</td><td><code>${esc(point.id)}</code></td>${values}${scores}<td class="num">${runOf.get(point.id) ?? '—'}</td></tr>`;
+  });
+  const charts = result.parameters.map((name) => sweepChart(sweep, name)).filter((chart) => chart !== '');
+  return `<h3>${esc(sweep.run.project)}</h3>
+<p>${ranked.length} points by <code>${esc(result.metric)}</code> (${result.goal === 'min' ? 'lower' : 'higher'} is better), selected in run ${sweep.run.id}: ★ <code>${esc(result.winner)}</code>.</p>
+<div class="table-wrap"><table class="sweep"><thead>${header}</thead><tbody>${rows.join('')}</tbody></table></div>
+<div class="grid">${charts.join('')}</div>`;
+}
+
+/** The selection metric against one swept setting (numbers on a linear axis, other values one position each), the selected point apart. */
+function sweepChart(sweep: ReportData['sweeps'][number], parameter: string): string {
+  const { result } = sweep;
+  const values = result.points.map((point) => point.values[parameter]);
+  const numeric = values.every((value) => typeof value === 'number');
+  const categories = numeric ? [] : [...new Set(values.map(formatValue))].sort();
+  const x = (value: unknown) => (numeric ? (value as number) : categories.indexOf(formatValue(value)));
+  const pointsOf = (keep: (id: string) => boolean) =>
+    result.points
+      .filter((point) => keep(point.id) && Number.isFinite(point.scores[result.metric]))
+      .map((point) => [x(point.values[parameter]), point.scores[result.metric]!] as const);
+  const series: Series[] = [
+    { name: 'points', points: pointsOf((id) => id !== result.winner) },
+    { name: 'selected ★', points: pointsOf((id) => id === result.winner) },
+  ].filter((item) => item.points.length > 0);
+  if (series.length === 0) return '';
+  return figure(
+    lineChart({
+      title: `${result.metric} vs ${parameter}`,
+      xLabel: parameter,
+      yLabel: result.metric,
+      series,
+      scatter: true,
+      ...(numeric ? {} : { xTickFormat: (value: number) => categories[value] ?? '', integerX: true, xDomain: [-0.5, categories.length - 0.5] as const }),
+    }),
+  );
+}
+
+function formatValue(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 function evaluationSection(data: ReportData): string {
   const classification = data.evaluations.filter((evaluation) => evaluation.metrics.confusionMatrix);
   if (classification.length === 0) return section('evaluation', 'Evaluation', empty('No classification evaluation recorded.'));
@@ -434,6 +498,7 @@ function formatDuration(ms: number): string {
 }
 
 const STYLE = `
+tr.winner td{background:#fff4ce;font-weight:600}
 :root{color-scheme:light;--fg:#1a1a1a;--muted:#555;--line:#d0d7de;--bg:#fff;--band:#f6f8fa}
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--fg);background:var(--bg)}

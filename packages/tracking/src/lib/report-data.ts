@@ -1,5 +1,7 @@
+import { sweepResultOutput } from '@reproml/core';
 import type { RunSummary, StoredRun } from './run-record';
 import type { RunStore } from './run-store';
+import { type RecordedSweep, recordedSweep } from './sweep-runs';
 
 export interface TrainingCurve {
   /** What one step of the curve is: 'epoch' (default) or 'round' (gbdt). */
@@ -46,6 +48,8 @@ export interface ReportData {
   profile?: { run: RunSummary; files: Record<string, { columns: ProfileColumn[] }> };
   /** The latest drift stage's drift.json (the drift package renders it). */
   drift?: { run: RunSummary; document: unknown };
+  /** Each swept stage's latest selection, with its points' runs. */
+  sweeps: RecordedSweep[];
   /** The latest run of each stage, for the stage graph. */
   latestByProject: Map<string, RunSummary>;
   /** The artifacts (sha256) and dataset revisions of each stage's latest run: the lineage table. */
@@ -105,6 +109,15 @@ export async function collectReportData(params: CollectReportDataParams): Promis
       break;
     }
   }
+  const sweeps: RecordedSweep[] = [];
+  const latestTrain = new Map<string, RunSummary>();
+  for (const run of runs) if (run.kind === 'train' && run.status === 'succeeded' && !latestTrain.has(run.project)) latestTrain.set(run.project, run);
+  for (const [project, run] of latestTrain) {
+    // Only a swept stage's own runs keep a sweep.json.
+    if ((await store.document(run.id, sweepResultOutput.file)) === undefined) continue;
+    const sweep = await recordedSweep(store, project);
+    if (sweep) sweeps.push(sweep);
+  }
   const latestByProject = new Map<string, RunSummary>();
   for (const run of runs) if (!latestByProject.has(run.project)) latestByProject.set(run.project, run);
   const latestLineage = new Map<string, Pick<StoredRun, 'artifacts' | 'datasets'>>();
@@ -118,6 +131,7 @@ export async function collectReportData(params: CollectReportDataParams): Promis
     evaluations,
     profile,
     drift,
+    sweeps,
     latestByProject,
     latestLineage,
   };

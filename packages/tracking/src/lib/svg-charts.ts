@@ -22,6 +22,8 @@ export interface LineChartParams {
   xDomain?: readonly [number, number];
   /** Draw point markers (few points, e.g. one per run). */
   markers?: boolean;
+  /** Markers only, no lines: points that are not a sequence (a sweep's points against one of its settings). */
+  scatter?: boolean;
   /** A dashed diagonal from (min, min) to (max, max): the chance line of a ROC curve. */
   diagonal?: boolean;
   /** Vertical marker lines, e.g. the best epoch. */
@@ -86,8 +88,8 @@ export function lineChart(params: LineChartParams): string {
     const color = PALETTE[index % PALETTE.length];
     const path = series.points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${n(sx(x))},${n(sy(y))}`).join('');
     const dash = DASHES[index % DASHES.length] ? ` stroke-dasharray="${DASHES[index % DASHES.length]}"` : '';
-    parts.push(`<path class="series" data-series="${esc(series.name)}" d="${path}" stroke="${color}"${dash}/>`);
-    if (params.markers || series.points.length === 1) {
+    if (!params.scatter) parts.push(`<path class="series" data-series="${esc(series.name)}" d="${path}" stroke="${color}"${dash}/>`);
+    if (params.markers || params.scatter || series.points.length === 1) {
       for (const [x, y] of series.points) {
         parts.push(
           `<circle cx="${n(sx(x))}" cy="${n(sy(y))}" r="3.5" fill="${color}"><title>${esc(`${series.name}: ${formatX(x)} → ${formatTick(y, 4)}`)}</title></circle>`,
