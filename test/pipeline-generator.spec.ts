@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModel, predictionLabel, predictTable } from '../packages/onnx/src';
 import { reproml } from './support/reproml-cli';
 import { REPO_ROOT, TempWorkspace, taskOutcomes } from './support/temp-workspace';
 
@@ -119,6 +120,39 @@ describe('nx g @reproml/nx:pipeline (real nx CLI)', () => {
     const verify = reproml(workspace, ['verify', 'mpg']);
     expect(verify.status, `${verify.stdout}${verify.stderr}`).toBe(0);
     for (const stage of ['data', 'evaluate', 'preprocess', 'train']) expect(verify.stdout).toMatch(new RegExp(`✓ mpg-${stage}\\s+bit-identical`));
+  });
+
+  it("a number target with a few whole values is a classification without a cast: model.onnx labels are the data's numbers", async () => {
+    // grade 1/2/3 from score thresholds (with a little overlap), as numbers in the file.
+    const rows = Array.from({ length: 90 }, (_, i) => {
+      const score = (i * 37) % 90;
+      const grade = score < 30 ? 1 : score < 60 ? 2 : 3;
+      return `${score + (i % 5) - 2},${i % 2 ? 'a' : 'b'},${grade}`;
+    });
+    workspace.write('data/grades.csv', `score,group,grade\n${rows.join('\n')}\n`);
+    const output = workspace.nxOk(['g', '@reproml/nx:pipeline', 'grades', '--data', 'data/grades.csv', '--target', 'grade', '--no-interactive']);
+    expect(output).toContain("Task: classification ('grade' holds 3 distinct whole numbers)");
+    expect(JSON.parse(workspace.read('pipelines/grades/preprocess/stage.json')).casts).toBeUndefined();
+    workspace.commitAll('generated grades pipeline');
+    const run = ['run-many', '-t', 'run', '--projects', 'tag:pipeline:grades', '--exclude', 'grades-push', '--output-style=stream'];
+    expect(taskOutcomes(workspace.nxOk(run)).executed).toEqual(stagesOf('grades').filter((stage) => stage !== 'grades-push:run'));
+    expect(JSON.parse(workspace.read('pipelines/grades/preprocess/out/features.json'))).toMatchObject({ classes: ['1', '2', '3'], classKind: 'number' });
+    const metrics = JSON.parse(workspace.read('pipelines/grades/evaluate/out/metrics.json'));
+    expect(metrics.perClass.map((c: { class: string }) => c.class)).toEqual(['1', '2', '3']);
+    expect(metrics.accuracy).toBeGreaterThan(0.8);
+    // The runner over the trained model.onnx: its signature says the classes are numbers, and rows are labelled with them.
+    const model = await loadModel({ path: workspace.path('pipelines/grades/train/out/model.onnx') });
+    expect(model.signature).toMatchObject({ classes: ['1', '2', '3'], classKind: 'number', outputs: ['label', 'probabilities', 'class_id'] });
+    const table = {
+      rowCount: 3,
+      columns: [
+        { name: 'score', kind: 'number' as const, values: Float64Array.of(5, 45, 85) },
+        { name: 'group', kind: 'string' as const, values: ['a', 'b', 'a'] },
+      ],
+    };
+    const predictions = await predictTable({ model, table, file: 'rows' });
+    expect(Array.from(predictions.label, (id) => predictionLabel(model.signature, id))).toEqual([1, 2, 3]);
+    await model.release();
   });
 
   it('penguins body mass: the linear baseline on a standardized target scores sensibly (was r² −26.9 unstandardized)', () => {
