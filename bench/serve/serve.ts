@@ -6,8 +6,8 @@
  * onnxruntime thread on both sides. Interleaved rounds; min / median / max.
  *
  * 1. Throughput: 64 concurrent clients (connections), one row per request, micro-batching on
- *    (max batch 64, max wait 2 ms), session.run on the main thread and in a worker thread
- *    (BENCH_INFERENCE_THREADS): served rows/s ÷ bare rows/s at that server's mean batch size.
+ *    (max batch 64), session.run on the main thread or in a worker thread, max wait 2 or 0 ms
+ *    (BENCH_BATCHING): served rows/s ÷ bare rows/s at that server's mean batch size.
  *    The same load against a plain node:http server with no model (floor-server.ts) gives the
  *    HTTP floor: the most requests/s any server answers here, so floor ÷ bare is the ceiling
  *    of the ratio for one row per request.
@@ -104,12 +104,17 @@ const show = (values: number[], digits = 0, unit = '') => {
 };
 
 const MODELS = (process.env['BENCH_MODELS'] ?? '8;1024,1024').split(';').map((layers) => layers.split(',').map(Number));
-/** Where the batching servers run session.run: each listed mode is measured every round. */
-const INFERENCE_THREADS = (process.env['BENCH_INFERENCE_THREADS'] ?? 'main,worker').split(',') as ('worker' | 'main')[];
+/** The batching servers measured every round: `<thread>:<maxWaitMs>`, thread = where session.run runs (main | worker). */
+const BATCHING = (process.env['BENCH_BATCHING'] ?? 'main:2,worker:2,worker:0').split(',').map((spec) => {
+  const [thread, wait] = spec.split(':');
+  return { name: spec, inferenceThread: thread as 'main' | 'worker', maxWaitMs: Number(wait ?? 2) };
+});
 
 async function main(): Promise<void> {
   for (const hiddenLayers of MODELS) {
-    console.log(`\n== MLP with hidden layers [${hiddenLayers.join(', ')}]; batching servers with session.run on the ${INFERENCE_THREADS.join(' / ')} thread`);
+    console.log(
+      `\n== MLP with hidden layers [${hiddenLayers.join(', ')}]; batching servers (session.run thread:max wait ms) ${BATCHING.map((b) => b.name).join(', ')}`,
+    );
     await benchModel(hiddenLayers);
   }
 }
@@ -130,9 +135,9 @@ async function benchModel(hiddenLayers: number[]): Promise<void> {
     const { modelFiles } = await createServedModelFixture(root, { hiddenLayers });
     const registryDir = join(root, 'registry');
     const batching = new Map<string, Server>();
-    for (const mode of INFERENCE_THREADS) {
-      const server = await startServer(registryDir, { maxBatchSize: 64, maxWaitMs: 2, inferenceThread: mode });
-      batching.set(mode, server);
+    for (const { name, inferenceThread, maxWaitMs } of BATCHING) {
+      const server = await startServer(registryDir, { maxBatchSize: 64, maxWaitMs, inferenceThread });
+      batching.set(name, server);
       servers.push(server);
     }
     const unbatched = await startServer(registryDir, { maxBatchSize: 1, inferenceThread: 'main' });
@@ -153,7 +158,7 @@ async function benchModel(hiddenLayers: number[]): Promise<void> {
     await load(unbatched.url, { connections: 16, duration: 2 });
     await load(floor.url, { connections: CLIENTS, duration: 2 });
 
-    const modes = new Map<string, ModeResults>(INFERENCE_THREADS.map((mode) => [mode, { served: [], bare: [], ratio: [], batch: [], ofFloor: [] }]));
+    const modes = new Map<string, ModeResults>(BATCHING.map(({ name }) => [name, { served: [], bare: [], ratio: [], batch: [], ofFloor: [] }]));
     const floors: number[] = [];
     const ceilings: number[] = [];
     const p99Batched: number[] = [];
@@ -177,10 +182,10 @@ async function benchModel(hiddenLayers: number[]): Promise<void> {
         results.ratio.push(served / bare);
         results.batch.push(meanBatch);
         results.ofFloor.push(served / floorRate);
-        if (mode === INFERENCE_THREADS[0]) ceilings.push(floorRate / bare);
+        if (mode === BATCHING[0]!.name) ceilings.push(floorRate / bare);
         line.push(`${mode}: served ${served.toFixed(0)} rows/s (mean batch ${meanBatch.toFixed(1)}), bare ${bare.toFixed(0)} → ${(served / bare).toFixed(2)}×`);
       }
-      p99Batched.push((await load(batching.get(INFERENCE_THREADS[0]!)!.url, { connections: 16, overallRate: RATE })).latency.p99);
+      p99Batched.push((await load(batching.get(BATCHING[0]!.name)!.url, { connections: 16, overallRate: RATE })).latency.p99);
       p99Unbatched.push((await load(unbatched.url, { connections: 16, overallRate: RATE })).latency.p99);
       console.log(
         `round ${round}: HTTP floor ${floorRate.toFixed(0)} req/s; ${line.join('; ')}; p99 at ${RATE} req/s: batched ${p99Batched.at(-1)} ms, unbatched ${p99Unbatched.at(-1)} ms`,
@@ -192,7 +197,7 @@ async function benchModel(hiddenLayers: number[]): Promise<void> {
     );
     for (const [mode, results] of modes) {
       console.log(
-        `  batching, session.run on the ${mode} thread, ${CLIENTS} clients, 1 row/request: served ${show(results.served)} rows/s; bare session.run at the same batch size ${show(results.bare)} rows/s`,
+        `  batching ${mode} (session.run thread:max wait ms), ${CLIENTS} clients, 1 row/request: served ${show(results.served)} rows/s; bare session.run at the same batch size ${show(results.bare)} rows/s`,
       );
       console.log(
         `    ratio served / bare: ${show(results.ratio, 2, '×')} (goal ≥ 0.7×); served / HTTP floor: ${show(results.ofFloor, 2, '×')}; mean batch ${show(results.batch, 1)} rows`,
@@ -200,7 +205,7 @@ async function benchModel(hiddenLayers: number[]): Promise<void> {
     }
     console.log(`  non-2xx + errors under load: ${failures}`);
     console.log(
-      `  p99 latency, single-row requests at ${RATE} req/s (${INFERENCE_THREADS[0]} thread): batching ${show(p99Batched, 1, ' ms')}, no batching ${show(p99Unbatched, 1, ' ms')}`,
+      `  p99 latency, single-row requests at ${RATE} req/s (batching ${BATCHING[0]!.name}): batching ${show(p99Batched, 1, ' ms')}, no batching ${show(p99Unbatched, 1, ' ms')}`,
     );
     console.log(
       `  p99 ratio batching / no batching: ${show(
