@@ -1,13 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readJson, type Tree } from '@nx/devkit';
+import { logger, readJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
 import { sha256OfBytes } from '@reproml/core';
 import { datasetLockSchema } from '@reproml/data';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type HubServer, startHubServer } from '../../../../../tools/hub-server';
 import { pipelineGenerator } from './generator';
+import { rareClasses } from './infer-pipeline';
 
 const REPO = join(__dirname, '../../../../..');
 const PENGUINS = readFileSync(join(REPO, 'pipelines/penguins/raw/penguins.json'));
@@ -117,6 +118,22 @@ describe('pipeline generator', () => {
       encode: [{ columns: ['Origin'], method: 'onehot', unseen: 'ignore' }],
     });
     expect(readJson(tree, 'pipelines/mpg/train/stage.json').model).toEqual({ family: 'linear' });
+  });
+
+  it('filters out the rows of classes too rare for the stratified split (cars by cylinders: 3 and 5 cylinders), saying so', async () => {
+    tree.write('datasets/vega/cars.json', readFileSync(join(REPO, 'datasets/vega/cars.json')));
+    const print = await pipelineGenerator(tree, { name: 'cylinders', data: 'datasets/vega/cars.json', target: 'Cylinders' });
+    const preprocess = readJson(tree, 'pipelines/cylinders/preprocess/stage.json');
+    expect(preprocess.target).toEqual({ column: 'Cylinders', task: 'classification' });
+    expect(preprocess.filters).toEqual([{ op: 'notIn', column: 'Cylinders', values: [3, 5] }]);
+    expect(preprocess.description).toContain('rows of classes too rare for a stratified split filtered out: 3 (4 rows), 5 (3 rows)');
+    const lines: string[] = [];
+    const info = vi.spyOn(logger, 'info').mockImplementation((line) => void lines.push(String(line)));
+    print();
+    info.mockRestore();
+    expect(lines.join('\n')).toMatch(/Cylinders\s+target\s+the target; rows of 2 class\(es\) too rare to stratify dropped: 3 \(4 rows\), 5 \(3 rows\)/);
+    // 5 rows is the least 0.7/0.15/0.15 gives every split one of (3/1/1); 4 rows leave the test split without one.
+    expect(rareClasses({ name: 'c', kind: 'number', values: Float64Array.of(1, 1, 1, 1, 1, 2, 2, 2, 2, NaN) })).toEqual([{ value: 2, rows: 4 }]);
   });
 
   it('writes nothing to disk until the tree is flushed, so --dry-run only lists the files', async () => {

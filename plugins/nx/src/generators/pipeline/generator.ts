@@ -17,7 +17,7 @@ import { pushKind } from '@reproml/hub/kinds';
 import { evaluateKind, trainKind } from '@reproml/onnx/kinds';
 import { preprocessKind } from '@reproml/preprocess/kinds';
 import { describeErrors } from '../describe-errors';
-import { type ColumnDecision, inferPreprocess, inferTask, type Task } from './infer-pipeline';
+import { type ColumnDecision, type InferredPreprocess, inferPreprocess, inferTask, type Task } from './infer-pipeline';
 import { readDataSource, sourceFileName } from './read-data-source';
 
 export const MODEL_FAMILIES = ['logistic', 'linear', 'mlp', 'gbdt'] as const;
@@ -74,7 +74,7 @@ export async function pipelineGenerator(tree: Tree, options: PipelineGeneratorOp
     [STAGES.pull]: pullStage(tree, options, { [fileKey]: source.spec }, profile),
     [STAGES.preprocess]: validated(preprocessKind, tree, {
       kind: 'preprocess',
-      description: describePreprocess(inferred.decisions, taskChoice.task),
+      description: describePreprocess(inferred, taskChoice.task),
       inputs: { dataset: STAGES.pull },
       seed: 42,
       ...inferred.spec,
@@ -186,12 +186,16 @@ function validated(kind: AnyStageKind, tree: Tree, config: Record<string, unknow
   return tree.exists(STAGE_SCHEMA_FILE) ? { $schema: `../../../${STAGE_SCHEMA_FILE}`, ...config } : config;
 }
 
-function describePreprocess(decisions: ColumnDecision[], task: Task): string {
+function describePreprocess(inferred: InferredPreprocess, task: Task): string {
+  const { decisions, rareClasses } = inferred;
   const group = (use: ColumnDecision['use']) => decisions.filter((decision) => decision.use === use).map((decision) => decision.column);
   const parts = [`Generated for ${task}`];
   if (group('scale').length) parts.push(`impute (median) and standard-scale ${group('scale').join(', ')}`);
   if (group('date').length) parts.push(`date features (then impute and scale) of ${group('date').join(', ')}`);
   if (group('onehot').length) parts.push(`impute (most frequent) and one-hot ${group('onehot').join(', ')}`);
+  if (rareClasses.length) {
+    parts.push(`rows of classes too rare for a stratified split filtered out: ${rareClasses.map((entry) => `${entry.value} (${entry.rows} rows)`).join(', ')}`);
+  }
   const dropped = decisions.filter((decision) => decision.use === 'drop');
   if (dropped.length) parts.push(`dropped: ${dropped.map((decision) => `${decision.column} (${decision.reason})`).join('; ')}`);
   return parts.join('; ');

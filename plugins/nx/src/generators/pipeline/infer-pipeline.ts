@@ -1,6 +1,6 @@
-import type { Table } from '@reproml/core';
+import type { Column, Table } from '@reproml/core';
 import type { ColumnProfile, TableProfile } from '@reproml/data';
-import { columnType, DEFAULT_DATE_FEATURES } from '@reproml/preprocess';
+import { allocate, columnType, DEFAULT_DATE_FEATURES } from '@reproml/preprocess';
 
 /** A string column with more distinct values than this is an id or free text, not a category. */
 export const MAX_CATEGORIES = 20;
@@ -19,6 +19,8 @@ export interface ColumnDecision {
 export interface InferredPreprocess {
   task: Task;
   decisions: ColumnDecision[];
+  /** Classes whose rows are filtered out: too rare for the stratified split. */
+  rareClasses: { value: string | number; rows: number }[];
   /** The transform fields of the preprocess stage file (validated by the preprocess kind's schema by the caller). */
   spec: Record<string, unknown>;
 }
@@ -74,16 +76,24 @@ function looksLikeNumberId(table: Table, name: string, count: number): boolean {
 export function inferPreprocess(params: { table: Table; profile: TableProfile; target: string; task: Task }): InferredPreprocess {
   const { table, profile, target, task } = params;
   const decisions = profile.columns.map((column) => decideColumn(table, column, target));
+  const rare = task === 'classification' ? rareClasses(table.columns.find((column) => column.name === target)!) : [];
+  const targetDecision = decisions.find((decision) => decision.use === 'target')!;
+  if (rare.length) {
+    targetDecision.reason += `; rows of ${rare.length} class(es) too rare to stratify dropped: ${rare.map((entry) => `${entry.value} (${entry.rows} rows)`).join(', ')}`;
+  }
+  const filters = [
+    ...(profile.columns.find((column) => column.name === target)!.nulls > 0 ? [{ op: 'notNull', column: target }] : []),
+    ...(rare.length ? [{ op: 'notIn', column: target, values: rare.map((entry) => entry.value) }] : []),
+  ];
   const named = (use: ColumnDecision['use']) => decisions.filter((decision) => decision.use === use).map((decision) => decision.column);
   const missing = (name: string) => (profile.columns.find((column) => column.name === name)?.nulls ?? 0) > 0;
   const numbers = named('scale');
   const dates = named('date');
   const categories = named('onehot');
   const dropped = named('drop');
-  const targetProfile = profile.columns.find((column) => column.name === target)!;
   const spec: Record<string, unknown> = {
     target: { column: target, task },
-    ...(targetProfile.nulls > 0 ? { filters: [{ op: 'notNull', column: target }] } : {}),
+    ...(filters.length ? { filters } : {}),
     ...(dropped.length ? { columns: { drop: dropped } } : {}),
     // A date column becomes number features (the dates rule); impute and scale rules naming it apply to each feature.
     ...(dates.length ? { dates: [{ columns: dates }] } : {}),
@@ -93,7 +103,29 @@ export function inferPreprocess(params: { table: Table; profile: TableProfile; t
     ],
     encode: categories.length ? [{ columns: categories, method: 'onehot', unseen: 'ignore' }] : [],
     scale: numbers.length + dates.length ? [{ columns: [...numbers, ...dates], method: 'standard' }] : [],
-    split: { train: 0.7, validation: 0.15, test: 0.15, ...(task === 'classification' ? { stratify: target } : {}) },
+    split: { ...GENERATED_SPLIT, ...(task === 'classification' ? { stratify: target } : {}) },
   };
-  return { task, decisions, spec };
+  return { task, decisions, spec, rareClasses: rare };
+}
+
+/** The generated split (the preprocess kind's default fractions), stratified for classification. */
+export const GENERATED_SPLIT = { train: 0.7, validation: 0.15, test: 0.15 } as const;
+
+/**
+ * Classes with too few rows for a stratified split to put one in every split (the preprocess
+ * stage refuses such a split, naming the class): the generator filters their rows out, so the
+ * pipeline runs as generated, and says so.
+ */
+export function rareClasses(target: Column): { value: string | number; rows: number }[] {
+  const counts = new Map<string | number, number>();
+  const values = target.values as ArrayLike<string | number | null>;
+  for (let row = 0; row < values.length; row++) {
+    const value = values[row]!;
+    if (value === null || value === '' || (typeof value === 'number' && Number.isNaN(value))) continue;
+    counts.set(value, (counts.get(value) ?? 0) + 1);
+  }
+  return [...counts]
+    .filter(([, rows]) => Object.values(allocate(rows, GENERATED_SPLIT)).some((count) => count === 0))
+    .map(([value, rows]) => ({ value, rows }))
+    .sort((a, b) => (typeof a.value === 'number' && typeof b.value === 'number' ? a.value - b.value : String(a.value) < String(b.value) ? -1 : 1));
 }
