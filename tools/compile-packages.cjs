@@ -6,7 +6,7 @@
 // A package opts in with the `@reproml/source` export condition (its sources; `default` is dist/); its non-test `.ts` files compile one to one
 // (`src/a/b.ts` → `dist/src/a/b.js`) with the transform @swc-node/register applies at run time, so
 // the code that runs is the code that ran before. `dist/.source-hash` holds the sha256 of the
-// package's sources and of this compiler (with their sizes and mtimes, which spare re-reading them): `ensureCompiled` (called by the plugin entry, the
+// package's sources and of the compiler inputs (this file, tsconfig, lockfile; with their sizes and mtimes, which spare re-reading them): `ensureCompiled` (called by the plugin entry, the
 // executor entry, the CLI bins, the test setup and the bootstrap) recompiles a package whose hash
 // differs, so an edited source never runs stale. Writes are atomic per file and the stamp comes
 // last; two processes compiling at once write the same bytes.
@@ -53,10 +53,18 @@ function sourceFiles(packageDir, dir = packageDir, found = []) {
   return found.sort();
 }
 
-/** sha256 of the compiler (this file) and of every source's path and bytes. */
-function sourceHash(packageDir, files) {
+/**
+ * What else decides the compiled bytes: this compiler, the workspace's compiler options and the
+ * lockfile (the swc version). Paths that do not exist are skipped.
+ */
+function compilerInputs(workspaceRoot) {
+  return [__filename, ...['tsconfig.base.json', 'tsconfig.json', 'pnpm-lock.yaml'].map((name) => join(workspaceRoot, name))].filter((file) => existsSync(file));
+}
+
+/** sha256 of the compiler inputs and of every source's path and bytes. */
+function sourceHash(workspaceRoot, packageDir, files) {
   const hash = createHash('sha256');
-  hash.update(readFileSync(__filename));
+  for (const input of compilerInputs(workspaceRoot)) hash.update(readFileSync(input));
   for (const file of files) {
     hash.update(`\0${file}\0`);
     hash.update(readFileSync(join(packageDir, file)));
@@ -64,16 +72,13 @@ function sourceHash(packageDir, files) {
   return hash.digest('hex');
 }
 
-/** Size and mtime of every source and of the compiler: when none changed, the bytes did not either. */
-function sourceStats(packageDir, files) {
-  const compiler = statSync(__filename);
-  return [
-    `${compiler.size}:${compiler.mtimeMs}`,
-    ...files.map((file) => {
-      const stats = statSync(join(packageDir, file));
-      return `${file}:${stats.size}:${stats.mtimeMs}`;
-    }),
-  ].join('\n');
+/** Size and mtime of every source and compiler input: when none changed, the bytes did not either. */
+function sourceStats(workspaceRoot, packageDir, files) {
+  const line = (path, name) => {
+    const stats = statSync(path);
+    return `${name}:${stats.size}:${stats.mtimeMs}`;
+  };
+  return [...compilerInputs(workspaceRoot).map((input) => line(input, input)), ...files.map((file) => line(join(packageDir, file), file))].join('\n');
 }
 
 /** dist/.source-hash: `{ hash, stats }` (stats only spare re-reading unchanged sources). */
@@ -90,10 +95,10 @@ function stalePackages(workspaceRoot) {
   const stale = [];
   for (const dir of compiledPackages(workspaceRoot)) {
     const files = sourceFiles(dir);
-    const stats = sourceStats(dir, files);
+    const stats = sourceStats(workspaceRoot, dir, files);
     const stamp = readStamp(dir);
     if (stamp?.stats === stats) continue;
-    const hash = sourceHash(dir, files);
+    const hash = sourceHash(workspaceRoot, dir, files);
     if (stamp?.hash === hash) writeAtomic(join(dir, DIST, STAMP), JSON.stringify({ hash, stats }));
     else stale.push({ dir, files, hash, stats });
   }
