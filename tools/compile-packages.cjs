@@ -123,6 +123,7 @@ function swcTransformer(workspaceRoot) {
   return transformer;
 }
 
+const SOURCE_DIRNAME = '__sourceDirname';
 const RELATIVE_REQUIRE = /\brequire\((["'])(\.{1,2}\/[^"']*)\1\)/g;
 
 /** A relative module request from `sourceDir` that names a compiled source: the request with `.js` for `.ts`, else undefined. */
@@ -150,8 +151,10 @@ function compileFile(workspaceRoot, packageDir, file) {
   // Source maps carry the sources' text already; the comment lets `node --enable-source-maps` use them.
   body = body.replace(/\n\/\/# sourceMappingURL=data:[^\n]*\s*$/, '');
   if (/\b__dirname\b/.test(body)) {
+    // A new name rather than `var __dirname`, which a bundler's module wrapper (no __dirname parameter) would hoist to undefined.
     const toSource = relative(outDir, sourceDir).split(sep).join('/');
-    const prologue = `var __dirname = require("node:path").resolve(__dirname, ${JSON.stringify(toSource)});\n`;
+    const prologue = `const ${SOURCE_DIRNAME} = require("node:path").resolve(__dirname, ${JSON.stringify(toSource)});\n`;
+    body = body.replace(/\b__dirname\b/g, SOURCE_DIRNAME);
     body = body.startsWith('"use strict";') ? `"use strict";\n${prologue}${body.slice('"use strict";'.length)}` : prologue + body;
   }
   const mapName = `${outPath.slice(outDir.length + 1)}.map`;

@@ -92,6 +92,8 @@ async function bundleServer(outfile: string): Promise<void> {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
+    // The @reproml packages' TypeScript sources, not their compiled dist/ (whose __dirname points back at the sources).
+    conditions: ['@reproml/source'],
     external: [...RUNTIME_DEPENDENCIES],
     legalComments: 'inline',
     logLevel: 'error',
