@@ -90,6 +90,31 @@ describe('hyper-parameter sweeps (real nx CLI, penguins)', () => {
     expect(report).toContain('validationLoss vs model.maxDepth');
   });
 
+  it('pushes the selected model with its lineage back to the data through the winning point', () => {
+    const { winner } = JSON.parse(workspace.read('pipelines/penguins/train-sweep/out/sweep.json'));
+    workspace.write('pipelines/penguins/push-sweep/stage.json', {
+      kind: 'push',
+      inputs: { model: 'train-sweep', metrics: 'evaluate-sweep' },
+      target: 'registry',
+      model: 'penguins-sweep',
+    });
+    workspace.commitAll('push the selected point');
+    const output = workspace.nxOk(['run', 'penguins-push-sweep:run', '--output-style=stream'], { ...env, REPROML_REGISTRY_DIR: '' });
+    expect(output).toMatch(/pushed penguins-sweep v1/);
+    const lineage = reproml(workspace, ['lineage', 'penguins-sweep@1', '--json'], { ...env, REPROML_REGISTRY_DIR: '' });
+    expect(lineage.stderr).toBe('');
+    expect(lineage.status).toBe(0);
+    const chain = JSON.parse(lineage.stdout);
+    expect(chain.root.location.project).toBe(SWEEP);
+    const point = chain.root.inputs.find(
+      (input: { upstream?: { location: { project: string } } }) => input.upstream?.location.project === `${SWEEP}--${winner}`,
+    );
+    expect(point).toBeDefined();
+    const preprocess = point.upstream.inputs.find((input: { upstream?: unknown }) => input.upstream).upstream;
+    const data = preprocess.inputs.find((input: { upstream?: unknown }) => input.upstream).upstream;
+    expect(data.location.project).toBe('penguins-data');
+  });
+
   it('reordering the sweep reruns only the selection, which selects the same point', () => {
     const before = workspace.read('pipelines/penguins/train-sweep/out/sweep.json');
     workspace.write(SWEEP_STAGE, sweepStage(12, 'rate-first'));
