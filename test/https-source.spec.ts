@@ -1,72 +1,35 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDemoWorkspace } from './support/demo-pipeline';
 import type { TempWorkspace } from './support/temp-workspace';
+import { type LocalTlsServer, startLocalTlsServer } from './support/tls-server';
 
 const CSV = 'id,value\n1,4\n2,8\n';
-
-/** A self-signed certificate for 127.0.0.1, made with the machine's openssl. */
-function selfSignedCertificate(dir: string): { key: string; cert: string } {
-  const key = join(dir, 'key.pem');
-  const cert = join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { key, cert };
-}
 
 /** A pull stage over https:// against a TLS server on 127.0.0.1, through the real nx CLI. */
 describe('https:// dataset sources (real nx CLI, local TLS server)', () => {
   let workspace: TempWorkspace;
-  let server: Server;
-  let certificate: { key: string; cert: string };
+  let server: LocalTlsServer;
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'reproml-tls-'));
-    certificate = selfSignedCertificate(dir);
-    server = createServer({ key: readFileSync(certificate.key), cert: readFileSync(certificate.cert) }, (request, response) => {
+    server = await startLocalTlsServer('tls', (request, response) => {
       if (request.url !== '/data/measurements.csv') {
         response.writeHead(404).end();
         return;
       }
       response.writeHead(200, { 'content-type': 'text/csv', 'content-length': Buffer.byteLength(CSV) }).end(CSV);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
     workspace = createDemoWorkspace('https');
     workspace.write('pipelines/demo/web/stage.json', {
       kind: 'pull',
-      files: { measurements: { source: `https://127.0.0.1:${port}/data/measurements.csv` } },
+      files: { measurements: { source: `${server.origin}/data/measurements.csv` } },
     });
-    env = { REPROML_STORE_DIR: join(dir, 'store'), REPROML_HTTP_RETRIES: '1', REPROML_HTTP_RETRY_BASE_MS: '10' };
+    env = { REPROML_STORE_DIR: join(server.dir, 'store'), REPROML_HTTP_RETRIES: '1', REPROML_HTTP_RETRY_BASE_MS: '10' };
   });
   afterAll(async () => {
     workspace?.remove();
-    await new Promise((resolve) => server?.close(resolve));
+    await server?.close();
   });
 
   it('refuses a server whose certificate is not trusted, saying how to trust it', async () => {
@@ -78,7 +41,7 @@ describe('https:// dataset sources (real nx CLI, local TLS server)', () => {
   });
 
   it('locks and pulls the exact bytes once the certificate is trusted', async () => {
-    const trusted = { ...env, NODE_EXTRA_CA_CERTS: certificate.cert };
+    const trusted = { ...env, NODE_EXTRA_CA_CERTS: server.certFile };
     const lock = await workspace.nxAsync(['run', 'demo-web:lock'], trusted);
     expect(lock.status, lock.output).toBe(0);
     expect(JSON.parse(workspace.read('pipelines/demo/web/stage.lock.json')).files.measurements).toMatchObject({
@@ -98,7 +61,7 @@ describe('https:// dataset sources (real nx CLI, local TLS server)', () => {
     expect(untrusted.output).toMatch(/The TLS certificate of 127\.0\.0\.1 is not trusted/);
     expect(workspace.exists('pipelines/web')).toBe(false);
 
-    const trusted = await workspace.nxAsync(generate, { ...env, NODE_EXTRA_CA_CERTS: certificate.cert });
+    const trusted = await workspace.nxAsync(generate, { ...env, NODE_EXTRA_CA_CERTS: server.certFile });
     expect(trusted.status, trusted.output).toBe(0);
     expect(trusted.output).toContain('Profiled');
     const locked = JSON.parse(workspace.read('pipelines/demo/web/stage.lock.json')).files.measurements;

@@ -1,13 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TempWorkspace } from './support/temp-workspace';
+import { type LocalTlsServer, startLocalTlsServer } from './support/tls-server';
 
 /**
  * The data source sweep: what an attacker, a misconfigured server or a careless symlink can
@@ -20,33 +17,6 @@ import { TempWorkspace } from './support/temp-workspace';
  */
 const PIPELINE = 'sources';
 const CSV = 'id,value\n1,4\n2,8\n3,15\n4,16\n5,23\n6,42\n';
-
-function selfSignedCertificate(dir: string): { key: string; cert: string } {
-  const key = join(dir, 'key.pem');
-  const cert = join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { key, cert };
-}
 
 interface Answer {
   status: number;
@@ -91,23 +61,18 @@ interface Case {
 
 describe('data source sweep: symlinks, downgrades, redirects and encodings (real nx CLI)', () => {
   let workspace: TempWorkspace;
-  let server: Server;
-  let dir: string;
+  let server: LocalTlsServer;
   let output: string;
   let status: number | null;
   const cases: Case[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'reproml-source-sweep-'));
-    const certificate = selfSignedCertificate(dir);
-    let port = 0;
-    server = createServer({ key: readFileSync(certificate.key), cert: readFileSync(certificate.cert) }, (request, response) => {
+    server = await startLocalTlsServer('source-sweep', (request, response, port) => {
       const answer = route(request.url ?? '', port);
       response.writeHead(answer.status, answer.headers).end(answer.body);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as AddressInfo).port;
-    const base = `https://127.0.0.1:${port}`;
+    const dir = server.dir;
+    const base = server.origin;
 
     workspace = TempWorkspace.create({ label: 'source-sweep', pipelines: [] });
     workspace.write(`pipelines/${PIPELINE}/raw/good.csv`, CSV);
@@ -150,7 +115,7 @@ describe('data source sweep: symlinks, downgrades, redirects and encodings (real
     workspace.commitAll('source sweep');
 
     const result = await workspace.nxAsync(['run-many', '-t', 'lock', '--nxBail=false', '--output-style=stream', '--parallel=1'], {
-      NODE_EXTRA_CA_CERTS: certificate.cert,
+      NODE_EXTRA_CA_CERTS: server.certFile,
       REPROML_STORE_DIR: join(dir, 'store'),
       REPROML_HTTP_RETRIES: '1',
       REPROML_HTTP_RETRY_BASE_MS: '10',
@@ -162,8 +127,7 @@ describe('data source sweep: symlinks, downgrades, redirects and encodings (real
   });
   afterAll(async () => {
     workspace?.remove();
-    await new Promise((resolve) => server?.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
+    await server?.close();
   });
 
   /** The lines nx printed for one task (`--output-style=stream` prefixes each with `<project>:lock: ` or `<project>: `). */

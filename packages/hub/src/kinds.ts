@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { defineStageKind, stageOutputDir } from '@reproml/core';
 import { datasetChangelogPaths } from '@reproml/data/kinds';
-import { PUSH_METRICS_INPUT, PUSH_MODEL_INPUT, pushStageConfigSchema } from './lib/push-stage-config';
+import { PUSH_METRICS_INPUT, PUSH_MODEL_INPUT, pushInputs, pushStageConfigSchema } from './lib/push-stage-config';
 import { HUB_REGISTRY_CACHE_DIR, registryDir } from './lib/registry-setting';
 
 /** The stage kind of @reproml/hub (light: the push loads inside `run`, and @huggingface/hub only for the Hub). */
@@ -9,11 +9,8 @@ export const pushKind = defineStageKind({
   name: 'push',
   description: 'Publish model.onnx with its model card, lineage, metrics and fitted transform to the local model registry or a Hugging Face Hub repo',
   schema: pushStageConfigSchema,
-  inputs: {
-    [PUSH_MODEL_INPUT]: { description: 'the train stage whose model is pushed', kinds: ['train'] },
-    [PUSH_METRICS_INPUT]: { description: 'the evaluate stage whose metrics.json goes with the model', kinds: ['evaluate'], required: false },
-  },
-  packages: ['@reproml/core', '@reproml/data', '@huggingface/hub', 'zod'],
+  inputs: pushInputs,
+  packages: ['@reproml/core', '@reproml/data', '@reproml/onnx', '@huggingface/hub', 'zod'],
   // The registry or Hub repo is outside the outputs Nx restores: always run, and rely on the push being a no-op for known artifacts.
   cache: false,
   // The datasets' changelogs the model card quotes (push is never cached, so reading them cannot go stale).

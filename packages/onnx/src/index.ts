@@ -1,6 +1,9 @@
 /** The generated protobuf types (onnx.IGraphProto, onnx.ModelProto, ...), for code that builds or reads graphs. */
 export { onnx } from 'onnx-proto';
 export * from './lib/contracts/features-manifest';
+export * from './lib/contracts/metrics-document';
+export * from './lib/contracts/model-info-document';
+export * from './lib/contracts/training-curve-document';
 export * from './lib/evaluation/classification-curves';
 export * from './lib/evaluation/classification-metrics';
 export * from './lib/evaluation/evaluate-stage-config';
@@ -39,3 +42,4 @@ export * from './lib/training/trainer';
 export * from './lib/training/training-config';
 export * from './lib/training/training-data';
 export * from './lib/training/training-errors';
+export * from './lib/training/training-progress';

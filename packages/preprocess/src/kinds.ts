@@ -1,16 +1,14 @@
 import { defineStageKind, toWorkspacePath } from '@reproml/core';
 import { featuresOutput } from '@reproml/onnx/contracts';
 import { transformOutput } from './lib/fitted-transform';
-import { DATASET_INPUT, preprocessStageConfigSchema } from './lib/preprocess-stage-config';
+import { DATASET_INPUT, preprocessInputs, preprocessStageConfigSchema } from './lib/preprocess-stage-config';
 
 /** The stage kind of @reproml/preprocess (light: the work loads on demand). */
 export const preprocessKind = defineStageKind({
   name: 'preprocess',
   description: 'Split a pulled dataset (seeded), fit transforms on the training split, write the splits, transform.json and preprocess.onnx',
   schema: preprocessStageConfigSchema,
-  inputs: {
-    [DATASET_INPUT]: { description: 'the pull stage whose data file is preprocessed', kinds: ['pull'] },
-  },
+  inputs: preprocessInputs,
   outputs: [featuresOutput, transformOutput],
   // danfojs-node only runs custom transforms; its version is still hashed because they can use it.
   // hyparquet reads a pulled Parquet file.

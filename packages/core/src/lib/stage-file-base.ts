@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { StageInputSpec } from './stage-kind';
 import { DURATION_PATTERN } from './stage-timeout';
 
 /** `<stage>` in the same pipeline, or `<pipeline>/<stage>` in another one. */
@@ -42,12 +43,29 @@ export const stageBaseShape = {
 export const STAGE_FILE_NAME = 'stage.json';
 
 /**
- * For a stage schema's `superRefine`: an issue at `inputs.<name>` for each named input the
- * stage file lacks, with `message` saying what it should name.
+ * For a stage schema's `superRefine`: an issue at `inputs.<name>` for each input the kind
+ * declares as required (`required` not false) that the stage file lacks. Derived from the same
+ * declaration the kind's `inputs` is, so the two cannot disagree: the message says what the
+ * input is for (its description) and gives an example naming each declared input's first kind.
  */
-export function requireInputs(inputs: Readonly<Record<string, string>>, ctx: z.RefinementCtx, names: readonly string[], message: string): void {
-  for (const name of names) {
-    if (!inputs[name]) ctx.addIssue({ code: 'custom', path: ['inputs', name], message });
+export function requireInputs(
+  inputs: Readonly<Record<string, string>>,
+  ctx: z.RefinementCtx,
+  declared: Readonly<Record<string, StageInputSpec>>,
+  kind: string,
+): void {
+  const example = Object.entries(declared)
+    .filter(([, spec]) => spec.kinds?.length)
+    .map(([name, spec]) => `"${name}": "${spec.kinds![0]}"`)
+    .join(', ');
+  for (const [name, spec] of Object.entries(declared)) {
+    if (spec.required === false || inputs[name]) continue;
+    const article = /^[aeiou]/.test(kind) ? 'an' : 'a';
+    ctx.addIssue({
+      code: 'custom',
+      path: ['inputs', name],
+      message: `${article} ${kind} stage needs inputs.${name} (${spec.description})${example ? `, e.g. { ${example} }` : ''}`,
+    });
   }
 }
 

@@ -47,5 +47,10 @@ export async function writeStageOutput<S extends z.ZodType>(
  * (`<project>/out/<file>`). A document that breaks the contract names the field.
  */
 export async function readStageOutput<S extends z.ZodType>(output: StageOutput<S>, path: string, file: string, stage?: string): Promise<z.output<S>> {
-  return parseConfig({ schema: output.schema, value: parseJsonText(await readFile(path, 'utf8'), file, stage), file, stage });
+  return parseStageOutput(output, parseJsonText(await readFile(path, 'utf8'), file, stage), file, stage);
+}
+
+/** Checks a contract document already parsed from JSON (e.g. a copy kept in the run store); a mismatch names the file and field. */
+export function parseStageOutput<S extends z.ZodType>(output: StageOutput<S>, value: unknown, file: string, stage?: string): z.output<S> {
+  return parseConfig({ schema: output.schema, value, file, stage });
 }

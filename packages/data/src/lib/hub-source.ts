@@ -1,7 +1,7 @@
 import { datasetInfo, downloadFile, HubApiError } from '@huggingface/hub';
 import { ConfigError, DataError } from '@reproml/core';
 import type { DatasetSource, OpenSourceParams, SourceContext } from './dataset-source';
-import { downloadToStore } from './download-to-store';
+import { downloadSource } from './download-source';
 import { createRetryingFetch } from './retrying-fetch';
 import { sourceFailure } from './source-failure';
 import { insecureUrlReason } from './transport-policy';
@@ -76,33 +76,26 @@ export function hubSource(params: OpenSourceParams): DatasetSource {
           hint: `Run \`nx run ${context.location.stage}:lock\` so that the lock names a commit sha, and commit it.`,
         });
       }
-      try {
-        return await downloadToStore({
-          store: context.store,
-          expectedSha256,
-          label: source,
-          policy: env,
-          progress: context.progress,
-          onRetry: context.warn,
-          open: async () => {
-            let blob: Blob | null;
-            try {
-              blob = await downloadFile({ repo: { type: 'dataset', name: reference.repo }, path: reference.path, revision, ...common });
-            } catch (error) {
-              throw hubError(error, describe(revision));
-            }
-            if (!blob) {
-              throw new DataError(`${reference.path} does not exist in dataset ${reference.repo} at revision ${revision}`, {
-                ...context.location,
-                hint: 'Check the path inside the repo (it is case-sensitive) and the revision; `nx run <stage>:lock` re-resolves a branch.',
-              });
-            }
-            return { body: blob.stream(), size: blob.size };
-          },
-        });
-      } catch (error) {
-        throw sourceFailure(error, source, context.location);
-      }
+      return downloadSource({
+        source,
+        context,
+        expectedSha256,
+        open: async () => {
+          let blob: Blob | null;
+          try {
+            blob = await downloadFile({ repo: { type: 'dataset', name: reference.repo }, path: reference.path, revision, ...common });
+          } catch (error) {
+            throw hubError(error, describe(revision));
+          }
+          if (!blob) {
+            throw new DataError(`${reference.path} does not exist in dataset ${reference.repo} at revision ${revision}`, {
+              ...context.location,
+              hint: 'Check the path inside the repo (it is case-sensitive) and the revision; `nx run <stage>:lock` re-resolves a branch.',
+            });
+          }
+          return { body: blob.stream(), size: blob.size };
+        },
+      });
     },
   };
 }

@@ -1,8 +1,8 @@
 import { ConfigError, DataError } from '@reproml/core';
 import type { DatasetSource, OpenSourceParams } from './dataset-source';
-import { downloadToStore } from './download-to-store';
+import { downloadSource } from './download-source';
 import { createRetryingFetch } from './retrying-fetch';
-import { expectedBodySize, sourceFailure } from './source-failure';
+import { expectedBodySize } from './source-failure';
 import { insecureUrlReason } from './transport-policy';
 
 export function isUrlSource(source: string): boolean {
@@ -27,24 +27,17 @@ export function urlSource(params: OpenSourceParams): DatasetSource {
     kind: 'url',
     resolve: async () => ({ revision: null }),
     materialize: async ({ expectedSha256 }) => {
-      try {
-        return await downloadToStore({
-          store: context.store,
-          expectedSha256,
-          label: source,
-          policy: env,
-          progress: context.progress,
-          onRetry: context.warn,
-          open: async () => {
-            const response = await retryingFetch(url.href, { headers: { 'User-Agent': 'reproml' } });
-            if (!response.ok) throw httpError(response.status, source, context.location);
-            const size = expectedBodySize(response.headers, source);
-            return { body: response.body!, size };
-          },
-        });
-      } catch (error) {
-        throw sourceFailure(error, source, context.location);
-      }
+      return downloadSource({
+        source,
+        context,
+        expectedSha256,
+        open: async () => {
+          const response = await retryingFetch(url.href, { headers: { 'User-Agent': 'reproml' } });
+          if (!response.ok) throw httpError(response.status, source, context.location);
+          const size = expectedBodySize(response.headers, source);
+          return { body: response.body!, size };
+        },
+      });
     },
   };
 }

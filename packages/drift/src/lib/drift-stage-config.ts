@@ -1,12 +1,25 @@
-import { requireInputs, stageBaseShape } from '@reproml/core';
+import { requireInputs, type StageInputSpec, stageBaseShape } from '@reproml/core';
 // A light subpath: this schema is loaded at graph time, and the data index loads the Hub client.
 import { DEFAULT_PSI_EPSILON } from '@reproml/data/population-stability-index';
+import { featuresOutput } from '@reproml/onnx/contracts';
+import { transformOutput } from '@reproml/preprocess/contracts';
 import { z } from 'zod';
 
 /** Names under `inputs`: the batch's pull stage, the preprocess stage (reference), the train stage (optional). */
 export const BATCH_INPUT = 'batch';
 export const REFERENCE_INPUT = 'features';
 export const DRIFT_MODEL_INPUT = 'model';
+
+/** The drift kind's inputs: its `inputs` and the required ones its schema checks. */
+export const driftInputs = {
+  [BATCH_INPUT]: { description: 'the pull stage of the new data batch', kinds: ['pull'] },
+  [REFERENCE_INPUT]: {
+    description: 'the preprocess stage whose training split is the reference',
+    kinds: ['preprocess'],
+    reads: [featuresOutput, transformOutput],
+  },
+  [DRIFT_MODEL_INPUT]: { description: 'the train stage whose predictions are compared too', kinds: ['train'], required: false },
+} satisfies Record<string, StageInputSpec>;
 
 const levels = (defaults: { warn: number; alert: number }, what: string) =>
   z
@@ -118,12 +131,7 @@ export const driftStageConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    requireInputs(
-      config.inputs,
-      ctx,
-      [BATCH_INPUT, REFERENCE_INPUT],
-      `a drift stage needs inputs.${BATCH_INPUT} (the pull stage of the new data) and inputs.${REFERENCE_INPUT} (the preprocess stage whose training split is the reference), and optionally inputs.${DRIFT_MODEL_INPUT} (the train stage), e.g. { "batch": "batch", "features": "preprocess", "model": "train" }`,
-    );
+    requireInputs(config.inputs, ctx, driftInputs, 'drift');
   })
   .meta({
     title: 'drift stage',

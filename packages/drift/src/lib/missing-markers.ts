@@ -1,18 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import type { Table } from '@reproml/core';
-import { z } from 'zod';
+import type { FittedTransform } from '@reproml/preprocess/contracts';
 
-/** The part of a preprocess stage's transform.json the drift check needs: each string column's missing markers. */
-const transformMarkersSchema = z.object({
-  columns: z.array(z.object({ name: z.string(), missingValues: z.array(z.string()).optional() })),
-});
-
-/** Column → texts the preprocess stage reads as missing (e.g. Sex "."), so the batch is read as training was. */
-export async function readMissingMarkers(path: string): Promise<Map<string, Set<string>>> {
-  const parsed = transformMarkersSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
+/** Column → texts the preprocess stage reads as missing (e.g. Sex "."), from its transform.json, so the batch is read as training was. */
+export function missingMarkers(transform: FittedTransform): Map<string, Set<string>> {
   const markers = new Map<string, Set<string>>();
-  if (!parsed.success) return markers;
-  for (const column of parsed.data.columns) if (column.missingValues?.length) markers.set(column.name, new Set(column.missingValues));
+  for (const column of transform.columns) if (column.kind === 'string' && column.missingValues.length) markers.set(column.name, new Set(column.missingValues));
   return markers;
 }
 

@@ -5,6 +5,7 @@ import { type ProgressEvent, runStage, type StageContext } from '@reproml/core';
 import { readModelSignature, runTrain, trainStageConfigSchema } from '@reproml/onnx';
 import { type FixtureRow, fixtureRows, writeFeatureFixture } from '@reproml/onnx/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeTransformFixture } from '../testing/transform-fixture';
 import type { DriftReport } from './drift-report';
 import { driftStageConfigSchema } from './drift-stage-config';
 import { runDrift } from './run-drift';
@@ -70,7 +71,14 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'reproml-drift-regression-'));
   await writeFeatureFixture({ dir: dir('preprocess'), task: 'regression', rows: { train: 300, validation: 90, test: 150 } });
   // The drift stage reads the string columns' missing markers from transform.json; this fixture has none.
-  await writeFile(join(dir('preprocess'), 'transform.json'), JSON.stringify({ columns: [{ name: 'x0' }, { name: 'x1' }, { name: 'tag' }] }));
+  const manifest = JSON.parse(await readFile(join(dir('preprocess'), 'features.json'), 'utf8'));
+  writeTransformFixture({
+    dir: dir('preprocess'),
+    task: 'regression',
+    target: manifest.target,
+    rawInputs: manifest.rawInputs,
+    featureNames: manifest.featureNames,
+  });
   const config = trainStageConfigSchema.parse({
     kind: 'train',
     inputs: { features: 'preprocess' },

@@ -1,8 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SeededRandom, type StageContext } from '@reproml/core';
+import { ConfigError, SeededRandom, type StageContext } from '@reproml/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeTransformFixture } from '../testing/transform-fixture';
 import { driftStageConfigSchema } from './drift-stage-config';
 import { runDrift } from './run-drift';
 
@@ -55,15 +56,17 @@ describe('runDrift', () => {
         splits: { train: { rows: 200 }, validation: { rows: 0 }, test: { rows: 0 } },
       }),
     );
-    writeFileSync(
-      join(root, 'pre', 'transform.json'),
-      JSON.stringify({
-        columns: [
-          { name: 'mass', kind: 'number' },
-          { name: 'sex', kind: 'string', missingValues: ['.'] },
-        ],
-      }),
-    );
+    writeTransformFixture({
+      dir: join(root, 'pre'),
+      task: 'classification',
+      target: 'y',
+      rawInputs: [
+        { name: 'mass', kind: 'number', onnxName: 'mass' },
+        { name: 'sex', kind: 'string', onnxName: 'sex' },
+      ],
+      featureNames: ['mass', 'sex=F', 'sex=M'],
+      missingValues: { sex: ['.'] },
+    });
     const rng = new SeededRandom(9);
     const rows = Array.from({ length: 200 }, (_, row) => [Math.round(4000 + 400 * rng.nextGaussian()), row % 2 ? 'F' : 'M', 'a']);
     writeFileSync(join(root, 'pre', 'train.raw.csv'), csv(['mass', 'sex', 'y'], rows));
@@ -107,5 +110,15 @@ describe('runDrift', () => {
       file: 'pipelines/p/drift/stage.json',
       field: 'columns',
     });
+  });
+
+  it('a transform.json that breaks the preprocess contract fails naming the drift stage, the file and the field, before reading any data', async () => {
+    writeFileSync(join(root, 'batch', 'batch.csv'), csv(['mass', 'sex'], [[4000, 'F']]));
+    const transform = JSON.parse(readFileSync(join(root, 'pre', 'transform.json'), 'utf8'));
+    transform.columns[1].missingValues = '.';
+    writeFileSync(join(root, 'pre', 'transform.json'), JSON.stringify(transform));
+    const error = await runDrift({ context: context(), config: config(), batch: batch(), features: features() }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ stage: 'p-drift', file: 'p-preprocess/out/transform.json', field: 'columns.1.missingValues' });
   });
 });

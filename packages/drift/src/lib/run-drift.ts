@@ -1,12 +1,13 @@
 import { join } from 'node:path';
-import { DataError, type StageContext, stableStringify, type Table, writeFileAtomic } from '@reproml/core';
+import { DataError, readStageOutput, type StageContext, stableStringify, type Table, writeFileAtomic } from '@reproml/core';
 import { type ColumnKind, findDatasetFile, readTable } from '@reproml/data';
 import { FEATURE_FILES, loadModel, readFeaturesManifest, TRAIN_FILES } from '@reproml/onnx';
+import { transformOutput } from '@reproml/preprocess/contracts';
 import { checkTableDrift, type PredictionColumns } from './check-table-drift';
 import { format } from './compare-column';
 import type { DriftReport } from './drift-report';
 import type { DriftStageConfig } from './drift-stage-config';
-import { markMissing, readMissingMarkers } from './missing-markers';
+import { markMissing, missingMarkers } from './missing-markers';
 import { modelPredictions } from './model-predictions';
 
 export const DRIFT_FILE = 'drift.json';
@@ -60,7 +61,7 @@ export async function runDrift(params: RunDriftParams): Promise<DriftReport> {
   context.progress({ type: 'phase', phase: 'read', detail: `${referenceFile.file} and ${batchName}` });
   const manifest = await readFeaturesManifest({ ...manifestFile, stage: context.stage.name });
   const columnKinds: Record<string, ColumnKind> = Object.fromEntries(manifest.rawInputs.map((input) => [input.name, input.kind]));
-  const markers = await readMissingMarkers(transformFile.path);
+  const markers = missingMarkers(await readStageOutput(transformOutput, transformFile.path, transformFile.file, context.stage.name));
   const reference = markMissing(await readTable({ path: referenceFile.path, file: referenceFile.file, format: 'csv', columnKinds }), markers);
   const batch = markMissing(await readTable({ path: batchFile.path, file: batchName, format: batchFile.format, columnKinds }), markers);
   if (batch.rowCount === 0) {

@@ -1,14 +1,21 @@
 import { join } from 'node:path';
-import { ConfigError, type StageContext, stableStringify, writeFileAtomic } from '@reproml/core';
+import { ConfigError, type StageContext, writeFileAtomic, writeStageOutput } from '@reproml/core';
 import {
+  bestStepSummary,
   exportFusedModel,
   type FeaturesManifest,
   type GbdtModelConfig,
+  type ModelInfo,
   modelInfoBase,
+  modelInfoOutput,
   modelOutputs,
   type RunTrainParams,
   readTrainingInputs,
+  reportEarlyStop,
+  reportTrainingStep,
   TRAIN_FILES,
+  type TrainingCurve,
+  trainingCurveOutput,
 } from '@reproml/onnx';
 import { buildTreeEnsembleGraph } from './export-trees';
 import { type FitGbdtResult, fitGbdt, type RoundEvent } from './fit-gbdt';
@@ -59,16 +66,14 @@ export async function runGbdtTrain(params: RunTrainParams): Promise<FitGbdtResul
     preprocessFile: inputs.preprocessFile,
   });
   await writeFileAtomic(join(context.outDir, TRAIN_FILES.model), bytes);
-  await writeFileAtomic(join(context.outDir, TRAIN_FILES.curve), stableStringify(curveFile(result)));
-  await writeFileAtomic(join(context.outDir, TRAIN_FILES.modelInfo), stableStringify(modelInfo(params, manifest, result)));
+  await writeStageOutput(trainingCurveOutput, context.outDir, curveFile(result), { stage: context.stage.name });
+  await writeStageOutput(modelInfoOutput, context.outDir, modelInfo(params, manifest, result), { stage: context.stage.name });
   context.summarize({
     bestRound: result.bestRound,
     roundsRun: result.roundsRun,
     stoppedEarly: result.stoppedEarly,
     trees: result.model.trees.length,
-    trainLoss: best.trainLoss,
-    validationLoss: best.validationLoss ?? null,
-    [`validation${result.validationMetricName === 'accuracy' ? 'Accuracy' : 'Rmse'}`]: best.validationMetric ?? null,
+    ...bestStepSummary(best, result.validationMetricName),
   });
   return result;
 }
@@ -79,32 +84,12 @@ function describeModel(model: GbdtModelConfig): string {
 }
 
 function reportRound(context: StageContext, event: RoundEvent): void {
-  if (event.type === 'round') {
-    const { record } = event;
-    const validation =
-      record.validationLoss === undefined ? '' : ` val_loss ${record.validationLoss.toFixed(4)} val_metric ${record.validationMetric!.toFixed(4)}`;
-    context.progress({
-      type: 'progress',
-      phase: 'train',
-      done: record.epoch,
-      total: event.rounds,
-      unit: 'rounds',
-      detail: `loss ${record.trainLoss.toFixed(4)}${validation}`,
-    });
-  } else {
-    context.progress({
-      type: 'progress',
-      phase: 'train',
-      done: event.round,
-      total: event.round,
-      unit: 'rounds',
-      detail: `early stop, best round ${event.bestRound}`,
-    });
-  }
+  if (event.type === 'round') reportTrainingStep(context, { unit: 'rounds', total: event.rounds, record: event.record });
+  else reportEarlyStop(context, { unit: 'rounds', at: event.round, best: event.bestRound });
 }
 
 /** training-curve.json as the other families write it (`epochs` = rounds, `bestEpoch` = best round), so reports read it the same way. */
-function curveFile(result: FitGbdtResult) {
+function curveFile(result: FitGbdtResult): TrainingCurve {
   return {
     schemaVersion: 1,
     unit: 'round',
@@ -115,11 +100,12 @@ function curveFile(result: FitGbdtResult) {
   };
 }
 
-function modelInfo(params: RunTrainParams, manifest: FeaturesManifest, result: FitGbdtResult) {
+function modelInfo(params: RunTrainParams, manifest: FeaturesManifest, result: FitGbdtResult): ModelInfo {
   const { config } = params;
+  if (config.model.family !== 'gbdt') throw new TypeError(`model.json of a gbdt stage, not '${config.model.family}'`);
   const { model } = result;
   return {
-    ...modelInfoBase({ family: 'gbdt', model: config.model, seed: params.context.seed, manifest }),
+    ...modelInfoBase({ family: 'gbdt' as const, model: config.model, seed: params.context.seed, manifest }),
     ensemble: {
       objective: model.objective,
       outputs: model.outputs,

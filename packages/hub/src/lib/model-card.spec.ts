@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigError } from '@reproml/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createPushFixture, DATASET_REVISION, type PushFixture, runPushStage } from '../testing/push-fixture';
@@ -36,6 +37,9 @@ describe('model card (README.md) of a pushed model', () => {
       { type: 'accuracy', value: 0.97, name: 'Accuracy' },
       { type: 'f1', value: 0.96, name: 'F1 (macro)' },
       { type: 'logLoss', value: 0.08, name: 'Log loss' },
+      { type: 'precision', value: 0.95, name: 'Precision (macro)' },
+      { type: 'recall', value: 0.94, name: 'Recall (macro)' },
+      { type: 'rocAuc', value: 0.99, name: 'ROC AUC' },
     ]);
     expect(meta.reproml.commit).toBe(commit);
     expect(meta.reproml.datasets[0]).toMatchObject({ source: 'hf://datasets/acme/penguins/penguins.csv', revision: DATASET_REVISION });
@@ -59,6 +63,20 @@ describe('model card (README.md) of a pushed model', () => {
     expect(body).toContain('npx nx run-many -t run -p tag:pipeline:demo --exclude tag:stage:push');
     const modelSha = JSON.parse(readFileSync(join(fixture.root, 'pipelines/demo/push/out/push.json'), 'utf8')).artifact.sha256;
     expect(body).toContain(`sha256sum pipelines/demo/train/out/model.onnx   # ${modelSha}`);
+  });
+
+  it("refuses an evaluate stage's metrics.json that breaks the metrics contract, naming the push stage, the file and the field", async () => {
+    const broken = createPushFixture({ metricsOverride: { split: 'holdout' } });
+    try {
+      const error = await runPushStage({ fixture: broken, config: {}, registry: new FileModelRegistry(join(broken.root, '.reproml/registry')), env: {} }).catch(
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(ConfigError);
+      expect(error).toMatchObject({ stage: 'demo-push', file: 'pipelines/demo/evaluate/out/metrics.json', field: 'split' });
+      expect(existsSync(join(broken.root, '.reproml/registry'))).toBe(false);
+    } finally {
+      rmSync(broken.root, { recursive: true, force: true });
+    }
   });
 
   it('describes a gbdt model by its rounds and trees, with its hyper-parameters under model only', async () => {

@@ -1,4 +1,5 @@
 import type { GitState } from '@reproml/core';
+import type { MetricsDocument, ModelInfo } from '@reproml/onnx/contracts';
 import { type DataChanges, renderDataChanges } from './data-changes';
 import type { ModelLineage, StageLineage } from './model-lineage';
 import type { FileEntry } from './model-version';
@@ -8,10 +9,10 @@ export interface ModelCardParams {
   model: string;
   pipeline: string;
   lineage: ModelLineage;
-  /** metrics.json of the evaluate stage, when there is one. */
-  metrics?: Record<string, unknown>;
+  /** metrics.json of the evaluate stage (its contract, `metricsOutput`), when there is one. */
+  metrics?: MetricsDocument;
   /** model.json of the train stage, when there is one. */
-  modelInfo?: Record<string, unknown>;
+  modelInfo?: ModelInfo;
   git: GitState | null;
   fingerprint: string;
   /** The artifact files (card and manifest excluded). */
@@ -36,9 +37,10 @@ const METRIC_NAMES: Record<string, string> = {
 };
 
 /** The headline metrics of metrics.json: its finite top-level numbers, minus bookkeeping fields. */
-export function numericMetrics(metrics: Record<string, unknown> | undefined): Record<string, number> {
+export function numericMetrics(metrics: MetricsDocument | undefined): Record<string, number> {
   const result: Record<string, number> = {};
-  for (const [name, value] of Object.entries(metrics ?? {})) {
+  // In name order, as metrics.json stores them (stable JSON), whatever order the contract parses them in.
+  for (const [name, value] of Object.entries(metrics ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (name === 'rows' || name === 'schemaVersion') continue;
     if (typeof value === 'number' && Number.isFinite(value)) result[name] = value;
   }
@@ -58,7 +60,7 @@ export function renderModelCard(params: ModelCardParams): string {
 }
 
 function taskOf(params: ModelCardParams): 'classification' | 'regression' {
-  const task = params.metrics?.['task'] ?? params.lineage.chain.find((stage) => stage.record.stage.kind === 'preprocess')?.record.config['target'];
+  const task = params.metrics?.task ?? params.lineage.chain.find((stage) => stage.record.stage.kind === 'preprocess')?.record.config['target'];
   if (task === 'regression' || (typeof task === 'object' && task && (task as { task?: string }).task === 'regression')) return 'regression';
   return 'classification';
 }
@@ -66,10 +68,10 @@ function taskOf(params: ModelCardParams): 'classification' | 'regression' {
 function frontMatter(params: ModelCardParams): Record<string, unknown> {
   const task = taskOf(params);
   const pipelineTag = task === 'regression' ? 'tabular-regression' : 'tabular-classification';
-  const family = stringAt(params.modelInfo, 'family') ?? stringAt(trainStage(params)?.record.config['model'] as Record<string, unknown>, 'family');
+  const family = params.modelInfo?.family ?? stringAt(trainStage(params)?.record.config['model'] as Record<string, unknown>, 'family');
   const hubDatasets = [...new Set(params.lineage.datasets.map((d) => HUB_DATASET.exec(d.source)?.[1]).filter((d): d is string => !!d))];
   const metrics = numericMetrics(params.metrics);
-  const split = stringAt(params.metrics, 'split') ?? 'test';
+  const split = params.metrics?.split ?? 'test';
   const firstDataset = params.lineage.datasets[0];
   const firstDatasetId = firstDataset ? HUB_DATASET.exec(firstDataset.source)?.[1] : undefined;
   return {
@@ -158,14 +160,14 @@ function preprocessingSection(params: ModelCardParams): string {
 function modelSection(params: ModelCardParams): string {
   const train = trainStage(params);
   const config = train?.record.config ?? {};
-  const family = stringAt(params.modelInfo, 'family') ?? stringAt(config['model'] as Record<string, unknown>, 'family') ?? 'unknown';
+  const family = params.modelInfo?.family ?? stringAt(config['model'] as Record<string, unknown>, 'family') ?? 'unknown';
   // gbdt takes every hyper-parameter under `model`; its parsed config still holds the unused training defaults.
   const hyper = family === 'gbdt' ? { model: config['model'] } : { model: config['model'], training: config['training'] };
   const summary = train?.record.summary ?? {};
   const facts = [
     `- family: ${family}`,
     `- seed: ${train?.record.seed ?? 'none'}`,
-    ...(Array.isArray(params.modelInfo?.['classes']) ? [`- classes: ${(params.modelInfo!['classes'] as unknown[]).join(', ')}`] : []),
+    ...(params.modelInfo?.classes ? [`- classes: ${params.modelInfo.classes.join(', ')}`] : []),
     ...['epochsRun', 'bestEpoch', 'roundsRun', 'bestRound', 'trees', 'stoppedEarly']
       .filter((k) => summary[k] !== undefined)
       .map((k) => `- ${k}: ${String(summary[k])}`),
@@ -188,8 +190,8 @@ function modelSection(params: ModelCardParams): string {
 function metricsSection(params: ModelCardParams): string {
   const metrics = numericMetrics(params.metrics);
   if (!Object.keys(metrics).length) return '## Metrics\n\nNo evaluate stage was pushed with this model.';
-  const split = stringAt(params.metrics, 'split') ?? 'test';
-  const rows = params.metrics?.['rows'];
+  const split = params.metrics?.split ?? 'test';
+  const rows = params.metrics?.rows;
   const lines = [
     '## Metrics',
     '',

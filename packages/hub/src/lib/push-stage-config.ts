@@ -1,4 +1,5 @@
-import { requireInputs, stageBaseShape } from '@reproml/core';
+import { requireInputs, type StageInputSpec, stageBaseShape } from '@reproml/core';
+import { metricsOutput, modelInfoOutput } from '@reproml/onnx/contracts';
 import { z } from 'zod';
 import { promotionGatesSchema } from './metric-gates';
 import { parsePushTarget, REGISTRY_TARGET } from './push-target';
@@ -6,6 +7,17 @@ import { parsePushTarget, REGISTRY_TARGET } from './push-target';
 /** Names under `inputs`: the train stage (model.onnx) and the evaluate stage (metrics.json). */
 export const PUSH_MODEL_INPUT = 'model';
 export const PUSH_METRICS_INPUT = 'metrics';
+
+/** The push kind's inputs: its `inputs` and the required ones its schema checks. */
+export const pushInputs = {
+  [PUSH_MODEL_INPUT]: { description: 'the train stage whose model is pushed', kinds: ['train'], reads: [modelInfoOutput] },
+  [PUSH_METRICS_INPUT]: {
+    description: 'the evaluate stage whose metrics.json goes with the model',
+    kinds: ['evaluate'],
+    reads: [metricsOutput],
+    required: false,
+  },
+} satisfies Record<string, StageInputSpec>;
 
 export const pushStageConfigSchema = z
   .object({
@@ -47,12 +59,7 @@ export const pushStageConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    requireInputs(
-      config.inputs,
-      ctx,
-      [PUSH_MODEL_INPUT],
-      `a push stage needs inputs.${PUSH_MODEL_INPUT} (the train stage), and usually inputs.${PUSH_METRICS_INPUT} (the evaluate stage), e.g. { "model": "train", "metrics": "evaluate" }`,
-    );
+    requireInputs(config.inputs, ctx, pushInputs, 'push');
     try {
       parsePushTarget(config.target);
     } catch {

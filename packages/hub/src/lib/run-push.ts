@@ -6,14 +6,18 @@ import {
   IntegrityError,
   ProvenanceError,
   readGitState,
+  readStageOutput,
   type StageContext,
   StageIOError,
+  type StageOutput,
   sha256OfBytes,
   sha256OfFile,
   stableStringify,
   writeFileAtomic,
 } from '@reproml/core';
 import { sourceEnvironmentFromEnv } from '@reproml/data/source-environment';
+import { FEATURE_FILES, metricsOutput, modelInfoOutput } from '@reproml/onnx/contracts';
+import type { z } from 'zod';
 import { dataChangesSince } from './data-changes';
 import type { HubModelRegistry } from './hub-model-registry';
 import { MANIFEST_FILE } from './manifest-file';
@@ -80,8 +84,8 @@ export async function runPush(params: RunPushParams): Promise<PushReceipt> {
   const fingerprint = fingerprintOf(artifacts);
   const git = readGitState(context.workspaceRoot, { pathspecs: context.gitPathspecs, hashUncommitted: true }) ?? null;
   await checkCommitted({ params, git, model, fingerprint, target });
-  const metricsJson = readJsonIfPresent(artifacts.find((file) => file.path === 'metrics.json')?.absolutePath);
-  const modelJson = readJsonIfPresent(artifacts.find((file) => file.path === 'model.json')?.absolutePath);
+  const metricsJson = await readArtifactContract(metricsOutput, artifacts, lineage.metrics, stage.name);
+  const modelJson = await readArtifactContract(modelInfoOutput, artifacts, lineage.model, stage.name);
   const modelPath = `${params.modelOutDir}/${config.modelFile}`;
   const lineageFiles = lineage.chain.map((node) => lineageFile(context.workspaceRoot, node));
 
@@ -278,10 +282,10 @@ async function artifactFiles(params: RunPushParams, lineage: ModelLineage): Prom
     files.push({ path: name, absolutePath, sha256, size: recorded?.size ?? readFileSync(absolutePath).byteLength, artifact: true });
   };
   await add(lineage.model, params.config.modelFile, true);
-  await add(lineage.model, 'model.json', false);
-  if (lineage.metrics) await add(lineage.metrics, 'metrics.json', false);
-  const preprocess = [...lineage.chain].reverse().find((node) => outputOf(node, 'transform.json'));
-  if (preprocess) await add(preprocess, 'transform.json', false);
+  await add(lineage.model, modelInfoOutput.file, false);
+  if (lineage.metrics) await add(lineage.metrics, metricsOutput.file, false);
+  const preprocess = [...lineage.chain].reverse().find((node) => outputOf(node, FEATURE_FILES.transform));
+  if (preprocess) await add(preprocess, FEATURE_FILES.transform, false);
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }
 
@@ -307,8 +311,16 @@ async function writeOwnFile(outDir: string, name: string, text: string): Promise
   return { path: name, absolutePath, sha256: sha256OfBytes(text), size: Buffer.byteLength(text), artifact: false };
 }
 
-function readJsonIfPresent(path: string | undefined): Record<string, unknown> | undefined {
-  return path ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : undefined;
+/** An upstream document among the artifacts, read through the contract of the kind that wrote it (a mismatch names the file and field). */
+async function readArtifactContract<S extends z.ZodType>(
+  output: StageOutput<S>,
+  artifacts: readonly BundleFile[],
+  node: StageLineage | undefined,
+  stage: string,
+): Promise<z.output<S> | undefined> {
+  const artifact = artifacts.find((file) => file.path === output.file);
+  if (!artifact || !node) return undefined;
+  return readStageOutput(output, artifact.absolutePath, `${node.outDir}/${output.file}`, stage);
 }
 
 function strip(file: BundleFile): FileEntry {

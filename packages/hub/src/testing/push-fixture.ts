@@ -4,11 +4,14 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type LineageRecord, type ProgressEvent, parseConfig, runStage, sha256OfBytes, stableStringify } from '@reproml/core';
+import type { metricsDocumentSchema, modelInfoSchema } from '@reproml/onnx/contracts';
+import type { z } from 'zod';
 import type { ModelRegistry } from '../lib/model-registry';
 import { type PushStageConfig, pushStageConfigSchema } from '../lib/push-stage-config';
 import { type PushReceipt, runPush } from '../lib/run-push';
 
 export const DATASET_REVISION = 'a'.repeat(40);
+const CLASSES = ['Adelie', 'Gentoo'] as const;
 
 /**
  * A workspace with the outputs of a finished pipeline (data → preprocess → train →
@@ -30,7 +33,16 @@ const ENVIRONMENT = {
   lockfileSha256: 'b'.repeat(64),
 };
 
-export function createPushFixture(params: { modelBytes?: Uint8Array; accuracy?: number; git?: boolean; family?: 'logistic' | 'gbdt' } = {}): PushFixture {
+export function createPushFixture(
+  params: {
+    modelBytes?: Uint8Array;
+    accuracy?: number;
+    git?: boolean;
+    family?: 'logistic' | 'gbdt';
+    /** Fields written over the evaluate stage's metrics.json (and recorded in its lineage), e.g. to break its contract. */
+    metricsOverride?: Record<string, unknown>;
+  } = {},
+): PushFixture {
   const root = mkdtempSync(join(tmpdir(), 'reproml-push-'));
   const write = (path: string, content: string | Uint8Array) => {
     mkdirSync(join(root, path, '..'), { recursive: true });
@@ -93,7 +105,7 @@ export function createPushFixture(params: { modelBytes?: Uint8Array; accuracy?: 
   const writeModel = (bytes: Uint8Array): string => {
     const model = write('pipelines/demo/train/out/model.onnx', bytes);
     const gbdt = params.family === 'gbdt';
-    const info = write('pipelines/demo/train/out/model.json', stableStringify({ family: gbdt ? 'gbdt' : 'logistic', classes: ['Adelie', 'Gentoo'] }));
+    const info = write('pipelines/demo/train/out/model.json', stableStringify(modelInfo(gbdt)));
     // A gbdt stage's parsed config still holds the (unused) training defaults.
     const training = { epochs: 50, optimizer: { type: 'adam', learningRate: 0.01 } };
     lineage(
@@ -106,7 +118,7 @@ export function createPushFixture(params: { modelBytes?: Uint8Array; accuracy?: 
     );
     const metrics = write(
       'pipelines/demo/evaluate/out/metrics.json',
-      stableStringify({ schemaVersion: 1, task: 'classification', split: 'test', rows: 2, accuracy: params.accuracy ?? 0.97, f1: 0.96, logLoss: 0.08 }),
+      stableStringify({ ...metricsDocument(params.accuracy ?? 0.97), ...params.metricsOverride }),
     );
     lineage('evaluate', 'evaluate', { thresholds: {} }, [{ ...model, from: 'demo-train' }], [metrics], { accuracy: params.accuracy ?? 0.97 });
     return model.sha256;
@@ -163,4 +175,59 @@ export async function runPushStage(params: {
     },
   });
   return { receipt: receipt!, logs };
+}
+
+/** metrics.json as an evaluate stage writes it (the `metricsOutput` contract). */
+function metricsDocument(accuracy: number): z.input<typeof metricsDocumentSchema> {
+  return {
+    schemaVersion: 1,
+    split: 'test',
+    thresholds: {},
+    task: 'classification',
+    rows: 2,
+    accuracy,
+    precision: 0.95,
+    recall: 0.94,
+    f1: 0.96,
+    rocAuc: 0.99,
+    logLoss: 0.08,
+    confusionMatrix: [
+      [1, 0],
+      [0, 1],
+    ],
+    perClass: CLASSES.map((name) => ({ class: name, precision: 1, recall: 1, f1: 1, support: 1 })),
+  };
+}
+
+/** model.json as a train stage writes it (the `modelInfoOutput` contract). */
+function modelInfo(gbdt: boolean): z.input<typeof modelInfoSchema> {
+  const base = {
+    schemaVersion: 1 as const,
+    seed: 42,
+    task: 'classification' as const,
+    target: 'species',
+    classes: [...CLASSES],
+    featureNames: ['bill'],
+    rawInputs: [{ name: 'bill', kind: 'number' as const, onnxName: 'bill' }],
+    outputs: { label: 'int64 [N] class id', probabilities: 'float [N, C]' },
+  };
+  return gbdt
+    ? {
+        ...base,
+        family: 'gbdt',
+        model: { family: 'gbdt', nTrees: 100, learningRate: 0.1, maxDepth: 3 },
+        ensemble: { objective: 'binary', outputs: 1, trees: 40, leaves: 120, baseMargins: [0] },
+        featureImportance: [{ feature: 'bill', gain: 12, splits: 40 }],
+        bestRound: 40,
+        roundsRun: 60,
+      }
+    : {
+        ...base,
+        family: 'logistic',
+        model: { family: 'logistic' },
+        training: { epochs: 50, optimizer: { type: 'adam', learningRate: 0.01 } },
+        network: { inputSize: 1, hiddenLayers: [], outputSize: 2, loss: 'cross-entropy' },
+        bestEpoch: 44,
+        epochsRun: 50,
+      };
 }

@@ -1,9 +1,14 @@
-import { requireInputs, stageBaseShape } from '@reproml/core';
+import { requireInputs, type StageInputSpec, stageBaseShape } from '@reproml/core';
 import { z } from 'zod';
 import { checkRuleOverlaps, transformSpecShape } from './transform-spec';
 
 /** The name under `inputs` that points at the pull stage whose file is preprocessed. */
 export const DATASET_INPUT = 'dataset';
+
+/** The preprocess kind's inputs: its `inputs` and the required ones its schema checks. */
+export const preprocessInputs = {
+  [DATASET_INPUT]: { description: 'the pull stage whose data file is preprocessed', kinds: ['pull'] },
+} satisfies Record<string, StageInputSpec>;
 
 export const preprocessStageConfigSchema = z
   .object({
@@ -18,7 +23,7 @@ export const preprocessStageConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    requireInputs(config.inputs, ctx, [DATASET_INPUT], `a preprocess stage reads its data from inputs.${DATASET_INPUT}, e.g. { "${DATASET_INPUT}": "data" }`);
+    requireInputs(config.inputs, ctx, preprocessInputs, 'preprocess');
     checkRuleOverlaps(config, ctx);
   })
   .meta({

@@ -1,8 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stableStringify, writeStageOutput } from '@reproml/core';
+import { writeStageOutput } from '@reproml/core';
 import { FEATURE_FILES, type FeaturesManifest, featuresOutput } from '@reproml/onnx/contracts';
 import { exportTransformOnnx } from './export-transform-onnx';
+import { transformOutput } from './fitted-transform';
 import type { PreprocessResult } from './preprocess-table';
 import { SPLIT_NAMES } from './split-rows';
 import { writeFeaturesCsv, writeRawCsv } from './write-split-csv';
@@ -39,7 +40,8 @@ export async function writePreprocessOutputs(params: WritePreprocessOutputsParam
   };
   params.onFile?.(featuresOutput.file);
   await writeStageOutput(featuresOutput, outDir, manifest);
-  await write(FEATURE_FILES.transform, stableStringify(transform));
+  params.onFile?.(transformOutput.file);
+  await writeStageOutput(transformOutput, outDir, transform);
   await write(FEATURE_FILES.preprocessOnnx, exportTransformOnnx(transform));
   for (const split of SPLIT_NAMES) {
     const rows = result.splits[split];

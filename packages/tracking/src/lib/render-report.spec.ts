@@ -1,12 +1,58 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ConfigError } from '@reproml/core';
+import type { FeatureImportanceEntry, MetricsDocument, modelInfoSchema } from '@reproml/onnx/contracts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
 import { renderReport } from './render-report';
 import { collectReportData } from './report-data';
 import { RunStore } from './run-store';
 import { ticks } from './svg-charts';
 import { testRun } from './test-run';
+
+/** metrics.json as an evaluate stage writes it (the `metricsOutput` contract). */
+const metricsDocument: MetricsDocument = {
+  schemaVersion: 1,
+  split: 'test',
+  thresholds: {},
+  task: 'classification',
+  rows: 10,
+  accuracy: 0.9,
+  precision: 0.9,
+  recall: 0.92,
+  f1: 0.9,
+  rocAuc: 0.95,
+  logLoss: 0.3,
+  confusionMatrix: [
+    [5, 1],
+    [0, 4],
+  ],
+  perClass: [
+    { class: 'a<b', precision: 1, recall: 0.83, f1: 0.91, support: 6 },
+    { class: 'c', precision: 0.8, recall: 1, f1: 0.89, support: 4 },
+  ],
+};
+
+/** model.json of a gbdt train stage (the `modelInfoOutput` contract). */
+function gbdtModelInfo(featureImportance: FeatureImportanceEntry[]): z.input<typeof modelInfoSchema> {
+  return {
+    schemaVersion: 1,
+    family: 'gbdt',
+    model: { family: 'gbdt', nTrees: 50, learningRate: 0.1, maxDepth: 3 },
+    seed: 42,
+    task: 'classification',
+    target: 'species',
+    classes: ['a', 'b'],
+    featureNames: featureImportance.map((entry) => entry.feature),
+    rawInputs: [{ name: 'x', kind: 'number', onnxName: 'x' }],
+    outputs: { label: 'int64 [N] class id', probabilities: 'float [N, C]' },
+    ensemble: { objective: 'binary', outputs: 1, trees: 40, leaves: 160, baseMargins: [0] },
+    featureImportance,
+    bestRound: 2,
+    roundsRun: 3,
+  };
+}
 
 describe('renderReport', () => {
   let dir: string;
@@ -21,6 +67,8 @@ describe('renderReport', () => {
   });
 
   const curve = (losses: number[]) => ({
+    schemaVersion: 1,
+    stoppedEarly: false,
     validationMetric: 'accuracy',
     bestEpoch: 2,
     epochs: losses.map((loss, i) => ({ epoch: i + 1, trainLoss: loss, validationLoss: loss * 1.1, validationMetric: 0.9 })),
@@ -48,15 +96,7 @@ describe('renderReport', () => {
         metrics: { accuracy: 0.9 },
         startedAt: '2026-01-03T00:00:00Z',
         documents: {
-          'metrics.json': {
-            task: 'classification',
-            split: 'test',
-            confusionMatrix: [
-              [5, 1],
-              [0, 4],
-            ],
-            perClass: [{ class: 'a<b' }, { class: 'c' }],
-          },
+          'metrics.json': metricsDocument,
           'curves.json': {
             classes: [
               { class: 'a<b', roc, pr, averagePrecision: 1 },
@@ -114,14 +154,11 @@ describe('renderReport', () => {
         params: { inputs: { features: 'preprocess' }, model: { family: 'gbdt', nTrees: 50, learningRate: 0.1, maxDepth: 3 } },
         documents: {
           'training-curve.json': { ...curve([1, 0.5, 0.2]), unit: 'round' },
-          'model.json': {
-            family: 'gbdt',
-            featureImportance: [
-              { feature: 'Beak Depth (mm)', gain: 10, splits: 4 },
-              { feature: 'Flipper <Length>', gain: 30, splits: 7 },
-              { feature: 'Island=Dream', gain: 0, splits: 0 },
-            ],
-          },
+          'model.json': gbdtModelInfo([
+            { feature: 'Beak Depth (mm)', gain: 10, splits: 4 },
+            { feature: 'Flipper <Length>', gain: 30, splits: 7 },
+            { feature: 'Island=Dream', gain: 0, splits: 0 },
+          ]),
         },
       }),
     );
@@ -134,6 +171,20 @@ describe('renderReport', () => {
     expect(html).toMatch(
       /<td>Flipper &lt;Length&gt;<\/td><td class="num">30<\/td><td class="num">7<\/td>[\s\S]*<td>Island=Dream<\/td><td class="num">0<\/td><td class="num">0<\/td>/,
     );
+  });
+
+  it('refuses a kept metrics.json that breaks the evaluate contract, naming the run, the file and the field', async () => {
+    await store.record(
+      testRun({
+        stage: 'evaluate',
+        project: 'penguins-evaluate',
+        kind: 'evaluate',
+        documents: { 'metrics.json': { ...metricsDocument, accuracy: 'high' } },
+      }),
+    );
+    const error = await collectReportData({ store, pipeline: 'penguins' }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ stage: 'penguins-evaluate', file: 'penguins-evaluate run 1: metrics.json', field: 'accuracy' });
   });
 
   it('fills the drift section from the latest drift run, with the renderer the caller passes', async () => {

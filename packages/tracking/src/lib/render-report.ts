@@ -378,13 +378,13 @@ function formatValue(value: unknown): string {
 }
 
 function evaluationSection(data: ReportData): string {
-  const classification = data.evaluations.filter((evaluation) => evaluation.metrics.confusionMatrix);
+  const classification = data.evaluations.flatMap(({ metrics, ...rest }) => (metrics.task === 'classification' ? [{ ...rest, metrics }] : []));
   if (classification.length === 0) return section('evaluation', 'Evaluation', empty('No classification evaluation recorded.'));
   const blocks = classification
     .slice(-3)
     .reverse()
     .map(({ run, metrics, curves }) => {
-      const classes = metrics.perClass?.map((entry) => entry.class) ?? metrics.confusionMatrix!.map((_, index) => String(index));
+      const classes = metrics.perClass.map((entry) => entry.class);
       const figures = [
         figure(
           heatmap({
@@ -393,9 +393,9 @@ function evaluationSection(data: ReportData): string {
             columnLabel: 'predicted class',
             rows: classes,
             columns: classes,
-            values: metrics.confusionMatrix!,
+            values: metrics.confusionMatrix,
           }),
-          `${esc(metrics.split ?? 'test')} split, ${metrics.confusionMatrix!.flat().reduce((a, b) => a + b, 0)} rows`,
+          `${esc(metrics.split)} split, ${metrics.confusionMatrix.flat().reduce((a, b) => a + b, 0)} rows`,
         ),
       ];
       if (curves) {

@@ -1,29 +1,18 @@
-import { sweepResultOutput } from '@reproml/core';
+import { parseStageOutput, type StageOutput, sweepResultOutput } from '@reproml/core';
+import {
+  type FeatureImportanceEntry,
+  type MetricsDocument,
+  metricsOutput,
+  modelInfoOutput,
+  type TrainingCurve,
+  trainingCurveOutput,
+} from '@reproml/onnx/contracts';
+import type { z } from 'zod';
 import type { RunSummary, StoredRun } from './run-record';
 import type { RunStore } from './run-store';
 import { type RecordedSweep, recordedSweep } from './sweep-runs';
 
-export interface TrainingCurve {
-  /** What one step of the curve is: 'epoch' (default) or 'round' (gbdt). */
-  unit?: string;
-  validationMetric?: string;
-  bestEpoch?: number;
-  epochs: { epoch: number; trainLoss: number; validationLoss?: number; validationMetric?: number }[];
-}
-
-/** Per-feature importance in a train stage's model.json (gbdt): total split gain and split count. */
-export interface FeatureImportanceEntry {
-  feature: string;
-  gain: number;
-  splits: number;
-}
-
-export interface EvaluationMetricsDocument {
-  task?: 'classification' | 'regression';
-  split?: string;
-  confusionMatrix?: number[][];
-  perClass?: { class: string }[];
-}
+export type { FeatureImportanceEntry, TrainingCurve };
 
 export interface CurvesDocument {
   classes: { class: string; roc: { fpr: number[]; tpr: number[] }; pr: { recall: number[]; precision: number[] }; averagePrecision: number | null }[];
@@ -44,7 +33,7 @@ export interface ReportData {
   /** Newest first. */
   runs: RunSummary[];
   training: { run: RunSummary; curve: TrainingCurve; importance?: FeatureImportanceEntry[] }[];
-  evaluations: { run: RunSummary; metrics: EvaluationMetricsDocument; curves?: CurvesDocument }[];
+  evaluations: { run: RunSummary; metrics: MetricsDocument; curves?: CurvesDocument }[];
   profile?: { run: RunSummary; files: Record<string, { columns: ProfileColumn[] }> };
   /** The latest drift stage's drift.json (the drift package renders it). */
   drift?: { run: RunSummary; document: unknown };
@@ -79,14 +68,15 @@ export async function collectReportData(params: CollectReportDataParams): Promis
       .reverse();
   const training: ReportData['training'] = [];
   for (const run of plotted('train')) {
-    const curve = (await store.document(run.id, 'training-curve.json')) as TrainingCurve | undefined;
-    if (!curve?.epochs?.length) continue;
-    const importance = ((await store.document(run.id, 'model.json')) as { featureImportance?: FeatureImportanceEntry[] } | undefined)?.featureImportance;
-    training.push({ run, curve, ...(Array.isArray(importance) && importance.length ? { importance } : {}) });
+    const curve = await storedContract(store, run, trainingCurveOutput);
+    if (!curve?.epochs.length) continue;
+    const modelInfo = await storedContract(store, run, modelInfoOutput);
+    const importance = modelInfo?.family === 'gbdt' ? modelInfo.featureImportance : undefined;
+    training.push({ run, curve, ...(importance?.length ? { importance } : {}) });
   }
   const evaluations: ReportData['evaluations'] = [];
   for (const run of plotted('evaluate')) {
-    const metrics = (await store.document(run.id, 'metrics.json')) as EvaluationMetricsDocument | undefined;
+    const metrics = await storedContract(store, run, metricsOutput);
     if (!metrics) continue;
     const curves = (await store.document(run.id, 'curves.json')) as CurvesDocument | undefined;
     evaluations.push({ run, metrics, ...(curves?.classes ? { curves } : {}) });
@@ -135,4 +125,10 @@ export async function collectReportData(params: CollectReportDataParams): Promis
     latestByProject,
     latestLineage,
   };
+}
+
+/** A contract document kept with a run, checked against the contract of the kind that wrote it (a mismatch names the run's stage, the file and the field). */
+async function storedContract<S extends z.ZodType>(store: RunStore, run: RunSummary, output: StageOutput<S>): Promise<z.output<S> | undefined> {
+  const document = await store.document(run.id, output.file);
+  return document === undefined ? undefined : parseStageOutput(output, document, `${run.project} run ${run.id}: ${output.file}`, run.project);
 }

@@ -57,7 +57,7 @@ describe('checkUpstreamKind', () => {
       ['drift', 'features'],
     ] as const) {
       const reads = kinds.get(reader)!.kind.inputs[input]!.reads ?? [];
-      expect(reads.map((output) => output.file)).toEqual(['features.json']);
+      expect(reads.map((output) => output.file)).toEqual(reader === 'drift' ? ['features.json', 'transform.json'] : ['features.json']);
       for (const output of reads) expect(written).toContain(output);
     }
   });

@@ -1,19 +1,4 @@
-/** Metrics of a classifier, as evaluate writes them to metrics.json. */
-export interface ClassificationMetrics {
-  rows: number;
-  accuracy: number;
-  /** Macro averages over the classes present in the truth or the predictions (as scikit-learn). */
-  precision: number;
-  recall: number;
-  f1: number;
-  /** One-vs-rest ROC AUC, macro-averaged over classes with both positive and negative rows; null if none. */
-  rocAuc: number | null;
-  /** Mean −log p(true class), probabilities clipped to [1e-15, 1]. */
-  logLoss: number;
-  /** confusionMatrix[true][predicted] = row count, in class-id order. */
-  confusionMatrix: number[][];
-  perClass: { class: string; precision: number; recall: number; f1: number; support: number }[];
-}
+import type { ClassificationMetrics } from '../contracts/metrics-document';
 
 export interface ClassificationMetricsParams {
   /** True class id per row. */

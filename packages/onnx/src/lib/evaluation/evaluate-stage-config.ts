@@ -1,10 +1,17 @@
-import { requireInputs, stageBaseShape } from '@reproml/core';
+import { requireInputs, type StageInputSpec, stageBaseShape } from '@reproml/core';
 import { z } from 'zod';
+import { featuresOutput } from '../contracts/features-manifest';
 import { thresholdSchema } from './thresholds';
 
 /** Names under `inputs`: the train stage (model.onnx) and the preprocess stage (the split files). */
 export const MODEL_INPUT = 'model';
 export const EVALUATE_FEATURES_INPUT = 'features';
+
+/** The evaluate kind's inputs: its `inputs` and the required ones its schema checks. */
+export const evaluateInputs = {
+  [MODEL_INPUT]: { description: 'the train stage whose model.onnx is evaluated', kinds: ['train'] },
+  [EVALUATE_FEATURES_INPUT]: { description: 'the preprocess stage whose held-out split is used', kinds: ['preprocess'], reads: [featuresOutput] },
+} satisfies Record<string, StageInputSpec>;
 
 export const evaluateStageConfigSchema = z
   .object({
@@ -23,12 +30,7 @@ export const evaluateStageConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    requireInputs(
-      config.inputs,
-      ctx,
-      [MODEL_INPUT, EVALUATE_FEATURES_INPUT],
-      `an evaluate stage needs inputs.${MODEL_INPUT} (the train stage) and inputs.${EVALUATE_FEATURES_INPUT} (the preprocess stage), e.g. { "model": "train", "features": "preprocess" }`,
-    );
+    requireInputs(config.inputs, ctx, evaluateInputs, 'evaluate');
   })
   .meta({
     title: 'evaluate stage',

@@ -1,10 +1,4 @@
-export interface RegressionMetrics {
-  rows: number;
-  rmse: number;
-  mae: number;
-  /** 1 − SS_res / SS_tot; with a constant truth: 1 if every prediction is exact, else 0 (as scikit-learn). */
-  r2: number;
-}
+import type { RegressionMetrics } from '../contracts/metrics-document';
 
 export function regressionMetrics(params: { truth: ArrayLike<number>; predicted: ArrayLike<number> }): RegressionMetrics {
   const { truth, predicted } = params;

@@ -1,18 +1,19 @@
 import { join } from 'node:path';
 import type { Table } from '@reproml/core';
-import { DataError, type StageContext, stableStringify, writeFileAtomic } from '@reproml/core';
+import { DataError, type StageContext, stableStringify, writeFileAtomic, writeStageOutput } from '@reproml/core';
 import { readTable } from '@reproml/data';
 import { FEATURE_FILES, readFeaturesManifest } from '../contracts/features-manifest';
+import { type ClassificationMetrics, metricsOutput, type RegressionMetrics } from '../contracts/metrics-document';
 import { loadModel, type Predictions, predictTable } from '../inference/inference-runner';
 import { readFeatureSplit } from '../training/read-feature-split';
 import { TRAIN_FILES } from '../training/run-train';
 import { classificationCurves } from './classification-curves';
-import { type ClassificationMetrics, classificationMetrics } from './classification-metrics';
+import { classificationMetrics } from './classification-metrics';
 import type { EvaluateStageConfig } from './evaluate-stage-config';
-import { type RegressionMetrics, regressionMetrics } from './regression-metrics';
+import { regressionMetrics } from './regression-metrics';
 import { checkThresholds, formatMetric } from './thresholds';
 
-export const EVALUATE_FILES = { metrics: 'metrics.json', curves: 'curves.json' } as const;
+export const EVALUATE_FILES = { metrics: metricsOutput.file, curves: 'curves.json' } as const;
 
 export interface RunEvaluateParams {
   context: StageContext;
@@ -79,7 +80,7 @@ export async function runEvaluate(params: RunEvaluateParams): Promise<Evaluation
           ...classificationMetrics({ truth, predicted: predictions.label, probabilities: predictions.probabilities!, classes: manifest.classes ?? [] }),
         }
       : { task: 'regression', ...regressionMetrics({ truth, predicted: predictions.label }) };
-  await writeFileAtomic(join(context.outDir, EVALUATE_FILES.metrics), stableStringify({ schemaVersion: 1, split, thresholds: config.thresholds, ...metrics }));
+  await writeStageOutput(metricsOutput, context.outDir, { schemaVersion: 1, split, thresholds: config.thresholds, ...metrics }, { stage: context.stage.name });
   if (metrics.task === 'classification') {
     // ROC/PR points for the tracking report (classification only; a regression has none).
     const curves = classificationCurves({ truth, probabilities: predictions.probabilities!, classes: manifest.classes ?? [] });

@@ -1,8 +1,13 @@
-import { requireInputs, stageBaseShape } from '@reproml/core';
+import { requireInputs, type StageInputSpec, stageBaseShape } from '@reproml/core';
 import { datasetFormatSchema } from '@reproml/data/dataset-format';
 import { z } from 'zod';
 
 export const PREDICT_MODEL_INPUT = 'model';
+
+/** The predict kind's declared inputs (`data.from` may name any other one): its `inputs` and the required ones its schema checks. */
+export const predictInputs = {
+  [PREDICT_MODEL_INPUT]: { description: 'the train stage whose model.onnx predicts', kinds: ['train'] },
+} satisfies Record<string, StageInputSpec>;
 
 export const predictStageConfigSchema = z
   .object({
@@ -28,12 +33,7 @@ export const predictStageConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    requireInputs(
-      config.inputs,
-      ctx,
-      [PREDICT_MODEL_INPUT],
-      'a predict stage needs inputs.model, the train stage whose model.onnx it runs, e.g. { "model": "train" }',
-    );
+    requireInputs(config.inputs, ctx, predictInputs, 'predict');
     if (config.data.from !== undefined && !config.inputs[config.data.from]) {
       ctx.addIssue({
         code: 'custom',

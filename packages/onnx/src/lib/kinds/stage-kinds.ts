@@ -1,10 +1,12 @@
 import { join } from 'node:path';
 import { defineStageKind, toWorkspacePath } from '@reproml/core';
-import { featuresOutput } from '../contracts/features-manifest';
-import { EVALUATE_FEATURES_INPUT, evaluateStageConfigSchema, MODEL_INPUT } from '../evaluation/evaluate-stage-config';
-import { PREDICT_MODEL_INPUT, predictStageConfigSchema } from '../inference/predict-stage-config';
+import { metricsOutput } from '../contracts/metrics-document';
+import { modelInfoOutput } from '../contracts/model-info-document';
+import { trainingCurveOutput } from '../contracts/training-curve-document';
+import { EVALUATE_FEATURES_INPUT, evaluateInputs, evaluateStageConfigSchema, MODEL_INPUT } from '../evaluation/evaluate-stage-config';
+import { PREDICT_MODEL_INPUT, predictInputs, predictStageConfigSchema } from '../inference/predict-stage-config';
 import { bestEpochScores, MODEL_FILE, MODEL_INFO_FILE, TRAIN_SELECTION_METRICS, TRAINING_CURVE_FILE } from '../training/train-selection-metrics';
-import { FEATURES_INPUT, trainStageConfigSchema } from '../training/train-stage-config';
+import { FEATURES_INPUT, trainInputs, trainStageConfigSchema } from '../training/train-stage-config';
 
 /**
  * The stage kinds of @reproml/onnx. Light: schemas and declarations only; onnxruntime and
@@ -17,9 +19,8 @@ export const trainKind = defineStageKind({
   description:
     'Train a linear, logistic, MLP (onnxruntime) or gradient-boosted trees model on the features of a preprocess stage; write model.onnx with the preprocessing fused in front',
   schema: trainStageConfigSchema,
-  inputs: {
-    [FEATURES_INPUT]: { description: 'the preprocess stage whose features the model is trained on', kinds: ['preprocess'], reads: [featuresOutput] },
-  },
+  inputs: trainInputs,
+  outputs: [modelInfoOutput, trainingCurveOutput],
   sweep: {
     metrics: TRAIN_SELECTION_METRICS,
     scoreFiles: [TRAINING_CURVE_FILE],
@@ -45,10 +46,8 @@ export const evaluateKind = defineStageKind({
   name: 'evaluate',
   description: 'Run model.onnx on a held-out split of raw rows, write metrics.json, fail on unmet thresholds',
   schema: evaluateStageConfigSchema,
-  inputs: {
-    [MODEL_INPUT]: { description: 'the train stage whose model.onnx is evaluated', kinds: ['train'] },
-    [EVALUATE_FEATURES_INPUT]: { description: 'the preprocess stage whose held-out split is used', kinds: ['preprocess'], reads: [featuresOutput] },
-  },
+  inputs: evaluateInputs,
+  outputs: [metricsOutput],
   packages: ONNX_PACKAGES,
   run: async (context, config) => {
     const { runEvaluate } = require('../evaluation/run-evaluate') as typeof import('../evaluation/run-evaluate');
@@ -62,9 +61,7 @@ export const predictKind = defineStageKind({
   name: 'predict',
   description: 'Batch inference of model.onnx over a data file, streamed in batches; write predictions.csv',
   schema: predictStageConfigSchema,
-  inputs: {
-    [PREDICT_MODEL_INPUT]: { description: 'the train stage whose model.onnx predicts', kinds: ['train'] },
-  },
+  inputs: predictInputs,
   // `data.from` names another input (any kind) whose out/ holds the data file.
   openInputs: true,
   packages: ['@reproml/core', '@reproml/data', 'hyparquet', 'onnxruntime-node', 'onnx-proto', 'zod'],

@@ -2,10 +2,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataError, runStage, type StageContext } from '@reproml/core';
+import { DataError, readStageOutput, runStage, type StageContext } from '@reproml/core';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_CLASSES, writeFeatureFixture } from '../../testing/feature-fixture';
+import { metricsOutput } from '../contracts/metrics-document';
+import { modelInfoOutput } from '../contracts/model-info-document';
 import { evaluateStageConfigSchema } from '../evaluation/evaluate-stage-config';
 import { runEvaluate } from '../evaluation/run-evaluate';
 import { ThresholdError } from '../evaluation/thresholds';
@@ -75,8 +77,9 @@ describe('train stage', () => {
     expect(lineage.config.training.optimizer).toEqual({ type: 'adam', learningRate: 0.02, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 });
     const curve = JSON.parse(await readFile(join(out, 'training-curve.json'), 'utf8'));
     expect(curve.epochs[0]).toHaveProperty('validationLoss');
-    const info = JSON.parse(await readFile(join(out, 'model.json'), 'utf8'));
-    expect(info).toMatchObject({ family: 'mlp', classes: FIXTURE_CLASSES, task: 'classification' });
+    // Read back through the train kind's declared contract, as push and the run report read it.
+    const info = await readStageOutput(modelInfoOutput, join(out, 'model.json'), 'p-train/out/model.json');
+    expect(info).toMatchObject({ family: 'mlp', classes: FIXTURE_CLASSES, task: 'classification', network: { hiddenLayers: [8] } });
   });
 
   it('records the same seed in model.json as in lineage.json when the stage file sets none (the stage context is the one source)', async () => {
@@ -166,11 +169,12 @@ describe('evaluate stage', () => {
 
   it('runs the raw test rows through model.onnx and writes metrics.json', async () => {
     await evaluate({ accuracy: '>= 0.8', logLoss: { max: 1 } });
-    const metrics = JSON.parse(await readFile(join(root, 'pipelines/p/evaluate/out/metrics.json'), 'utf8'));
+    const metrics = await readStageOutput(metricsOutput, join(root, 'pipelines/p/evaluate/out/metrics.json'), 'p-evaluate/out/metrics.json');
     expect(metrics).toMatchObject({ task: 'classification', split: 'test', rows: 45 });
+    if (metrics.task !== 'classification') throw new Error('expected classification metrics');
     expect(metrics.accuracy).toBeGreaterThan(0.8);
     expect(metrics.confusionMatrix.flat().reduce((a: number, b: number) => a + b, 0)).toBe(45);
-    for (const name of ['precision', 'recall', 'f1', 'rocAuc', 'logLoss']) expect(typeof metrics[name]).toBe('number');
+    for (const name of ['precision', 'recall', 'f1', 'rocAuc', 'logLoss'] as const) expect(typeof metrics[name]).toBe('number');
   });
 
   it('fails with the unmet thresholds and their values, writing nothing', async () => {

@@ -3,13 +3,14 @@ import { classValues } from '../graph/class-label-graph';
 
 /**
  * The fields every train family writes at the top of `model.json` (the neural families here,
- * gbdt in @reproml/gbdt): one definition, so the families cannot drift apart. `seed` is the
- * stage context's seed, the one lineage.json records (never re-defaulted from the config).
+ * gbdt in @reproml/gbdt): one definition, so the families cannot drift apart; the document as a
+ * whole is the `modelInfoOutput` contract. `seed` is the stage context's seed, the one
+ * lineage.json records (never re-defaulted from the config).
  */
-export function modelInfoBase(params: { family: string; model: unknown; seed: number; manifest: FeaturesManifest }) {
+export function modelInfoBase<Family extends string, Model>(params: { family: Family; model: Model; seed: number; manifest: FeaturesManifest }) {
   const { manifest } = params;
   return {
-    schemaVersion: 1,
+    schemaVersion: 1 as const,
     family: params.family,
     model: params.model,
     seed: params.seed,

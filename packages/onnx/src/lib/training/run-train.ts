@@ -1,13 +1,16 @@
 import { join } from 'node:path';
-import { type FoldSpec, type StageContext, stableStringify, writeFileAtomic } from '@reproml/core';
+import { type FoldSpec, type StageContext, writeFileAtomic, writeStageOutput } from '@reproml/core';
 import * as ort from 'onnxruntime-node';
 import type { FeaturesManifest } from '../contracts/features-manifest';
+import { type ModelInfo, modelInfoOutput } from '../contracts/model-info-document';
+import { type TrainingCurve, trainingCurveOutput } from '../contracts/training-curve-document';
 import { exportModel } from './export-model';
 import { modelInfoBase, modelOutputs } from './model-info';
 import { readTrainingInputs } from './read-training-inputs';
 import { MODEL_FILE, MODEL_INFO_FILE, TRAINING_CURVE_FILE } from './train-selection-metrics';
 import type { TrainStageConfig } from './train-stage-config';
 import { type TrainingEvent, type TrainResult, train } from './trainer';
+import { bestStepSummary, reportEarlyStop, reportTrainingStep } from './training-progress';
 
 /** File names a train stage writes into `out/`. */
 export const TRAIN_FILES = { model: MODEL_FILE, curve: TRAINING_CURVE_FILE, modelInfo: MODEL_INFO_FILE } as const;
@@ -61,15 +64,13 @@ export async function runTrain(params: RunTrainParams): Promise<TrainResult> {
     preprocessFile,
   });
   await writeFileAtomic(join(context.outDir, TRAIN_FILES.model), model);
-  await writeFileAtomic(join(context.outDir, TRAIN_FILES.curve), stableStringify(curveFile(result)));
-  await writeFileAtomic(join(context.outDir, TRAIN_FILES.modelInfo), stableStringify(modelInfo(config, manifest, result, context.seed)));
+  await writeStageOutput(trainingCurveOutput, context.outDir, curveFile(result), { stage: context.stage.name });
+  await writeStageOutput(modelInfoOutput, context.outDir, modelInfo(config, manifest, result, context.seed), { stage: context.stage.name });
   context.summarize({
     bestEpoch: result.bestEpoch,
     epochsRun: result.epochsRun,
     stoppedEarly: result.stoppedEarly,
-    trainLoss: best.trainLoss,
-    validationLoss: best.validationLoss ?? null,
-    [`validation${result.validationMetricName === 'accuracy' ? 'Accuracy' : 'Rmse'}`]: best.validationMetric ?? null,
+    ...bestStepSummary(best, result.validationMetricName),
     onnxruntime: ort.env.versions.node ?? null,
   });
   return result;
@@ -82,31 +83,11 @@ function describeModel(config: TrainStageConfig): string {
 }
 
 function reportEvent(context: StageContext, event: TrainingEvent): void {
-  if (event.type === 'epoch') {
-    const { record } = event;
-    const validation =
-      record.validationLoss === undefined ? '' : ` val_loss ${record.validationLoss.toFixed(4)} val_metric ${record.validationMetric!.toFixed(4)}`;
-    context.progress({
-      type: 'progress',
-      phase: 'train',
-      done: record.epoch,
-      total: event.epochs,
-      unit: 'epochs',
-      detail: `loss ${record.trainLoss.toFixed(4)}${validation}`,
-    });
-  } else if (event.type === 'early-stop') {
-    context.progress({
-      type: 'progress',
-      phase: 'train',
-      done: event.epoch,
-      total: event.epoch,
-      unit: 'epochs',
-      detail: `early stop, best epoch ${event.bestEpoch}`,
-    });
-  }
+  if (event.type === 'epoch') reportTrainingStep(context, { unit: 'epochs', total: event.epochs, record: event.record });
+  else if (event.type === 'early-stop') reportEarlyStop(context, { unit: 'epochs', at: event.epoch, best: event.bestEpoch });
 }
 
-function curveFile(result: TrainResult) {
+function curveFile(result: TrainResult): TrainingCurve {
   return {
     schemaVersion: 1,
     validationMetric: result.validationMetricName,
@@ -117,7 +98,8 @@ function curveFile(result: TrainResult) {
 }
 
 /** `model.json`: the shared fields (modelInfoBase), the training config and the network. */
-function modelInfo(config: TrainStageConfig, manifest: FeaturesManifest, result: TrainResult, seed: number) {
+function modelInfo(config: TrainStageConfig, manifest: FeaturesManifest, result: TrainResult, seed: number): ModelInfo {
+  if (config.model.family === 'gbdt') throw new TypeError('gbdt models are trained and described by @reproml/gbdt');
   const { schemaVersion, family, model, ...rest } = modelInfoBase({ family: config.model.family, model: config.model, seed, manifest });
   return {
     schemaVersion,
@@ -127,7 +109,7 @@ function modelInfo(config: TrainStageConfig, manifest: FeaturesManifest, result:
     ...rest,
     network: {
       inputSize: result.network.inputSize,
-      hiddenLayers: result.network.hiddenLayers,
+      hiddenLayers: [...result.network.hiddenLayers],
       outputSize: result.network.outputSize,
       loss: result.network.loss,
     },

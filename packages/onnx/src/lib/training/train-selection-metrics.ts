@@ -1,7 +1,10 @@
+import { modelInfoOutput } from '../contracts/model-info-document';
+import { trainingCurveOutput } from '../contracts/training-curve-document';
+
 /** File names a train stage writes into `out/` (light: the kind module and the trainer share them). */
 export const MODEL_FILE = 'model.onnx';
-export const TRAINING_CURVE_FILE = 'training-curve.json';
-export const MODEL_INFO_FILE = 'model.json';
+export const TRAINING_CURVE_FILE = trainingCurveOutput.file;
+export const MODEL_INFO_FILE = modelInfoOutput.file;
 
 /** What a swept train stage may select by: the best epoch's (round's) figures on the validation split. */
 export const TRAIN_SELECTION_METRICS = {

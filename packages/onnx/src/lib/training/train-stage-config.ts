@@ -1,9 +1,15 @@
-import { crossValidationSchema, requireInputs, stageBaseShape, sweepConfigSchema } from '@reproml/core';
+import { crossValidationSchema, requireInputs, type StageInputSpec, stageBaseShape, sweepConfigSchema } from '@reproml/core';
 import { z } from 'zod';
+import { featuresOutput } from '../contracts/features-manifest';
 import { DEFAULT_MODEL_CONFIG, modelConfigSchema, trainingConfigSchema } from './training-config';
 
 /** The name under `inputs` that points at the preprocess stage whose features are trained on. */
 export const FEATURES_INPUT = 'features';
+
+/** The train kind's inputs: its `inputs` and the required ones its schema checks. */
+export const trainInputs = {
+  [FEATURES_INPUT]: { description: 'the preprocess stage whose features the model is trained on', kinds: ['preprocess'], reads: [featuresOutput] },
+} satisfies Record<string, StageInputSpec>;
 
 export const trainStageConfigSchema = z
   .object({
@@ -19,12 +25,7 @@ export const trainStageConfigSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    requireInputs(
-      config.inputs,
-      ctx,
-      [FEATURES_INPUT],
-      `a train stage reads its data from inputs.${FEATURES_INPUT}, e.g. { "${FEATURES_INPUT}": "preprocess" }`,
-    );
+    requireInputs(config.inputs, ctx, trainInputs, 'train');
     if (config.model.family === 'gbdt' && JSON.stringify(config.training) !== JSON.stringify(trainingConfigSchema.parse({}))) {
       ctx.addIssue({
         code: 'custom',

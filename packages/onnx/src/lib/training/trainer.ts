@@ -1,5 +1,6 @@
 import { ConfigError, DataError, type SeededRandom } from '@reproml/core';
 import * as ort from 'onnxruntime-node';
+import type { EpochRecord } from '../contracts/training-curve-document';
 import {
   allocate,
   cloneParameters,
@@ -35,13 +36,7 @@ export interface TrainParams {
   dtype?: FloatType;
 }
 
-export interface EpochRecord {
-  epoch: number;
-  trainLoss: number;
-  validationLoss?: number;
-  /** Accuracy (classification) or RMSE (regression) on the validation split. */
-  validationMetric?: number;
-}
+export type { EpochRecord };
 
 export type TrainingEvent =
   | { type: 'start'; epochs: number; rows: number; batches: number }

@@ -1,0 +1,40 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stableStringify } from '@reproml/core';
+import type { RawInput } from '@reproml/onnx/contracts';
+import { type FittedTransform, transformOutput } from '@reproml/preprocess/contracts';
+
+/**
+ * Writes a preprocess stage's transform.json for drift tests: a valid `transformOutput`
+ * document (no imputation or scaling; the string columns carry `missingValues`), which is
+ * all the drift stage reads from it.
+ */
+export function writeTransformFixture(params: {
+  dir: string;
+  task: FittedTransform['task'];
+  target: string;
+  rawInputs: readonly RawInput[];
+  featureNames: readonly string[];
+  missingValues?: Readonly<Record<string, readonly string[]>>;
+}): void {
+  const transform: FittedTransform = {
+    schemaVersion: 1,
+    task: params.task,
+    target: params.target,
+    rawInputs: [...params.rawInputs],
+    columns: params.rawInputs.map((input) =>
+      input.kind === 'number'
+        ? { name: input.name, kind: 'number', impute: null, scale: null }
+        : {
+            name: input.name,
+            kind: 'string',
+            missingValues: [...(params.missingValues?.[input.name] ?? [])],
+            impute: null,
+            encode: { method: 'onehot', categories: [], unseen: 'ignore' },
+          },
+    ),
+    featureNames: [...params.featureNames],
+    fittedOn: { split: 'train', rows: 1 },
+  };
+  writeFileSync(join(params.dir, transformOutput.file), stableStringify(transformOutput.schema.parse(transform)));
+}
