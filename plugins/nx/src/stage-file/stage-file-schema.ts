@@ -1,4 +1,4 @@
-import type { StageBaseFields } from '@reproml/core';
+import type { CrossValidationConfig, StageBaseFields, SweepConfig } from '@reproml/core';
 import { z } from 'zod';
 import type { StageKindRegistry } from './stage-kinds';
 
@@ -10,6 +10,10 @@ export function stageFileSchema(registry: StageKindRegistry) {
 /** The fields every kind shares; a kind's `run` gets its own typed config. */
 export interface StageFile extends StageBaseFields {
   kind: string;
+  /** A kind that supports sweeps (`sweep` in its spec) puts `sweepConfigSchema` in its schema, which validated this. */
+  sweep?: SweepConfig;
+  /** Likewise `crossValidationSchema`. */
+  crossValidation?: CrossValidationConfig;
   [field: string]: unknown;
 }
 

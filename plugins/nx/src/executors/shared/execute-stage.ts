@@ -1,13 +1,11 @@
 import { join, posix } from 'node:path';
 import type { ExecutorContext } from '@nx/devkit';
 import {
-  type CrossValidationConfig,
   createProgressReporter,
   createStageRunContext,
   isReproError,
   runStage,
   type StageContext,
-  type SweepConfig,
   selectSweepPoint,
   summarizeCrossValidation,
 } from '@reproml/core';
@@ -37,7 +35,7 @@ function loadExecutedStage(options: StageExecutorOptions, context: ExecutorConte
 /** The work of a stage: its kind's `run`, or for a swept stage the selection among its points. */
 function stageWork(context: ExecutorContext, stage: LoadedStage): (stageContext: StageContext) => Promise<void> {
   const { points, kind } = stage;
-  const sweep = stage.config.sweep as SweepConfig | undefined;
+  const { sweep } = stage.config;
   if (points && sweep && kind.sweep) {
     const spec = kind.sweep;
     return async (stageContext) => {
@@ -49,6 +47,7 @@ function stageWork(context: ExecutorContext, stage: LoadedStage): (stageContext:
       });
     };
   }
+  const { crossValidation } = stage.config;
   return async (stageContext) => {
     await kind.run(
       createStageRunContext(stageContext, {
@@ -60,11 +59,11 @@ function stageWork(context: ExecutorContext, stage: LoadedStage): (stageContext:
       stage.config,
     );
     const { folds } = stage;
-    if (folds && kind.sweep) {
+    if (folds && kind.sweep && crossValidation) {
       await summarizeCrossValidation({
         context: stageContext,
         spec: kind.sweep,
-        config: stage.config.crossValidation as CrossValidationConfig,
+        config: crossValidation,
         folds: folds.map((fold) => ({ project: fold.identity.name, outDir: join(context.root, fold.outputDir) })),
       });
     }
