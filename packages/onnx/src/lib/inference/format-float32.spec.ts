@@ -80,5 +80,10 @@ describe('formatFloat32: shortest text that reads back as the same float32', () 
       for (const delta of [-1, 0, 1]) if (bits + delta > 0) check(fromBits(bits + delta));
     }
     for (let k = -45; k <= 38; k++) for (const m of [1, 2, 5, 9.999999]) check(Math.fround(Number(`${m}e${k}`)));
+    // Confident probabilities: the float32 values just below 1 and just above 0 (interval ends near an integer).
+    for (let i = 1; i <= 2000; i++) {
+      check(Math.fround(1 - i * 2 ** -24));
+      check(Math.fround(i * 2 ** -40));
+    }
   });
 });

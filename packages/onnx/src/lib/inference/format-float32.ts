@@ -5,7 +5,7 @@
  * A float32 carries at most 9 significant digits, so no digit is invented and none lost.
  *
  * The search runs in float64 arithmetic, which is exact enough for every candidate except
- * those within 1e-6 of an interval end; those are decided exactly with BigInt (rare).
+ * those within 1e-14 (relative) of an interval end; those are decided exactly with BigInt (rare).
  */
 
 const F32 = new Float32Array(1);
@@ -18,7 +18,8 @@ const pow10 = (k: number): number => POW10[k + 70]!;
 const POW2 = Float64Array.from({ length: 256 }, (_, i) => 2 ** (i - 151));
 /** log10(2), for an upper bound of a power of two's decimal exponent. */
 const LOG10_2 = 0.3010299956639812;
-const EPSILON = 1e-6;
+/** Bound on the relative error of the float64 interval ends (each is within ~3e-16 of exact). */
+const RELATIVE_ERROR = 1e-14;
 
 /** Digits `digits` × 10^`exponent`: the shortest decimal that reads back as `value` (a positive, finite float32). */
 export function shortestFloat32Decimal(value: number): { digits: number; exponent: number } {
@@ -83,10 +84,12 @@ function candidates(exponent: number, bounds: Bounds): boolean {
   const p = pow10(-exponent);
   const lo = bounds.low * p;
   const hi = bounds.high * p;
-  let first = Math.ceil(lo - EPSILON);
-  if (first - lo <= EPSILON && !within(first, exponent, bounds.lowUnits, bounds.shift, bounds.inclusive, 1)) first++;
-  let last = Math.floor(hi + EPSILON);
-  if (hi - last <= EPSILON && !within(last, exponent, bounds.highUnits, bounds.shift, bounds.inclusive, -1)) last--;
+  // lo and hi are off by at most a few float64 ulps (one rounded power of ten, one product).
+  const epsilon = hi * RELATIVE_ERROR;
+  let first = Math.ceil(lo - epsilon);
+  if (first - lo <= epsilon && !within(first, exponent, bounds.lowUnits, bounds.shift, bounds.inclusive, 1)) first++;
+  let last = Math.floor(hi + epsilon);
+  if (hi - last <= epsilon && !within(last, exponent, bounds.highUnits, bounds.shift, bounds.inclusive, -1)) last--;
   range.first = first;
   range.last = last;
   return first <= last;
