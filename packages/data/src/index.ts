@@ -1,3 +1,4 @@
+export * from './lib/chunk-reader';
 export * from './lib/column-kinds';
 export * from './lib/content-store';
 export * from './lib/dataset-changelog';
@@ -8,6 +9,7 @@ export * from './lib/dataset-version';
 export * from './lib/decode-text';
 export * from './lib/delimited-columns';
 export * from './lib/delimited-scanner';
+export * from './lib/delimited-windows';
 export * from './lib/diff-dataset-versions';
 export * from './lib/diff-table-profiles';
 export * from './lib/download-to-store';

@@ -31,12 +31,25 @@ export class ChunkReader {
     reader.end = bytes.length;
     reader.valid = bytes.length;
     reader.eof = true;
+    reader.size = bytes.length;
     return reader;
   }
 
+  /** The file's size in bytes when it was opened (the bytes' length for `fromBytes`). */
+  size = 0;
+
   static async open(params: { path: string; file: string }): Promise<ChunkReader> {
     try {
-      return new ChunkReader(await open(params.path, 'r'), params.file);
+      const handle = await open(params.path, 'r');
+      const reader = new ChunkReader(handle, params.file);
+      reader.size = await handle.stat().then(
+        (stats) => stats.size,
+        async (error) => {
+          await handle.close();
+          throw error;
+        },
+      );
+      return reader;
     } catch (error) {
       throw readError(params.file, error);
     }

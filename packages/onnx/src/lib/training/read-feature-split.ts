@@ -1,26 +1,81 @@
 import { DataError, type Table } from '@reproml/core';
-import { readTable } from '@reproml/data';
+import { ChunkReader, delimitedWindows, MissingMatcher, readNumberCells } from '@reproml/data';
 import type { FeaturesManifest } from '../contracts/features-manifest';
 import type { TrainingSplit } from './training-data';
 
 export const LABEL_COLUMN = 'label';
 
+/** Rows scanned per window while a feature file is read. */
+const WINDOW_ROWS = 1 << 14;
+const FEATURE_MISSING_VALUES = ['', 'NaN', 'nan', 'NA'];
+
 /**
- * Reads `<split>.features.csv` into the trainer's row-major form, checking that its header
- * is exactly the manifest's feature names followed by `label`.
+ * Reads `<split>.features.csv` straight into the trainer's row-major float32 matrix (and the
+ * float64 labels), a window of rows at a time through the data package's one CSV scanner: the
+ * data is held once, as float32, never as a table of float64 columns first. The header must be
+ * exactly the manifest's feature names followed by `label`; every cell a number or missing.
  */
 export async function readFeatureSplit(params: { path: string; file: string; manifest: FeaturesManifest }): Promise<TrainingSplit> {
   const { manifest, file } = params;
-  const columnKinds = Object.fromEntries([...manifest.featureNames, LABEL_COLUMN].map((name) => [name, 'number' as const]));
-  const table = await readTable({ path: params.path, file, format: 'csv', columnKinds, missingValues: ['', 'NaN', 'nan', 'NA'] });
-  return tableToSplit({ table, manifest, file });
+  const width = manifest.featureNames.length;
+  const reader = await ChunkReader.open({ path: params.path, file });
+  let header: readonly string[] = [];
+  let features = new Float32Array(0);
+  let labels = new Float64Array(0);
+  let rows = 0;
+  const column = new Float64Array(WINDOW_ROWS);
+  try {
+    const missing = new MissingMatcher(FEATURE_MISSING_VALUES);
+    for await (const cells of delimitedWindows({ reader, delimiter: ',', file, missing, capacity: WINDOW_ROWS, onHeader: (names) => (header = names) })) {
+      if (rows === 0) checkFeatureHeader({ actual: header, manifest, file });
+      const count = cells.rows.rowCount;
+      if (rows + count > labels.length) {
+        // Sized from the bytes per row so far: one allocation for the whole file, more only if the estimate falls short.
+        const consumed = reader.fileOffsetOf(reader.start);
+        const estimate = Math.ceil((((rows + count) * reader.size) / Math.max(consumed, 1)) * 1.02) + WINDOW_ROWS;
+        const capacity = Math.max(rows + count, labels.length === 0 ? estimate : Math.ceil(labels.length * 1.25));
+        features = grown(features, capacity * width);
+        labels = grown(labels, capacity);
+      }
+      for (let index = 0; index < width; index++) {
+        readNumberCells(cells, index, column, 0);
+        for (let row = 0, at = rows * width + index; row < count; row++, at += width) features[at] = column[row]!;
+      }
+      readNumberCells(cells, width, labels, rows);
+      rows += count;
+    }
+  } finally {
+    await reader.close();
+  }
+  return { features: features.subarray(0, rows * width), labels: labels.subarray(0, rows), rows };
+}
+
+function grown<T extends Float32Array | Float64Array>(array: T, length: number): T {
+  const bigger = new (array.constructor as new (length: number) => T)(length);
+  bigger.set(array);
+  return bigger;
 }
 
 export function tableToSplit(params: { table: Table; manifest: FeaturesManifest; file: string }): TrainingSplit {
   const { table, manifest, file } = params;
+  if (table.rowCount > 0) checkFeatureHeader({ actual: table.columns.map((column) => column.name), manifest, file });
+  const width = manifest.featureNames.length;
+  const rows = table.rowCount;
+  const features = new Float32Array(rows * width);
+  const labels = new Float64Array(rows);
+  table.columns.forEach((column, index) => {
+    if (column.kind !== 'number') throw new DataError(`${file}: column '${column.name}' is not numeric`, { file, field: column.name });
+    if (index === width) labels.set(column.values);
+    else for (let row = 0; row < rows; row++) features[row * width + index] = column.values[row]!;
+  });
+  return { features, labels, rows };
+}
+
+/** The feature file's columns must be the manifest's feature names, in order, then `label`. */
+function checkFeatureHeader(params: { actual: readonly string[]; manifest: FeaturesManifest; file: string }): void {
+  const { actual, manifest, file } = params;
   const expected = [...manifest.featureNames, LABEL_COLUMN];
-  const actual = table.columns.map((column) => column.name);
-  if (table.rowCount > 0 && (actual.length !== expected.length || actual.some((name, index) => name !== expected[index]))) {
+  if (actual.length !== expected.length || actual.some((name, index) => name !== expected[index])) {
     const missing = expected.filter((name) => !actual.includes(name));
     const unexpected = actual.filter((name) => !expected.includes(name));
     const differences = [
@@ -37,14 +92,4 @@ export function tableToSplit(params: { table: Table; manifest: FeaturesManifest;
       },
     );
   }
-  const width = manifest.featureNames.length;
-  const rows = table.rowCount;
-  const features = new Float32Array(rows * width);
-  const labels = new Float64Array(rows);
-  table.columns.forEach((column, index) => {
-    if (column.kind !== 'number') throw new DataError(`${file}: column '${column.name}' is not numeric`, { file, field: column.name });
-    if (index === width) labels.set(column.values);
-    else for (let row = 0; row < rows; row++) features[row * width + index] = column.values[row]!;
-  });
-  return { features, labels, rows };
 }

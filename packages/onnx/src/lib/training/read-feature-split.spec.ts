@@ -1,0 +1,40 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataError } from '@reproml/core';
+import { readTable } from '@reproml/data';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FeaturesManifest } from '../contracts/features-manifest';
+import { readFeatureSplit, tableToSplit } from './read-feature-split';
+
+let dir: string;
+beforeAll(async () => void (dir = await mkdtemp(join(tmpdir(), 'reproml-feature-split-'))));
+afterAll(async () => rm(dir, { recursive: true, force: true }));
+
+const manifest = { featureNames: ['a', 'b'] } as unknown as FeaturesManifest;
+
+describe('readFeatureSplit', () => {
+  it('reads straight into the float32 matrix what the table path reads, across windows and when the size estimate falls short', async () => {
+    // Short rows first, long rows later: the capacity estimated from the first window is too small.
+    const lines = Array.from({ length: 40_000 }, (_, i) => (i < 20_000 ? `${i % 10},,${i % 3}` : `${(i / 7).toFixed(9)},${-i * 1e-3},${i % 3}`));
+    const path = join(dir, 'train.features.csv');
+    await writeFile(path, `a,b,label\n${lines.join('\n')}\n`);
+    const split = await readFeatureSplit({ path, file: 'train.features.csv', manifest });
+    const table = await readTable({ path, format: 'csv', columnKinds: { a: 'number', b: 'number', label: 'number' }, missingValues: ['', 'NaN', 'nan', 'NA'] });
+    const expected = tableToSplit({ table, manifest, file: 'train.features.csv' });
+    expect(split.rows).toBe(40_000);
+    expect(split.features.length).toBe(80_000);
+    expect(Array.from(split.features)).toEqual(Array.from(expected.features));
+    expect(Array.from(split.labels)).toEqual(Array.from(expected.labels));
+  });
+
+  it('names a header that is not the manifest, and a cell that is no number, with its line', async () => {
+    const path = join(dir, 'bad.features.csv');
+    await writeFile(path, 'b,a,label\n1,2,0\n');
+    await expect(readFeatureSplit({ path, file: 'bad.features.csv', manifest })).rejects.toThrow(/the same columns in another order/);
+    await writeFile(path, 'a,b,label\n1,2,0\n1,x,1\n');
+    const error = await readFeatureSplit({ path, file: 'bad.features.csv', manifest }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as DataError).message).toBe(`bad.features.csv: column 'b' is declared as a number but line 3 holds "x"`);
+  });
+});
