@@ -5,6 +5,7 @@ import { FEATURE_FILES, loadModel, readFeaturesManifest, TRAIN_FILES } from '@re
 import { transformOutput } from '@reproml/preprocess/contracts';
 import { checkTableDrift, type PredictionColumns } from './check-table-drift';
 import { format } from './compare-column';
+import { dateColumnNames, datesAsDays } from './date-columns';
 import type { DriftReport } from './drift-report';
 import type { DriftStageConfig } from './drift-stage-config';
 import { markMissing, missingMarkers } from './missing-markers';
@@ -61,19 +62,35 @@ export async function runDrift(params: RunDriftParams): Promise<DriftReport> {
   context.progress({ type: 'phase', phase: 'read', detail: `${referenceFile.file} and ${batchName}` });
   const manifest = await readFeaturesManifest({ ...manifestFile, stage: context.stage.name });
   const columnKinds: Record<string, ColumnKind> = Object.fromEntries(manifest.rawInputs.map((input) => [input.name, input.kind]));
-  const markers = missingMarkers(await readStageOutput(transformOutput, transformFile.path, transformFile.file, context.stage.name));
-  const reference = markMissing(await readTable({ path: referenceFile.path, file: referenceFile.file, format: 'csv', columnKinds }), markers);
-  const batch = markMissing(await readTable({ path: batchFile.path, file: batchName, format: batchFile.format, columnKinds }), markers);
-  if (batch.rowCount === 0) {
+  const transform = await readStageOutput(transformOutput, transformFile.path, transformFile.file, context.stage.name);
+  const markers = missingMarkers(transform);
+  const rawReference = markMissing(await readTable({ path: referenceFile.path, file: referenceFile.file, format: 'csv', columnKinds }), markers);
+  const rawBatch = markMissing(await readTable({ path: batchFile.path, file: batchName, format: batchFile.format, columnKinds }), markers);
+  if (rawBatch.rowCount === 0) {
     throw new DataError(`${batchName} has a header but no rows: there is no batch to compare`, {
       file: batchName,
       hint: `Check the upstream stage ${params.batch.stage}: its data file holds no rows.`,
     });
   }
   const columns = config.columns ?? manifest.rawInputs.map((input) => input.name);
+  const reference = datesAsDays(rawReference, transform).table;
+  const { table: batch, notDates } = datesAsDays(rawBatch, transform);
+  for (const [column, count] of notDates)
+    context.warn(`${batchName}: ${count} value(s) of date column '${column}' are not dates in its format: compared as missing`);
 
   const predictions = params.model
-    ? await predictionColumns({ context, config, features: params.features, model: params.model, reference, batch, batchName, columnKinds, markers })
+    ? await predictionColumns({
+        context,
+        config,
+        features: params.features,
+        model: params.model,
+        reference: rawReference,
+        batch: rawBatch,
+        batchName,
+        columnKinds,
+        markers,
+        dateColumns: dateColumnNames(transform),
+      })
     : undefined;
   context.progress({ type: 'phase', phase: 'compare', detail: `${columns.length} feature(s)${predictions ? ' and the predictions' : ''}` });
   let checks: ReturnType<typeof checkTableDrift>;
@@ -128,6 +145,8 @@ async function predictionColumns(params: {
   batchName: string;
   columnKinds: Record<string, ColumnKind>;
   markers: Map<string, Set<string>>;
+  /** Raw date columns: the model parses any date, so a day it never saw is not an unseen category. */
+  dateColumns: Set<string>;
 }): Promise<PredictionColumns> {
   const { context, config } = params;
   const split = config.prediction.split;
@@ -142,7 +161,8 @@ async function predictionColumns(params: {
       : markMissing(await readTable({ path: splitFile.path, file: splitFile.file, format: 'csv', columnKinds: params.columnKinds }), params.markers);
   const knownValues = new Map<string, Set<string>>();
   for (const column of params.reference.columns) {
-    if (column.kind === 'string') knownValues.set(column.name, new Set(column.values.filter((value): value is string => value !== null)));
+    if (column.kind === 'string' && !params.dateColumns.has(column.name))
+      knownValues.set(column.name, new Set(column.values.filter((value): value is string => value !== null)));
   }
   const model = await loadModel({ ...modelFile, threads: config.threads });
   try {

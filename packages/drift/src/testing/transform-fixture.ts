@@ -16,22 +16,32 @@ export function writeTransformFixture(params: {
   rawInputs: readonly RawInput[];
   featureNames: readonly string[];
   missingValues?: Readonly<Record<string, readonly string[]>>;
+  /** String inputs parsed as dates by the preprocess stage: name → format (null = ISO-8601). */
+  dates?: Readonly<Record<string, string | null>>;
 }): void {
   const transform: FittedTransform = {
     schemaVersion: 1,
     task: params.task,
     target: params.target,
     rawInputs: [...params.rawInputs],
-    columns: params.rawInputs.map((input) =>
+    columns: params.rawInputs.map((input): FittedTransform['columns'][number] =>
       input.kind === 'number'
         ? { name: input.name, kind: 'number', impute: null, scale: null }
-        : {
-            name: input.name,
-            kind: 'string',
-            missingValues: [...(params.missingValues?.[input.name] ?? [])],
-            impute: null,
-            encode: { method: 'onehot', categories: [], unseen: 'ignore' },
-          },
+        : params.dates && input.name in params.dates
+          ? {
+              name: input.name,
+              kind: 'date',
+              format: params.dates[input.name] ?? null,
+              missingValues: [...(params.missingValues?.[input.name] ?? [])],
+              features: [{ feature: 'daysSinceEpoch', name: `${input.name}.daysSinceEpoch`, impute: null, scale: null }],
+            }
+          : {
+              name: input.name,
+              kind: 'string',
+              missingValues: [...(params.missingValues?.[input.name] ?? [])],
+              impute: null,
+              encode: { method: 'onehot', categories: [], unseen: 'ignore' },
+            },
     ),
     featureNames: [...params.featureNames],
     fittedOn: { split: 'train', rows: 1 },
