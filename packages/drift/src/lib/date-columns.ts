@@ -20,8 +20,8 @@ export interface DatesAsDays {
 export function datesAsDays(table: Table, transform: FittedTransform): DatesAsDays {
   const notDates = new Map<string, number>();
   const columns = table.columns.map((column): Column => {
-    const fitted = transform.columns.find((candidate) => candidate.kind === 'date' && candidate.name === column.name);
-    if (!fitted || fitted.kind !== 'date' || column.kind !== 'string') return column;
+    const fitted = transform.columns.find((candidate) => candidate.name === column.name);
+    if (fitted?.kind !== 'date' || column.kind !== 'string') return column;
     const read = dateDayNumberReader(fitted);
     const values = new Float64Array(column.values.length);
     let bad = 0;
