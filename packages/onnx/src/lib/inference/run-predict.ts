@@ -23,8 +23,8 @@ export async function runPredict(params: RunPredictParams): Promise<{ rows: numb
   const modelFile = { path: join(params.modelDir, TRAIN_FILES.model), file: `${params.modelStage}/out/${TRAIN_FILES.model}` };
   await context.recordInput(modelFile.path, params.modelStage);
   await context.recordInput(params.data.path, params.data.from);
-  // The session runs in a worker thread, so reading and writing overlap with inference.
-  const model = await loadModel({ ...modelFile, threads: config.threads, worker: true });
+  // On the main thread: a worker session (loadModel's `worker`) measured slower on the shared 2 cores (bench/predict).
+  const model = await loadModel({ ...modelFile, threads: config.threads });
   try {
     context.progress({ type: 'phase', phase: 'predict', detail: params.data.file });
     const result = await predictFile({
