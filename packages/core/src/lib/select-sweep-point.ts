@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crossValidationOutput, crossValidationScores } from './cross-validation';
 import { ConfigError, StageIOError } from './errors';
@@ -89,7 +89,8 @@ async function pointScores(context: StageContext, spec: StageSweepSpec, output: 
 /** The scores of a finished project (a sweep point or a fold) from its score files, each recorded as an input. */
 export async function readScores(context: StageContext, spec: StageSweepSpec, output: { project: string; outDir: string }): Promise<Record<string, number>> {
   const documents: Record<string, unknown> = {};
-  for (const file of spec.scoreFiles) {
+  for (const contract of spec.scoreFiles) {
+    const file = contract.file;
     const path = join(output.outDir, file);
     if (!existsSync(path)) {
       throw new StageIOError(`${output.project}/out/${file} is missing: ${context.stage.name} reads its scores`, {
@@ -99,7 +100,7 @@ export async function readScores(context: StageContext, spec: StageSweepSpec, ou
       });
     }
     await context.recordInput(path, output.project);
-    documents[file] = JSON.parse(await readFile(path, 'utf8'));
+    documents[file] = await readStageOutput(contract, path, `${output.project}/out/${file}`, context.stage.name);
   }
   return spec.scores(documents);
 }

@@ -58,9 +58,9 @@ export interface StageTargetSpec<Config> {
 export interface StageSweepSpec {
   /** Metrics a point reports that a sweep may select by, each with the direction that is better. */
   metrics: Readonly<Record<string, 'min' | 'max'>>;
-  /** Files of a point's `out/` the scores are read from (recorded in the selection's lineage). */
-  scoreFiles: readonly string[];
-  /** A point's metrics, from its score files (parsed JSON by file name). */
+  /** Contracts of a point's `out/` the scores are read from, validated on read (recorded in the selection's lineage). */
+  scoreFiles: readonly StageOutput[];
+  /** A point's metrics, from its score files (each parsed through its contract, by file name). */
   scores(documents: Readonly<Record<string, unknown>>): Record<string, number>;
   /** Files of the winning point's `out/` copied into the stage's `out/`: what downstream stages read. */
   artifacts: readonly string[];

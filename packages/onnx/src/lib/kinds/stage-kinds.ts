@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { defineStageKind, toWorkspacePath } from '@reproml/core';
 import { metricsOutput } from '../contracts/metrics-document';
 import { modelInfoOutput } from '../contracts/model-info-document';
-import { trainingCurveOutput } from '../contracts/training-curve-document';
+import { type TrainingCurve, trainingCurveOutput } from '../contracts/training-curve-document';
 import { EVALUATE_FEATURES_INPUT, evaluateInputs, evaluateStageConfigSchema, MODEL_INPUT } from '../evaluation/evaluate-stage-config';
 import { PREDICT_MODEL_INPUT, predictInputs, predictStageConfigSchema } from '../inference/predict-stage-config';
 import { bestEpochScores, MODEL_FILE, MODEL_INFO_FILE, TRAIN_SELECTION_METRICS, TRAINING_CURVE_FILE } from '../training/train-selection-metrics';
@@ -23,8 +23,8 @@ export const trainKind = defineStageKind({
   outputs: [modelInfoOutput, trainingCurveOutput],
   sweep: {
     metrics: TRAIN_SELECTION_METRICS,
-    scoreFiles: [TRAINING_CURVE_FILE],
-    scores: (documents) => bestEpochScores(documents[TRAINING_CURVE_FILE]),
+    scoreFiles: [trainingCurveOutput],
+    scores: (documents) => bestEpochScores(documents[TRAINING_CURVE_FILE] as TrainingCurve),
     artifacts: [MODEL_FILE, TRAINING_CURVE_FILE, MODEL_INFO_FILE],
   },
   // @reproml/gbdt trains `model.family: "gbdt"`: its code is hashed for every train stage, loaded only for gbdt ones.

@@ -1,5 +1,5 @@
 import { modelInfoOutput } from '../contracts/model-info-document';
-import { trainingCurveOutput } from '../contracts/training-curve-document';
+import { type TrainingCurve, trainingCurveOutput } from '../contracts/training-curve-document';
 
 /** File names a train stage writes into `out/` (light: the kind module and the trainer share them). */
 export const MODEL_FILE = 'model.onnx';
@@ -14,20 +14,12 @@ export const TRAIN_SELECTION_METRICS = {
   trainLoss: 'min',
 } as const satisfies Record<string, 'min' | 'max'>;
 
-interface CurveRecord {
-  trainLoss?: number;
-  validationLoss?: number;
-  validationMetric?: number;
-}
-
-/** A point's scores from its training-curve.json: the best epoch's losses and validation accuracy (classification) or RMSE (regression). */
-export function bestEpochScores(curve: unknown): Record<string, number> {
-  const file = curve as { bestEpoch?: number; validationMetric?: string; epochs?: CurveRecord[] } | undefined;
-  const best = file?.epochs?.[(file.bestEpoch ?? 0) - 1];
+/** A point's scores from its training-curve.json (read through its contract): the best epoch's losses and validation accuracy (classification) or RMSE (regression). */
+export function bestEpochScores(curve: TrainingCurve): Record<string, number> {
+  const best = curve.epochs[curve.bestEpoch - 1];
   if (!best) return {};
-  const scores: Record<string, number> = {};
-  if (typeof best.trainLoss === 'number') scores.trainLoss = best.trainLoss;
-  if (typeof best.validationLoss === 'number') scores.validationLoss = best.validationLoss;
-  if (typeof best.validationMetric === 'number') scores[file?.validationMetric === 'rmse' ? 'validationRmse' : 'validationAccuracy'] = best.validationMetric;
+  const scores: Record<string, number> = { trainLoss: best.trainLoss };
+  if (best.validationLoss !== undefined) scores.validationLoss = best.validationLoss;
+  if (best.validationMetric !== undefined) scores[curve.validationMetric === 'rmse' ? 'validationRmse' : 'validationAccuracy'] = best.validationMetric;
   return scores;
 }
