@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { StageContext } from './run-stage';
-import { SeededRandom } from './seeded-random';
+import { recordingStageContext } from '../testing/recording-stage-context';
 import { type SweepPointOutput, selectSweepPoint } from './select-sweep-point';
 import type { StageSweepSpec } from './stage-kind';
 import { defineStageOutput } from './stage-output';
@@ -20,19 +19,7 @@ const spec: StageSweepSpec = {
 
 describe('selectSweepPoint', () => {
   let root: string;
-  const context = (): StageContext => ({
-    stage: { name: 'p-train', pipeline: 'p', kind: 'train', file: 'pipelines/p/train/stage.json' },
-    workspaceRoot: root,
-    outDir: join(root, 'out'),
-    rng: new SeededRandom(1),
-    seed: 42,
-    progress: () => undefined,
-    signal: new AbortController().signal,
-    log: () => undefined,
-    warn: () => undefined,
-    recordInput: async (path, from) => ({ path, from, sha256: '', size: 0 }),
-    summarize: () => undefined,
-  });
+  const context = () => recordingStageContext({ root, stage: { name: 'p-train', pipeline: 'p', kind: 'train', file: 'pipelines/p/train/stage.json' } });
   function point(values: Record<string, unknown>, score: unknown): SweepPointOutput {
     const swept = sweepPoint(values);
     const outDir = join(root, 'points', swept.id, 'out');
@@ -44,7 +31,6 @@ describe('selectSweepPoint', () => {
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'reproml-select-'));
-    mkdirSync(join(root, 'out'));
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 

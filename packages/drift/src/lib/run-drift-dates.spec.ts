@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SeededRandom, type StageContext } from '@reproml/core';
+import { SeededRandom } from '@reproml/core';
+import { type RecordingStageContext, recordingStageContext } from '@reproml/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeTransformFixture } from '../testing/transform-fixture';
 import { driftStageConfigSchema } from './drift-stage-config';
@@ -15,28 +16,15 @@ function isoDay(offset: number, hour?: number): string {
 
 describe('runDrift on a date column (transform.json kind "date")', () => {
   let root: string;
-  let warnings: string[];
   const rawInputs = [
     { name: 'date', kind: 'string', onnxName: 'date' },
     { name: 'temp', kind: 'number', onnxName: 'temp' },
   ] as const;
 
-  function context(): StageContext {
-    const outDir = join(root, 'out');
-    mkdirSync(outDir, { recursive: true });
-    return {
-      stage: { name: 'w-drift', pipeline: 'w', kind: 'drift', file: 'pipelines/w/drift/stage.json' },
-      workspaceRoot: root,
-      outDir,
-      rng: new SeededRandom(1),
-      seed: 42,
-      progress: () => undefined,
-      signal: new AbortController().signal,
-      log: () => undefined,
-      warn: (message) => warnings.push(message),
-      recordInput: async (path, from) => ({ path, from, sha256: '', size: 0 }),
-      summarize: () => undefined,
-    };
+  let current: RecordingStageContext;
+  function context(): RecordingStageContext {
+    current = recordingStageContext({ root, stage: { name: 'w-drift', pipeline: 'w', kind: 'drift', file: 'pipelines/w/drift/stage.json' } });
+    return current;
   }
 
   function writeBatch(dates: string[]): void {
@@ -46,7 +34,6 @@ describe('runDrift on a date column (transform.json kind "date")', () => {
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'reproml-drift-dates-'));
-    warnings = [];
     mkdirSync(join(root, 'pre'));
     mkdirSync(join(root, 'batch'));
     writeFileSync(
@@ -92,7 +79,7 @@ describe('runDrift on a date column (transform.json kind "date")', () => {
     expect(date.unseen).toBeFalsy();
     expect(date.verdict).toBe('ok');
     expect(report.verdict).toBe('ok');
-    expect(warnings).toEqual([]);
+    expect(current.warnings).toEqual([]);
   });
 
   it('alerts when the batch comes from a later period', async () => {
@@ -115,6 +102,6 @@ describe('runDrift on a date column (transform.json kind "date")', () => {
       features: { dir: join(root, 'pre'), stage: 'w-preprocess' },
     });
     expect(report.features.find((feature) => feature.name === 'date')!.nulls.batch).toBe(0.01);
-    expect(warnings).toEqual(["w-batch/out/batch.csv: 1 value(s) of date column 'date' are not dates in its format: compared as missing"]);
+    expect(current.warnings).toEqual(["w-batch/out/batch.csv: 1 value(s) of date column 'date' are not dates in its format: compared as missing"]);
   });
 });

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, SeededRandom, type StageContext } from '@reproml/core';
+import { ConfigError, SeededRandom } from '@reproml/core';
+import { type RecordingStageContext, recordingStageContext } from '@reproml/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeTransformFixture } from '../testing/transform-fixture';
 import { driftStageConfigSchema } from './drift-stage-config';
@@ -13,31 +14,17 @@ function csv(header: string[], rows: (string | number)[][]): string {
 
 describe('runDrift', () => {
   let root: string;
-  let logs: string[];
   const features = () => ({ dir: join(root, 'pre'), stage: 'p-preprocess' });
   const batch = () => ({ dir: join(root, 'batch'), stage: 'p-batch' });
 
-  function context(): StageContext {
-    const outDir = join(root, 'out');
-    mkdirSync(outDir, { recursive: true });
-    return {
-      stage: { name: 'p-drift', pipeline: 'p', kind: 'drift', file: 'pipelines/p/drift/stage.json' },
-      workspaceRoot: root,
-      outDir,
-      rng: new SeededRandom(1),
-      seed: 42,
-      progress: () => undefined,
-      signal: new AbortController().signal,
-      log: (message) => logs.push(message),
-      warn: (message) => logs.push(`warn ${message}`),
-      recordInput: async (path, from) => ({ path, from, sha256: '', size: 0 }),
-      summarize: () => undefined,
-    };
+  let current: RecordingStageContext;
+  function context(): RecordingStageContext {
+    current = recordingStageContext({ root, stage: { name: 'p-drift', pipeline: 'p', kind: 'drift', file: 'pipelines/p/drift/stage.json' } });
+    return current;
   }
 
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'reproml-drift-'));
-    logs = [];
     mkdirSync(join(root, 'pre'));
     mkdirSync(join(root, 'batch'));
     const rawInputs = [
@@ -99,7 +86,7 @@ describe('runDrift', () => {
 
     const recorded = await runDrift({ context: context(), config: config({ onAlert: 'record' }), batch: batch(), features: features() });
     expect(recorded.verdict).toBe('alert');
-    expect(logs.some((line) => line.startsWith('warn drift alert recorded'))).toBe(true);
+    expect(current.warnings.some((line) => line.startsWith('drift alert recorded'))).toBe(true);
     expect(existsSync(join(root, 'out', 'drift.json'))).toBe(true);
   });
 
