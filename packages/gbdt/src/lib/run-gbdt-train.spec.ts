@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, DataError, runStage, type StageContext } from '@reproml/core';
+import { ConfigError, DataError, type StageContext } from '@reproml/core';
+import { runTestStage } from '@reproml/core/testing';
 import {
   checkWithPythonOnnx,
   evaluateStageConfigSchema,
@@ -20,24 +21,8 @@ import { runGbdtTrain } from './run-gbdt-train';
 
 let root: string;
 
-async function stage(
-  name: string,
-  kind: string,
-  config: Record<string, unknown>,
-  work: (context: StageContext) => Promise<unknown>,
-  outputDir = join(root, `pipelines/p/${name}/out`),
-) {
-  return runStage({
-    stage: { name: `p-${name}`, pipeline: 'p', kind, file: `pipelines/p/${name}/stage.json` },
-    config,
-    seed: 42,
-    workspaceRoot: root,
-    outputDir,
-    packages: [],
-    runMetadataPath: join(root, '.reproml', name, 'last-run.json'),
-    onProgress: () => undefined,
-    work: async (context) => void (await work(context)),
-  });
+function stage(name: string, kind: string, config: Record<string, unknown>, work: (context: StageContext) => Promise<unknown>, outputDir?: string) {
+  return runTestStage({ root, name, kind, config, work, outputDir });
 }
 
 const config = trainStageConfigSchema.parse({

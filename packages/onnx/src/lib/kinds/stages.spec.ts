@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataError, readStageOutput, runStage, type StageContext } from '@reproml/core';
+import { DataError, readStageOutput, type StageContext } from '@reproml/core';
+import { runTestStage } from '@reproml/core/testing';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_CLASSES, writeFeatureFixture } from '../../testing/feature-fixture';
@@ -22,24 +23,8 @@ import { trainStageConfigSchema } from '../training/train-stage-config';
 let root: string;
 const featuresDir = () => join(root, 'pipelines/p/preprocess/out');
 
-async function stage(
-  name: string,
-  kind: string,
-  config: Record<string, unknown>,
-  work: (context: StageContext) => Promise<unknown>,
-  outputDir = join(root, `pipelines/p/${name}/out`),
-) {
-  return runStage({
-    stage: { name: `p-${name}`, pipeline: 'p', kind, file: `pipelines/p/${name}/stage.json` },
-    config,
-    seed: 42,
-    workspaceRoot: root,
-    outputDir,
-    packages: [],
-    runMetadataPath: join(root, '.reproml', name, 'last-run.json'),
-    onProgress: () => undefined,
-    work: async (context) => void (await work(context)),
-  });
+function stage(name: string, kind: string, config: Record<string, unknown>, work: (context: StageContext) => Promise<unknown>, outputDir?: string) {
+  return runTestStage({ root, name, kind, config, work, outputDir });
 }
 
 const trainConfig = trainStageConfigSchema.parse({
