@@ -220,22 +220,22 @@ describe('predict stage', () => {
     expect(await predict(withKey, 'predict-one-batch', 'id', 1000)).toBe(text);
   });
 
-  it('writes with its worker-thread session, one batch ahead, exactly what predictFile writes with a main-thread session; a bad row in a later batch fails typed', async () => {
+  it('writes (one batch running ahead) exactly what predictFile writes with a worker-thread session; a bad row in a later batch fails typed', async () => {
     const raw = await readFile(join(featuresDir(), 'test.raw.csv'), 'utf8');
     const text = await predict(raw, 'predict-worker', undefined, 4);
-    const model = await loadModel({ path: join(root, 'pipelines/p/train/out/model.onnx') });
+    const model = await loadModel({ path: join(root, 'pipelines/p/train/out/model.onnx'), worker: true });
     try {
-      await writeFile(join(root, 'main-thread.csv'), raw);
+      await writeFile(join(root, 'worker.csv'), raw);
       await predictFile({
         model,
-        input: { path: join(root, 'main-thread.csv'), file: 'main-thread.csv' },
-        outputPath: join(root, 'main-thread.out.csv'),
+        input: { path: join(root, 'worker.csv'), file: 'worker.csv' },
+        outputPath: join(root, 'worker.out.csv'),
         batchSize: 1000,
       });
     } finally {
       await model.release();
     }
-    expect(text).toBe(await readFile(join(root, 'main-thread.out.csv'), 'utf8'));
+    expect(text).toBe(await readFile(join(root, 'worker.out.csv'), 'utf8'));
     const lines = raw.trimEnd().split('\n');
     const ragged = [...lines.slice(0, 30), lines[30]!.replace(/,[^,]*$/, ''), ...lines.slice(31)].join('\n');
     await expect(predict(ragged, 'predict-ragged', undefined, 4)).rejects.toThrow(/predict-ragged\.csv: line 31 has \d+ field\(s\), the header has \d+/);
