@@ -3,7 +3,7 @@
 // with the pinned pnpm (from the lockfile, frozen), then runs the requested job.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,7 +83,9 @@ function ensureInstalled() {
     console.error('Dependency install failed; see the output above. The lockfile is pnpm-lock.yaml.');
     process.exit(result.status ?? 1);
   }
-  writeFileSync(STAMP, wanted);
+  // A new file renamed into place: a stamp hard-linked into another checkout's node_modules is never rewritten through the link.
+  writeFileSync(`${STAMP}.${process.pid}`, wanted);
+  renameSync(`${STAMP}.${process.pid}`, STAMP);
 }
 
 // The packages run as compiled JavaScript (dist/, see tools/compile-packages.cjs): compile what is

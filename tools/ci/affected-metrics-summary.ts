@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stageOutputDir, stageProjectName, stageRootDir } from '@reproml/core';
 
 /**
  * The CI step summary of an affected-only run: for each affected stage, the metrics it wrote
@@ -29,7 +30,7 @@ export function affectedMetricsSummary(params: AffectedMetricsSummaryParams): st
   lines.push('| stage | result |', '| --- | --- |');
   const sections: string[] = [];
   for (const project of affected) {
-    const outDir = join(params.workspaceRoot, stages.get(project)!, 'out');
+    const outDir = join(params.workspaceRoot, stages.get(project)!);
     const metrics = readScalars(join(outDir, 'metrics.json'));
     const summary = metrics ?? readLineageSummary(join(outDir, 'lineage.json'));
     const source = metrics ? 'metrics.json' : summary ? 'lineage summary' : null;
@@ -40,7 +41,7 @@ export function affectedMetricsSummary(params: AffectedMetricsSummaryParams): st
   }
   // Stages without metrics.json (data, preprocess, train) still show their lineage summary, after the models.
   for (const project of affected) {
-    const outDir = join(params.workspaceRoot, stages.get(project)!, 'out');
+    const outDir = join(params.workspaceRoot, stages.get(project)!);
     if (readScalars(join(outDir, 'metrics.json'))) continue;
     const summary = readLineageSummary(join(outDir, 'lineage.json'));
     if (summary && Object.keys(summary).length) sections.push(renderTable(project, summary));
@@ -48,7 +49,7 @@ export function affectedMetricsSummary(params: AffectedMetricsSummaryParams): st
   return `${[...lines, '', ...sections].join('\n')}\n`;
 }
 
-/** Project name → stage folder, for every `pipelines/<pipeline>/<stage>/stage.json`. */
+/** Project name → output folder, for every stage (the layout is core's). */
 function stageFolders(workspaceRoot: string): Map<string, string> {
   const folders = new Map<string, string>();
   const pipelinesDir = join(workspaceRoot, 'pipelines');
@@ -56,8 +57,8 @@ function stageFolders(workspaceRoot: string): Map<string, string> {
   for (const pipeline of readdirSync(pipelinesDir, { withFileTypes: true })) {
     if (!pipeline.isDirectory()) continue;
     for (const stage of readdirSync(join(pipelinesDir, pipeline.name), { withFileTypes: true })) {
-      if (stage.isDirectory() && existsSync(join(pipelinesDir, pipeline.name, stage.name, 'stage.json'))) {
-        folders.set(`${pipeline.name}-${stage.name}`, join('pipelines', pipeline.name, stage.name));
+      if (stage.isDirectory() && existsSync(join(workspaceRoot, stageRootDir(pipeline.name, stage.name), 'stage.json'))) {
+        folders.set(stageProjectName(pipeline.name, stage.name), stageOutputDir(pipeline.name, stage.name));
       }
     }
   }
