@@ -35,6 +35,21 @@ async function waitFor(path: string, timeoutMs: number): Promise<void> {
   }
 }
 
+/** Runs nx in its own process group with the flaky stage told to hang half way, and kills the whole group with SIGKILL once it has written its first part. */
+async function killNxHalfWay(workspace: TempWorkspace, args: string[]): Promise<void> {
+  const marker = join(mkdtempSync(join(tmpdir(), 'flaky-')), 'marker');
+  const nx = spawn(workspace.path('node_modules/.bin/nx'), args, {
+    cwd: workspace.root,
+    detached: true,
+    stdio: 'ignore',
+    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_CACHE_DIRECTORY: workspace.cacheDir, FLAKY_MARKER: marker },
+  });
+  const exited = new Promise((resolve) => nx.on('exit', resolve));
+  await waitFor(marker, 120_000);
+  process.kill(-nx.pid!, 'SIGKILL');
+  await exited;
+}
+
 describe('crash safety (real nx CLI)', () => {
   let workspace: TempWorkspace;
   let clean: TempWorkspace;
@@ -59,17 +74,7 @@ describe('crash safety (real nx CLI)', () => {
   });
 
   it('leaves no partial output and caches nothing when a stage is killed with SIGKILL mid-write', async () => {
-    const marker = join(mkdtempSync(join(tmpdir(), 'flaky-')), 'marker');
-    const nx = spawn(workspace.path('node_modules/.bin/nx'), ['run', 'demo-flaky:run', '--output-style=stream'], {
-      cwd: workspace.root,
-      detached: true,
-      stdio: 'ignore',
-      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_CACHE_DIRECTORY: workspace.cacheDir, FLAKY_MARKER: marker },
-    });
-    const exited = new Promise((resolve) => nx.on('exit', resolve));
-    await waitFor(marker, 120_000);
-    process.kill(-nx.pid!, 'SIGKILL');
-    await exited;
+    await killNxHalfWay(workspace, ['run', 'demo-flaky:run', '--output-style=stream']);
 
     expect(workspace.exists(OUT)).toBe(false);
     // The killed run's temp folder is all that is left, and it is gitignored, so Nx never hashes it.
@@ -86,17 +91,7 @@ describe('crash safety (real nx CLI)', () => {
   it('removes the temp folder of a killed run when the stage is later restored from the cache (it never executes again)', async () => {
     const before = snapshotFiles(workspace.root, [OUT]);
     // The stage is cached now (the previous test's rerun); run it again past the cache and kill it.
-    const marker = join(mkdtempSync(join(tmpdir(), 'flaky-')), 'marker');
-    const nx = spawn(workspace.path('node_modules/.bin/nx'), ['run', 'demo-flaky:run', '--skip-nx-cache', '--output-style=stream'], {
-      cwd: workspace.root,
-      detached: true,
-      stdio: 'ignore',
-      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_CACHE_DIRECTORY: workspace.cacheDir, FLAKY_MARKER: marker },
-    });
-    const exited = new Promise((resolve) => nx.on('exit', resolve));
-    await waitFor(marker, 120_000);
-    process.kill(-nx.pid!, 'SIGKILL');
-    await exited;
+    await killNxHalfWay(workspace, ['run', 'demo-flaky:run', '--skip-nx-cache', '--output-style=stream']);
     expect(readdirSync(workspace.path('pipelines/demo/flaky')).filter((name) => name.startsWith('.out.building-'))).toHaveLength(1);
     expect(snapshotFiles(workspace.root, [OUT])).toEqual(before);
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SeededRandom } from '@reproml/core';
 import { type RecordingStageContext, recordingStageContext } from '@reproml/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeTransformFixture } from '../testing/transform-fixture';
+import { writeFeaturesFixture, writeTransformFixture } from '../testing/transform-fixture';
 import { driftStageConfigSchema } from './drift-stage-config';
 import { runDrift } from './run-drift';
 
@@ -36,18 +36,14 @@ describe('runDrift on a date column (transform.json kind "date")', () => {
     root = mkdtempSync(join(tmpdir(), 'reproml-drift-dates-'));
     mkdirSync(join(root, 'pre'));
     mkdirSync(join(root, 'batch'));
-    writeFileSync(
-      join(root, 'pre', 'features.json'),
-      JSON.stringify({
-        schemaVersion: 1,
-        task: 'classification',
-        target: 'weather',
-        classes: ['rain', 'sun'],
-        featureNames: ['date.daysSinceEpoch', 'temp'],
-        rawInputs,
-        splits: { train: { rows: 548 }, validation: { rows: 0 }, test: { rows: 0 } },
-      }),
-    );
+    writeFeaturesFixture({
+      dir: join(root, 'pre'),
+      target: 'weather',
+      classes: ['rain', 'sun'],
+      featureNames: ['date.daysSinceEpoch', 'temp'],
+      rawInputs,
+      trainRows: 548,
+    });
     writeTransformFixture({
       dir: join(root, 'pre'),
       task: 'classification',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigError, SeededRandom } from '@reproml/core';
 import { type RecordingStageContext, recordingStageContext } from '@reproml/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeTransformFixture } from '../testing/transform-fixture';
+import { writeFeaturesFixture, writeTransformFixture } from '../testing/transform-fixture';
 import { driftStageConfigSchema } from './drift-stage-config';
 import { runDrift } from './run-drift';
 
@@ -30,27 +30,13 @@ describe('runDrift', () => {
     const rawInputs = [
       { name: 'mass', kind: 'number', onnxName: 'mass' },
       { name: 'sex', kind: 'string', onnxName: 'sex' },
-    ];
-    writeFileSync(
-      join(root, 'pre', 'features.json'),
-      JSON.stringify({
-        schemaVersion: 1,
-        task: 'classification',
-        target: 'y',
-        classes: ['a', 'b'],
-        featureNames: ['mass', 'sex=F', 'sex=M'],
-        rawInputs,
-        splits: { train: { rows: 200 }, validation: { rows: 0 }, test: { rows: 0 } },
-      }),
-    );
+    ] as const;
+    writeFeaturesFixture({ dir: join(root, 'pre'), target: 'y', classes: ['a', 'b'], featureNames: ['mass', 'sex=F', 'sex=M'], rawInputs, trainRows: 200 });
     writeTransformFixture({
       dir: join(root, 'pre'),
       task: 'classification',
       target: 'y',
-      rawInputs: [
-        { name: 'mass', kind: 'number', onnxName: 'mass' },
-        { name: 'sex', kind: 'string', onnxName: 'sex' },
-      ],
+      rawInputs,
       featureNames: ['mass', 'sex=F', 'sex=M'],
       missingValues: { sex: ['.'] },
     });

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stableStringify } from '@reproml/core';
-import type { RawInput } from '@reproml/onnx/contracts';
+import { featuresOutput, type RawInput } from '@reproml/onnx/contracts';
 import { type FittedTransform, transformOutput } from '@reproml/preprocess/contracts';
 
 /**
@@ -47,4 +47,25 @@ export function writeTransformFixture(params: {
     fittedOn: { split: 'train', rows: 1 },
   };
   writeFileSync(join(params.dir, transformOutput.file), stableStringify(transformOutput.schema.parse(transform)));
+}
+
+/** Writes a preprocess stage's features.json for drift tests through its contract (`featuresOutput`): a classification with `classes` and `trainRows` training rows. */
+export function writeFeaturesFixture(params: {
+  dir: string;
+  target: string;
+  classes: readonly string[];
+  rawInputs: readonly RawInput[];
+  featureNames: readonly string[];
+  trainRows: number;
+}): void {
+  const manifest = featuresOutput.schema.parse({
+    schemaVersion: 1,
+    task: 'classification',
+    target: params.target,
+    classes: [...params.classes],
+    featureNames: [...params.featureNames],
+    rawInputs: [...params.rawInputs],
+    splits: { train: { rows: params.trainRows }, validation: { rows: 0 }, test: { rows: 0 } },
+  });
+  writeFileSync(join(params.dir, featuresOutput.file), stableStringify(manifest));
 }

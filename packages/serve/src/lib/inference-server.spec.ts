@@ -248,19 +248,10 @@ describe('inference server', () => {
 
   it('answers a client that sends its headers too slowly (slowloris) with 408 and closes it, while serving others', async () => {
     const slow = await serve({ headersTimeoutMs: 600, requestTimeoutMs: 1_000 });
-    const { port } = new URL(slow.url);
-    const socket = connect(Number(port), '127.0.0.1');
-    let received = '';
-    socket.on('data', (chunk) => {
-      received += chunk.toString();
-    });
-    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
-    socket.write('POST /predict HTTP/1.1\r\nHost: x\r\n');
-    const drip = setInterval(() => socket.writable && socket.write('X-Slow: 1\r\n'), 200);
     const started = Date.now();
+    const answered = dripClient(slow.url, 'POST /predict HTTP/1.1\r\nHost: x\r\n', 'X-Slow: 1\r\n');
     expect((await postJson(`${slow.url}/predict`, { rows: [x] })).status).toBe(200);
-    await closed;
-    clearInterval(drip);
+    const received = await answered;
     expect(received).toMatch(/^HTTP\/1\.1 408/);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect((await postJson(`${slow.url}/predict`, { rows: [x] })).status).toBe(200);
@@ -268,19 +259,12 @@ describe('inference server', () => {
 
   it('answers a client that sends its body too slowly with 408 once the request timeout passes', async () => {
     const slow = await serve({ headersTimeoutMs: 600, requestTimeoutMs: 1_000 });
-    const { port } = new URL(slow.url);
-    const socket = connect(Number(port), '127.0.0.1');
-    let received = '';
-    socket.on('data', (chunk) => {
-      received += chunk.toString();
-    });
-    socket.on('error', () => undefined);
-    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
-    socket.write('POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"rows": [');
-    const drip = setInterval(() => socket.writable && socket.write(' '), 200);
     const started = Date.now();
-    await closed;
-    clearInterval(drip);
+    const received = await dripClient(
+      slow.url,
+      'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"rows": [',
+      ' ',
+    );
     expect(received).toMatch(/^HTTP\/1\.1 408/);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect((await postJson(`${slow.url}/predict`, { rows: [x] })).status).toBe(200);
@@ -463,4 +447,22 @@ function startLoad(url: string, clients: number) {
       return state;
     },
   });
+}
+
+/** A raw client that sends `opening`, then `drip` every 200 ms until the server closes the connection; resolves with what the server answered. */
+function dripClient(url: string, opening: string, drip: string): Promise<string> {
+  const socket = connect(Number(new URL(url).port), '127.0.0.1');
+  let received = '';
+  socket.on('data', (chunk) => {
+    received += chunk.toString();
+  });
+  socket.on('error', () => undefined);
+  socket.write(opening);
+  const timer = setInterval(() => socket.writable && socket.write(drip), 200);
+  return new Promise((resolve) =>
+    socket.on('close', () => {
+      clearInterval(timer);
+      resolve(received);
+    }),
+  );
 }
