@@ -20,19 +20,12 @@ export const MODEL_METADATA_KEYS = {
   classKind: 'reproml.classKind',
 } as const;
 
-export interface ExportModelParams {
+/** What `exportFusedModel` takes, with a trained network in place of its serving graph. */
+export interface ExportModelParams extends Omit<ExportFusedModelParams, 'modelGraph' | 'family' | 'task'> {
   network: Network;
   parameters: Parameters;
   /** The standardization of a regression target the network was trained in; the graph scales its output back. */
   targetScaling?: TargetScaling;
-  /** Bytes of the preprocess stage's preprocess.onnx (raw inputs → `features`). */
-  preprocessOnnx: Uint8Array;
-  rawInputs: readonly RawInput[];
-  featureNames: readonly string[];
-  classes?: readonly string[];
-  classKind?: ClassKind;
-  /** File named in messages. */
-  preprocessFile?: string;
 }
 
 /** model.onnx of a trained network: `exportFusedModel` of its serving graph. */
