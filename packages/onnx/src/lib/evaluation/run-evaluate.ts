@@ -1,11 +1,10 @@
 import { join } from 'node:path';
-import type { Table } from '@reproml/core';
 import { DataError, type StageContext, stableStringify, writeFileAtomic, writeStageOutput } from '@reproml/core';
-import { readTable } from '@reproml/data';
+import { streamTableBatches } from '@reproml/data';
 import { FEATURE_FILES, readFeaturesManifest } from '../contracts/features-manifest';
 import { type ClassificationMetrics, metricsOutput, type RegressionMetrics } from '../contracts/metrics-document';
-import { loadModel, type Predictions, predictTable } from '../inference/inference-runner';
-import { readFeatureSplit } from '../training/read-feature-split';
+import { type LoadedModel, loadModel, type Predictions, predictBatches } from '../inference/inference-runner';
+import { readFeatureLabels } from '../training/read-feature-split';
 import { TRAIN_FILES } from '../training/run-train';
 import { classificationCurves } from './classification-curves';
 import { classificationMetrics } from './classification-metrics';
@@ -53,13 +52,11 @@ export async function runEvaluate(params: RunEvaluateParams): Promise<Evaluation
   const model = await loadModel({ ...modelFile, threads: config.threads });
   let predictions: Predictions;
   try {
-    const columnKinds = Object.fromEntries(model.signature.rawInputs.map((input) => [input.name, input.kind]));
-    const raw = await readTable({ path: rawFile.path, file: rawFile.file, format: 'csv', columnKinds });
-    predictions = await predictInBatches(model, raw, config.batchSize, rawFile.file);
+    predictions = await predictInBatches(model, rawFile, config.batchSize, manifest.splits[split].rows);
   } finally {
     await model.release();
   }
-  const truth = (await readFeatureSplit({ ...labelFile, manifest })).labels;
+  const truth = await readFeatureLabels({ ...labelFile, manifest });
   if (truth.length !== predictions.rows) {
     throw new DataError(`${rawFile.file} has ${predictions.rows} rows but ${labelFile.file} has ${truth.length}`, {
       file: rawFile.file,
@@ -105,21 +102,34 @@ export function headlineMetrics(metrics: EvaluationMetrics): Record<string, numb
     : { rmse: metrics.rmse, mae: metrics.mae, r2: metrics.r2 };
 }
 
-async function predictInBatches(model: Awaited<ReturnType<typeof loadModel>>, table: Table, batchSize: number, file: string): Promise<Predictions> {
-  const label = new Float64Array(table.rowCount);
+/**
+ * The model over the split's raw rows, streamed in batches of `batchSize` (memory: a few
+ * batches plus the predictions, not the split's table); only the model's raw inputs are read.
+ * The outputs are sized for the rows features.json gives the split (grown if the file has more).
+ */
+async function predictInBatches(model: LoadedModel, raw: { path: string; file: string }, batchSize: number, expectedRows: number): Promise<Predictions> {
+  const columns = Object.fromEntries(model.signature.rawInputs.map((input) => [input.name, input.kind]));
   const classCount = model.signature.classes?.length ?? 0;
-  const probabilities = classCount > 0 ? new Float32Array(table.rowCount * classCount) : undefined;
-  for (let start = 0; start < table.rowCount; start += batchSize) {
-    const end = Math.min(table.rowCount, start + batchSize);
-    const slice: Table = {
-      rowCount: end - start,
-      columns: table.columns.map((column) =>
-        column.kind === 'number' ? { ...column, values: column.values.slice(start, end) } : { ...column, values: column.values.slice(start, end) },
-      ),
-    };
-    const batch = await predictTable({ model, table: slice, file });
-    label.set(batch.label, start);
-    if (probabilities && batch.probabilities) probabilities.set(batch.probabilities, start * classCount);
+  let label = new Float64Array(expectedRows);
+  let probabilities = classCount > 0 ? new Float32Array(expectedRows * classCount) : undefined;
+  let rows = 0;
+  const batches = streamTableBatches({ path: raw.path, file: raw.file, format: 'csv', columns, batchSize });
+  for await (const { table, predictions } of predictBatches({ model, batches, file: raw.file })) {
+    const end = rows + table.rowCount;
+    if (end > label.length) {
+      const capacity = Math.max(end, Math.ceil(label.length * 1.25));
+      label = grown(label, capacity);
+      if (probabilities) probabilities = grown(probabilities, capacity * classCount);
+    }
+    label.set(predictions.label, rows);
+    if (probabilities && predictions.probabilities) probabilities.set(predictions.probabilities, rows * classCount);
+    rows = end;
   }
-  return { rows: table.rowCount, label, ...(probabilities ? { probabilities } : {}) };
+  return { rows, label: label.subarray(0, rows), ...(probabilities ? { probabilities: probabilities.subarray(0, rows * classCount) } : {}) };
+}
+
+function grown<T extends Float32Array | Float64Array>(array: T, length: number): T {
+  const bigger = new (array.constructor as new (length: number) => T)(length);
+  bigger.set(array);
+  return bigger;
 }

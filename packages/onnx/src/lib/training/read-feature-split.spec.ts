@@ -5,7 +5,7 @@ import { DataError } from '@reproml/core';
 import { readTable } from '@reproml/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeaturesManifest } from '../contracts/features-manifest';
-import { readFeatureSplit, tableToSplit } from './read-feature-split';
+import { readFeatureLabels, readFeatureSplit, tableToSplit } from './read-feature-split';
 
 let dir: string;
 beforeAll(async () => void (dir = await mkdtemp(join(tmpdir(), 'reproml-feature-split-'))));
@@ -26,6 +26,8 @@ describe('readFeatureSplit', () => {
     expect(split.features.length).toBe(80_000);
     expect(Array.from(split.features)).toEqual(Array.from(expected.features));
     expect(Array.from(split.labels)).toEqual(Array.from(expected.labels));
+    // Evaluate's read: the same labels, no features kept.
+    expect(Array.from(await readFeatureLabels({ path, file: 'train.features.csv', manifest }))).toEqual(Array.from(expected.labels));
   });
 
   it('names a header that is not the manifest, and a cell that is no number, with its line', async () => {
@@ -36,5 +38,7 @@ describe('readFeatureSplit', () => {
     const error = await readFeatureSplit({ path, file: 'bad.features.csv', manifest }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(DataError);
     expect((error as DataError).message).toBe(`bad.features.csv: column 'b' is declared as a number but line 3 holds "x"`);
+    // Reading only the labels still checks every feature cell.
+    await expect(readFeatureLabels({ path, file: 'bad.features.csv', manifest })).rejects.toThrow(`column 'b' is declared as a number but line 3 holds "x"`);
   });
 });

@@ -16,7 +16,21 @@ const FEATURE_MISSING_VALUES = ['', 'NaN', 'nan', 'NA'];
  * exactly the manifest's feature names followed by `label`; every cell a number or missing.
  */
 export async function readFeatureSplit(params: { path: string; file: string; manifest: FeaturesManifest }): Promise<TrainingSplit> {
-  const { manifest, file } = params;
+  const { features, labels, rows } = await scanFeatureFile({ ...params, keepFeatures: true });
+  return { features, labels, rows };
+}
+
+/**
+ * The label column of `<split>.features.csv` (what evaluate compares predictions with): every
+ * cell is checked as `readFeatureSplit` checks it, but the features are not kept (memory: the
+ * labels and one window).
+ */
+export async function readFeatureLabels(params: { path: string; file: string; manifest: FeaturesManifest }): Promise<Float64Array> {
+  return (await scanFeatureFile({ ...params, keepFeatures: false })).labels;
+}
+
+async function scanFeatureFile(params: { path: string; file: string; manifest: FeaturesManifest; keepFeatures: boolean }): Promise<TrainingSplit> {
+  const { manifest, file, keepFeatures } = params;
   const width = manifest.featureNames.length;
   const reader = await ChunkReader.open({ path: params.path, file });
   let header: readonly string[] = [];
@@ -34,12 +48,12 @@ export async function readFeatureSplit(params: { path: string; file: string; man
         const consumed = reader.fileOffsetOf(reader.start);
         const estimate = Math.ceil((((rows + count) * reader.size) / Math.max(consumed, 1)) * 1.02) + WINDOW_ROWS;
         const capacity = Math.max(rows + count, labels.length === 0 ? estimate : Math.ceil(labels.length * 1.25));
-        features = grown(features, capacity * width);
+        if (keepFeatures) features = grown(features, capacity * width);
         labels = grown(labels, capacity);
       }
       for (let index = 0; index < width; index++) {
         readNumberCells(cells, index, column, 0);
-        for (let row = 0, at = rows * width + index; row < count; row++, at += width) features[at] = column[row]!;
+        if (keepFeatures) for (let row = 0, at = rows * width + index; row < count; row++, at += width) features[at] = column[row]!;
       }
       readNumberCells(cells, width, labels, rows);
       rows += count;
@@ -47,7 +61,7 @@ export async function readFeatureSplit(params: { path: string; file: string; man
   } finally {
     await reader.close();
   }
-  return { features: features.subarray(0, rows * width), labels: labels.subarray(0, rows), rows };
+  return { features: features.subarray(0, keepFeatures ? rows * width : 0), labels: labels.subarray(0, rows), rows };
 }
 
 function grown<T extends Float32Array | Float64Array>(array: T, length: number): T {
