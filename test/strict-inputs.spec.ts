@@ -54,6 +54,28 @@ const BYPASSES: Record<string, { files: Record<string, string>; refusal: string 
     },
     refusal: "Stage read 'config/threshold.txt', which is not among its declared inputs",
   },
+  callback: {
+    files: {
+      'bypass.ts': bypassScript(
+        `import { readFile } from 'node:fs';`,
+        `await new Promise<string>((resolve, reject) => readFile(file, 'utf8', (error, text) => (error ? reject(error) : resolve(text))))`,
+      ),
+    },
+    refusal: "Stage read 'config/threshold.txt', which is not among its declared inputs",
+  },
+  promises: {
+    files: { 'bypass.ts': bypassScript(`import { readFile } from 'node:fs/promises';`, `await readFile(file, 'utf8')`) },
+    refusal: "Stage read 'config/threshold.txt', which is not among its declared inputs",
+  },
+  stream: {
+    files: {
+      'bypass.ts': bypassScript(
+        `import { createReadStream } from 'node:fs';`,
+        `await new Promise<string>((resolve, reject) => { let text = ''; createReadStream(file, 'utf8').on('data', (chunk) => (text += chunk)).on('end', () => resolve(text)).on('error', reject); })`,
+      ),
+    },
+    refusal: "Stage read 'config/threshold.txt', which is not among its declared inputs",
+  },
   blob: {
     files: { 'bypass.ts': bypassScript(`import { openAsBlob } from 'node:fs';`, `await (await openAsBlob(file)).text()`) },
     refusal: "Stage read 'config/threshold.txt', which is not among its declared inputs",
@@ -61,6 +83,18 @@ const BYPASSES: Record<string, { files: Record<string, string>; refusal: string 
   'file-handle': {
     files: { 'bypass.ts': bypassScript(`import { open } from 'node:fs/promises';`, `await (await open(file, 'a+')).readFile('utf8')`) },
     refusal: "Stage read 'config/threshold.txt', which is not among its declared inputs",
+  },
+  // Node's cp walks the folder with fs functions it took before the guard: every entry is checked.
+  'recursive-copy': {
+    files: {
+      'bypass.ts': bypassScript(
+        `import { cp, readFile } from 'node:fs/promises';`,
+        `await cp(join(process.cwd(), 'pipelines/bypass/recursive-copy/data'), join(stage.outDir, 'data'), { recursive: true, dereference: true }).then(() => readFile(join(stage.outDir, 'data/threshold.txt'), 'utf8'))`,
+      ),
+      'data/rows.csv': 'a\n1\n',
+    },
+    refusal:
+      "Stage read 'config/threshold.txt' (through the symlink 'pipelines/bypass/recursive-copy/data/threshold.txt'), which is not among its declared inputs",
   },
   // A script stage hashes only @reproml/core's code; @reproml/data is already loaded in the executor.
   'unhashed-package': {
@@ -106,6 +140,7 @@ describe('strict inputs (real nx CLI)', () => {
       for (const [file, content] of Object.entries(bypass.files)) workspace.write(`pipelines/bypass/${name}/${file}`, content);
     }
     workspace.symlink('pipelines/bypass/symlink/threshold.txt', '../../../config/threshold.txt');
+    workspace.symlink('pipelines/bypass/recursive-copy/data/threshold.txt', '../../../../config/threshold.txt');
     workspace.commitAll('demo pipeline with undeclared reads and writes');
   });
   afterAll(() => workspace?.remove());

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 import { promisify } from 'node:util';
+import { copyDestinationTree, copyOptionsOf, copySourceTree } from './copy-tree-paths';
 
 /**
  * What an fs call does to one of its path arguments. `read`: file content (open for reading,
@@ -22,7 +23,12 @@ export type FsAccessCheck = (path: unknown, access: FsAccess) => Error | undefin
 type AnyFunction = (...args: any[]) => any;
 /** How a refused call reports: a callback (or a throw for *Sync), a rejected promise, or a throw (streams, watchers). */
 type Style = 'callback' | 'promise' | 'throw';
-type ArgumentAccess = readonly [index: number, access: FsAccess | 'open-flags'];
+/**
+ * `open-flags`: read and/or write as the open's flags say. `copy-source` / `copy-destination`:
+ * a `cp` argument, checked itself and, for a recursive copy of a folder, entry by entry
+ * (copy-tree-paths.ts: Node's cp walks the tree with fs functions no guard can replace).
+ */
+type ArgumentAccess = readonly [index: number, access: FsAccess | 'open-flags' | 'copy-source' | 'copy-destination'];
 
 const READ: FsAccess = { mode: 'read', follow: true };
 const LIST: FsAccess = { mode: 'list', follow: true };
@@ -48,8 +54,8 @@ const FS_CALLS: Record<string, readonly ArgumentAccess[]> = {
     [1, WRITE],
   ],
   cp: [
-    [0, READ],
-    [1, WRITE],
+    [0, 'copy-source'],
+    [1, 'copy-destination'],
   ],
   link: [
     [0, READ],
@@ -167,16 +173,29 @@ function guardFunction(
 function firstRefusal(args: unknown[], accesses: readonly ArgumentAccess[], check: FsAccessCheck): Error | undefined {
   for (const [index, access] of accesses) {
     const path = args[index];
-    if (access !== 'open-flags') {
-      const error = check(path, access);
-      if (error) return error;
-      continue;
-    }
-    const { reads, writes } = openFlagAccess(args[1]);
-    const error = (reads ? check(path, READ) : undefined) ?? (writes ? check(path, WRITE) : undefined);
+    const error = checkArgument(path, access, args, check);
     if (error) return error;
   }
   return undefined;
+}
+
+function checkArgument(path: unknown, access: ArgumentAccess[1], args: unknown[], check: FsAccessCheck): Error | undefined {
+  if (access === 'open-flags') {
+    const { reads, writes } = openFlagAccess(args[1]);
+    return (reads ? check(path, READ) : undefined) ?? (writes ? check(path, WRITE) : undefined);
+  }
+  if (access === 'copy-source' || access === 'copy-destination') {
+    const source = access === 'copy-source';
+    const top = check(path, source ? READ : WRITE);
+    if (top) return top;
+    const options = copyOptionsOf(args[2]);
+    for (const entry of source ? copySourceTree(path, options) : copyDestinationTree(path, options)) {
+      const error = check(entry.path, entry.mode === 'read' ? READ : entry.mode === 'list' ? LIST_ENTRY : WRITE);
+      if (error) return error;
+    }
+    return undefined;
+  }
+  return check(path, access);
 }
 
 /** What an open does with its flags: `r+`, `w+`, `a+` and O_RDWR both read and write. */

@@ -1,4 +1,4 @@
-import fs, { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import fs, { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -114,6 +114,49 @@ describe('withStrictAccess: reads', () => {
         const error = await refusal(policy, () => read(at(file), outDir));
         expect(error, `${reader}: ${what}`).toBeInstanceOf(UndeclaredInputError);
       }
+    });
+  }
+
+  // Node's cp walks a folder with fs functions it took at load time, out of the guard's reach.
+  const recursiveCopies: Record<string, (source: string, target: string) => unknown> = {
+    cpSync: (source, target) => fs.cpSync(source, target, { recursive: true, dereference: true }),
+    'promises.cp': (source, target) => fs.promises.cp(source, target, { recursive: true, dereference: true }),
+    'cp (callback)': (source, target) =>
+      new Promise((resolve, reject) => fs.cp(source, target, { recursive: true, dereference: true }, (error) => (error ? reject(error) : resolve(0)))),
+  };
+  for (const [copier, copy] of Object.entries(recursiveCopies)) {
+    it(`refuses a recursive ${copier} of a declared folder that holds an undeclared file, and copies a clean one`, async () => {
+      const { policy, at, outDir } = workspace();
+      mkdirSync(at('pipelines/p/s/data/deep'), { recursive: true });
+      writeFileSync(at('pipelines/p/s/data/deep/a.csv'), 'a\n1\n');
+      await withStrictAccess(policy, async () => copy(at('pipelines/p/s/data'), join(outDir, 'clean')));
+      expect(readFileSync(join(outDir, 'clean/deep/a.csv'), 'utf8')).toBe('a\n1\n');
+
+      symlinkSync('../../../../../docs/secret.csv', at('pipelines/p/s/data/deep/link.csv'));
+      const throughLink = await refusal(policy, () => copy(at('pipelines/p/s/data'), join(outDir, 'linked')));
+      expect(throughLink, `${copier}: a symlink to an undeclared file`).toBeInstanceOf(UndeclaredInputError);
+      expect((throughLink as Error).message).toBe(
+        "Stage read 'docs/secret.csv' (through the symlink 'pipelines/p/s/data/deep/link.csv'), which is not among its declared inputs",
+      );
+      expect(fs.existsSync(join(outDir, 'linked/deep/link.csv')), `${copier} copied the undeclared file`).toBe(false);
+
+      rmSync(at('pipelines/p/s/data/deep/link.csv'));
+      writeFileSync(at('pipelines/p/s/data/NOTES.md'), 'not hashed');
+      const markdown = await refusal(policy, () => copy(at('pipelines/p/s/data'), join(outDir, 'notes')));
+      expect(markdown, `${copier}: Markdown the stage does not hash`).toBeInstanceOf(UndeclaredInputError);
+      expect((markdown as Error).message).toContain("'pipelines/p/s/data/NOTES.md'");
+    });
+
+    it(`refuses a recursive ${copier} into the output folder through a symlink there that points into the workspace`, async () => {
+      const { policy, at, outDir } = workspace();
+      mkdirSync(join(outDir, 'target'));
+      symlinkSync(at('docs'), join(outDir, 'target/docs'));
+      const scratch = mkdtempSync(join(tmpdir(), 'copy-source-'));
+      mkdirSync(join(scratch, 'docs'));
+      writeFileSync(join(scratch, 'docs/secret.csv'), 'overwritten');
+      const error = await refusal(policy, () => copy(scratch, join(outDir, 'target')));
+      expect(error, copier).toBeInstanceOf(UndeclaredWriteError);
+      expect(readFileSync(at('docs/secret.csv'), 'utf8')).toBe('a\n1\n');
     });
   }
 

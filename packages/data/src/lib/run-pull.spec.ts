@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -318,6 +318,44 @@ describe('pull from local files and URLs', () => {
     const error = await lockStage(ws, config({ kind: 'pull', files: { train: { source: `${url}/data/train.csv` } } })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).message).toMatch(/Plain http:\/\/ sources are not allowed/);
+  });
+
+  it('refuses a Hub whose HF_ENDPOINT is plain http (loopback only with the opt-in), before any request', async () => {
+    const hubSource = config({ kind: 'pull', files: { train: { source: 'hf://datasets/acme/penguins/train.csv' } } });
+    for (const [endpoint, optIn] of [
+      ['http://hub.invalid', '1'],
+      [url, ''],
+    ] as const) {
+      const ws = await makeWorkspace(undefined, { HF_ENDPOINT: endpoint, HF_TOKEN: 'hf_secret0123456789', REPROML_ALLOW_HTTP_LOCALHOST: optIn });
+      const error = await lockStage(ws, hubSource).catch((e: unknown) => e);
+      expect(error, endpoint).toBeInstanceOf(ConfigError);
+      expect(error, endpoint).toMatchObject({ stage: STAGE.name, file: STAGE.file, field: 'files.train.source' });
+      expect((error as Error).message).toBe(`HF_ENDPOINT '${endpoint}' is refused: plain http:// is not allowed (data and tokens would travel in the clear)`);
+    }
+  });
+
+  it('refuses a local source that links out of the workspace (the file or a folder on the way), at lock and at run', async () => {
+    const ws = await makeWorkspace(undefined);
+    const outside = await mkdtemp(join(tmpdir(), 'pull-outside-'));
+    await writeFile(join(outside, 'secret.csv'), 'user,password\nroot,x\n');
+    await mkdir(join(ws.root, 'raw'));
+    await writeFile(join(ws.root, 'raw/p.csv'), TRAIN_V1);
+    await symlink(join(ws.root, 'raw/p.csv'), join(ws.root, 'raw/alias.csv'));
+    await symlink(join(outside, 'secret.csv'), join(ws.root, 'raw/secret.csv'));
+    await symlink(outside, join(ws.root, 'linked-folder'));
+    for (const source of ['raw/secret.csv', 'linked-folder/secret.csv']) {
+      const error = await lockStage(ws, config({ kind: 'pull', files: { train: { source } } })).catch((e: unknown) => e);
+      expect(error, source).toBeInstanceOf(ConfigError);
+      expect(error, source).toMatchObject({ stage: STAGE.name, file: STAGE.file, field: 'files.train.source' });
+      expect((error as Error).message, source).toBe(`Source '${source}' is a link to ${await realpath(join(outside, 'secret.csv'))}, outside the workspace`);
+    }
+    // Locked while the link pointed inside; re-pointed out of the workspace before the run.
+    const aliased = config({ kind: 'pull', files: { train: { source: 'raw/alias.csv' } } });
+    await lockStage(ws, aliased);
+    await rm(join(ws.root, 'raw/alias.csv'));
+    await symlink(join(outside, 'secret.csv'), join(ws.root, 'raw/alias.csv'));
+    await expect(pull(ws, aliased)).rejects.toThrow(/Source 'raw\/alias\.csv' is a link to .*secret\.csv, outside the workspace/);
+    expect(existsSync(join(ws.root, 'pipelines/p/data/out'))).toBe(false);
   });
 
   it('checks a local file against its lock, validates it against the schema and writes validation and profile', async () => {
