@@ -82,6 +82,9 @@ describe('run tracking (real nx CLI)', () => {
     rmSync(workspace.path('pipelines/demo/stats/helper.txt'));
     expect(taskOutcomes(workspace.nxOk(['run', 'demo-stats:run', '--output-style=stream'], env)).cached).toContain('demo-stats:run');
     expect((await readRuns()).at(-1)).toMatchObject({ project: 'demo-stats', origin: 'cache', gitDirty: false });
+    // The same rule for an executed run: the untracked file elsewhere does not make it dirty.
+    workspace.nxOk(['run', 'demo-stats:run', '--skip-nx-cache', '--output-style=stream'], env);
+    expect((await readRuns()).at(-1)).toMatchObject({ project: 'demo-stats', origin: 'executed', gitDirty: false });
     rmSync(workspace.path('notes'), { recursive: true });
   });
 

@@ -103,7 +103,8 @@ function isFolder(path: string, follow: boolean): boolean {
   return stat?.isDirectory() === true;
 }
 
-function pathOf(path: unknown): string | undefined {
+/** A path argument of an fs call (string, file: URL or Buffer) as an absolute path; undefined for anything else (a descriptor). */
+export function pathOf(path: unknown): string | undefined {
   if (typeof path === 'string') return resolve(path);
   if (path instanceof URL) return path.protocol === 'file:' ? fileURLToPath(path) : undefined;
   if (Buffer.isBuffer(path)) return resolve(path.toString('utf8'));

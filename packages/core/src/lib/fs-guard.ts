@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
+import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { copyDestinationTree, copyOptionsOf, copySourceTree } from './copy-tree-paths';
+import { copyDestinationTree, copyOptionsOf, copySourceTree, pathOf } from './copy-tree-paths';
 
 /**
  * What an fs call does to one of its path arguments. `read`: file content (open for reading,
@@ -27,8 +28,10 @@ type Style = 'callback' | 'promise' | 'throw';
  * `open-flags`: read and/or write as the open's flags say. `copy-source` / `copy-destination`:
  * a `cp` argument, checked itself and, for a recursive copy of a folder, entry by entry
  * (copy-tree-paths.ts: Node's cp walks the tree with fs functions no guard can replace).
+ * `link-target`: a symlink's target (relative to the link's folder), a read: the link makes
+ * that file's content part of what the stage writes (its outputs are hashed and cached through it).
  */
-type ArgumentAccess = readonly [index: number, access: FsAccess | 'open-flags' | 'copy-source' | 'copy-destination'];
+type ArgumentAccess = readonly [index: number, access: FsAccess | 'open-flags' | 'copy-source' | 'copy-destination' | 'link-target'];
 
 const READ: FsAccess = { mode: 'read', follow: true };
 const LIST: FsAccess = { mode: 'list', follow: true };
@@ -85,7 +88,10 @@ const FS_CALLS: Record<string, readonly ArgumentAccess[]> = {
     [0, WRITE_ENTRY],
     [1, WRITE_ENTRY],
   ],
-  symlink: [[1, WRITE_ENTRY]],
+  symlink: [
+    [0, 'link-target'],
+    [1, WRITE_ENTRY],
+  ],
 };
 /** Path-taking functions left through on purpose: metadata reads, and calls on descriptors (checked at open). */
 export const UNGUARDED_FS_CALLS: Record<string, string> = {
@@ -194,6 +200,11 @@ function checkArgument(path: unknown, access: ArgumentAccess[1], args: unknown[]
       if (error) return error;
     }
     return undefined;
+  }
+  if (access === 'link-target') {
+    const link = pathOf(args[1]);
+    const target = typeof path === 'string' || Buffer.isBuffer(path) ? String(path) : pathOf(path);
+    return link === undefined || target === undefined ? undefined : check(resolve(dirname(link), target), READ);
   }
   return check(path, access);
 }

@@ -263,6 +263,25 @@ describe('withStrictAccess: writes', () => {
     expect(fs.existsSync(at('pipelines/p/s/stage.json'))).toBe(true);
   });
 
+  it('refuses a symlink in the output folder to an undeclared workspace file (its content would be an output), not to a declared one', async () => {
+    const { policy, at, outDir, outside } = workspace();
+    for (const link of [
+      () => fs.symlinkSync(at('docs/secret.csv'), join(outDir, 'absolute.csv')),
+      () => fs.symlinkSync('../../../../docs/secret.csv', join(outDir, 'relative.csv')),
+      () => fs.promises.symlink(Buffer.from('../README.md'), join(outDir, 'notes.md')),
+    ]) {
+      const error = await refusal(policy, link);
+      expect(error).toBeInstanceOf(UndeclaredInputError);
+      expect((error as Error).message).toMatch(/^Stage read '(docs\/secret\.csv|pipelines\/p\/s\/README\.md)', which is not among its declared inputs/);
+    }
+    expect(fs.readdirSync(outDir)).toEqual(['mine.txt']);
+    await withStrictAccess(policy, async () => {
+      fs.symlinkSync('../stage.json', join(outDir, 'stage.json'));
+      fs.symlinkSync(outside, join(outDir, 'outside.txt'));
+    });
+    expect(readFileSync(join(outDir, 'stage.json'), 'utf8')).toBe('{}');
+  });
+
   it('names the stage, the file and what to do', async () => {
     const { policy, at } = workspace();
     const error = (await refusal(policy, () => fs.writeFileSync(at('docs/new.csv'), 'x'))) as UndeclaredWriteError;
