@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HubServer, startHubServer } from '../../../../tools/hub-server';
@@ -74,6 +74,39 @@ describe('copyRegistry: folder → Hub → folder', () => {
     expect(restored.aliases).toEqual(original.aliases);
     expect(await back.verifyStoredFiles()).toEqual([]);
     expect((await back.auditHealth()).events).toBe(6);
+  });
+
+  it('refuses to copy a version whose stored file no longer matches its recorded sha256, and copies nothing of it', async () => {
+    const model = join(await folder.versionFiles('demo', 2), 'model.onnx');
+    const original = readFileSync(model);
+    writeFileSync(model, Buffer.concat([original.subarray(0, 100), Buffer.from('tampered'), original.subarray(108)]));
+    try {
+      const target = new FileModelRegistry(join(fixture.root, 'registry-damaged'));
+      await expect(copyRegistry({ from: folder, to: target })).rejects.toThrow(/model\.onnx does not match the sha256 recorded for demo v2/);
+      expect((await target.getModel('demo')).versions.map((version) => version.version)).toEqual([1]);
+    } finally {
+      writeFileSync(model, original);
+    }
+  });
+
+  it('refuses a copy whose target changed while it ran (versions, aliases and alias histories compared at the end)', async () => {
+    const target = new FileModelRegistry(join(fixture.root, 'registry-moving'));
+    // Someone promotes in the target right after v2 landed there, before the copy's own promotions.
+    const meddling = new Proxy(target, {
+      get(registry, property) {
+        if (property === 'register') {
+          return async (params: Parameters<FileModelRegistry['register']>[0]) => {
+            const result = await registry.register(params);
+            if (result.version.version === 2) await registry.promote({ model: 'demo', version: 1, alias: 'canary', approval: { by: 'mallory', reason: 'meddling' } });
+            return result;
+          };
+        }
+        const value = Reflect.get(registry, property, registry);
+        return typeof value === 'function' ? value.bind(registry) : value;
+      },
+    });
+    await expect(copyRegistry({ from: folder, to: meddling })).rejects.toThrow(/After the copy, demo differs between .*registry-a and .*registry-moving/);
+    expect((await target.getModel('demo')).aliases).toMatchObject({ canary: 1 });
   });
 
   it('refuses to merge into a registry whose history of the model differs', async () => {
