@@ -97,7 +97,8 @@ describe('copyRegistry: folder → Hub → folder', () => {
         if (property === 'register') {
           return async (params: Parameters<FileModelRegistry['register']>[0]) => {
             const result = await registry.register(params);
-            if (result.version.version === 2) await registry.promote({ model: 'demo', version: 1, alias: 'canary', approval: { by: 'mallory', reason: 'meddling' } });
+            if (result.version.version === 2)
+              await registry.promote({ model: 'demo', version: 1, alias: 'canary', approval: { by: 'mallory', reason: 'meddling' } });
             return result;
           };
         }
