@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reproml } from './support/reproml-cli';
 import { REPO_ROOT, TempWorkspace } from './support/temp-workspace';
@@ -27,6 +27,37 @@ function checkChangelogs(workspace: TempWorkspace, base: string): { status: numb
     encoding: 'utf8',
   });
   return { status: result.status ?? 1, output: `${result.stdout}${result.stderr}` };
+}
+
+/**
+ * `nx run <stage>:lock` on a terminal (a pseudo-terminal from util-linux's `script`), answering
+ * the question it asks once it appears. Resolves with what the terminal showed.
+ */
+function lockOnTerminal(workspace: TempWorkspace, project: string, answer: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const nx = workspace.path('node_modules/.bin/nx');
+    const child = spawn('script', ['-qec', `${nx} run ${project}:lock`, '/dev/null'], {
+      cwd: workspace.root,
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_CACHE_DIRECTORY: workspace.cacheDir, NO_COLOR: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let shown = '';
+    let answered = false;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 240_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      shown += chunk.toString('utf8');
+      if (!answered && shown.includes('Why did the data change?')) {
+        answered = true;
+        child.stdin.write(`${answer}\r`);
+      }
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0 && answered) resolve(shown);
+      else reject(new Error(`lock on a terminal ended with ${code} (question ${answered ? '' : 'never '}asked):\n${shown}`));
+    });
+  });
 }
 
 describe('dataset changelog and governed data changes', () => {
@@ -89,13 +120,18 @@ describe('dataset changelog and governed data changes', () => {
     expect(file.profileFrom).toEqual({ before: 'data', after: 'data' });
   });
 
-  it('data diff reads a version from the run store or out/ when a pull recorded it, with the same answer', () => {
+  it('data diff reads a version from out/, the Nx cache or the run store when a pull made it, with the same answer', () => {
     const fromData = JSON.parse(reproml(workspace, ['data', 'diff', 'shop-data', '--json']).stdout);
     workspace.git('checkout', '-q', '-f', first);
     workspace.nxOk(['run', 'shop-data:run']);
     workspace.git('checkout', '-q', '-f', 'main');
     workspace.nxOk(['run', 'shop-data:run']);
-    const recorded = JSON.parse(reproml(workspace, ['data', 'diff', 'shop-data', '--json']).stdout);
+    // The first version's out/ is one of the results in Nx's cache (NX_CACHE_DIRECTORY of the workspace).
+    const cached = JSON.parse(reproml(workspace, ['data', 'diff', 'shop-data', '--json']).stdout);
+    expect(cached.files[0].profileFrom).toEqual({ before: 'nx-cache', after: 'out' });
+    expect(cached.files[0].profile).toEqual(fromData.files[0].profile);
+    // Without that cache, the pull run recorded in the run store has it.
+    const recorded = JSON.parse(reproml(workspace, ['data', 'diff', 'shop-data', '--json'], { NX_CACHE_DIRECTORY: workspace.path('no-nx-cache') }).stdout);
     expect(recorded.files[0].profileFrom).toEqual({ before: 'run-store', after: 'out' });
     expect(recorded.files[0].profile).toEqual(fromData.files[0].profile);
   });
@@ -130,5 +166,17 @@ describe('dataset changelog and governed data changes', () => {
     const placeholder = checkChangelogs(workspace, undocumented);
     expect(placeholder.status).toBe(1);
     expect(placeholder.output).toContain('has no message');
+  });
+
+  it('lock asks for the message on a terminal and writes the answer into the entry', async () => {
+    workspace.write('pipelines/shop/raw/shop.csv', csv(260, { cities: ['Lyon', 'Oslo'], year: true }));
+    const shown = await lockOnTerminal(workspace, 'shop-data', 'Typed at the terminal: late returns removed');
+    expect(shown).toContain('appended the entry for lock');
+    const newest = JSON.parse(reproml(workspace, ['data', 'log', 'shop-data', '--json']).stdout).at(-1);
+    expect(newest).toMatchObject({ message: 'Typed at the terminal: late returns removed', author: 'Dana Data <dana@example.com>' });
+    expect(newest.summary[0]).toMatch(/^shop: \d+ → 260 rows/);
+    const base = workspace.git('rev-parse', 'HEAD').trim();
+    workspace.commitAll('relock, described on the terminal');
+    expect(checkChangelogs(workspace, base)).toMatchObject({ status: 0 });
   });
 });

@@ -23,6 +23,7 @@ export * from './lib/lock-dataset-file';
 export * from './lib/lock-entries';
 export * from './lib/lock-with-changelog';
 export * from './lib/max-field-length';
+export * from './lib/nx-cache-copies';
 export * from './lib/parse-number';
 export * from './lib/population-stability-index';
 export * from './lib/profile-distribution';

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { ConfigError, DataError, parseConfig, parseJsonText, sha256OfBytes } from '@reproml/core';
@@ -7,6 +7,7 @@ import { type DatasetLock, datasetLockSchema, LOCK_FILE_NAME, type LockedFile } 
 import { openSource } from './dataset-source';
 import { readBlobAt } from './git-revision';
 import { type FileValidationReport, inspectDatasetFile } from './inspect-dataset-file';
+import { nxCacheDirectory, nxCachedCopies } from './nx-cache-copies';
 import type { TableProfile } from './profile-table';
 import { type PullStageConfig, pullStageConfigSchema } from './pull-stage-config';
 import { PROFILE_FILE, VALIDATION_FILE } from './run-pull';
@@ -17,8 +18,11 @@ export interface DatasetVersionFile {
   locked: LockedFile;
   profile: TableProfile;
   validation: FileValidationReport;
-  /** Where the profile came from: the stage's current `out/` (same bytes), a recorded run of the stage, or the data itself. */
-  from: 'out' | 'run-store' | 'data';
+  /**
+   * Where the profile came from: the stage's current `out/` (same bytes), an earlier result of
+   * the stage in Nx's local cache (same bytes), a recorded run of the stage, or the data itself.
+   */
+  from: 'out' | 'nx-cache' | 'run-store' | 'data';
 }
 
 export interface DatasetVersion {
@@ -43,6 +47,8 @@ export interface LoadDatasetVersionParams {
   label: string;
   environment?: SourceEnvironment;
   warn?: (message: string) => void;
+  /** Nx's local cache folder, searched for earlier results of the stage. Default: where Nx keeps it (`nxCacheDirectory`). */
+  nxCacheDir?: string;
   /** The profile and validation a recorded pull run wrote for these bytes (the run store), tried before reading the data. */
   recorded?: (key: string, locked: LockedFile) => Promise<Pick<DatasetVersionFile, 'profile' | 'validation'> | undefined>;
 }
@@ -50,9 +56,11 @@ export interface LoadDatasetVersionParams {
 /**
  * A pull stage's dataset as one version locked it: the lock and stage file at a commit (or in
  * the working tree), and for each locked file its profile and validation. Profiles come from
- * the stage's `out/` when it holds the same bytes; otherwise the locked bytes are read from
- * git (local sources), the content store, or fetched at the locked revision and checked
- * against the lock's sha256, then read with the stage file's rules of that version.
+ * the stage's `out/` when it holds the same bytes, else from an earlier result of the stage in
+ * Nx's local cache that holds them, else from a recorded run (`recorded`); otherwise the
+ * locked bytes are read from git (local sources), the content store, or fetched at the locked
+ * revision and checked against the lock's sha256, then read with the stage file's rules of
+ * that version.
  */
 export async function loadDatasetVersion(params: LoadDatasetVersionParams): Promise<DatasetVersion> {
   const lockFile = posix.join(params.stageRoot, LOCK_FILE_NAME);
@@ -93,8 +101,13 @@ function readVersionFile(params: LoadDatasetVersionParams, path: string): Buffer
 }
 
 async function loadVersionFile(params: LoadDatasetVersionParams, config: PullStageConfig, key: string, locked: LockedFile): Promise<DatasetVersionFile> {
-  const fromOut = readOutProfile(params, key, locked);
+  const outDir = posix.join(params.stageRoot, 'out');
+  const fromOut = readOutProfile(join(params.workspaceRoot, outDir), key, locked, 'out');
   if (fromOut) return fromOut;
+  for (const copy of nxCachedCopies(params.nxCacheDir ?? nxCacheDirectory(params.workspaceRoot), outDir)) {
+    const fromCache = readOutProfile(copy, key, locked, 'nx-cache');
+    if (fromCache) return fromCache;
+  }
   const recorded = await params.recorded?.(key, locked);
   if (recorded) return { locked, ...recorded, from: 'run-store' };
   const spec = config.files[key];
@@ -110,16 +123,15 @@ async function loadVersionFile(params: LoadDatasetVersionParams, config: PullSta
   return { locked, profile: inspected.profile, validation: inspected.validation, from: 'data' };
 }
 
-/** The profile `pull` wrote, when `out/` holds exactly the locked bytes. */
-function readOutProfile(params: LoadDatasetVersionParams, key: string, locked: LockedFile): DatasetVersionFile | undefined {
-  const outDir = join(params.workspaceRoot, params.stageRoot, 'out');
+/** The profile `pull` wrote into an `out/` folder (the stage's, or a cached copy of it), when it holds exactly the locked bytes. */
+function readOutProfile(outDir: string, key: string, locked: LockedFile, from: 'out' | 'nx-cache'): DatasetVersionFile | undefined {
   const data = join(outDir, `${key}.${locked.format}`);
   if (!existsSync(data) || !existsSync(join(outDir, PROFILE_FILE)) || !existsSync(join(outDir, VALIDATION_FILE))) return undefined;
-  if (sha256OfBytes(readFileSync(data)) !== locked.sha256) return undefined;
+  if (statSync(data).size !== locked.size || sha256OfBytes(readFileSync(data)) !== locked.sha256) return undefined;
   try {
     const profile = JSON.parse(readFileSync(join(outDir, PROFILE_FILE), 'utf8')).files?.[key] as TableProfile | undefined;
     const validation = JSON.parse(readFileSync(join(outDir, VALIDATION_FILE), 'utf8')).files?.[key] as FileValidationReport | undefined;
-    return profile && validation ? { locked, profile, validation, from: 'out' } : undefined;
+    return profile && validation ? { locked, profile, validation, from } : undefined;
   } catch {
     return undefined;
   }
