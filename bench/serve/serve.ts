@@ -21,7 +21,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import type { Column, Table } from '../../packages/core/src';
@@ -29,11 +29,13 @@ import * as ort from '../../packages/onnx/node_modules/onnxruntime-node';
 import { loadModel, type ModelSession } from '../../packages/onnx/src';
 import { concatTables } from '../../packages/serve/src';
 import { createServedModelFixture, fixtureRows } from '../../packages/serve/src/testing/served-model-fixture';
+import { cpuSince, ownCpuSeconds, threadCpu } from './cpu-time';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const SECONDS = Number(process.argv[3] ?? 5);
 const RATE = Number(process.argv[4] ?? 400);
 const CLIENTS = 64;
+const CORES = availableParallelism();
 
 interface Server {
   url: string;
@@ -63,6 +65,46 @@ function load(url: string, options: Partial<autocannon.Options>): Promise<autoca
   const body = JSON.stringify({ rows: [{ x0: 1.2, x1: -0.4, tag: 'p' }] });
   return autocannon({ url: `${url}/predict`, method: 'POST', headers: { 'content-type': 'application/json' }, body, duration: SECONDS, ...options });
 }
+
+/** CPU per request (µs) of a load run: the generator (this process) and the server's main thread and other threads. */
+interface CpuPerRequest {
+  generator: number;
+  main: number;
+  other: number;
+}
+
+/** A throughput run with its CPU accounting (undefined where /proc is missing). */
+async function measuredLoad(server: Server, options: Partial<autocannon.Options>): Promise<{ result: autocannon.Result; cpu?: CpuPerRequest }> {
+  const serverBefore = await threadCpu(server.child.pid!);
+  const ownBefore = ownCpuSeconds();
+  const result = await load(server.url, options);
+  const own = ownCpuSeconds() - ownBefore;
+  const serverAfter = await threadCpu(server.child.pid!);
+  if (!serverBefore || !serverAfter || result.requests.total === 0) return { result };
+  const used = cpuSince(serverAfter, serverBefore);
+  const perRequest = (seconds: number) => (seconds * 1e6) / result.requests.total;
+  return { result, cpu: { generator: perRequest(own), main: perRequest(used.main), other: perRequest(used.other) } };
+}
+
+/**
+ * The most requests/s this CPU cost allows if the machine's cores were the run's alone: all
+ * cores busy, the server's main thread busy, or the (single-threaded) generator busy, whichever comes first.
+ */
+function cpuCeiling(cpu: CpuPerRequest): number {
+  return 1e6 / Math.max((cpu.generator + cpu.main + cpu.other) / CORES, cpu.main, cpu.generator);
+}
+
+const showCpu = (cpu: CpuPerRequest[], unit: string) =>
+  `generator ${show(
+    cpu.map((c) => c.generator),
+    1,
+  )} µs, server main thread ${show(
+    cpu.map((c) => c.main),
+    1,
+  )} µs, other threads ${show(
+    cpu.map((c) => c.other),
+    1,
+  )} µs per ${unit}`;
 
 async function batchStats(url: string): Promise<{ runs: number; rows: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -126,6 +168,11 @@ interface ModeResults {
   batch: number[];
   /** served ÷ the HTTP floor's requests/s in the same round. */
   ofFloor: number[];
+  cpu: CpuPerRequest[];
+  /** cpuCeiling ÷ bare: the ratio this CPU cost allows with the machine's cores to itself. */
+  ceiling: number[];
+  /** Cores the generator and the server used together during the run. */
+  coresUsed: number[];
 }
 
 async function benchModel(hiddenLayers: number[]): Promise<void> {
@@ -158,19 +205,24 @@ async function benchModel(hiddenLayers: number[]): Promise<void> {
     await load(unbatched.url, { connections: 16, duration: 2 });
     await load(floor.url, { connections: CLIENTS, duration: 2 });
 
-    const modes = new Map<string, ModeResults>(BATCHING.map(({ name }) => [name, { served: [], bare: [], ratio: [], batch: [], ofFloor: [] }]));
+    const modes = new Map<string, ModeResults>(
+      BATCHING.map(({ name }) => [name, { served: [], bare: [], ratio: [], batch: [], ofFloor: [], cpu: [], ceiling: [], coresUsed: [] }]),
+    );
     const floors: number[] = [];
+    const floorCpu: CpuPerRequest[] = [];
     const ceilings: number[] = [];
     const p99Batched: number[] = [];
     const p99Unbatched: number[] = [];
     let failures = 0;
     for (let round = 1; round <= ROUNDS; round++) {
       const line: string[] = [];
-      const floorRate = (await load(floor.url, { connections: CLIENTS })).requests.average;
+      const floorRun = await measuredLoad(floor, { connections: CLIENTS });
+      const floorRate = floorRun.result.requests.average;
       floors.push(floorRate);
+      if (floorRun.cpu) floorCpu.push(floorRun.cpu);
       for (const [mode, server] of batching) {
         const before = await batchStats(server.url);
-        const throughput = await load(server.url, { connections: CLIENTS });
+        const { result: throughput, cpu } = await measuredLoad(server, { connections: CLIENTS });
         const after = await batchStats(server.url);
         const meanBatch = (after.rows - before.rows) / Math.max(1, after.runs - before.runs);
         const served = throughput.requests.average;
@@ -182,8 +234,15 @@ async function benchModel(hiddenLayers: number[]): Promise<void> {
         results.ratio.push(served / bare);
         results.batch.push(meanBatch);
         results.ofFloor.push(served / floorRate);
+        if (cpu) {
+          results.cpu.push(cpu);
+          results.ceiling.push(cpuCeiling(cpu) / bare);
+          results.coresUsed.push(((cpu.generator + cpu.main + cpu.other) * served) / 1e6);
+        }
         if (mode === BATCHING[0]!.name) ceilings.push(floorRate / bare);
-        line.push(`${mode}: served ${served.toFixed(0)} rows/s (mean batch ${meanBatch.toFixed(1)}), bare ${bare.toFixed(0)} → ${(served / bare).toFixed(2)}×`);
+        line.push(
+          `${mode}: served ${served.toFixed(0)} rows/s (mean batch ${meanBatch.toFixed(1)}), bare ${bare.toFixed(0)} → ${(served / bare).toFixed(2)}×${cpu ? `, CPU-bound ceiling ${results.ceiling.at(-1)!.toFixed(2)}×, ${results.coresUsed.at(-1)!.toFixed(2)} cores used` : ''}`,
+        );
       }
       p99Batched.push((await load(batching.get(BATCHING[0]!.name)!.url, { connections: 16, overallRate: RATE })).latency.p99);
       p99Unbatched.push((await load(unbatched.url, { connections: 16, overallRate: RATE })).latency.p99);
@@ -195,6 +254,7 @@ async function benchModel(hiddenLayers: number[]): Promise<void> {
     console.log(
       `  HTTP floor (plain node:http, JSON in and out, no model), ${CLIENTS} clients: ${show(floors)} req/s; as a ratio of the bare loop: ${show(ceilings, 2, '×')} (the ceiling of any 1-row-per-request server here)`,
     );
+    if (floorCpu.length) console.log(`    CPU: ${showCpu(floorCpu, 'request')}`);
     for (const [mode, results] of modes) {
       console.log(
         `  batching ${mode} (session.run thread:max wait ms), ${CLIENTS} clients, 1 row/request: served ${show(results.served)} rows/s; bare session.run at the same batch size ${show(results.bare)} rows/s`,
@@ -202,6 +262,12 @@ async function benchModel(hiddenLayers: number[]): Promise<void> {
       console.log(
         `    ratio served / bare: ${show(results.ratio, 2, '×')} (goal ≥ 0.7×); served / HTTP floor: ${show(results.ofFloor, 2, '×')}; mean batch ${show(results.batch, 1)} rows`,
       );
+      if (results.cpu.length) {
+        console.log(`    CPU: ${showCpu(results.cpu, 'request')}`);
+        console.log(
+          `    CPU-bound ceiling (${CORES} cores to the generator and the server alone) ÷ bare: ${show(results.ceiling, 2, '×')}; cores used: ${show(results.coresUsed, 2)}`,
+        );
+      }
     }
     console.log(`  non-2xx + errors under load: ${failures}`);
     console.log(

@@ -59,17 +59,22 @@ export class MicroBatcher {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.running || this.queue.length === 0) return;
-    const batch = this.take();
     this.running = true;
-    void this.runBatch(batch).finally(() => {
-      this.running = false;
-      if (this.queue.length > 0) {
-        // What queued during the run has waited at least that long: run it now.
-        this.flush();
-      } else {
-        for (const resolve of this.idleWaiters.splice(0)) resolve();
-      }
-    });
+    void this.runBatch(this.take());
+  }
+
+  /**
+   * A run ended: the next batch starts now, before the finished batch's requests are answered,
+   * so a session in a worker thread computes it while this thread writes those responses.
+   */
+  private runEnded(): void {
+    this.running = false;
+    if (this.queue.length > 0) {
+      // What queued during the run has waited at least that long: run it now.
+      this.flush();
+    } else {
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
   }
 
   private take(): Pending[] {
@@ -85,19 +90,20 @@ export class MicroBatcher {
   }
 
   private async runBatch(batch: Pending[]): Promise<void> {
-    if (batch.length === 1) {
-      await this.runOne(batch[0]!);
-      return;
-    }
     let predictions: Predictions;
     try {
-      const table = concatTables(batch.map((pending) => pending.table));
+      const table = batch.length === 1 ? batch[0]!.table : concatTables(batch.map((pending) => pending.table));
       this.options.onRun?.(table.rowCount);
       predictions = await this.options.run(table);
-    } catch {
-      for (const pending of batch) await this.runOne(pending);
+    } catch (error) {
+      if (batch.length === 1) batch[0]!.reject(error);
+      // A failed batch runs again request by request, so only the bad request fails.
+      else for (const pending of batch) await this.runOne(pending);
+      this.runEnded();
       return;
     }
+    this.runEnded();
+    if (batch.length === 1) return batch[0]!.resolve(predictions);
     let offset = 0;
     for (const pending of batch) {
       pending.resolve(slicePredictions(predictions, offset, pending.table.rowCount));

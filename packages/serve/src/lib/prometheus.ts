@@ -1,12 +1,16 @@
 /** Minimal Prometheus text exposition (format 0.0.4): counters, gauges and histograms with labels. */
 type Labels = Record<string, string>;
 
-/** A series' identity: its labels in name order (code-unit order: no locale collation on every request). */
+/**
+ * A series' identity: its labels in name order (code-unit order: no locale collation on every
+ * request), each value prefixed by its length so no value can imitate another series' key.
+ */
 const key = (labels: Labels): string => {
   const names = Object.keys(labels);
-  if (names.length === 0) return '';
   if (names.length > 1) names.sort();
-  return JSON.stringify(names.map((name) => [name, labels[name]]));
+  let id = '';
+  for (const name of names) id += `${name}\0${labels[name]!.length}\0${labels[name]}\0`;
+  return id;
 };
 const renderLabels = (labels: Labels) => {
   const entries = Object.entries(labels);
