@@ -94,6 +94,15 @@ function cpuCeiling(cpu: CpuPerRequest): number {
   return 1e6 / Math.max((cpu.generator + cpu.main + cpu.other) / CORES, cpu.main, cpu.generator);
 }
 
+/**
+ * The rows/s of an ideal server: the HTTP floor's CPU per request on its event loop, inference in
+ * another thread at the bare loop's CPU per row (1 s ÷ bare rows/s, one thread), all cores busy.
+ */
+function idealCeiling(floor: CpuPerRequest, bare: number): number {
+  const inference = 1e6 / bare;
+  return 1e6 / Math.max((floor.generator + floor.main + floor.other + inference) / CORES, floor.main, floor.generator, inference);
+}
+
 const showCpu = (cpu: CpuPerRequest[], unit: string) =>
   `generator ${show(
     cpu.map((c) => c.generator),
@@ -211,6 +220,8 @@ async function benchModel(hiddenLayers: number[]): Promise<void> {
     const floors: number[] = [];
     const floorCpu: CpuPerRequest[] = [];
     const ceilings: number[] = [];
+    /** The HTTP floor's CPU per request plus the bare loop's per row, as a ratio of the bare loop. */
+    const idealCeilings: number[] = [];
     const p99Batched: number[] = [];
     const p99Unbatched: number[] = [];
     let failures = 0;
@@ -239,7 +250,10 @@ async function benchModel(hiddenLayers: number[]): Promise<void> {
           results.ceiling.push(cpuCeiling(cpu) / bare);
           results.coresUsed.push(((cpu.generator + cpu.main + cpu.other) * served) / 1e6);
         }
-        if (mode === BATCHING[0]!.name) ceilings.push(floorRate / bare);
+        if (mode === BATCHING[0]!.name) {
+          ceilings.push(floorRate / bare);
+          if (floorRun.cpu) idealCeilings.push(idealCeiling(floorRun.cpu, bare) / bare);
+        }
         line.push(
           `${mode}: served ${served.toFixed(0)} rows/s (mean batch ${meanBatch.toFixed(1)}), bare ${bare.toFixed(0)} → ${(served / bare).toFixed(2)}×${cpu ? `, CPU-bound ceiling ${results.ceiling.at(-1)!.toFixed(2)}×, ${results.coresUsed.at(-1)!.toFixed(2)} cores used` : ''}`,
         );
@@ -254,7 +268,12 @@ async function benchModel(hiddenLayers: number[]): Promise<void> {
     console.log(
       `  HTTP floor (plain node:http, JSON in and out, no model), ${CLIENTS} clients: ${show(floors)} req/s; as a ratio of the bare loop: ${show(ceilings, 2, '×')} (the ceiling of any 1-row-per-request server here)`,
     );
-    if (floorCpu.length) console.log(`    CPU: ${showCpu(floorCpu, 'request')}`);
+    if (floorCpu.length) {
+      console.log(`    CPU: ${showCpu(floorCpu, 'request')}`);
+      console.log(
+        `    a server at the floor's CPU per request with inference off its event loop at the bare loop's CPU per row, ${CORES} cores to it and the generator alone: ${show(idealCeilings, 2, '×')} the bare loop (batching ${BATCHING[0]!.name}'s batch size)`,
+      );
+    }
     for (const [mode, results] of modes) {
       console.log(
         `  batching ${mode} (session.run thread:max wait ms), ${CLIENTS} clients, 1 row/request: served ${show(results.served)} rows/s; bare session.run at the same batch size ${show(results.bare)} rows/s`,
