@@ -7,13 +7,39 @@ import { dateFeatureValues, parseDateColumn } from './parse-date-column';
 import type { StageLocation } from './stage-location';
 
 /**
- * Transformed features, column-wise: a dense float64 column per number/ordinal feature,
- * and category codes for one-hot groups (expanded only when written, to keep memory at
- * 4 bytes per row per group instead of 8 bytes per category).
+ * Transformed features, column-wise, without a copy of the data: a dense feature computes its
+ * value from the raw column with the fitted statistics when asked (`value(row)`, the same
+ * float64 arithmetic every time), and a one-hot group holds category codes in the narrowest
+ * typed array (expanded only when written). So the transformed rows cost a byte or two per
+ * row per one-hot group, not 8 bytes per feature.
  */
-export type FeatureBlock =
-  | { kind: 'dense'; names: [string]; values: Float64Array }
-  | { kind: 'onehot'; names: string[] /** Category index per row; -1 = all zeros (unseen, ignored). */; codes: Int32Array };
+export type FeatureBlock = DenseBlock | OneHotBlock;
+export interface DenseBlock {
+  kind: 'dense';
+  names: [string];
+  /** The feature's value in a table row (NaN only for a missing value kept by `keepMissing`). */
+  value: (row: number) => number;
+}
+export interface OneHotBlock {
+  kind: 'onehot';
+  names: string[];
+  /** Category index per row; -1 = all zeros (unseen, ignored). */
+  codes: CategoryCodes;
+}
+export type CategoryCodes = Int8Array | Int16Array | Int32Array;
+
+/** A dense block's values over rows 0 … rowCount-1 (for tests and small tables). */
+export function denseValues(block: DenseBlock, rowCount: number): Float64Array {
+  const values = new Float64Array(rowCount);
+  for (let row = 0; row < rowCount; row++) values[row] = block.value(row);
+  return values;
+}
+
+/** Codes for `categories` categories and -1: one byte per row up to 127 categories. */
+function categoryCodes(categories: number, rows: number): CategoryCodes {
+  if (categories <= 0x7f) return new Int8Array(rows);
+  return categories <= 0x7fff ? new Int16Array(rows) : new Int32Array(rows);
+}
 
 export interface NullCount {
   column: string;
@@ -106,7 +132,6 @@ function applyNumber(
   sourceColumn = column.name,
 ): FeatureBlock {
   const source = column.values;
-  const out = new Float64Array(source.length);
   const fill = fitted.impute ? fitted.impute.value : NaN;
   const offset = fitted.scale ? fitted.scale.offset : 0;
   const scale = fitted.scale ? fitted.scale.scale : 1;
@@ -130,8 +155,6 @@ function applyNumber(
         hint: 'Fix the data or filter the row out; ±Infinity cannot be imputed or scaled.',
       });
     }
-    // Same formula and order as the ai.onnx.ml Scaler: (x - offset) * scale.
-    out[i] = scaled ? (value - offset) * scale : value;
   }
   nullCounts.push({ column: column.name, before, after: kept + (missingRows?.length ?? 0) });
   if (missingRows) {
@@ -141,7 +164,17 @@ function applyNumber(
       hint: `Add an impute rule (e.g. { "columns": ["${sourceColumn}"], "strategy": "median" }), drop those rows with a filter { "op": "notNull", "column": "${sourceColumn}" }, or set "keepMissing": true to keep them as missing values for a gbdt model.`,
     });
   }
-  return { kind: 'dense', names: [column.name], values: out };
+  // Same formula and order as the ai.onnx.ml Scaler: (x - offset) * scale; computed when read, never stored.
+  const value = scaled
+    ? (row: number) => {
+        const x = source[row]!;
+        return ((Number.isNaN(x) ? fill : x) - offset) * scale;
+      }
+    : (row: number) => {
+        const x = source[row]!;
+        return Number.isNaN(x) ? fill : x;
+      };
+  return { kind: 'dense', names: [column.name], value };
 }
 
 /** A date column: parsed with the fitted format, then each feature imputed and scaled like a number column. */
@@ -171,7 +204,7 @@ function applyString(fitted: FittedStringColumn, column: StringColumn, nullCount
   const index = new Map(encode.categories.map((category, i) => [category, i]));
   const markers = new Set(['', ...fitted.missingValues]);
   const fill = fitted.impute?.value ?? null;
-  const codes = new Int32Array(column.values.length);
+  const codes = categoryCodes(encode.categories.length, column.values.length);
   let before = 0;
   let after = 0;
   const unseenRows: number[] = [];
@@ -205,9 +238,8 @@ function applyString(fitted: FittedStringColumn, column: StringColumn, nullCount
     );
   }
   if (encode.method === 'onehot') return { kind: 'onehot', names: featureNamesOf(fitted) as string[], codes };
-  const values = new Float64Array(codes.length);
-  for (let i = 0; i < codes.length; i++) values[i] = codes[i]! >= 0 ? codes[i]! : encode.unknownValue!;
-  return { kind: 'dense', names: [column.name], values };
+  const unknownValue = encode.unknownValue!;
+  return { kind: 'dense', names: [column.name], value: (row) => (codes[row]! >= 0 ? codes[row]! : unknownValue) };
 }
 
 function encodeLabels(transform: FittedTransform, target: Column, context: ApplyContext): Float64Array {

@@ -39,7 +39,7 @@ async function runGraph(bytes: Uint8Array, input: Record<string, ort.Tensor>, ou
 
 function denseRows(transformed: TransformedRows): number[][] {
   return Array.from({ length: transformed.rowCount }, (_, row) =>
-    transformed.blocks.flatMap((block) => (block.kind === 'dense' ? [block.values[row]!] : block.names.map((_, code) => (block.codes[row] === code ? 1 : 0)))),
+    transformed.blocks.flatMap((block) => (block.kind === 'dense' ? [block.value(row)] : block.names.map((_, code) => (block.codes[row] === code ? 1 : 0)))),
   );
 }
 

@@ -51,7 +51,7 @@ function denseRows(transformed: TransformedRows, rows: Uint32Array): Float64Arra
   return Array.from(rows, (row) => {
     const values: number[] = [];
     for (const block of transformed.blocks) {
-      if (block.kind === 'dense') values.push(block.values[row]!);
+      if (block.kind === 'dense') values.push(block.value(row));
       else block.names.forEach((_, code) => values.push(block.codes[row] === code ? 1 : 0));
     }
     return Float64Array.from(values);

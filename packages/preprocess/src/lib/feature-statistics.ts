@@ -16,7 +16,7 @@ export function featureStatistics(blocks: readonly FeatureBlock[], rows: Uint32A
       let sum = 0;
       let present = 0;
       for (let i = 0; i < n; i++) {
-        const value = block.values[rows[i]!]!;
+        const value = block.value(rows[i]!);
         if (Number.isNaN(value)) continue;
         sum += value;
         present++;
@@ -24,7 +24,7 @@ export function featureStatistics(blocks: readonly FeatureBlock[], rows: Uint32A
       const mean = present ? sum / present : 0;
       let squares = 0;
       for (let i = 0; i < n; i++) {
-        const value = block.values[rows[i]!]!;
+        const value = block.value(rows[i]!);
         if (Number.isNaN(value)) continue;
         squares += (value - mean) * (value - mean);
       }

@@ -1,7 +1,7 @@
 import { type Column, ConfigError, DataError, stableStringify, type Table } from '@reproml/core';
 import { describe, expect, it } from 'vitest';
 import { tableFromRecords } from '../testing/penguins';
-import { applyTransform } from './apply-transform';
+import { applyTransform, denseValues } from './apply-transform';
 import { fitTransform } from './fit-transform';
 import { transformSpecSchema } from './transform-spec';
 
@@ -56,7 +56,7 @@ describe('fitTransform', () => {
     const fitted = fit(table);
     const out = applyTransform({ transform: fitted, table });
     const x = out.blocks[0]!;
-    expect(x.kind === 'dense' && Array.from(x.values)).toEqual([1, 3, 3, 5, 1000, -1000].map((v) => (v - 3) / Math.SQRT2));
+    expect(x.kind === 'dense' && Array.from(denseValues(x, table.rowCount))).toEqual([1, 3, 3, 5, 1000, -1000].map((v) => (v - 3) / Math.SQRT2));
     const c = out.blocks[1]!;
     expect(c.kind === 'onehot' && Array.from(c.codes)).toEqual([0, 1, 0, 0, -1, -1]);
     expect(Array.from(out.labels!)).toEqual([1, 0, 1, 0, 1, 0]);

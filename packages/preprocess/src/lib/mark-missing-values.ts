@@ -23,15 +23,10 @@ export function markMissingValues(params: MarkMissingValuesParams): Table {
   const columns = table.columns.map((column): Column => {
     if (column.kind !== 'string') return column;
     const markers = new Set(['', ...(markersOf[column.name] ?? [])]);
-    let changed = false;
-    const out = column.values.map((value) => {
-      if (value !== null && markers.has(value)) {
-        changed = true;
-        return null;
-      }
-      return value;
-    });
-    return changed ? { ...column, values: out } : column;
+    const isMarker = (value: string | null) => value !== null && markers.has(value);
+    // Copied only when a marker is there (a column of millions of rows usually has none).
+    if (!column.values.some(isMarker)) return column;
+    return { ...column, values: column.values.map((value) => (isMarker(value) ? null : value)) };
   });
   return { columns, rowCount: table.rowCount };
 }

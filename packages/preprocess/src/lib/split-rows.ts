@@ -28,26 +28,32 @@ export interface SplitRowsParams {
 export function splitRows(params: SplitRowsParams): SplitRows {
   const rng = new SeededRandom(params.seed);
   const strata = params.stratify ? groupRows(params.stratify, params) : [{ value: undefined, rows: rangeOf(params.rowCount) }];
-  const parts: Record<SplitName, number[]> = { train: [], validation: [], test: [] };
-  for (const stratum of strata) {
-    const counts = allocate(stratum.rows.length, params.fractions);
-    if (params.stratify) checkStratum(stratum.value!, stratum.rows.length, counts, params);
+  const counts = strata.map((stratum) => {
+    const stratumCounts = allocate(stratum.rows.length, params.fractions);
+    if (params.stratify) checkStratum(stratum.value!, stratum.rows.length, stratumCounts, params);
+    return stratumCounts;
+  });
+  // Each split's rows in a typed array of its final size (no growing arrays of row numbers).
+  const result = {} as SplitRows;
+  const filled: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
+  for (const split of SPLIT_NAMES) result[split] = new Uint32Array(counts.reduce((sum, stratumCounts) => sum + stratumCounts[split], 0));
+  strata.forEach((stratum, index) => {
     const order = rng.permutation(stratum.rows.length);
     let next = 0;
     for (const split of SPLIT_NAMES) {
-      for (let i = 0; i < counts[split]; i++) parts[split].push(stratum.rows[order[next++]!]!);
+      const rows = result[split];
+      for (let i = 0; i < counts[index]![split]; i++) rows[filled[split]++] = stratum.rows[order[next++]!]!;
     }
-  }
-  const result = {} as SplitRows;
+  });
   for (const split of SPLIT_NAMES) {
-    if (params.fractions[split] > 0 && parts[split].length === 0) {
+    if (params.fractions[split] > 0 && result[split].length === 0) {
       throw new DataError(`The ${split} split would be empty: ${params.rowCount} rows × ${params.fractions[split]}`, {
         ...params.location,
         field: `split.${split}`,
         hint: `Give the ${split} split a larger fraction, or set it to 0 to have none.`,
       });
     }
-    result[split] = Uint32Array.from(parts[split]).sort();
+    result[split].sort();
   }
   return result;
 }
