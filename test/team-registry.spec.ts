@@ -157,6 +157,14 @@ describe('a team: CI and two laptops sharing a Hub registry and a PostgreSQL run
     expect(lineage.root.location.project).toBe('penguins-train');
   });
 
+  it('a read-only token reproduces a version: laptop B, which never trained it, rebuilds v1 at its commit byte for byte', async () => {
+    const v1 = json(await reproml(laptopB, VIEWER_TOKEN, ['models', 'show', 'penguins', '1', '--json']));
+    expect(v1.source.git.commit).toBe(laptopB.git('rev-parse', 'HEAD').trim());
+    const reproduced = json(await reproml(laptopB, VIEWER_TOKEN, ['models', 'reproduce', 'penguins', '1', '--verify', '--json']));
+    expect(reproduced).toMatchObject({ version: 1, expectedSha256: v1.artifact.sha256, check: { mode: 'workspace', matches: true } });
+    expect(reproduced.check.actualSha256).toBe(v1.artifact.sha256);
+  });
+
   it("every clone's runs are in one `reproml runs list` and one report", async () => {
     for (const [clone, note] of [
       [laptopA, 'laptop A'],
