@@ -1,4 +1,6 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -284,6 +286,27 @@ describe('team remote cache: reproml-cache with the real nx CLI in separate clon
       expect(puts.map((entry) => [entry.status, entry.outcome])).toEqual([[403, 'read-only']]);
     } finally {
       await full.stop();
+    }
+  });
+
+  it('nx fails the whole run on a 503 to a GET: why a storage read error is answered 404 (a miss) instead', async () => {
+    // A cache that answers every GET with 503 (what the issue first asked for on a transient read error).
+    const unavailable = createServer((request, response) => {
+      request.resume();
+      response.writeHead(request.method === 'GET' ? 503 : 200, { 'content-type': 'text/plain' }).end('storage unavailable\n');
+    });
+    await new Promise<void>((resolve) => unavailable.listen(0, '127.0.0.1', resolve));
+    try {
+      const fresh = clone('cache-503');
+      // Asynchronously: the server answers from this process.
+      const result = await fresh.nxAsync(['run', 'demo-data:run', '--output-style=stream'], {
+        NX_SELF_HOSTED_REMOTE_CACHE_SERVER: `http://127.0.0.1:${(unavailable.address() as AddressInfo).port}`,
+        NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: READ_WRITE_TOKEN,
+      });
+      expect(result.status).not.toBe(0);
+      expect(result.output).toContain('Unexpected response status: 503');
+    } finally {
+      await new Promise((resolve) => unavailable.close(resolve));
     }
   });
 

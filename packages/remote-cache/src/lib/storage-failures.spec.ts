@@ -159,4 +159,58 @@ describe('storage failures the kernel really reports', () => {
     expect(result).toMatchObject({ again: 'hit', text: 'an intact archive' });
     expect(readdirSync(dir)).not.toContain('quarantine');
   });
+
+  it('the server, out of file descriptors on a GET: a miss Nx accepts (404, not 503), an error line, the record kept and served once the machine recovers', async () => {
+    // The request arrives on a keep-alive connection opened before the descriptors ran out.
+    const script = `
+      require('@swc-node/register');
+      const http = require('node:http');
+      const { openSync, closeSync } = require('node:fs');
+      const { startCacheServer } = require(${JSON.stringify(join(__dirname, 'cache-server.ts'))});
+      (async () => {
+        const log = [];
+        const alerts = [];
+        const server = await startCacheServer({ dir: ${JSON.stringify(dir)}, tokens: [{ name: 'ci', token: ${JSON.stringify(WRITER)}, scope: 'read-write' }], log: (entry) => log.push(entry), alert: (event) => alerts.push(event) });
+        const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+        const request = (method, body) => new Promise((resolve, reject) => {
+          const call = http.request(server.url + '/v1/cache/5001', { method, agent, headers: { Authorization: 'Bearer ${WRITER}' } }, (response) => {
+            let text = '';
+            response.on('data', (chunk) => (text += chunk));
+            response.on('end', () => resolve({ status: response.statusCode, text }));
+          });
+          call.on('error', reject);
+          call.end(body);
+        });
+        const stored = await request('PUT', 'an intact archive');
+        const held = [];
+        try { for (;;) held.push(openSync('/dev/null', 'r')); } catch (error) { if (error.code !== 'EMFILE') throw error; }
+        const starved = await request('GET');
+        for (const fd of held) closeSync(fd);
+        const again = await request('GET');
+        // A request is logged once its response finished, which can be just after the client read it.
+        for (let wait = 0; log.length < 3 && wait < 200; wait++) await new Promise((done) => setTimeout(done, 10));
+        agent.destroy();
+        await server.close();
+        process.stdout.write(JSON.stringify({ held: held.length, stored, starved, again, alerts, outcomes: log.map((entry) => [entry.method, entry.status, entry.outcome]) }));
+      })().catch((error) => { console.error(error); process.exit(1); });`;
+    const child = spawn('sh', ['-c', 'ulimit -n 200 && exec "$0" -e "$1"', process.execPath, script], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.stderr.on('data', (chunk) => (err += chunk));
+    const code = await new Promise((done) => child.on('exit', done));
+    expect(code, err).toBe(0);
+    const result = JSON.parse(out);
+    expect(result.held).toBeGreaterThan(10);
+    expect(result.stored.status).toBe(200);
+    expect(result.starved).toEqual({ status: 404, text: 'not found\n' });
+    expect(result.alerts).toEqual([{ event: 'storage-read-failed', hash: '5001', reason: expect.stringContaining('EMFILE') }]);
+    expect(result.again).toEqual({ status: 200, text: 'an intact archive' });
+    expect(result.outcomes).toEqual([
+      ['PUT', 200, 'stored'],
+      ['GET', 404, 'unavailable'],
+      ['GET', 200, 'hit'],
+    ]);
+    expect(readdirSync(dir)).not.toContain('quarantine');
+  });
 });
