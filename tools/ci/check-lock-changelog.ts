@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { CHANGELOG_FILE, MISSING_MESSAGE, parseChangelog } from '@reproml/data';
+import { posix } from 'node:path';
+import { parseStageRoot } from '@reproml/core';
+import { CHANGELOG_FILE, LOCK_FILE_NAME, MISSING_MESSAGE, parseChangelog } from '@reproml/data';
 
 /**
  * The pull-request gate for data changes: every dataset lock (`pipelines/<p>/<s>/stage.lock.json`)
@@ -14,7 +16,11 @@ export interface LockChangelogProblem {
   problem: string;
 }
 
-const LOCK_PATH = /^pipelines\/[^/]+\/[^/]+\/stage\.lock\.json$/;
+/** A dataset lock: the lock file of a stage folder (core's stage layout), not of a sweep point or fold. */
+function isDatasetLock(path: string): boolean {
+  const stage = parseStageRoot(posix.dirname(path));
+  return posix.basename(path) === LOCK_FILE_NAME && stage !== undefined && stage.point === undefined && stage.fold === undefined;
+}
 
 function git(workspaceRoot: string, args: string[]): { ok: boolean; out: Buffer } {
   const result = spawnSync('git', args, { cwd: workspaceRoot, maxBuffer: 256 * 1024 * 1024 });
@@ -26,13 +32,13 @@ export function checkLockChangelogs(params: { workspaceRoot: string; base: strin
   const diff = git(params.workspaceRoot, ['diff', '--name-only', '--no-renames', params.base, head]);
   if (!diff.ok) throw new Error(`git diff ${params.base} ${head} failed: is the base commit fetched (fetch-depth: 0)?`);
   const changed = new Set(diff.out.toString('utf8').split('\n').filter(Boolean));
-  const locks = [...changed].filter((path) => LOCK_PATH.test(path)).sort();
+  const locks = [...changed].filter(isDatasetLock).sort();
   const problems: LockChangelogProblem[] = [];
   for (const lockFile of locks) {
     const lock = git(params.workspaceRoot, ['show', `${head}:${lockFile}`]);
     if (!lock.ok) continue; // the lock was deleted with its stage: nothing to describe
     const sha256 = createHash('sha256').update(lock.out).digest('hex');
-    const changelogFile = lockFile.replace(/stage\.lock\.json$/, CHANGELOG_FILE);
+    const changelogFile = posix.join(posix.dirname(lockFile), CHANGELOG_FILE);
     const changelog = git(params.workspaceRoot, ['show', `${head}:${changelogFile}`]);
     const entry = changelog.ok ? parseChangelog(changelog.out.toString('utf8')).find((candidate) => candidate.lockSha256 === sha256) : undefined;
     if (!changed.has(changelogFile) || !entry) {
