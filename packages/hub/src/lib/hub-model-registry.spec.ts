@@ -272,3 +272,50 @@ describe('HubModelRegistry against hub-server', () => {
     expect(() => openRegistry({ workspaceRoot: fixture.root, env: { REPROML_REGISTRY: 'hf://acme/demo' } })).toThrow(/is not a Hub namespace/);
   });
 });
+
+describe('a push to the Hub registry cut off between its version commit and its log commit', () => {
+  let hub: HubServer;
+  let fixture: PushFixture;
+  beforeAll(async () => {
+    hub = await startHubServer();
+    hub.addToken(ALICE, 'alice', { orgs: ['acme'] });
+    fixture = createPushFixture({ modelBytes: randomBytes(2048), git: true });
+  });
+  afterAll(async () => {
+    await hub.close();
+    rmSync(fixture.root, { recursive: true, force: true });
+  });
+
+  it('is no version until the log says so; pushing again records v1 once, at the new commit, and its files check out', async () => {
+    const open = (extra: Partial<HubModelRegistryOptions> = {}) =>
+      new HubModelRegistry({
+        namespace: 'acme',
+        hubUrl: hub.url,
+        token: ALICE,
+        cacheDir: join(fixture.root, '.reproml/hub-registry'),
+        retryBaseMs: 1,
+        ...extra,
+      });
+    const crashing = open({
+      onStep: (step) => {
+        if (step === 'version-committed') throw new Error('killed after the version commit');
+      },
+    });
+    await expect(runPushStage({ fixture, config: { target: 'registry' }, registry: crashing, env: {} })).rejects.toThrow(/killed after the version commit/);
+    const repo = hub.repos.get('model', 'acme/demo')!;
+    const orphan = repo.resolve('main')!.oid;
+    expect(repo.resolve('main')!.files.has(HUB_VERSION_FILE)).toBe(true);
+    expect(repo.resolve('main')!.files.has(HUB_AUDIT_FILE)).toBe(false);
+    expect(await open().listModels()).toEqual([]);
+
+    const { receipt } = await runPushStage({ fixture, config: { target: 'registry' }, registry: open(), env: {} });
+    expect(receipt).toMatchObject({ version: 1, created: true });
+    const registry = open();
+    expect((await registry.audit({ model: 'demo' })).map((event) => [event.type, event.version])).toEqual([['register', 1]]);
+    const v1 = (await registry.getVersion('demo', 1)).location as { commit: string };
+    expect(v1.commit).not.toBe(orphan);
+    const dir = await registry.versionFiles('demo', 1);
+    expect(sha256(readFileSync(join(dir, 'model.onnx')))).toBe(sha256(readFileSync(join(fixture.root, fixture.modelOutDir, 'model.onnx'))));
+    expect(await registry.listModels()).toEqual([{ name: 'demo', versions: 1, latest: 1, aliases: {} }]);
+  });
+});
