@@ -96,10 +96,9 @@ function cpuCeiling(cpu: CpuPerRequest): number {
 
 /**
  * The rows/s of an ideal server: the HTTP floor's CPU per request on its event loop, inference in
- * another thread at the bare loop's CPU per row (1 s ÷ bare rows/s, one thread), all cores busy.
+ * another thread at the bare loop's CPU µs per row, all cores busy.
  */
-function idealCeiling(floor: CpuPerRequest, bare: number): number {
-  const inference = 1e6 / bare;
+function idealCeiling(floor: CpuPerRequest, inference: number): number {
   return 1e6 / Math.max((floor.generator + floor.main + floor.other + inference) / CORES, floor.main, floor.generator, inference);
 }
 
@@ -121,8 +120,11 @@ async function batchStats(url: string): Promise<{ runs: number; rows: number }> 
   return { runs: value('reproml_serve_batch_rows_count'), rows: value('reproml_serve_batch_rows_sum') };
 }
 
-/** rows/s of a bare session.run loop over pre-built tensors of `batch` rows, for `seconds`. */
-async function bareLoop(session: ModelSession, table: Table, batch: number, seconds: number): Promise<number> {
+/**
+ * A bare session.run loop over pre-built tensors of `batch` rows for `seconds`: its rows/s, and
+ * its CPU µs per row (which other jobs on the machine move far less than rows/s).
+ */
+async function bareLoop(session: ModelSession, table: Table, batch: number, seconds: number): Promise<{ rate: number; cpuPerRow: number }> {
   const copies = Math.ceil(batch / table.rowCount);
   const wide = concatTables(Array.from({ length: copies }, () => table));
   const feeds: Record<string, ort.Tensor> = {};
@@ -137,12 +139,13 @@ async function bareLoop(session: ModelSession, table: Table, batch: number, seco
           );
   }
   let rows = 0;
+  const cpuBefore = ownCpuSeconds();
   const end = performance.now() + seconds * 1000;
   while (performance.now() < end) {
     await session.run(feeds);
     rows += batch;
   }
-  return rows / seconds;
+  return { rate: rows / seconds, cpuPerRow: ((ownCpuSeconds() - cpuBefore) * 1e6) / rows };
 }
 
 const stats = (values: number[]) => {
@@ -178,7 +181,9 @@ interface ModeResults {
   /** served ÷ the HTTP floor's requests/s in the same round. */
   ofFloor: number[];
   cpu: CpuPerRequest[];
-  /** cpuCeiling ÷ bare: the ratio this CPU cost allows with the machine's cores to itself. */
+  /** The bare loop's CPU µs per row. */
+  bareCpu: number[];
+  /** cpuCeiling ÷ the bare loop's rows per CPU second: the ratio this CPU cost allows with the machine's cores to itself. */
   ceiling: number[];
   /** Cores the generator and the server used together during the run. */
   coresUsed: number[];
@@ -215,7 +220,7 @@ async function benchModel(hiddenLayers: number[]): Promise<void> {
     await load(floor.url, { connections: CLIENTS, duration: 2 });
 
     const modes = new Map<string, ModeResults>(
-      BATCHING.map(({ name }) => [name, { served: [], bare: [], ratio: [], batch: [], ofFloor: [], cpu: [], ceiling: [], coresUsed: [] }]),
+      BATCHING.map(({ name }) => [name, { served: [], bare: [], ratio: [], batch: [], ofFloor: [], cpu: [], bareCpu: [], ceiling: [], coresUsed: [] }]),
     );
     const floors: number[] = [];
     const floorCpu: CpuPerRequest[] = [];
@@ -237,7 +242,7 @@ async function benchModel(hiddenLayers: number[]): Promise<void> {
         const after = await batchStats(server.url);
         const meanBatch = (after.rows - before.rows) / Math.max(1, after.runs - before.runs);
         const served = throughput.requests.average;
-        const bare = await bareLoop(model.session, table, Math.max(1, Math.round(meanBatch)), SECONDS);
+        const { rate: bare, cpuPerRow: bareCpuPerRow } = await bareLoop(model.session, table, Math.max(1, Math.round(meanBatch)), SECONDS);
         failures += throughput.non2xx + throughput.errors;
         const results = modes.get(mode)!;
         results.served.push(served);
@@ -247,12 +252,13 @@ async function benchModel(hiddenLayers: number[]): Promise<void> {
         results.ofFloor.push(served / floorRate);
         if (cpu) {
           results.cpu.push(cpu);
-          results.ceiling.push(cpuCeiling(cpu) / bare);
+          results.bareCpu.push(bareCpuPerRow);
+          results.ceiling.push((cpuCeiling(cpu) * bareCpuPerRow) / 1e6);
           results.coresUsed.push(((cpu.generator + cpu.main + cpu.other) * served) / 1e6);
         }
         if (mode === BATCHING[0]!.name) {
           ceilings.push(floorRate / bare);
-          if (floorRun.cpu) idealCeilings.push(idealCeiling(floorRun.cpu, bare) / bare);
+          if (floorRun.cpu) idealCeilings.push((idealCeiling(floorRun.cpu, bareCpuPerRow) * bareCpuPerRow) / 1e6);
         }
         line.push(
           `${mode}: served ${served.toFixed(0)} rows/s (mean batch ${meanBatch.toFixed(1)}), bare ${bare.toFixed(0)} → ${(served / bare).toFixed(2)}×${cpu ? `, CPU-bound ceiling ${results.ceiling.at(-1)!.toFixed(2)}×, ${results.coresUsed.at(-1)!.toFixed(2)} cores used` : ''}`,
@@ -282,9 +288,9 @@ async function benchModel(hiddenLayers: number[]): Promise<void> {
         `    ratio served / bare: ${show(results.ratio, 2, '×')} (goal ≥ 0.7×); served / HTTP floor: ${show(results.ofFloor, 2, '×')}; mean batch ${show(results.batch, 1)} rows`,
       );
       if (results.cpu.length) {
-        console.log(`    CPU: ${showCpu(results.cpu, 'request')}`);
+        console.log(`    CPU: ${showCpu(results.cpu, 'request')}; bare loop ${show(results.bareCpu, 1)} µs per row`);
         console.log(
-          `    CPU-bound ceiling (${CORES} cores to the generator and the server alone) ÷ bare: ${show(results.ceiling, 2, '×')}; cores used: ${show(results.coresUsed, 2)}`,
+          `    CPU-bound ceiling (${CORES} cores to the generator and the server alone) ÷ bare (its rows per CPU second): ${show(results.ceiling, 2, '×')}; cores used: ${show(results.coresUsed, 2)}`,
         );
       }
     }

@@ -6,7 +6,7 @@ import { Admission, shuttingDown } from './admission';
 import { datatypeOf, inferRequestTable } from './infer-request';
 import { ModelHost, type ModelHostEvents } from './model-host';
 import type { ModelSource } from './model-source';
-import { type Answering, inferResponse, outputMetadata, outputNames, rowsResponse } from './prediction-response';
+import { type Answering, inferResponse, outputMetadata, outputNames, rowsResponseJson } from './prediction-response';
 import { parseJsonBody, readBody } from './read-body';
 import { RequestError } from './request-error';
 import { requestPath } from './request-path';
@@ -230,7 +230,7 @@ async function infer(context: HandlerContext, route: Route, request: IncomingMes
       const table = rowsRequestTable(served.signature, body);
       const predictions = await served.predict(table);
       context.sink?.record(served, table, predictions);
-      return rowsResponse(served, predictions);
+      return rowsResponseJson(served, predictions);
     } finally {
       release();
     }
