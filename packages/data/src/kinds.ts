@@ -1,5 +1,6 @@
 import { join, posix } from 'node:path';
 import { defineStageKind } from '@reproml/core';
+import { profileOutput } from './lib/profile-document';
 import { pullStageConfigSchema } from './lib/pull-stage-config';
 
 /**
@@ -11,6 +12,7 @@ export const pullKind = defineStageKind({
   description: 'Pull the dataset files pinned by the lock (local, https:// or hf://), verify their sha256, validate and profile them',
   schema: pullStageConfigSchema,
   inputs: {},
+  outputs: [profileOutput],
   packages: ['@reproml/core', '@huggingface/hub', 'hyparquet', 'zod'],
   sources: (config) => Object.values(config.files).map((file) => file.source),
   extraTargets: {

@@ -1,4 +1,5 @@
-import type { DatasetVersionFile, LockedFile } from '@reproml/data';
+import { parseStageOutput } from '@reproml/core';
+import { type DatasetVersionFile, type LockedFile, profileOutput } from '@reproml/data';
 import type { RunStore } from '@reproml/tracking';
 import { openRunStore } from './open-run-store';
 import type { StageLocation } from './stage-layout';
@@ -34,7 +35,9 @@ export function recordedProfiles(
           // Artifacts are the run's lineage outputs: paths inside out/.
           const written = run?.artifacts.some((artifact) => artifact.path === `${key}.${locked.format}` && artifact.sha256 === locked.sha256);
           if (!run || !written) continue;
-          const profile = (run.documents['profile.json'] as { files?: Record<string, Recorded['profile']> } | undefined)?.files?.[key];
+          const document = run.documents[profileOutput.file];
+          // Through the contract: runs recorded before sketches kept version 1 profiles (all figures exact), read as version 2.
+          const profile = document === undefined ? undefined : parseStageOutput(profileOutput, document, profileOutput.file).files[key];
           const validation = (run.documents['validation.json'] as { files?: Record<string, Recorded['validation']> } | undefined)?.files?.[key];
           if (profile && validation) return { profile, validation };
         }

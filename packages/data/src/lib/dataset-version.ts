@@ -1,13 +1,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
-import { ConfigError, DataError, parseConfig, parseJsonText, sha256OfBytes } from '@reproml/core';
+import { ConfigError, DataError, parseConfig, parseJsonText, parseStageOutput, sha256OfBytes } from '@reproml/core';
 import { ContentStore } from './content-store';
 import { type DatasetLock, datasetLockSchema, LOCK_FILE_NAME, type LockedFile } from './dataset-lock';
 import { openSource } from './dataset-source';
 import { readBlobAt } from './git-revision';
 import { type FileValidationReport, inspectDatasetFile } from './inspect-dataset-file';
 import { nxCacheDirectory, nxCachedCopies } from './nx-cache-copies';
+import { profileOutput } from './profile-document';
 import type { TableProfile } from './profile-table';
 import { type PullStageConfig, pullStageConfigSchema } from './pull-stage-config';
 import { PROFILE_FILE, VALIDATION_FILE } from './run-pull';
@@ -129,7 +130,8 @@ function readOutProfile(outDir: string, key: string, locked: LockedFile, from: '
   if (!existsSync(data) || !existsSync(join(outDir, PROFILE_FILE)) || !existsSync(join(outDir, VALIDATION_FILE))) return undefined;
   if (statSync(data).size !== locked.size || sha256OfBytes(readFileSync(data)) !== locked.sha256) return undefined;
   try {
-    const profile = JSON.parse(readFileSync(join(outDir, PROFILE_FILE), 'utf8')).files?.[key] as TableProfile | undefined;
+    // Through the contract: a version 1 profile (all figures exact) reads as version 2.
+    const profile = parseStageOutput(profileOutput, JSON.parse(readFileSync(join(outDir, PROFILE_FILE), 'utf8')), PROFILE_FILE).files[key];
     const validation = JSON.parse(readFileSync(join(outDir, VALIDATION_FILE), 'utf8')).files?.[key] as FileValidationReport | undefined;
     return profile && validation ? { locked, profile, validation, from } : undefined;
   } catch {

@@ -1,7 +1,13 @@
 import type { Table } from '@reproml/core';
+import { DEFAULT_MISSING_VALUES } from './column-kinds';
+import { utf8TableBytes } from './decode-text';
+import { openBytes, openFile } from './delimited-table';
+import { inspectDelimited } from './inspect-delimited';
+import { inspectParquet } from './inspect-parquet';
 import { profileTable, type TableProfile } from './profile-table';
 import type { DatasetFileSpec, DatasetFormat } from './pull-stage-config';
-import { parseTable, readTable } from './read-table';
+import { parseTable, readTable, readTableBytes } from './read-table';
+import type { TableInspection } from './table-inspector';
 import type { TableSchema } from './table-schema';
 import { type TableValidation, validateTable } from './validate-table';
 
@@ -12,7 +18,6 @@ export interface FileValidationReport extends Partial<TableValidation> {
 }
 
 export interface InspectedDatasetFile {
-  table: Table;
   validation: FileValidationReport;
   profile: TableProfile;
 }
@@ -30,24 +35,45 @@ export interface InspectDatasetFileParams {
 }
 
 /**
- * What a pull stage knows about one locked file: the table read with the stage's rules, its
- * validation against the schema and its profile. `pull` writes these; `data diff` and the
- * lock's changelog compare two of them, so both read a dataset version the same way.
+ * What a pull stage knows about one locked file, read with the stage's rules: its validation
+ * against the schema and its profile. `pull` writes these; `data diff` and the lock's
+ * changelog compare two of them, so both read a dataset version the same way. CSV/TSV are
+ * streamed (`inspectDelimited`: memory independent of the file's size), Parquet a row group at
+ * a time (`inspectParquet`); JSON and JSONL are read into a table first, then go through the
+ * same profilers and validator.
  */
 export async function inspectDatasetFile(params: InspectDatasetFileParams): Promise<InspectedDatasetFile> {
-  const { spec, schema } = params;
-  const options = {
-    format: params.format,
-    encoding: spec.encoding,
-    missingValues: spec.missingValues,
-    columnKinds: columnKindsFor(spec, schema),
-    file: params.file,
-  };
-  const table = 'path' in params.data ? await readTable({ ...options, path: params.data.path }) : await parseTable({ ...options, bytes: params.data.bytes });
-  const validation: FileValidationReport = schema
-    ? { source: params.source, checked: true, ...validateTable(table, schema) }
+  const { spec, schema, format, file } = params;
+  const columnKinds = columnKindsFor(spec, schema);
+  let inspected: TableInspection;
+  if (format === 'csv' || format === 'tsv') {
+    const encoding = spec.encoding ?? 'utf-8';
+    const delimiter = format === 'tsv' ? '\t' : ',';
+    const open =
+      'path' in params.data && encoding === 'utf-8'
+        ? openFile(params.data.path, file)
+        : openBytes(utf8TableBytes({ bytes: await bytesOf(params.data, file), encoding, file, delimiter }), file);
+    inspected = await inspectDelimited({ open, delimiter, file, missingValues: spec.missingValues ?? DEFAULT_MISSING_VALUES, columnKinds, schema });
+  } else if (format === 'parquet' && (spec.encoding ?? 'utf-8') === 'utf-8') {
+    inspected = await inspectParquet({ data: params.data, file, columnKinds, schema });
+  } else {
+    const options = { format, encoding: spec.encoding, missingValues: spec.missingValues, columnKinds, file };
+    const table = 'path' in params.data ? await readTable({ ...options, path: params.data.path }) : await parseTable({ ...options, bytes: params.data.bytes });
+    inspected = inspectTable(table, schema);
+  }
+  const validation: FileValidationReport = inspected.validation
+    ? { source: params.source, checked: true, ...inspected.validation }
     : { source: params.source, checked: false };
-  return { table, validation, profile: profileTable(table) };
+  return { validation, profile: inspected.profile };
+}
+
+/** A table already in memory, through the same profilers and validator the streamed path feeds window by window. */
+export function inspectTable(table: Table, schema: TableSchema | undefined): TableInspection {
+  return { profile: profileTable(table), validation: schema && validateTable(table, schema) };
+}
+
+async function bytesOf(data: InspectDatasetFileParams['data'], file: string): Promise<Uint8Array> {
+  return 'bytes' in data ? data.bytes : readTableBytes(data.path, file);
 }
 
 /** String columns of the schema are read as strings (a zip code stays "00501"); the file spec can force more. */

@@ -13,7 +13,7 @@ export interface ReadParquetBatchesParams {
 
 /** The column names of a Parquet file, from its footer alone. */
 export async function parquetColumnNames(params: { path: string; file: string }): Promise<string[]> {
-  return flatColumnNames(await readMetadataAsync(await asyncBufferFromFile(params.path), params.file), params.file);
+  return flatColumnNames(await readParquetMetadata(await asyncBufferFromFile(params.path), params.file), params.file);
 }
 
 /**
@@ -23,7 +23,7 @@ export async function parquetColumnNames(params: { path: string; file: string })
  */
 export async function* readParquetBatches(params: ReadParquetBatchesParams): AsyncGenerator<Table> {
   const asyncBuffer = await asyncBufferFromFile(params.path);
-  const metadata = await readMetadataAsync(asyncBuffer, params.file);
+  const metadata = await readParquetMetadata(asyncBuffer, params.file);
   const available = flatColumnNames(metadata, params.file);
   const names = Object.keys(params.columns).filter((name) => available.includes(name));
   let rowStart = 0;
@@ -36,7 +36,8 @@ export async function* readParquetBatches(params: ReadParquetBatchesParams): Asy
   }
 }
 
-async function readMetadataAsync(asyncBuffer: Awaited<ReturnType<typeof asyncBufferFromFile>>, file: string): Promise<FileMetaData> {
+/** The footer of a Parquet file, or an error naming the file. */
+export async function readParquetMetadata(asyncBuffer: Awaited<ReturnType<typeof asyncBufferFromFile>>, file: string): Promise<FileMetaData> {
   try {
     return await parquetMetadataAsync(asyncBuffer);
   } catch (error) {

@@ -1,17 +1,17 @@
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DataError, IntegrityError, type StageContext, stableStringify, writeFileAtomic } from '@reproml/core';
+import { DataError, IntegrityError, type StageContext, stableStringify, writeFileAtomic, writeStageOutput } from '@reproml/core';
 import { ContentStore } from './content-store';
 import type { DatasetLock, LockedFile } from './dataset-lock';
 import { type DatasetSource, openSource } from './dataset-source';
 import { type FileValidationReport, inspectDatasetFile } from './inspect-dataset-file';
 import { assertLockMatchesConfig } from './lock-entries';
-import type { TableProfile } from './profile-table';
+import { PROFILE_SCHEMA_VERSION, profileOutput, type TableProfile } from './profile-document';
 import type { PullStageConfig } from './pull-stage-config';
 import { type SourceEnvironment, sourceEnvironmentFromEnv } from './source-environment';
 
 export const VALIDATION_FILE = 'validation.json';
-export const PROFILE_FILE = 'profile.json';
+export const PROFILE_FILE = profileOutput.file;
 
 export interface RunPullParams {
   context: StageContext;
@@ -74,8 +74,8 @@ export async function runPull(params: RunPullParams): Promise<void> {
       schema,
       file: `${key} (${locked.source})`,
     });
-    const { table } = inspected;
-    if (table.rowCount === 0) throw noRowsError({ key, source: locked.source, stage, columns: table.columns.length });
+    const { profile } = inspected;
+    if (profile.rows === 0) throw noRowsError({ key, source: locked.source, stage, columns: profile.columns.length });
     validation[key] = inspected.validation;
     profiles[key] = inspected.profile;
     context.log(describeProfile(key, profiles[key]!));
@@ -91,7 +91,7 @@ export async function runPull(params: RunPullParams): Promise<void> {
     throw validationError({ validation, stage, stageFile: params.stageFile, savedReport: saved });
   }
   await writeFileAtomic(join(context.outDir, VALIDATION_FILE), stableStringify(report));
-  await writeFileAtomic(join(context.outDir, PROFILE_FILE), stableStringify({ schemaVersion: 1, files: profiles }));
+  await writeStageOutput(profileOutput, context.outDir, { schemaVersion: PROFILE_SCHEMA_VERSION, files: profiles }, { stage, file: PROFILE_FILE });
   context.summarize({
     files: keys.map((key) => ({
       key,

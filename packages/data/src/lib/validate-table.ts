@@ -30,62 +30,120 @@ const EXAMPLES = 5;
 
 /** Checks a table against its declared schema; never throws, the caller decides what fails. */
 export function validateTable(table: Table, schema: TableSchema): TableValidation {
-  const violations: ColumnViolation[] = [];
-  const present = new Map(table.columns.map((column) => [column.name, column]));
-  for (const [name, declared] of Object.entries(schema.columns)) {
-    const column = present.get(name);
-    if (!column) {
-      violations.push({ column: name, rule: 'missing-column', message: `column '${name}' is missing`, rows: 0, examples: [], exampleRows: [] });
-      continue;
-    }
-    violations.push(...checkColumn(column, declared, table.rowCount));
-  }
-  const extraColumns = table.columns.map((column) => column.name).filter((name) => !(name in schema.columns));
-  if (schema.extraColumns === 'error') {
-    for (const name of extraColumns) {
-      violations.push({ column: name, rule: 'extra-column', message: `column '${name}' is not in the schema`, rows: 0, examples: [], exampleRows: [] });
-    }
-  }
-  return { rows: table.rowCount, columns: table.columns.map((c) => c.name), valid: violations.length === 0, violations, extraColumns };
+  const validator = new TableValidator(
+    schema,
+    table.columns.map(({ name, kind }) => ({ name, kind })),
+  );
+  for (const column of table.columns) validator.column(column.name)?.add(column, table.rowCount, 0);
+  return validator.result(table.rowCount);
 }
 
-function checkColumn(column: Column, declared: ColumnSchema, rowCount: number): ColumnViolation[] {
-  const found: ColumnViolation[] = [];
-  const name = column.name;
-  const tally = (rule: ViolationRule, message: string, breaks: (row: number) => boolean, show: (row: number) => string | number | null) => {
-    const collected = new Collector();
-    for (let row = 0; row < rowCount; row++) if (breaks(row)) collected.add(row, show(row));
-    if (collected.rows > 0) found.push({ column: name, rule, message, ...collected.result() });
-  };
-  const isMissing = (row: number) => (column.kind === 'number' ? Number.isNaN(column.values[row]!) : column.values[row] === null);
-  if (!declared.nullable) tally('nullable', `column '${name}' has missing values but is not nullable`, isMissing, () => null);
+/**
+ * `validateTable` fed a window of rows at a time: one `ColumnValidator` per declared column
+ * present, each given its column's windows in row order (`firstRow`: the window's first row).
+ */
+export class TableValidator {
+  private readonly validators = new Map<string, ColumnValidator>();
 
-  if (declared.type === 'number' && column.kind === 'string') {
-    const values = column.values;
-    tally(
-      'type',
-      `column '${name}' should hold numbers`,
-      (row) => values[row] !== null && parseNumberSpan(values[row]!, 0, values[row]!.length) === undefined,
-      (row) => values[row]!,
-    );
-    return found;
+  constructor(
+    private readonly schema: TableSchema,
+    private readonly columns: readonly { name: string; kind: Column['kind'] }[],
+  ) {
+    for (const { name, kind } of columns) this.replace(name, kind);
   }
-  const valueAt = (row: number): string | number => (column.kind === 'number' ? column.values[row]! : column.values[row]!);
-  if (declared.allowed) {
-    const allowed = new Set(declared.allowed.map((value) => String(value)));
-    tally(
-      'allowed',
-      `column '${name}' has values outside ${JSON.stringify(declared.allowed)}`,
-      (row) => !isMissing(row) && !allowed.has(String(valueAt(row))),
-      valueAt,
-    );
+
+  /** The validator of a declared column (undefined for an undeclared one). */
+  column(name: string): ColumnValidator | undefined {
+    return this.validators.get(name);
   }
-  if (column.kind === 'number') {
-    const values = column.values;
-    if (declared.min !== undefined) tally('min', `column '${name}' has values below ${declared.min}`, (row) => values[row]! < declared.min!, valueAt);
-    if (declared.max !== undefined) tally('max', `column '${name}' has values above ${declared.max}`, (row) => values[row]! > declared.max!, valueAt);
+
+  /** Starts a column over with another kind (a column read again as text). */
+  replace(name: string, kind: Column['kind']): void {
+    const declared = this.schema.columns[name];
+    if (declared) this.validators.set(name, new ColumnValidator(name, kind, declared));
   }
-  return found;
+
+  result(rows: number): TableValidation {
+    const violations: ColumnViolation[] = [];
+    for (const name of Object.keys(this.schema.columns)) {
+      const validator = this.validators.get(name);
+      if (!validator) {
+        violations.push({ column: name, rule: 'missing-column', message: `column '${name}' is missing`, rows: 0, examples: [], exampleRows: [] });
+        continue;
+      }
+      violations.push(...validator.violations());
+    }
+    const names = this.columns.map((column) => column.name);
+    const extraColumns = names.filter((name) => !(name in this.schema.columns));
+    if (this.schema.extraColumns === 'error') {
+      for (const name of extraColumns) {
+        violations.push({ column: name, rule: 'extra-column', message: `column '${name}' is not in the schema`, rows: 0, examples: [], exampleRows: [] });
+      }
+    }
+    return { rows, columns: names, valid: violations.length === 0, violations, extraColumns };
+  }
+}
+
+interface Rule {
+  rule: ViolationRule;
+  message: string;
+  breaks: (column: Column, row: number) => boolean;
+  show: (column: Column, row: number) => string | number | null;
+  found: Collector;
+}
+
+/** The rules of one declared column, checked window by window. */
+export class ColumnValidator {
+  private readonly rules: Rule[] = [];
+
+  constructor(
+    private readonly name: string,
+    kind: Column['kind'],
+    declared: ColumnSchema,
+  ) {
+    const rule = (rule: ViolationRule, message: string, breaks: Rule['breaks'], show: Rule['show']) =>
+      this.rules.push({ rule, message, breaks, show, found: new Collector() });
+    const isMissing = (column: Column, row: number) => (column.kind === 'number' ? Number.isNaN(column.values[row]!) : column.values[row] === null);
+    const valueAt = (column: Column, row: number): string | number => column.values[row]!;
+    if (!declared.nullable) rule('nullable', `column '${name}' has missing values but is not nullable`, isMissing, () => null);
+    if (declared.type === 'number' && kind === 'string') {
+      const text = (column: Column, row: number) => column.values[row] as string | null;
+      rule(
+        'type',
+        `column '${name}' should hold numbers`,
+        (column, row) => text(column, row) !== null && parseNumberSpan(text(column, row)!, 0, text(column, row)!.length) === undefined,
+        (column, row) => text(column, row),
+      );
+      return;
+    }
+    if (declared.allowed) {
+      const allowed = new Set(declared.allowed.map((value) => String(value)));
+      rule(
+        'allowed',
+        `column '${name}' has values outside ${JSON.stringify(declared.allowed)}`,
+        (column, row) => !isMissing(column, row) && !allowed.has(String(valueAt(column, row))),
+        valueAt,
+      );
+    }
+    if (kind === 'number') {
+      const min = declared.min;
+      const max = declared.max;
+      if (min !== undefined) rule('min', `column '${name}' has values below ${min}`, (column, row) => (column.values[row] as number) < min, valueAt);
+      if (max !== undefined) rule('max', `column '${name}' has values above ${max}`, (column, row) => (column.values[row] as number) > max, valueAt);
+    }
+  }
+
+  /** Checks rows `0 … rows` of a window whose first row is row `firstRow` of the file. */
+  add(column: Column, rows: number, firstRow: number): void {
+    for (const rule of this.rules) {
+      const { breaks, show, found } = rule;
+      for (let row = 0; row < rows; row++) if (breaks(column, row)) found.add(firstRow + row, show(column, row));
+    }
+  }
+
+  violations(): ColumnViolation[] {
+    return this.rules.filter(({ found }) => found.rows > 0).map(({ rule, message, found }) => ({ column: this.name, rule, message, ...found.result() }));
+  }
 }
 
 class Collector {

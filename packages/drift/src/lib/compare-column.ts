@@ -83,8 +83,9 @@ interface Shift {
 function compareNumbers(reference: Float64Array, batch: Float64Array, params: CompareColumnParams): Shift {
   const profile = profileTable({ rowCount: reference.length, columns: [{ name: 'reference', kind: 'number', values: reference }] })
     .columns[0] as NumberColumnProfile;
+  // Decile edges from the profile (sketched beyond SKETCH_LEVEL_CAPACITY values), counts exact: the reference is in memory.
   const edges = profile.histogram.edges;
-  const referenceCounts = profile.histogram.counts;
+  const referenceCounts = binCounts(reference, edges);
   const batchCounts = binCounts(batch, edges);
   const psi = populationStabilityIndex({ expected: referenceCounts, actual: batchCounts, epsilon: params.psiEpsilon });
   const ks = kolmogorovSmirnovTest({ reference, sample: batch });

@@ -60,6 +60,7 @@ export function decideColumn(table: Table, profile: ColumnProfile, target: strin
     };
   }
   if (profile.distinct > MAX_CATEGORIES) {
+    if (profile.capped) return { column, use: 'drop', reason: `an id, free text or high-cardinality text: more than ${profile.distinct} distinct values` };
     const kind = profile.distinct === profile.count ? 'an id or free text (every value distinct)' : 'high-cardinality text';
     return { column, use: 'drop', reason: `${kind}: ${profile.distinct} distinct values, more than ${MAX_CATEGORIES}` };
   }
