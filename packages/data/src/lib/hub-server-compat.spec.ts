@@ -1,4 +1,15 @@
-import { datasetInfo, downloadFile, fileDownloadInfo, listCommits, listFiles, modelInfo, pathsInfo, whoAmI } from '@huggingface/hub';
+import {
+  createBranch,
+  datasetInfo,
+  deleteBranch,
+  downloadFile,
+  fileDownloadInfo,
+  listCommits,
+  listFiles,
+  modelInfo,
+  pathsInfo,
+  whoAmI,
+} from '@huggingface/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HubServer, startHubServer } from '../../../../tools/hub-server';
 
@@ -48,6 +59,25 @@ describe('hub-server with the real @huggingface/hub client', () => {
     const commits: string[] = [];
     for await (const commit of listCommits({ repo, hubUrl: hub.url })) commits.push(commit.oid);
     expect(commits).toEqual([second, first]);
+  });
+
+  it('creates, moves and deletes branches (createBranch with overwrite, deleteBranch); main can be neither moved nor deleted', async () => {
+    const repo = { type: 'dataset', name: 'alice/iris' } as const;
+    const sha = async (revision: string) => (await datasetInfo({ name: 'alice/iris', revision, hubUrl: hub.url, additionalFields: ['sha'] })).sha;
+    await createBranch({ repo, branch: 'staging', revision: first, hubUrl: hub.url, accessToken: 'hf_alice' });
+    expect(await sha('staging')).toBe(first);
+    await expect(createBranch({ repo, branch: 'staging', revision: second, hubUrl: hub.url, accessToken: 'hf_alice' })).rejects.toMatchObject({
+      statusCode: 409,
+    });
+    await createBranch({ repo, branch: 'staging', revision: second, overwrite: true, hubUrl: hub.url, accessToken: 'hf_alice' });
+    expect(await sha('staging')).toBe(second);
+    await expect(createBranch({ repo, branch: 'main', revision: first, overwrite: true, hubUrl: hub.url, accessToken: 'hf_alice' })).rejects.toMatchObject({
+      statusCode: 403,
+    });
+    await expect(deleteBranch({ repo, branch: 'main', hubUrl: hub.url, accessToken: 'hf_alice' })).rejects.toMatchObject({ statusCode: 403 });
+    await deleteBranch({ repo, branch: 'staging', hubUrl: hub.url, accessToken: 'hf_alice' });
+    await expect(sha('staging')).rejects.toMatchObject({ statusCode: 404 });
+    expect(await sha('main')).toBe(second);
   });
 
   it('keeps private repos behind a token', async () => {
