@@ -1,7 +1,7 @@
 import { onnx } from 'onnx-proto';
 
 /** Element types ReproML graphs use, named as onnxruntime-node names them. */
-export type ElementType = 'float32' | 'float64' | 'int64' | 'int32' | 'string' | 'bool';
+export type ElementType = 'float32' | 'float64' | 'int64' | 'int32' | 'uint8' | 'string' | 'bool';
 
 /** A dimension: a fixed size, or a symbolic name such as `N` for the batch dimension. */
 export type Dimension = number | string;
@@ -14,6 +14,7 @@ const DATA_TYPES: Record<ElementType, onnx.TensorProto.DataType> = {
   float64: onnx.TensorProto.DataType.DOUBLE,
   int64: onnx.TensorProto.DataType.INT64,
   int32: onnx.TensorProto.DataType.INT32,
+  uint8: onnx.TensorProto.DataType.UINT8,
   string: onnx.TensorProto.DataType.STRING,
   bool: onnx.TensorProto.DataType.BOOL,
 };

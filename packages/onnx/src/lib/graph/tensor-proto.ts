@@ -54,6 +54,8 @@ function toTypedArray(type: Exclude<ElementType, 'string'>, values: TensorValues
       return values instanceof Int32Array ? values : Int32Array.from(list as ArrayLike<number>);
     case 'int64':
       return values instanceof BigInt64Array ? values : BigInt64Array.from(Array.from(list, (value) => BigInt(value as number | bigint)));
+    case 'uint8':
+      return values instanceof Uint8Array ? values : Uint8Array.from(list as ArrayLike<number>);
     case 'bool':
       return Uint8Array.from(Array.from(list, (value) => (value ? 1 : 0)));
   }

@@ -205,10 +205,37 @@ export function addOptimizerUpdate(
 /** Graph input names of a network's batch tensors. */
 export const BATCH_INPUTS = { features: 'features', targets: 'targets', weights: 'weights' } as const;
 
-function declareData(g: GraphBuilder, network: Network, rows: number | string): void {
-  g.input({ name: BATCH_INPUTS.features, type: network.dtype, shape: [rows, network.inputSize] });
+/**
+ * How the features come in: one row-major matrix `features` [rows × inputSize] (undefined), or
+ * one input per group of consecutive feature columns, `features.<i>` [rows × width], float (the
+ * network's dtype) or uint8 (columns of 0/1 values, such as one-hot features: a byte per value
+ * instead of four). The groups are cast and concatenated into the same matrix, so the network
+ * sees the same values.
+ */
+export type FeatureGroupLayout = readonly { type: 'float' | 'uint8'; width: number }[] | undefined;
+
+/** Graph input name of feature group `index` (see `FeatureGroupLayout`). */
+export const featureGroupInput = (index: number): string => `${BATCH_INPUTS.features}.${index}`;
+
+function declareData(g: GraphBuilder, network: Network, rows: number | string, groups?: FeatureGroupLayout): void {
+  if (groups) {
+    groups.forEach(({ type, width }, index) =>
+      g.input({ name: featureGroupInput(index), type: type === 'uint8' ? 'uint8' : network.dtype, shape: [rows, width] }),
+    );
+  } else g.input({ name: BATCH_INPUTS.features, type: network.dtype, shape: [rows, network.inputSize] });
   g.input({ name: BATCH_INPUTS.targets, type: network.dtype, shape: [rows, network.outputSize] });
   g.input({ name: BATCH_INPUTS.weights, type: network.dtype, shape: [rows, 1] });
+}
+
+/** The feature matrix [rows × inputSize] of the declared data, of the rows `rows` when given (a mini-batch). */
+function addFeatureMatrix(g: GraphBuilder, dtype: FloatType, groups: FeatureGroupLayout, rows?: string): string {
+  const pick = (source: string) => (rows === undefined ? source : g.op('Gather', [source, rows], { axis: attr.int(0) }));
+  if (!groups) return pick(BATCH_INPUTS.features);
+  const parts = groups.map(({ type }, index) => {
+    const group = pick(featureGroupInput(index));
+    return type === 'uint8' ? g.op('Cast', [group], { to: attr.int(onnxDataType(dtype)) }) : group;
+  });
+  return parts.length === 1 ? parts[0]! : g.op('Concat', parts, { axis: attr.int(1) });
 }
 
 function declareParameters(g: GraphBuilder, network: Network): string[] {
@@ -231,11 +258,11 @@ export function buildGradientGraph(network: Network, l2: number): onnx.IGraphPro
 }
 
 /** Forward pass and data loss over a whole split (validation): outputs `output`, `lossSum`, `weightSum`. */
-export function buildEvaluationGraph(network: Network): onnx.IGraphProto {
+export function buildEvaluationGraph(network: Network, groups?: FeatureGroupLayout): onnx.IGraphProto {
   const g = new GraphBuilder('evaluation');
-  declareData(g, network, 'N');
+  declareData(g, network, 'N', groups);
   const parameters = declareParameters(g, network);
-  const forward = addForward(g, network, BATCH_INPUTS.features, parameters);
+  const forward = addForward(g, network, addFeatureMatrix(g, network.dtype, groups), parameters);
   const loss = addLoss(g, network, forward.output, BATCH_INPUTS.targets, BATCH_INPUTS.weights);
   g.opTo('output', 'Identity', [forward.output]);
   g.opTo('lossSum', 'Identity', [loss.lossSum]);
@@ -251,6 +278,8 @@ export interface EpochGraphParams {
   optimizer: OptimizerConfig;
   l2: number;
   batchSize: number;
+  /** Feature groups as separate inputs (see `FeatureGroupLayout`); default one matrix. */
+  featureGroups?: FeatureGroupLayout;
 }
 
 /** Input/output names of the epoch graph, in the order the trainer feeds and reads them. */
@@ -376,7 +405,7 @@ export function buildEpochGraph(params: EpochGraphParams): { graph: onnx.IGraphP
   const { network, optimizer } = params;
   const { dtype } = network;
   const g = new GraphBuilder('epoch');
-  declareData(g, network, 'N');
+  declareData(g, network, 'N', params.featureGroups);
   // int32, not int64: building a BigInt64Array of the row order cost ~10% of an epoch in JS.
   g.input({ name: EPOCH_INPUTS.order, type: 'int32', shape: ['N'] });
   g.input({ name: EPOCH_INPUTS.batchCount, type: 'int64', shape: [] });
@@ -403,7 +432,7 @@ export function buildEpochGraph(params: EpochGraphParams): { graph: onnx.IGraphP
   const gather = (source: string): string => body.op('Gather', [source, rows], { axis: attr.int(0) });
   const result = addGradients(body, {
     network,
-    input: gather(BATCH_INPUTS.features),
+    input: addFeatureMatrix(body, dtype, params.featureGroups, rows),
     targets: gather(BATCH_INPUTS.targets),
     weights: gather(BATCH_INPUTS.weights),
     parameters: addUnflatten(body, flatParametersIn, layout),

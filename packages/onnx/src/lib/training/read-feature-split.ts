@@ -1,7 +1,7 @@
 import { DataError, type Table } from '@reproml/core';
 import { ChunkReader, delimitedWindows, MissingMatcher, readNumberCells } from '@reproml/data';
 import type { FeaturesManifest } from '../contracts/features-manifest';
-import type { TrainingSplit } from './training-data';
+import type { FeatureGroup, GroupedSplit, TrainingSplit } from './training-data';
 
 export const LABEL_COLUMN = 'label';
 
@@ -18,6 +18,86 @@ const FEATURE_MISSING_VALUES = ['', 'NaN', 'nan', 'NA'];
 export async function readFeatureSplit(params: { path: string; file: string; manifest: FeaturesManifest }): Promise<TrainingSplit> {
   const { features, labels, rows } = await scanFeatureFile({ ...params, keepFeatures: true });
   return { features, labels, rows };
+}
+
+/**
+ * Reads `<split>.features.csv` into feature groups (what the network trainer holds): runs of
+ * consecutive columns whose every value is 0 or 1 (one-hot features) as bytes, the others as
+ * float32, each run row-major. The file is read a column at a time (a column stays bytes until
+ * its first other value, then the bytes so far become float32, exactly), and the columns are
+ * regrouped at the end, each dropped once copied. The values are those `readFeatureSplit` holds;
+ * same header and cell checks.
+ */
+export async function readFeatureGroups(params: { path: string; file: string; manifest: FeaturesManifest }): Promise<GroupedSplit> {
+  const { manifest, file } = params;
+  const width = manifest.featureNames.length;
+  const reader = await ChunkReader.open({ path: params.path, file });
+  let header: readonly string[] = [];
+  let columns: (Float32Array | Uint8Array)[] = Array.from({ length: width }, () => new Uint8Array(0));
+  let labels = new Float64Array(0);
+  let rows = 0;
+  const window = new Float64Array(WINDOW_ROWS);
+  try {
+    const missing = new MissingMatcher(FEATURE_MISSING_VALUES);
+    for await (const cells of delimitedWindows({ reader, delimiter: ',', file, missing, capacity: WINDOW_ROWS, onHeader: (names) => (header = names) })) {
+      if (rows === 0) checkFeatureHeader({ actual: header, manifest, file });
+      const count = cells.rows.rowCount;
+      if (rows + count > labels.length) {
+        const consumed = reader.fileOffsetOf(reader.start);
+        const estimate = Math.ceil((((rows + count) * reader.size) / Math.max(consumed, 1)) * 1.02) + WINDOW_ROWS;
+        const capacity = Math.max(rows + count, labels.length === 0 ? estimate : Math.ceil(labels.length * 1.25));
+        columns = columns.map((column) => grown(column, capacity));
+        labels = grown(labels, capacity);
+      }
+      for (let index = 0; index < width; index++) {
+        readNumberCells(cells, index, window, 0);
+        let column = columns[index]!;
+        if (column instanceof Uint8Array && !allBinary(window, count)) {
+          const floats = new Float32Array(column.length);
+          floats.set(column.subarray(0, rows));
+          columns[index] = column = floats;
+        }
+        for (let row = 0; row < count; row++) column[rows + row] = window[row]!;
+      }
+      readNumberCells(cells, width, labels, rows);
+      rows += count;
+    }
+  } finally {
+    await reader.close();
+  }
+  return { groups: groupColumns(columns, rows), labels: labels.subarray(0, rows), rows };
+}
+
+/**
+ * Consecutive columns of one type → one row-major group each. A column's array is dropped
+ * (its slot emptied) once copied, so at most one group's copy is held beside the columns left.
+ */
+function groupColumns(columns: (Float32Array | Uint8Array | undefined)[], rows: number): FeatureGroup[] {
+  const groups: FeatureGroup[] = [];
+  for (let first = 0; first < columns.length; ) {
+    const bytes = columns[first] instanceof Uint8Array;
+    let end = first + 1;
+    while (end < columns.length && columns[end] instanceof Uint8Array === bytes) end++;
+    const width = end - first;
+    const values = bytes ? new Uint8Array(rows * width) : new Float32Array(rows * width);
+    for (let c = first; c < end; c++) {
+      const column = columns[c]!;
+      for (let row = 0, at = c - first; row < rows; row++, at += width) values[at] = column[row]!;
+      columns[c] = undefined;
+    }
+    groups.push(bytes ? { type: 'uint8', width, values: values as Uint8Array } : { type: 'float', width, values: values as Float32Array });
+    first = end;
+  }
+  return groups;
+}
+
+/** Whether the first `count` values are all 0 or 1 (not -0, which a byte would turn into 0). */
+function allBinary(values: Float64Array, count: number): boolean {
+  for (let row = 0; row < count; row++) {
+    const value = values[row]!;
+    if (value !== 1 && !(value === 0 && 1 / value > 0)) return false;
+  }
+  return true;
 }
 
 /**
@@ -64,7 +144,7 @@ async function scanFeatureFile(params: { path: string; file: string; manifest: F
   return { features: features.subarray(0, keepFeatures ? rows * width : 0), labels: labels.subarray(0, rows), rows };
 }
 
-function grown<T extends Float32Array | Float64Array>(array: T, length: number): T {
+function grown<T extends Float32Array | Float64Array | Uint8Array>(array: T, length: number): T {
   const bigger = new (array.constructor as new (length: number) => T)(length);
   bigger.set(array);
   return bigger;

@@ -2,13 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assignFolds, DataError, type FoldSpec, type StageContext, StageIOError } from '@reproml/core';
 import { FEATURE_FILES, type FeaturesManifest, readFeaturesManifest, type SplitName } from '../contracts/features-manifest';
-import { readFeatureSplit } from './read-feature-split';
-import { checkTrainingSplit, type TrainingSplit } from './training-data';
+import { readFeatureGroups, readFeatureSplit } from './read-feature-split';
+import { type AnySplit, checkTrainingSplit, type TrainingSplit } from './training-data';
 
-export interface TrainingInputs {
+export interface TrainingInputs<S extends AnySplit = TrainingSplit> {
   manifest: FeaturesManifest;
-  train: TrainingSplit;
-  validation: TrainingSplit;
+  train: S;
+  validation: S;
   /** Bytes of the upstream preprocess.onnx, and its name for messages. */
   preprocessOnnx: Uint8Array;
   preprocessFile: string;
@@ -24,6 +24,11 @@ export interface ReadTrainingInputsParams {
   allowMissing?: boolean;
   /** A cross-validation fold: the training split's other folds become the training rows, this fold the validation rows. */
   fold?: FoldSpec;
+  /**
+   * Read the splits as feature groups (`readFeatureGroups`: one-hot columns a byte per value), for
+   * the network trainer. A cross-validation fold still reads rows (its folds are row copies).
+   */
+  grouped?: boolean;
 }
 
 /**
@@ -31,16 +36,19 @@ export interface ReadTrainingInputsParams {
  * validation feature files, preprocess.onnx), each recorded as an input of the lineage
  * and checked, so a bad value is reported with its file.
  */
-export async function readTrainingInputs(params: ReadTrainingInputsParams): Promise<TrainingInputs> {
+export async function readTrainingInputs(params: ReadTrainingInputsParams & { grouped: true }): Promise<TrainingInputs<AnySplit>>;
+export async function readTrainingInputs(params: ReadTrainingInputsParams): Promise<TrainingInputs>;
+export async function readTrainingInputs(params: ReadTrainingInputsParams): Promise<TrainingInputs<AnySplit>> {
   const { context, upstream } = params;
   const input = (name: string) => ({ path: join(params.featuresDir, name), file: `${upstream}/out/${name}` });
   const manifestFile = input(FEATURE_FILES.manifest);
   await recordRequired(context, manifestFile, upstream);
   const manifest = await readFeaturesManifest({ ...manifestFile, stage: context.stage.name });
-  const readSplit = async (name: SplitName): Promise<TrainingSplit> => {
+  const grouped = params.grouped === true && !params.fold;
+  const readSplit = async (name: SplitName): Promise<AnySplit> => {
     const file = input(FEATURE_FILES.features(name));
     await recordRequired(context, file, upstream);
-    const split = await readFeatureSplit({ ...file, manifest });
+    const split = grouped ? await readFeatureGroups({ ...file, manifest }) : await readFeatureSplit({ ...file, manifest });
     // Checked here too (the trainer checks again) so that a bad value is reported with its file.
     if (split.rows === 0 && name === 'train') {
       throw new DataError(`${file.file} has no rows: the train split is empty`, {
@@ -62,7 +70,7 @@ export async function readTrainingInputs(params: ReadTrainingInputsParams): Prom
   };
   const fullTrain = await readSplit('train');
   const { train, validation } = params.fold
-    ? foldSplits(fullTrain, params.fold, manifest, context)
+    ? foldSplits(fullTrain as TrainingSplit, params.fold, manifest, context)
     : { train: fullTrain, validation: await readSplit('validation') };
   const preprocessFile = input(FEATURE_FILES.preprocessOnnx);
   await recordRequired(context, preprocessFile, upstream);

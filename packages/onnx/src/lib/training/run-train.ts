@@ -30,7 +30,7 @@ export interface RunTrainParams {
 export async function runTrain(params: RunTrainParams): Promise<TrainResult> {
   const { context, config } = params;
   context.progress({ type: 'phase', phase: 'read features' });
-  const { manifest, train: trainSplit, validation, preprocessOnnx, preprocessFile } = await readTrainingInputs(params);
+  const { manifest, train: trainSplit, validation, preprocessOnnx, preprocessFile } = await readTrainingInputs({ ...params, grouped: true });
 
   context.progress({ type: 'phase', phase: 'train', detail: describeModel(config) });
   const result = await train({

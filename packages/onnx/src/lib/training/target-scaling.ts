@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { TrainingSplit } from './training-data';
+import type { AnySplit } from './training-data';
 
 /**
  * How a regression target was standardized for training: the network learns
@@ -10,7 +10,7 @@ import type { TrainingSplit } from './training-data';
 export const targetScalingSchema = z.object({ mean: z.number(), std: z.number().positive() });
 export type TargetScaling = z.infer<typeof targetScalingSchema>;
 
-export function fitTargetScaling(split: TrainingSplit): TargetScaling {
+export function fitTargetScaling(split: AnySplit): TargetScaling {
   let sum = 0;
   for (let row = 0; row < split.rows; row++) sum += split.labels[row]!;
   const mean = sum / split.rows;
@@ -21,7 +21,7 @@ export function fitTargetScaling(split: TrainingSplit): TargetScaling {
 }
 
 /** The split with its targets standardized (features shared, not copied). */
-export function standardizeTargets(split: TrainingSplit, scaling: TargetScaling): TrainingSplit {
+export function standardizeTargets<S extends AnySplit>(split: S, scaling: TargetScaling): S {
   const labels = new Float64Array(split.rows);
   for (let row = 0; row < split.rows; row++) labels[row] = (split.labels[row]! - scaling.mean) / scaling.std;
   return { ...split, labels };

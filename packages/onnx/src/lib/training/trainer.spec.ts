@@ -5,7 +5,7 @@ import { buildInferenceGraph } from '../graph/inference-graph';
 import { buildModel, serializeModel } from '../graph/onnx-model';
 import { type TrainParams, train } from './trainer';
 import { type ModelConfig, trainingConfigSchema } from './training-config';
-import type { TrainingSplit } from './training-data';
+import type { FeatureGroup, GroupedSplit, TrainingSplit } from './training-data';
 import { TrainingDivergedError } from './training-errors';
 
 /** Three Gaussian blobs in 4 dimensions: an easy 3-class problem. */
@@ -41,6 +41,26 @@ function line(rows: number, seed: number): TrainingSplit {
   return { features, labels, rows };
 }
 
+/** Blobs with one-hot columns between the numbers (f0 | g=x, g=y | f1, f2 | g=z | f3): a row-major split and the same values in feature groups. */
+function blobsWithOneHot(rows: number, seed: number): { rowMajor: TrainingSplit; grouped: GroupedSplit } {
+  const base = blobs(rows, seed);
+  const rng = new SeededRandom(seed + 100);
+  const group = Array.from({ length: rows }, (_, row) => (rng.nextFloat() < 0.7 ? base.labels[row]! : rng.nextInt(3)));
+  const layout: (number | string)[][] = [[0], ['x', 'y'], [1, 2], ['z'], [3]];
+  const codes: Record<string, number> = { x: 0, y: 1, z: 2 };
+  const value = (source: number | string, row: number) =>
+    typeof source === 'number' ? base.features[row * 4 + source]! : group[row] === codes[source] ? 1 : 0;
+  const width = layout.flat().length;
+  const features = Float32Array.from({ length: rows * width }, (_, index) => value(layout.flat()[index % width]!, Math.floor(index / width)));
+  const groups = layout.map((sources): FeatureGroup => {
+    const values = Array.from({ length: rows * sources.length }, (_, index) => value(sources[index % sources.length]!, Math.floor(index / sources.length)));
+    return typeof sources[0] === 'number'
+      ? { type: 'float', width: sources.length, values: Float32Array.from(values) }
+      : { type: 'uint8', width: sources.length, values: Uint8Array.from(values) };
+  });
+  return { rowMajor: { features, labels: base.labels, rows }, grouped: { groups, labels: base.labels, rows } };
+}
+
 const classes = ['a', 'b', 'c'];
 const featureNames = ['f0', 'f1', 'f2', 'f3'];
 
@@ -58,6 +78,8 @@ function classification(overrides: Partial<TrainParams> & { trainingConfig?: Rec
     ...rest,
   };
 }
+
+const trainResult = (params: TrainParams) => train(params);
 
 async function modelBytes(params: TrainParams): Promise<Buffer> {
   const result = await train(params);
@@ -204,6 +226,33 @@ describe('train', () => {
     expect(twoThreads.equals(one)).toBe(true);
     const otherSeed = await modelBytes(classification({ rng: new SeededRandom(43) }));
     expect(otherSeed.equals(one)).toBe(false);
+  });
+});
+
+describe('train on a split in feature groups', () => {
+  it('trains the same model, curve and best epoch as on the row-major split (one-hot groups fed as bytes)', async () => {
+    const train = blobsWithOneHot(240, 1);
+    const validation = blobsWithOneHot(60, 2);
+    const featureNames = ['f0', 'g=x', 'g=y', 'f1', 'f2', 'g=z', 'f3'];
+    const run = async (layout: 'rowMajor' | 'grouped') => {
+      const params = classification({ featureNames, train: train[layout], validation: validation[layout] });
+      const result = await trainResult(params);
+      return { bytes: Buffer.from(serializeModel(buildModel({ graph: buildInferenceGraph(result.network, result.parameters) }))), result };
+    };
+    const rowMajor = await run('rowMajor');
+    const grouped = await run('grouped');
+    expect(grouped.bytes.equals(rowMajor.bytes)).toBe(true);
+    expect(grouped.result.curve).toEqual(rowMajor.result.curve);
+    expect(grouped.result.bestEpoch).toBe(rowMajor.result.bestEpoch);
+  });
+
+  it('names the first bad value row by row, as the row-major check does', async () => {
+    const { grouped } = blobsWithOneHot(30, 1);
+    grouped.groups[2]!.values[7 * 2 + 1] = NaN; // f2, row 8
+    grouped.groups[0]!.values[9] = Infinity; // f0, row 10
+    await expect(train(classification({ featureNames: ['f0', 'g=x', 'g=y', 'f1', 'f2', 'g=z', 'f3'], train: grouped }))).rejects.toThrow(
+      /train split: feature 'f2' is NaN in row 8/,
+    );
   });
 });
 

@@ -14,10 +14,10 @@ import {
   type Task,
 } from '../graph/network';
 import { buildModel, serializeModel } from '../graph/onnx-model';
-import { BATCH_INPUTS, buildEpochGraph, buildEvaluationGraph, optimizerStateNames } from '../graph/training-graphs';
+import { BATCH_INPUTS, buildEpochGraph, buildEvaluationGraph, type FeatureGroupLayout, featureGroupInput, optimizerStateNames } from '../graph/training-graphs';
 import { fitTargetScaling, standardizeTargets, type TargetScaling } from './target-scaling';
 import type { ClassWeightsConfig, ModelConfig, TrainingConfig } from './training-config';
-import { checkTrainingSplit, type TrainingSplit } from './training-data';
+import { type AnySplit, checkTrainingSplit, isGrouped } from './training-data';
 import { TrainingDivergedError } from './training-errors';
 
 export interface TrainParams {
@@ -27,8 +27,9 @@ export interface TrainParams {
   featureNames: readonly string[];
   /** Class names, index = class id (classification). */
   classes?: readonly string[];
-  train: TrainingSplit;
-  validation?: TrainingSplit;
+  /** Row-major, or in feature groups (`GroupedSplit`: one-hot columns a byte per value); the same values train the same model. */
+  train: AnySplit;
+  validation?: AnySplit;
   rng: SeededRandom;
   /** onnxruntime intra-op threads; 0 = its default. Results do not depend on it. */
   intraOpNumThreads?: number;
@@ -128,10 +129,16 @@ export async function* trainIter(params: TrainParams): AsyncGenerator<TrainingEv
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   };
-  const epochGraph = buildEpochGraph({ network, optimizer: training.optimizer, l2: training.l2, batchSize: training.batchSize });
+  const epochGraph = buildEpochGraph({
+    network,
+    optimizer: training.optimizer,
+    l2: training.l2,
+    batchSize: training.batchSize,
+    featureGroups: featureGroupLayout(trainSplit),
+  });
   const epochSession = await ort.InferenceSession.create(serializeModel(buildModel({ graph: epochGraph.graph })), sessionOptions);
   const evaluationSession = validation
-    ? await ort.InferenceSession.create(serializeModel(buildModel({ graph: buildEvaluationGraph(network) })), sessionOptions)
+    ? await ort.InferenceSession.create(serializeModel(buildModel({ graph: buildEvaluationGraph(network, featureGroupLayout(validation)) })), sessionOptions)
     : undefined;
   try {
     const trainTensors = dataTensors(network, trainSplit, classWeightsPerClass(training.classWeights, params.classes ?? [], params.train));
@@ -159,7 +166,8 @@ export async function* trainIter(params: TrainParams): AsyncGenerator<TrainingEv
       const order = training.shuffle ? shuffleRng.permutation(params.train.rows) : identityOrder(params.train.rows);
       const feeds: Record<string, ort.Tensor> = {
         ...trainTensors,
-        [epochGraph.names.order]: new ort.Tensor('int32', Int32Array.from(order), [params.train.rows]),
+        // The same buffer read as int32 (row numbers < 2^31), not a copy of it.
+        [epochGraph.names.order]: new ort.Tensor('int32', new Int32Array(order.buffer, order.byteOffset, order.length), [params.train.rows]),
         [epochGraph.names.batchCount]: new ort.Tensor('int64', BigInt64Array.of(BigInt(batches)), []),
         [epochGraph.names.step]: step,
       };
@@ -220,18 +228,18 @@ export async function train(params: TrainParams & { onEvent?: (event: TrainingEv
   }
 }
 
-function scaled(split: TrainingSplit, scaling: TargetScaling | undefined): TrainingSplit {
+function scaled(split: AnySplit, scaling: TargetScaling | undefined): AnySplit {
   return scaling ? standardizeTargets(split, scaling) : split;
 }
 
-function checkSplit(params: TrainParams, network: Network, split: TrainingSplit, splitName: string): void {
+function checkSplit(params: TrainParams, network: Network, split: AnySplit, splitName: string): void {
   if (splitName === 'train' && split.rows === 0) {
     throw new DataError('the train split is empty', { hint: 'Check the preprocess stage: its split fractions or filters left no training rows.' });
   }
   checkTrainingSplit({ split, splitName, featureNames: params.featureNames, task: network.task, classCount: network.outputSize });
 }
 
-function checkClassesPresent(split: TrainingSplit, classes: readonly string[]): void {
+function checkClassesPresent(split: AnySplit, classes: readonly string[]): void {
   const seen = new Set<number>();
   for (let row = 0; row < split.rows; row++) seen.add(split.labels[row]!);
   if (seen.size < 2) {
@@ -248,7 +256,7 @@ function parameterDims(network: Network, training: TrainingConfig, stateIndex: n
 }
 
 /** Per-class weights: none → undefined (all 1), balanced → n / (classes × count) as scikit-learn. */
-export function classWeightsPerClass(config: ClassWeightsConfig, classes: readonly string[], split: TrainingSplit): Float64Array | undefined {
+export function classWeightsPerClass(config: ClassWeightsConfig, classes: readonly string[], split: AnySplit): Float64Array | undefined {
   if (config === 'none' || classes.length === 0) return undefined;
   const weights = new Float64Array(classes.length).fill(1);
   if (config === 'balanced') {
@@ -270,8 +278,13 @@ export function classWeightsPerClass(config: ClassWeightsConfig, classes: readon
   return weights;
 }
 
-function dataTensors(network: Network, split: TrainingSplit, classWeights: Float64Array | undefined): Record<string, ort.Tensor> {
-  const features = network.dtype === 'float32' ? split.features : Float64Array.from(split.features);
+/** How the epoch and evaluation graphs take the split's features (see `FeatureGroupLayout`). */
+function featureGroupLayout(split: AnySplit | undefined): FeatureGroupLayout {
+  if (!split || !isGrouped(split)) return undefined;
+  return split.groups.map(({ type, width }) => ({ type, width }));
+}
+
+function dataTensors(network: Network, split: AnySplit, classWeights: Float64Array | undefined): Record<string, ort.Tensor> {
   const targets = allocate(network.dtype, split.rows * network.outputSize);
   const weights = allocate(network.dtype, split.rows);
   for (let row = 0; row < split.rows; row++) {
@@ -280,8 +293,18 @@ function dataTensors(network: Network, split: TrainingSplit, classWeights: Float
     else targets[row] = label;
     weights[row] = classWeights && network.task === 'classification' ? classWeights[label]! : 1;
   }
+  const asFloat = (values: Float32Array) => (network.dtype === 'float32' ? values : Float64Array.from(values));
+  const features: Record<string, ort.Tensor> = {};
+  if (isGrouped(split)) {
+    split.groups.forEach((group, index) => {
+      features[featureGroupInput(index)] =
+        group.type === 'uint8'
+          ? new ort.Tensor('uint8', group.values, [split.rows, group.width])
+          : new ort.Tensor(network.dtype, asFloat(group.values), [split.rows, group.width]);
+    });
+  } else features[BATCH_INPUTS.features] = new ort.Tensor(network.dtype, asFloat(split.features), [split.rows, network.inputSize]);
   return {
-    [BATCH_INPUTS.features]: new ort.Tensor(network.dtype, features, [split.rows, network.inputSize]),
+    ...features,
     [BATCH_INPUTS.targets]: new ort.Tensor(network.dtype, targets, [split.rows, network.outputSize]),
     [BATCH_INPUTS.weights]: new ort.Tensor(network.dtype, weights, [split.rows, 1]),
   };
@@ -302,7 +325,7 @@ async function evaluate(
   };
 }
 
-function validationMetric(network: Network, output: FloatArray, split: TrainingSplit): number {
+function validationMetric(network: Network, output: FloatArray, split: AnySplit): number {
   if (network.task === 'regression') {
     let squared = 0;
     for (let row = 0; row < split.rows; row++) squared += (output[row]! - split.labels[row]!) ** 2;
