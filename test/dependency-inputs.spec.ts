@@ -15,8 +15,11 @@ describe('dependency versions are stage inputs (real nx CLI)', () => {
   it('reruns exactly the stages that use a package whose locked version changed', () => {
     const inputs = JSON.parse(workspace.nxOk(['show', 'target', 'inputs', 'demo-data:run', '--json']));
     expect(inputs.external).toContain('npm:zod');
+    // A script may import any installed package (strict mode lets it read node_modules): it hashes the lockfile.
     const scriptInputs = JSON.parse(workspace.nxOk(['show', 'target', 'inputs', 'demo-stats:run', '--json']));
     expect(scriptInputs.external ?? []).not.toContain('npm:zod');
+    expect(scriptInputs.files).toContain('pnpm-lock.yaml');
+    expect(inputs.files).not.toContain('pnpm-lock.yaml');
 
     workspace.nxOk(RUN_ALL);
     expect(taskOutcomes(workspace.nxOk(RUN_ALL)).executed).toEqual([]);
@@ -31,9 +34,21 @@ describe('dependency versions are stage inputs (real nx CLI)', () => {
     expect(bumped).not.toBe(lockfile);
     workspace.write('pnpm-lock.yaml', bumped);
 
+    // The stages whose kind uses zod, and the script stages (the lockfile changed); nothing is restored.
     const outcome = taskOutcomes(workspace.nxOk(RUN_ALL));
-    expect(outcome.executed).toEqual(['demo-data:run', 'demo-extra:run']);
-    // Their artifacts did not change, so the script stages downstream stay cached (early cutoff).
-    expect(outcome.cached).toEqual(['demo-report:run', 'demo-stats:run']);
+    expect(outcome.executed).toEqual(['demo-data:run', 'demo-extra:run', 'demo-report:run', 'demo-stats:run']);
+    expect(outcome.cached).toEqual([]);
+  });
+
+  it('leaves stages whose kind lists its packages cached when only a package they do not use changes; script stages rerun', () => {
+    workspace.nxOk(RUN_ALL);
+    // A locked package no pull stage lists: only the lockfile's hash changes for them.
+    const lockfile = workspace.read('pnpm-lock.yaml');
+    const bumped = lockfile.replace(/(\n {2}hyparquet-writer@[^:]+:\n {4}resolution: \{integrity: sha512-)[A-Za-z0-9+/=]+/, `$1${'B'.repeat(86)}==`);
+    expect(bumped).not.toBe(lockfile);
+    workspace.write('pnpm-lock.yaml', bumped);
+    const outcome = taskOutcomes(workspace.nxOk(RUN_ALL));
+    expect(outcome.executed).toEqual(['demo-report:run', 'demo-stats:run']);
+    expect(outcome.cached).toEqual(['demo-data:run', 'demo-extra:run']);
   });
 });

@@ -11,6 +11,8 @@ export const scriptKind = defineStageKind({
   openInputs: true,
   openOutputs: true,
   packages: [],
+  // The script imports what it likes from node_modules: the lockfile is hashed instead.
+  importsAnyPackage: true,
   // A `.ts` script compiles with the workspace's compiler options, read when it loads (requireModule).
   extraReadPaths: typeScriptConfigFiles,
   run: async (context, config) => {

@@ -89,6 +89,12 @@ export interface StageKindSpec<S extends z.ZodObject, Config = z.output<S>> {
    * hashed (workspace packages as files, others as external dependencies) and recorded in lineage.
    */
   packages: readonly string[];
+  /**
+   * True for a kind that runs user code which may import any installed npm package (script):
+   * strict mode lets it read all of `node_modules`, so its `run` target hashes the workspace's
+   * lockfile, which pins every installed package, instead of a list it cannot know.
+   */
+  importsAnyPackage?: boolean;
   /** False for kinds whose effect lives outside `out/` (a push): a cache hit would report work that never happened here. Default: true. */
   cache?: boolean;
   /** Extra uncached targets of the kind's projects, e.g. `lock`. */

@@ -69,6 +69,19 @@ describe('createNodesV2', () => {
     });
   });
 
+  it('hashes the lockfile for a script stage (its code may import any installed package), not for a kind that lists its packages', async () => {
+    const root = workspaceWith({
+      'pipelines/p/data/stage.json': pullStage,
+      'pipelines/p/stats/stage.json': { kind: 'script', script: 'stats.ts' },
+      'raw/penguins.json': '[]',
+      'pnpm-lock.yaml': "lockfileVersion: '9.0'\n",
+    });
+    const results = await nodesFor(root, ['pipelines/p/data/stage.json', 'pipelines/p/stats/stage.json']);
+    const inputsOf = (index: number, projectRoot: string) => results[index]![1].projects![projectRoot]!.targets!.run!.inputs;
+    expect(inputsOf(1, 'pipelines/p/stats')).toContain('{workspaceRoot}/pnpm-lock.yaml');
+    expect(inputsOf(0, 'pipelines/p/data')).not.toContain('{workspaceRoot}/pnpm-lock.yaml');
+  });
+
   it('marks the run target of a `heavy` stage `parallelism: false`, and only that one', async () => {
     const root = workspaceWith({
       'pipelines/p/light/stage.json': { kind: 'script', script: 'make.ts' },

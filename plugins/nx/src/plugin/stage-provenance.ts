@@ -1,11 +1,7 @@
-import { existsSync } from 'node:fs';
-import { join, posix } from 'node:path';
+import { posix } from 'node:path';
 import { upstreamStages } from '../stage-file/declared-reads';
 import type { LoadedStage } from '../stage-file/load-stage';
-import { stageRunInputs } from './stage-target-inputs';
-
-/** Lockfiles Nx reads `externalDependencies` versions from. */
-const LOCKFILES = ['pnpm-lock.yaml', 'package-lock.json', 'yarn.lock'];
+import { stageRunInputs, workspaceLockfiles } from './stage-target-inputs';
 
 /**
  * Git pathspecs of every file that a stage's result depends on: what the `run` target of
@@ -34,7 +30,7 @@ export function runInputPathspecs(workspaceRoot: string, stage: LoadedStage): st
       const magic = /[*?[]/.test(path) ? 'glob' : 'literal';
       specs.push(`:(${exclude ? `exclude,${magic}` : magic})${path}`);
     } else if ('externalDependencies' in input) {
-      for (const lockfile of LOCKFILES) if (existsSync(join(workspaceRoot, lockfile))) specs.push(`:(literal)${lockfile}`);
+      for (const lockfile of workspaceLockfiles(workspaceRoot)) specs.push(`:(literal)${lockfile}`);
     }
     // dependentTasksOutputFiles: outputs, covered by the upstream stages' own inputs; runtime: not a file.
   }

@@ -35,6 +35,14 @@ export function hashedUpstreamOutput(outDir: string): HashedTree {
 
 const URL_SOURCE = /^[a-z][a-z0-9+.-]*:\/\//i;
 
+/** Lockfiles that pin the installed npm packages (Nx reads `externalDependencies` versions from them). */
+export const LOCKFILES = ['pnpm-lock.yaml', 'package-lock.json', 'yarn.lock'];
+
+/** The workspace's lockfiles that exist, workspace-relative. */
+export function workspaceLockfiles(workspaceRoot: string): string[] {
+  return LOCKFILES.filter((lockfile) => existsSync(join(workspaceRoot, lockfile)));
+}
+
 /** Workspace-relative local sources the stage's kind names (a pull stage's local datasets; URLs and Hub sources excluded). */
 export function localSources(workspaceRoot: string, stage: LoadedStage): string[] {
   return (stage.kind.sources?.(stage.config) ?? []).filter((source) => !URL_SOURCE.test(source) && existsSync(join(workspaceRoot, source))).sort();
@@ -105,6 +113,8 @@ export function stageRunInputs(workspaceRoot: string, stage: LoadedStage): Targe
   return [
     ...(stage.point || stage.fold ? [] : treeGlobs(hashedStageFolder(stage), '{projectRoot}')),
     ...localSources(workspaceRoot, stage).map((source) => `{workspaceRoot}/${source}`),
+    // User code may import any installed package (strict mode reads all of node_modules): the lockfile pins them all.
+    ...(stage.registered.kind.importsAnyPackage ? workspaceLockfiles(workspaceRoot).map((lockfile) => `{workspaceRoot}/${lockfile}`) : []),
     { dependentTasksOutputFiles: UPSTREAM_ARTIFACTS_GLOB, transitive: true },
     ...code.trees.flatMap((tree) => treeGlobs(tree)),
     { externalDependencies: code.npmPackages },
