@@ -67,6 +67,16 @@ describe('diffTableProfiles', () => {
     for (const entry of same.columns) expect(entry.shift?.psi).toBeCloseTo(0, 12);
   });
 
+  it('names a removed column and a new category (the other direction of the same changes)', () => {
+    const reverse = diffTableProfiles(profileTable(after), profileTable(before));
+    const of = (name: string) => reverse.columns.find((entry) => entry.name === name)!;
+    expect(reverse.columns.filter((entry) => entry.change !== 'kept').map((entry) => [entry.name, entry.change])).toEqual([['year', 'removed']]);
+    expect(of('year')).toMatchObject({ kind: { before: 'number', after: null }, nullShare: { before: 0, after: null } });
+    expect(of('island').categories).toEqual({ added: ['Torgersen'], vanished: [], complete: true });
+    expect(of('mass').numbers?.before).toMatchObject({ min: 4500, max: 6490 });
+    expect(of('mass').numbers?.after).toMatchObject({ min: 3000, max: 4990 });
+  });
+
   it('marks a column whose kind changed as retyped', () => {
     const retyped = diffTableProfiles(profileTable(table([numbers('code', [1, 2])])), profileTable(table([strings('code', ['a', 'b'])])));
     expect(retyped.columns[0]).toMatchObject({ name: 'code', change: 'retyped', kind: { before: 'number', after: 'string' } });
