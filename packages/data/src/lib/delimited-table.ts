@@ -175,12 +175,28 @@ class DelimitedTableBuilder {
         column.numbers = new Float64Array(0);
         return { name: column.name, kind: 'number', values };
       }
-      const values = column.texts.length === 1 ? column.texts[0]! : column.texts.flat();
+      const values = column.texts.length === 1 ? column.texts[0]! : joinWindows(column.texts, rowCount);
       column.texts = [];
       return { name: column.name, kind: 'string', values };
     });
     return { columns, rowCount };
   }
+}
+
+/**
+ * The windows' texts as one array of `rowCount`, each window released once copied: `flat()`
+ * grew its result step by step beside every window (on the heap, which a full collection
+ * alone shrinks), several times the column's size at millions of rows.
+ */
+function joinWindows(windows: ((string | null)[] | undefined)[], rowCount: number): (string | null)[] {
+  const values = new Array<string | null>(rowCount);
+  let at = 0;
+  for (let index = 0; index < windows.length; index++) {
+    const window = windows[index]!;
+    for (let row = 0; row < window.length; row++) values[at++] = window[row]!;
+    windows[index] = undefined;
+  }
+  return values;
 }
 
 function grown(array: Float64Array, length: number): Float64Array {
