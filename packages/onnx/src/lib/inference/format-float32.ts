@@ -16,13 +16,25 @@ for (let k = -70; k <= 70; k++) POW10[k + 70] = Number(`1e${k}`);
 const pow10 = (k: number): number => POW10[k + 70]!;
 /** Powers of two 2^-151 … 2^104, the scales of float32 interval ends (`2 ** k` is a slow Math.pow call). */
 const POW2 = Float64Array.from({ length: 256 }, (_, i) => 2 ** (i - 151));
-/** log10(2), for an upper bound of a power of two's decimal exponent. */
-const LOG10_2 = 0.3010299956639812;
 /** Bound on the relative error of the float64 interval ends (each is within ~3e-16 of exact). */
 const RELATIVE_ERROR = 1e-14;
 
 /** Digits `digits` × 10^`exponent`: the shortest decimal that reads back as `value` (a positive, finite float32). */
 export function shortestFloat32Decimal(value: number): { digits: number; exponent: number } {
+  shortest(value);
+  return { digits: shortestDigits, exponent: shortestExponent };
+}
+
+/** The result of `shortest` (module state, so formatting a value allocates nothing). */
+let shortestDigits = 0;
+let shortestExponent = 0;
+
+/**
+ * Sets shortestDigits × 10^shortestExponent to the shortest decimal that reads back as `value`
+ * (a positive, finite float32): the largest exponent k with a decimal digits × 10^k inside the
+ * value's rounding interval, and among those digits the closest to the value.
+ */
+function shortest(value: number): void {
   F32[0] = value;
   const bits = U32[0]!;
   const biased = (bits >>> 23) & 0xff;
@@ -30,39 +42,57 @@ export function shortestFloat32Decimal(value: number): { digits: number; exponen
   const mantissa = biased === 0 ? fraction : fraction | 0x800000;
   const shift = (biased === 0 ? -149 : biased - 150) - 2;
   // The values that read back as `value` lie between its midpoints to its neighbours, as multiples of 2^shift.
-  const lowUnits = 4 * mantissa - (fraction === 0 && biased > 1 ? 1 : 2);
+  const narrow = fraction === 0 && biased > 1; // a power of two: the gap below is half the gap above
+  const lowUnits = 4 * mantissa - (narrow ? 1 : 2);
   const highUnits = 4 * mantissa + 2;
   const scale = POW2[shift + 151]!;
-  const low = lowUnits * scale;
-  const high = highUnits * scale;
-  const inclusive = mantissa % 2 === 0; // a tie rounds to the even mantissa
   const bounds = BOUNDS;
   bounds.lowUnits = lowUnits;
   bounds.highUnits = highUnits;
   bounds.shift = shift;
-  bounds.inclusive = inclusive;
-  bounds.low = low;
-  bounds.high = high;
-  // A decimal with digits at 10^k in the interval means one at 10^(k-1) too (append a 0): the
-  // largest such k, found by bisection over the ≤ 10 candidates, gives the fewest digits.
-  // high < 2^(shift + 26), so no decimal at 10^above fits; ten more digits than that always do.
-  let above = Math.floor((shift + 26) * LOG10_2) + 1;
-  let found = above - 11;
-  while (above - found > 1) {
-    const middle = (found + above) >> 1;
-    if (candidates(middle, bounds)) found = middle;
-    else above = middle;
-  }
-  candidates(found, bounds);
-  const p = pow10(-found);
-  let digits = Math.min(range.last, Math.max(range.first, roundHalfEven(value * p)));
-  let exponent = found;
-  while (digits % 10 === 0 && digits !== 0) {
-    digits /= 10;
+  bounds.inclusive = mantissa % 2 === 0; // a tie rounds to the even mantissa
+  bounds.low = lowUnits * scale;
+  bounds.high = highUnits * scale;
+  // An interval at least 10^k wide holds a multiple of 10^k: start at the interval width's
+  // power of ten (a guess, checked: step down in the rare case it has no candidate).
+  let exponent = WIDTH_EXPONENT[2 * (shift + 151) + (narrow ? 1 : 0)]!;
+  while (!candidates(exponent, bounds)) exponent--;
+  // Digits at 10^(k+1) are the multiples of 10 among those at 10^k (exact integers from here,
+  // below 2^31): step up while there is one. The largest such k has the fewest digits.
+  let first = range.first;
+  let last = range.last;
+  for (;;) {
+    const nextFirst = Math.ceil(first / 10);
+    const nextLast = Math.floor(last / 10);
+    if (nextFirst > nextLast) break;
+    first = nextFirst;
+    last = nextLast;
     exponent++;
   }
-  return { digits, exponent };
+  // Under 10^9 (a float32 needs at most 9 digits): int32 arithmetic from here.
+  let digits = Math.min(last, Math.max(first, roundHalfEven(value * pow10(-exponent)))) | 0;
+  while (digits !== 0) {
+    const tenth = (digits / 10) | 0;
+    if (digits !== tenth * 10) break;
+    digits = tenth;
+    exponent++;
+  }
+  shortestDigits = digits;
+  shortestExponent = exponent;
 }
+
+/**
+ * floor(log10(width)) of a float32 rounding interval, by the interval's scale (2^shift, shift
+ * + 151 from 0 to 255) and shape (width 4 × 2^shift, or 3 × 2^shift below a power of two):
+ * index 2 × (shift + 151) + (narrow ? 1 : 0). A starting guess only: `shortest` checks it.
+ */
+const WIDTH_EXPONENT = Int32Array.from({ length: 512 }, (_, index) => {
+  const width = (index % 2 === 1 ? 3 : 4) * 2 ** ((index >> 1) - 151);
+  let k = Math.floor(Math.log10(width));
+  while (k > -70 && pow10(k) > width) k--;
+  while (k < 70 && pow10(k + 1) <= width) k++;
+  return k;
+});
 
 interface Bounds {
   lowUnits: number;
@@ -118,8 +148,8 @@ export function formatFloat32(value: number): string {
   const rounded = Math.fround(value);
   if (!Number.isFinite(rounded)) return String(rounded);
   if (rounded === 0) return '0';
-  const { digits, exponent } = shortestFloat32Decimal(Math.abs(rounded));
-  return (rounded < 0 ? '-' : '') + layoutDecimal(String(digits), exponent);
+  shortest(Math.abs(rounded));
+  return (rounded < 0 ? '-' : '') + layoutDecimal(String(shortestDigits), shortestExponent);
 }
 
 /**
@@ -130,7 +160,9 @@ export function writeFloat32(out: Uint8Array, at: number, value: number): number
   const rounded = Math.fround(value);
   if (!Number.isFinite(rounded) || rounded === 0) return writeAscii(out, at, formatFloat32(rounded));
   if (rounded < 0) out[at++] = 45; // '-'
-  const { digits, exponent } = shortestFloat32Decimal(Math.abs(rounded));
+  shortest(Math.abs(rounded));
+  const digits = shortestDigits; // < 10^9 < 2^31: integer arithmetic below
+  const exponent = shortestExponent;
   const count = digitCount(digits);
   const point = count + exponent; // the decimal point sits after `point` digits
   if (exponent >= 0 && point <= 21) {
@@ -140,8 +172,8 @@ export function writeFloat32(out: Uint8Array, at: number, value: number): number
   }
   if (point > 0 && point <= 21) {
     const tail = count - point;
-    const divisor = pow10(tail);
-    const head = Math.floor(digits / divisor);
+    const divisor = INT_POW10[tail]!;
+    const head = (digits / divisor) | 0;
     at = writeDigits(out, at, head, point);
     out[at++] = 46; // '.'
     return writeDigits(out, at, digits - head * divisor, tail);
@@ -152,7 +184,19 @@ export function writeFloat32(out: Uint8Array, at: number, value: number): number
     for (let i = 0; i < -point; i++) out[at++] = 48;
     return writeDigits(out, at, digits, count);
   }
-  return writeAscii(out, at, layoutDecimal(String(digits), exponent));
+  // Exponent form: d[.ddd]e±p.
+  const divisor = INT_POW10[count - 1]!;
+  const head = (digits / divisor) | 0;
+  out[at++] = 48 + head;
+  if (count > 1) {
+    out[at++] = 46;
+    at = writeDigits(out, at, digits - head * divisor, count - 1);
+  }
+  out[at++] = 101; // 'e'
+  const power = point - 1;
+  out[at++] = power < 0 ? 45 : 43;
+  const magnitude = power < 0 ? -power : power;
+  return writeDigits(out, at, magnitude, magnitude >= 10 ? 2 : 1);
 }
 
 /** JavaScript's Number::toString layout of digits × 10^exponent (digits without trailing zeros). */
@@ -167,19 +211,30 @@ function layoutDecimal(digits: string, exponent: number): string {
   return `${mantissa}e${power < 0 ? '-' : '+'}${Math.abs(power)}`;
 }
 
+/** 10^0 … 10^9, the integer powers a 9-digit float32 decimal needs. */
+const INT_POW10 = Int32Array.from({ length: 10 }, (_, k) => 10 ** k);
+
+/** Digits of an integer below 10^9. */
 function digitCount(value: number): number {
   let count = 1;
-  while (value >= pow10(count)) count++;
+  while (count < 10 && value >= INT_POW10[count]!) count++;
   return count;
 }
 
-/** `value` (< 10^count) as exactly `count` digits, zero-padded on the left. */
+/** "00" … "99" as ASCII byte pairs: two digits per division. */
+const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 48 + (i % 2 === 0 ? Math.floor(i / 20) : (i >> 1) % 10));
+
+/** `value` (an integer below 10^count ≤ 10^9) as exactly `count` digits, zero-padded on the left. */
 function writeDigits(out: Uint8Array, at: number, value: number, count: number): number {
-  for (let i = at + count - 1; i >= at; i--) {
-    const next = Math.floor(value / 10);
-    out[i] = 48 + (value - next * 10);
+  let i = at + count;
+  while (i - at >= 2) {
+    const next = (value / 100) | 0;
+    const pair = 2 * (value - next * 100);
+    out[--i] = DIGIT_PAIRS[pair + 1]!;
+    out[--i] = DIGIT_PAIRS[pair]!;
     value = next;
   }
+  if (i > at) out[--i] = 48 + value;
   return at + count;
 }
 

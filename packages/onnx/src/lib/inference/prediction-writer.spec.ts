@@ -31,4 +31,19 @@ describe('PredictionWriter', () => {
     await out.close();
     expect((await readFile(path, 'utf8')).split('\n')).toEqual([...expected, '']);
   });
+
+  it('makes room for text of any length and encoding: multi-byte, surrogate pairs, lone surrogates and quotes', async () => {
+    const path = join(dir, 'wide.csv');
+    const out = await PredictionWriter.create(path);
+    // Longer than the writer's buffer (2 MiB), so it grows mid-cell.
+    const cells = ['€'.repeat(800_000), `${'"'.repeat(700_000)}😀`, `a\ud800b`, 'plain', 'tab\tok'];
+    for (const cell of cells) {
+      out.text(cell);
+      out.endLine();
+    }
+    await out.close();
+    const quoted = (cell: string) => (/[",\n\r]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell);
+    const written = await readFile(path);
+    expect(written.equals(Buffer.from(`${cells.map(quoted).join('\n')}\n`, 'utf8'))).toBe(true);
+  });
 });

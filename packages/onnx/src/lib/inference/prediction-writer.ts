@@ -32,21 +32,36 @@ export class PredictionWriter {
 
   /** A text cell, quoted when it holds a quote, comma or line break. */
   text(value: string): void {
-    this.room(3 * value.length + 2 + 2 * countQuotes(value));
-    if (!needsQuotes(value)) {
-      this.at += this.buffer.write(value, this.at, 'utf8');
-      return;
+    // Worst case: 3 bytes of UTF-8 per UTF-16 unit (a doubled quote takes 2), plus the quotes.
+    this.room(3 * value.length + 2);
+    // Plain ASCII (keys, class names) is copied byte by byte: no call into the encoder.
+    const buffer = this.buffer;
+    const start = this.at;
+    let at = start;
+    for (let i = 0; i < value.length; i++) {
+      const code = value.charCodeAt(i);
+      if (code >= 0x80 || code === 34 || code === 44 || code === 10 || code === 13) {
+        this.at = start;
+        this.encodedText(value);
+        return;
+      }
+      buffer[at++] = code;
     }
-    this.buffer[this.at++] = 34;
-    this.at += this.buffer.write(value.replaceAll('"', '""'), this.at, 'utf8');
-    this.buffer[this.at++] = 34;
+    this.at = at;
   }
 
   /** Bytes already in CSV form (a quoted class name, say). */
   raw(bytes: Uint8Array): void {
     this.room(bytes.length);
-    this.buffer.set(bytes, this.at);
-    this.at += bytes.length;
+    if (bytes.length > 32) {
+      this.buffer.set(bytes, this.at);
+      this.at += bytes.length;
+      return;
+    }
+    const buffer = this.buffer;
+    let at = this.at;
+    for (let i = 0; i < bytes.length; i++) buffer[at++] = bytes[i]!;
+    this.at = at;
   }
 
   /** A non-negative integer (a row number). */
@@ -105,6 +120,17 @@ export class PredictionWriter {
     this.at = 0;
   }
 
+  /** A text cell through the UTF-8 encoder, quoted when it needs to be (room already made). */
+  private encodedText(value: string): void {
+    if (!needsQuotes(value)) {
+      this.at += this.buffer.write(value, this.at, 'utf8');
+      return;
+    }
+    this.buffer[this.at++] = 34;
+    this.at += this.buffer.write(value.replaceAll('"', '""'), this.at, 'utf8');
+    this.buffer[this.at++] = 34;
+  }
+
   private room(bytes: number): void {
     if (this.at + bytes <= this.buffer.length) return;
     const bigger = Buffer.allocUnsafe(Math.max(2 * this.buffer.length, this.at + bytes));
@@ -124,10 +150,4 @@ function needsQuotes(value: string): boolean {
     if (code === 34 || code === 44 || code === 10 || code === 13) return true;
   }
   return false;
-}
-
-function countQuotes(value: string): number {
-  let count = 0;
-  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) === 34) count++;
-  return count;
 }
