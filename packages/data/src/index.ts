@@ -41,6 +41,7 @@ export * from './lib/source-environment';
 export * from './lib/split-header';
 export * from './lib/stream-table-batches';
 export * from './lib/table-schema';
+export * from './lib/text-column';
 export * from './lib/update-lock';
 export * from './lib/url-source';
 export * from './lib/validate-table';

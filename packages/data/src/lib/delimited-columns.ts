@@ -3,26 +3,42 @@ import { cellString, type RowCells } from './delimited-scanner';
 import { infiniteNumberError } from './max-field-length';
 import { isInfiniteNumberText, parseNumberBytes } from './parse-number';
 import { StringInterner } from './string-interner';
+import type { TextColumnBuilder } from './text-column';
 
-/** Tests "is this cell one of the missing-value spellings" on its bytes, without decoding most cells. */
+/** Tests "is this cell one of the missing-value spellings" on its bytes, without decoding cells. */
 export class MissingMatcher {
   private readonly values: Set<string>;
-  private readonly maxLength: number;
+  /** The spellings' UTF-8 bytes, by byte length. */
+  private readonly byLength: Uint8Array[][];
   private readonly matchesEmpty: boolean;
 
   constructor(values: readonly string[]) {
     this.values = new Set(values);
-    this.maxLength = Math.max(0, ...values.map((value) => Buffer.byteLength(value)));
+    const encoded = [...this.values].map((value) => Buffer.from(value, 'utf8'));
+    this.byLength = Array.from({ length: Math.max(0, ...encoded.map((bytes) => bytes.length)) + 1 }, (_, length) =>
+      encoded.filter((bytes) => bytes.length === length),
+    );
     this.matchesEmpty = this.values.has('');
   }
 
   /** `start` < 0 marks a quoted cell with `""` escapes (see RowCells). */
   isMissing(bytes: Buffer, start: number, end: number): boolean {
-    const length = end - (start < 0 ? ~start : start);
+    if (start < 0) {
+      if (end - ~start >= this.byLength.length) return false; // longer than any spelling, even before unescaping
+      return this.values.has(cellString(bytes, start, end));
+    }
+    const length = end - start;
     if (length === 0) return this.matchesEmpty;
-    if (length > this.maxLength) return false;
-    return this.values.has(cellString(bytes, start, end));
+    if (length >= this.byLength.length) return false;
+    const candidates = this.byLength[length]!;
+    for (let c = 0; c < candidates.length; c++) if (sameBytes(candidates[c]!, bytes, start, length)) return true;
+    return false;
   }
+}
+
+function sameBytes(expected: Uint8Array, bytes: Buffer, start: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (expected[i] !== bytes[start + i]) return false;
+  return true;
 }
 
 /** The scanned rows of one CSV/TSV text, and what the readers need to turn cells into values. */
@@ -106,6 +122,19 @@ export function readStringCells(
     else target[offset + row] = start < 0 ? cellString(bytes, start, end) : interner.decode(bytes, start, end);
   }
   return target;
+}
+
+/** Column `index` of every row as undecoded text (quotes removed, `""` unescaped; missing marked), appended to `target`. */
+export function readTextCells(cells: DelimitedCells, index: number, target: TextColumnBuilder): void {
+  const { bytes, rows, missing } = cells;
+  const { starts, ends, columnCount, rowCount } = rows;
+  for (let row = 0, cell = index; row < rowCount; row++, cell += columnCount) {
+    const start = starts[cell]!;
+    const end = ends[cell]!;
+    if (missing.isMissing(bytes, start, end)) target.appendMissing();
+    else if (start < 0) target.appendUnescaped(bytes, ~start, end);
+    else target.appendBytes(bytes, start, end);
+  }
 }
 
 function notANumberError(cells: DelimitedCells, index: number, row: number): DataError {

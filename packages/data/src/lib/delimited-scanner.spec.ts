@@ -7,6 +7,7 @@ import { cellString, DelimitedScanner, RowCells } from './delimited-scanner';
 import { MAX_FIELD_LENGTH } from './max-field-length';
 import { parseTable } from './read-table';
 import { streamTableBatches } from './stream-table-batches';
+import { textCellString } from './text-column';
 
 let dir: string;
 beforeAll(async () => void (dir = await mkdtemp(join(tmpdir(), 'reproml-scanner-'))));
@@ -35,6 +36,13 @@ async function streamed(text: string | Buffer): Promise<Outcome> {
     for await (const table of streamTableBatches({ path, file: 'f.csv', format: 'csv', columns: allStrings(bytes), batchSize: 2, missingValues: [] })) {
       for (let row = 0; row < table.rowCount; row++) rows.push(table.columns.map((column) => column.values[row] as string | null));
     }
+    // The same columns as undecoded text (what predict copies a key through with) read the same.
+    const texts: (string | null)[][] = [];
+    const names = Object.keys(allStrings(bytes));
+    for await (const table of streamTableBatches({ path, file: 'f.csv', format: 'csv', columns: {}, texts: names, batchSize: 2, missingValues: [] })) {
+      for (let row = 0; row < table.rowCount; row++) texts.push(table.texts.map((column) => textCellString(column, row)));
+    }
+    expect(texts).toEqual(rows);
     return { rows };
   } catch (error) {
     return describeError(error);

@@ -1,19 +1,19 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Table } from '@reproml/core';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StreamTableBatchesParams, streamTableBatches } from './stream-table-batches';
+import { type StreamTableBatchesParams, streamTableBatches, type TableBatch } from './stream-table-batches';
+import { textCellString } from './text-column';
 
 let dir: string;
 beforeAll(async () => void (dir = await mkdtemp(join(tmpdir(), 'reproml-stream-'))));
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
-async function collect(content: string | Buffer, params: Omit<StreamTableBatchesParams, 'path' | 'file'>): Promise<Table[]> {
+async function collect(content: string | Buffer, params: Omit<StreamTableBatchesParams, 'path' | 'file'>): Promise<TableBatch[]> {
   const path = join(dir, `f${Math.random().toString(36).slice(2)}`);
   await writeFile(path, content);
-  const tables: Table[] = [];
+  const tables: TableBatch[] = [];
   for await (const table of streamTableBatches({ ...params, path, file: 'rows' })) tables.push(table);
   return tables;
 }
@@ -42,6 +42,50 @@ describe('streamTableBatches', () => {
     await expect(collect('a\n1\nabc\n', { format: 'csv', columns: { a: 'number' }, batchSize: 5 })).rejects.toThrow(
       `rows: column 'a' is declared as a number but line 3 holds "abc"`,
     );
+  });
+
+  it('keeps text columns undecoded: the UTF-8 of the strings the values path reads, missing marked, in CSV, TSV, JSONL and Parquet', async () => {
+    const keys = ['a, b', 'say "hi"', 'ü', null, '5" pipe', '', 'tab\there'];
+    const csv = `key,n\n${keys.map((key, i) => `${key === null ? 'NA' : key === '' ? '""' : /[",\t]/.test(key) && !key.startsWith('5') ? `"${key.replaceAll('"', '""')}"` : key},${i}`).join('\n')}\n`;
+    const tsv = `key\tn\n${keys.map((key, i) => `${key === null ? 'NA' : key.includes('\t') ? `"${key}"` : key}\t${i}`).join('\n')}\n`;
+    const jsonl = keys.map((key, i) => JSON.stringify({ key, n: i })).join('\n');
+    const parquet = Buffer.from(
+      parquetWriteBuffer({
+        columnData: [
+          { name: 'key', data: keys, type: 'STRING' },
+          { name: 'n', data: keys.map((_, i) => i), type: 'DOUBLE' },
+        ],
+      }),
+    );
+    for (const [format, content] of [
+      ['csv', csv],
+      ['tsv', tsv],
+      ['jsonl', jsonl],
+      ['parquet', parquet],
+    ] as const) {
+      const batches = await collect(content, { format, columns: { n: 'number' }, texts: ['key'], batchSize: 3 });
+      expect(
+        batches.map((batch) => batch.rowCount),
+        format,
+      ).toEqual([3, 3, 1]);
+      const read = batches.flatMap((batch) => Array.from({ length: batch.rowCount }, (_, row) => textCellString(batch.texts[0]!, row)));
+      const values = (await collect(content, { format, columns: { key: 'string' }, batchSize: 3 })).flatMap(
+        (batch) => batch.columns[0]!.values as (string | null)[],
+      );
+      expect(read, format).toEqual(values);
+      // An empty cell of a delimited file is missing (a default missing spelling); JSONL and Parquet keep it.
+      expect(read, format).toEqual(keys.map((key) => (key === '' && (format === 'csv' || format === 'tsv') ? null : key)));
+      expect(
+        batches.flatMap((batch) => batch.columns.map((column) => column.name)),
+        format,
+      ).toEqual(['n', 'n', 'n']);
+      expect(
+        batches.flatMap((batch) => Array.from(batch.texts[0]!.missing)),
+        format,
+      ).toEqual(read.map((key) => (key === null ? 1 : 0)));
+    }
+    await expect(collect(csv, { format: 'csv', columns: { key: 'string' }, texts: ['key'], batchSize: 3 })).rejects.toThrow(/asked for as values and as text/);
+    await expect(collect(csv, { format: 'csv', columns: {}, texts: ['id'], batchSize: 3 })).rejects.toThrow(/has no column 'id'/);
   });
 
   it('names columns the file lacks', async () => {

@@ -3,13 +3,14 @@ import { ChunkReader } from './chunk-reader';
 import { columnFromValues } from './column-from-values';
 import { type ColumnKind, DEFAULT_MISSING_VALUES } from './column-kinds';
 import { invalidUtf8Error } from './decode-text';
-import { type DelimitedCells, MissingMatcher, readNumberCells, readStringCells } from './delimited-columns';
+import { type DelimitedCells, MissingMatcher, readNumberCells, readStringCells, readTextCells } from './delimited-columns';
 import { delimitedWindows } from './delimited-windows';
 import { MAX_FIELD_LENGTH } from './max-field-length';
 import type { DatasetFormat } from './pull-stage-config';
 import { parquetColumnNames, readParquetBatches } from './read-parquet-batches';
 import { readTable } from './read-table';
 import { StringInterner } from './string-interner';
+import { type TextColumn, TextColumnBuilder, textColumnFromStrings } from './text-column';
 
 export interface StreamTableBatchesParams {
   path: string;
@@ -18,6 +19,12 @@ export interface StreamTableBatchesParams {
   format: DatasetFormat;
   /** The columns to keep and their kinds; other columns are skipped (memory). */
   columns: Readonly<Record<string, ColumnKind>>;
+  /**
+   * Columns to keep as undecoded text (`TableBatch.texts`, in this order) rather than as
+   * values: a column copied through unchanged (the predict key) costs no string per cell.
+   * Not also in `columns`.
+   */
+  texts?: readonly string[];
   batchSize: number;
   /** csv/tsv cell texts that mean "missing". Default: DEFAULT_MISSING_VALUES. */
   missingValues?: readonly string[];
@@ -26,6 +33,11 @@ export interface StreamTableBatchesParams {
    * Parquet schema) before any batch: a caller checks them before rows are read.
    */
   onColumns?: (names: readonly string[]) => void;
+}
+
+/** A batch of rows: the wanted columns' values, and the text columns' cells as undecoded text. */
+export interface TableBatch extends Table {
+  texts: TextColumn[];
 }
 
 /** A JSONL line (one record, many fields) may be longer than one field, but not without bound. */
@@ -38,7 +50,25 @@ export const MAX_RECORD_LENGTH = 64 * MAX_FIELD_LENGTH;
  * Parquet is read a row group at a time (only the wanted columns); a JSON array is read whole
  * and sliced (its layout does not stream). Text is strict UTF-8.
  */
-export async function* streamTableBatches(params: StreamTableBatchesParams): AsyncGenerator<Table> {
+export async function* streamTableBatches(params: StreamTableBatchesParams): AsyncGenerator<TableBatch> {
+  const texts = params.texts ?? [];
+  const both = texts.filter((name) => params.columns[name] !== undefined);
+  if (both.length > 0) throw new Error(`streamTableBatches: ${both.join(', ')} asked for as values and as text`);
+  if (params.format === 'csv' || params.format === 'tsv') {
+    const reader = await ChunkReader.open(params);
+    try {
+      yield* delimitedBatches(reader, params, params.format === 'tsv' ? '\t' : ',');
+    } finally {
+      await reader.close();
+    }
+    return;
+  }
+  // The other readers decode every cell: text columns are read as strings, then encoded.
+  const decoded = { ...params, columns: { ...params.columns, ...Object.fromEntries(texts.map((name) => [name, 'string' as const])) } };
+  for await (const table of decodedBatches(decoded)) yield withTexts(table, texts);
+}
+
+async function* decodedBatches(params: StreamTableBatchesParams): AsyncGenerator<Table> {
   if (params.format === 'parquet') {
     params.onColumns?.(await parquetColumnNames({ path: params.path, file: params.file }));
     for await (const group of readParquetBatches({ path: params.path, file: params.file, columns: params.columns })) yield* sliceTable(group, params);
@@ -52,17 +82,34 @@ export async function* streamTableBatches(params: StreamTableBatchesParams): Asy
   }
   const reader = await ChunkReader.open(params);
   try {
-    if (params.format === 'jsonl') yield* jsonlBatches(reader, params);
-    else yield* delimitedBatches(reader, params, params.format === 'tsv' ? '\t' : ',');
+    yield* jsonlBatches(reader, params);
   } finally {
     await reader.close();
   }
 }
 
-async function* delimitedBatches(reader: ChunkReader, params: StreamTableBatchesParams, delimiter: ',' | '\t'): AsyncGenerator<Table> {
+/** A decoded table with its `texts` columns moved out of `columns` and encoded. */
+function withTexts(table: Table, texts: readonly string[]): TableBatch {
+  const columns = table.columns.filter((column) => !texts.includes(column.name));
+  return {
+    rowCount: table.rowCount,
+    columns,
+    texts: texts.map((name) => {
+      const column = table.columns.find((candidate) => candidate.name === name);
+      if (column?.kind !== 'string') throw new Error(`streamTableBatches: text column ${name} was not read as text`);
+      return textColumnFromStrings(column);
+    }),
+  };
+}
+
+async function* delimitedBatches(reader: ChunkReader, params: StreamTableBatchesParams, delimiter: ',' | '\t'): AsyncGenerator<TableBatch> {
   const missing = new MissingMatcher(params.missingValues ?? DEFAULT_MISSING_VALUES);
   let batch: DelimitedBatch | undefined;
-  const onHeader = (header: readonly string[]) => void (batch = new DelimitedBatch(wantedColumns(header, params), params.batchSize));
+  const onHeader = (header: readonly string[]) => {
+    const wanted = wantedColumns(header, params);
+    const texts = (params.texts ?? []).map((name) => ({ name, index: header.indexOf(name) }));
+    batch = new DelimitedBatch(wanted, texts, params.batchSize);
+  };
   for await (const cells of delimitedWindows({ reader, delimiter, file: params.file, missing, capacity: params.batchSize, onHeader })) {
     // Cells point into the reader's bytes, which the next read moves: turn them into values first.
     batch!.absorb(cells);
@@ -86,12 +133,15 @@ class DelimitedBatch {
   private strings: (string | null)[][] = [];
   /** One per column, kept across batches: a category is decoded once per file. */
   private readonly interners: StringInterner[];
+  private readonly texts: TextColumnBuilder[];
 
   constructor(
     private readonly wanted: readonly WantedColumn[],
+    private readonly wantedTexts: readonly { name: string; index: number }[],
     private readonly batchSize: number,
   ) {
     this.interners = wanted.map(() => new StringInterner());
+    this.texts = wantedTexts.map(() => new TextColumnBuilder(batchSize));
     this.reset();
   }
 
@@ -100,19 +150,21 @@ class DelimitedBatch {
       if (column.kind === 'string') readStringCells(cells, column.index, this.strings[position]!, this.rowCount, this.interners[position]);
       else readNumberCells(cells, column.index, this.numbers[position]!, this.rowCount);
     }
+    for (const [position, column] of this.wantedTexts.entries()) readTextCells(cells, column.index, this.texts[position]!);
     this.rowCount += cells.rows.rowCount;
     cells.rows.rowCount = 0;
   }
 
-  take(): Table {
+  take(): TableBatch {
     const rowCount = this.rowCount;
     const trim = rowCount < this.batchSize;
     const columns = this.wanted.map(({ name, kind }, position): Column => {
       if (kind === 'string') return { name, kind, values: trim ? this.strings[position]!.slice(0, rowCount) : this.strings[position]! };
       return { name, kind, values: trim ? this.numbers[position]!.slice(0, rowCount) : this.numbers[position]! };
     });
+    const texts = this.wantedTexts.map(({ name }, position) => this.texts[position]!.take(name));
     this.reset();
-    return { columns, rowCount };
+    return { columns, rowCount, texts };
   }
 
   private reset(): void {
@@ -125,7 +177,7 @@ class DelimitedBatch {
 /** The wanted columns' positions in the header; a wanted column the file lacks is an error (after `onColumns` had its say). */
 function wantedColumns(header: readonly string[], params: StreamTableBatchesParams): WantedColumn[] {
   params.onColumns?.(header);
-  const absent = Object.keys(params.columns).filter((name) => !header.includes(name));
+  const absent = [...Object.keys(params.columns), ...(params.texts ?? [])].filter((name) => !header.includes(name));
   if (absent.length > 0) {
     throw new DataError(`${params.file} has no column ${absent.map((name) => `'${name}'`).join(', ')}`, {
       file: params.file,

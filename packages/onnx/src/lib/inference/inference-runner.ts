@@ -127,13 +127,13 @@ function explainRunFailure(signature: ModelSignature, feeds: Record<string, ort.
  * handed to the session before batch N's predictions are yielded, so a session in a worker
  * thread runs while the caller reads and writes (memory: three batches).
  */
-export async function* predictBatches(params: {
+export async function* predictBatches<T extends Table>(params: {
   model: LoadedModel;
-  batches: AsyncIterable<Table>;
+  batches: AsyncIterable<T>;
   file: string;
-}): AsyncGenerator<{ table: Table; predictions: Predictions }> {
+}): AsyncGenerator<{ table: T; predictions: Predictions }> {
   let firstRow = 1;
-  let running: { table: Table; predictions: Promise<Predictions> } | undefined;
+  let running: { table: T; predictions: Promise<Predictions> } | undefined;
   for await (const table of params.batches) {
     if (table.rowCount === 0) continue;
     const predictions = predictTable({ model: params.model, table, file: params.file, firstRow });

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { type Column, ConfigError, DataError } from '@reproml/core';
-import { DATASET_FORMATS, type DatasetFormat, formatFromExtension, streamTableBatches } from '@reproml/data';
+import { DATASET_FORMATS, type DatasetFormat, formatFromExtension, streamTableBatches, type TableBatch } from '@reproml/data';
 import { checkInputColumns, type ModelSignature } from '../graph/model-signature';
 import { formatFloat32 } from './format-float32';
 import { type LoadedModel, type Predictions, predictBatches } from './inference-runner';
@@ -31,7 +31,8 @@ export async function predictFile(params: PredictFileParams): Promise<{ rows: nu
   const signature = model.signature;
   const columns: Record<string, 'number' | 'string'> = Object.fromEntries(signature.rawInputs.map((raw) => [raw.name, raw.kind]));
   const keyColumn = params.key;
-  if (keyColumn !== undefined && columns[keyColumn] === undefined) columns[keyColumn] = 'string';
+  // A key that is no model input is copied through as undecoded text (no string per row).
+  const keyText = keyColumn !== undefined && columns[keyColumn] === undefined;
 
   const out = await PredictionWriter.create(params.outputPath);
   let rows = 0;
@@ -46,14 +47,16 @@ export async function predictFile(params: PredictFileParams): Promise<{ rows: nu
       file: input.file,
       format,
       columns,
+      texts: keyText ? [keyColumn] : [],
       batchSize: params.batchSize,
       onColumns: (names) => checkFileColumns({ names, signature, file: input.file, format, key: keyColumn }),
     });
     const writeRow = rowWriter(signature, out);
     for await (const { table, predictions } of predictBatches({ model, batches, file: input.file })) {
-      const key = keyColumn === undefined ? undefined : table.columns.find((column) => column.name === keyColumn)!;
+      const writeKey = keyWriter(out, table, keyColumn);
       for (let row = 0; row < table.rowCount; row++) {
-        writeKey(out, key, row, rows + row + 1);
+        writeKey(row, rows + row + 1);
+        out.comma();
         writeRow(predictions, row);
         out.endLine();
       }
@@ -90,10 +93,16 @@ function checkFileColumns(params: { names: readonly string[]; signature: ModelSi
   }
 }
 
-function writeKey(out: PredictionWriter, key: Column | undefined, row: number, rowNumber: number): void {
-  if (key === undefined) out.integer(rowNumber);
-  else out.text(String(key.values[row] ?? ''));
-  out.comma();
+/** Writes a row's key cell: the 1-based row number, the key's text (missing: empty), or an input column's value as text. */
+function keyWriter(out: PredictionWriter, table: TableBatch, keyColumn: string | undefined): (row: number, rowNumber: number) => void {
+  if (keyColumn === undefined) return (_, rowNumber) => out.integer(rowNumber);
+  const text = table.texts.find((column) => column.name === keyColumn);
+  if (text !== undefined) {
+    const { bytes, ends } = text;
+    return (row) => out.textBytes(bytes, row === 0 ? 0 : ends[row - 1]!, ends[row]!);
+  }
+  const key: Column = table.columns.find((column) => column.name === keyColumn)!;
+  return (row) => out.text(String(key.values[row] ?? ''));
 }
 
 /** Writes one row's label and probabilities; class names are encoded once. */

@@ -50,6 +50,25 @@ export class PredictionWriter {
     this.at = at;
   }
 
+  /** A text cell given as its UTF-8 bytes `bytes[start, end)`, quoted as `text` quotes it (same bytes as `text` of the decoded string). */
+  textBytes(bytes: Uint8Array, start: number, end: number): void {
+    this.room(2 * (end - start) + 2);
+    const buffer = this.buffer;
+    const begin = this.at;
+    let at = begin;
+    for (let i = start; i < end; i++) {
+      const byte = bytes[i]!;
+      // Bytes of multi-byte characters are all ≥ 0x80: only these ASCII bytes call for quotes.
+      if (byte === 34 || byte === 44 || byte === 10 || byte === 13) {
+        this.at = begin;
+        this.quotedBytes(bytes, start, end);
+        return;
+      }
+      buffer[at++] = byte;
+    }
+    this.at = at;
+  }
+
   /** Bytes already in CSV form (a quoted class name, say). */
   raw(bytes: Uint8Array): void {
     this.room(bytes.length);
@@ -129,6 +148,20 @@ export class PredictionWriter {
     this.buffer[this.at++] = 34;
     this.at += this.buffer.write(value.replaceAll('"', '""'), this.at, 'utf8');
     this.buffer[this.at++] = 34;
+  }
+
+  /** `bytes[start, end)` in quotes, each quote doubled (room already made). */
+  private quotedBytes(bytes: Uint8Array, start: number, end: number): void {
+    const buffer = this.buffer;
+    let at = this.at;
+    buffer[at++] = 34;
+    for (let i = start; i < end; i++) {
+      const byte = bytes[i]!;
+      if (byte === 34) buffer[at++] = 34;
+      buffer[at++] = byte;
+    }
+    buffer[at++] = 34;
+    this.at = at;
   }
 
   private room(bytes: number): void {

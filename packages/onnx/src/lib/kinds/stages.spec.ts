@@ -220,6 +220,43 @@ describe('predict stage', () => {
     expect(await predict(withKey, 'predict-one-batch', 'id', 1000)).toBe(text);
   });
 
+  it('copies the key through as the readers decode it (quotes, escapes, non-ASCII, missing), the same from CSV, TSV and JSONL', async () => {
+    const raw = (await readFile(join(featuresDir(), 'test.raw.csv'), 'utf8')).trimEnd().split('\n');
+    const header = raw[0]!.split(',');
+    const rows = raw.slice(1).map((line) => line.split(','));
+    // The key's value per row (null: missing) and how each format spells it.
+    const keys = rows.map((_, index) => [`penguin ${index}, #`, `say "hi" ${index}`, `ü-${index}`, null, `5" pipe ${index}`, `tab\t${index}`][index % 6]!);
+    const csvCell = (key: string | null) => (key === null ? 'NA' : /[",\n]/.test(key) ? `"${key.replaceAll('"', '""')}"` : key);
+    const tsvCell = (key: string | null) => (key === null ? '' : key.includes('\t') ? `"${key.replaceAll('"', '""')}"` : key);
+    const csv = [`key,${header.join(',')}`, ...rows.map((cells, index) => `${csvCell(keys[index]!)},${cells.join(',')}`)].join('\n');
+    const tsv = [`key\t${header.join('\t')}`, ...rows.map((cells, index) => `${tsvCell(keys[index]!)}\t${cells.join('\t')}`)].join('\n');
+    // The fixture's raw columns: x0 and x1 numbers (x0 sometimes empty), tag and the target text.
+    const value = (name: string, cell: string) => (name === 'x0' || name === 'x1' ? (cell === '' ? null : Number(cell)) : cell);
+    const jsonl = rows
+      .map((cells, index) => JSON.stringify({ key: keys[index], ...Object.fromEntries(header.map((name, c) => [name, value(name, cells[c]!)])) }))
+      .join('\n');
+    const text = await predict(csv, 'predict-keys', 'key', 4);
+    const written = text
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.replace(/(,[^,]*){4}$/, ''));
+    expect(written).toEqual(keys.map((key) => (key === null ? '' : /[",\n]/.test(key) ? `"${key.replaceAll('"', '""')}"` : key)));
+    const model = await loadModel({ path: join(root, 'pipelines/p/train/out/model.onnx') });
+    try {
+      for (const [name, content] of [
+        ['keys.tsv', tsv],
+        ['keys.jsonl', jsonl],
+      ] as const) {
+        await writeFile(join(root, name), content);
+        await predictFile({ model, input: { path: join(root, name), file: name }, outputPath: join(root, `${name}.out.csv`), key: 'key', batchSize: 5 });
+        expect(await readFile(join(root, `${name}.out.csv`), 'utf8'), name).toBe(text);
+      }
+    } finally {
+      await model.release();
+    }
+  });
+
   it('writes (one batch running ahead) exactly what predictFile writes with a worker-thread session; a bad row in a later batch fails typed', async () => {
     const raw = await readFile(join(featuresDir(), 'test.raw.csv'), 'utf8');
     const text = await predict(raw, 'predict-worker', undefined, 4);
