@@ -9,6 +9,8 @@ const CHUNK_BYTES = 1 << 20;
 /**
  * The file's bytes in one growing window: `bytes[start, end)` is read and not yet consumed,
  * `bytes[start, valid)` is checked UTF-8 (a character cut at `valid` waits for the next read).
+ * The next chunk is read ahead while the caller works on this one (the disk and the parser
+ * overlap; memory: one more chunk).
  */
 export class ChunkReader {
   bytes: Buffer = Buffer.allocUnsafe(2 * CHUNK_BYTES);
@@ -18,6 +20,9 @@ export class ChunkReader {
   eof = false;
   /** File offset of `bytes[0]`. */
   private fileOffset = 0;
+  /** The read ahead into `spare` (its byte count), if one is under way. */
+  private ahead: Promise<number> | undefined;
+  private spare: Buffer | undefined;
 
   private constructor(
     private readonly handle: FileHandle | undefined,
@@ -74,12 +79,18 @@ export class ChunkReader {
     }
     let read: number;
     try {
-      ({ bytesRead: read } = await this.handle!.read(this.bytes, this.end, CHUNK_BYTES, null));
+      if (this.ahead !== undefined) {
+        const ahead = this.ahead;
+        this.ahead = undefined;
+        read = await ahead;
+        this.spare!.copy(this.bytes, this.end, 0, read);
+      } else ({ bytesRead: read } = await this.handle!.read(this.bytes, this.end, CHUNK_BYTES, null));
     } catch (error) {
       throw readError(this.file, error);
     }
     this.end += read;
     if (read === 0) this.eof = true;
+    else this.readAhead();
     const checkedEnd = this.eof ? this.end : completeUtf8End(this.bytes, this.valid, this.end);
     const span = this.bytes.subarray(this.valid, checkedEnd);
     if (isUtf8(span)) this.valid = checkedEnd;
@@ -95,7 +106,16 @@ export class ChunkReader {
   }
 
   async close(): Promise<void> {
+    await this.ahead?.catch(() => undefined);
     await this.handle?.close();
+  }
+
+  /** Starts reading the next chunk into `spare` (a failure surfaces in the `fill` that takes it). */
+  private readAhead(): void {
+    this.spare ??= Buffer.allocUnsafe(CHUNK_BYTES);
+    const ahead = this.handle!.read(this.spare, 0, CHUNK_BYTES, null).then(({ bytesRead }) => bytesRead);
+    ahead.catch(() => undefined);
+    this.ahead = ahead;
   }
 }
 

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { StageIOError } from '@reproml/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatFloat32 } from './format-float32';
 import { csvCellBytes, PredictionWriter } from './prediction-writer';
@@ -45,5 +46,24 @@ describe('PredictionWriter', () => {
     const quoted = (cell: string) => (/[",\n\r]/.test(cell) ? `"${cell.replaceAll('"', '""')}"` : cell);
     const written = await readFile(path);
     expect(written.equals(Buffer.from(`${cells.map(quoted).join('\n')}\n`, 'utf8'))).toBe(true);
+  });
+
+  it('reports a failed write (a full disk) as a StageIOError naming the file, at the next flush or at close', async () => {
+    // /dev/full accepts the open and fails every write with ENOSPC.
+    const out = await PredictionWriter.create('/dev/full');
+    let failure: unknown;
+    try {
+      for (let row = 0; row < 200_000; row++) {
+        out.text(`row ${row}`);
+        out.endLine();
+        await out.flushIfFull();
+      }
+      await out.close();
+    } catch (error) {
+      failure = error;
+      await out.close().catch(() => undefined);
+    }
+    expect(failure).toBeInstanceOf(StageIOError);
+    expect((failure as Error).message).toMatch(/^Cannot write \/dev\/full: .*ENOSPC/);
   });
 });

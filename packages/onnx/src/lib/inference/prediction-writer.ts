@@ -11,11 +11,15 @@ const NUMBER_ROOM = 24;
  * predictions.csv written straight into a preallocated byte buffer: cells are copied or
  * formatted in place (numbers by `writeFloat32`, no strings) and the buffer goes to disk
  * once it holds FLUSH_BYTES (checked between batches; it grows if a batch needs more). Text
- * cells are quoted as RFC 4180 needs.
+ * cells are quoted as RFC 4180 needs. Two buffers take turns: one is written to disk while
+ * the next batches fill the other (a write's failure surfaces at the next flush or close).
  */
 export class PredictionWriter {
   private buffer = Buffer.allocUnsafe(2 * FLUSH_BYTES);
+  private spare = Buffer.allocUnsafe(2 * FLUSH_BYTES);
   private at = 0;
+  /** The write of `spare` under way. */
+  private writing: Promise<void> | undefined;
 
   private constructor(
     private readonly handle: FileHandle,
@@ -116,27 +120,41 @@ export class PredictionWriter {
     this.buffer[this.at++] = 10;
   }
 
-  /** Writes the buffer to disk once it holds FLUSH_BYTES (call between rows, e.g. after each batch). */
+  /** Starts writing the buffer to disk once it holds FLUSH_BYTES (call between rows, e.g. after each batch). */
   async flushIfFull(): Promise<void> {
     if (this.at >= FLUSH_BYTES) await this.flush();
   }
 
+  /** Writes everything and closes the file (the file is closed even when a write failed). */
   async close(): Promise<void> {
     try {
       await this.flush();
+      await this.writing;
     } finally {
+      await this.writing?.catch(() => undefined);
       await this.handle.close();
     }
   }
 
+  /** Waits for the previous write, then starts writing the buffer and fills the other one meanwhile. */
   private async flush(): Promise<void> {
+    await this.writing;
+    const [buffer, length] = [this.buffer, this.at];
+    this.buffer = this.spare;
+    this.spare = buffer;
+    this.at = 0;
+    const writing = this.writeAll(buffer, length);
+    writing.catch(() => undefined);
+    this.writing = writing;
+  }
+
+  private async writeAll(buffer: Buffer, length: number): Promise<void> {
     let written = 0;
     try {
-      while (written < this.at) written += (await this.handle.write(this.buffer, written, this.at - written)).bytesWritten;
+      while (written < length) written += (await this.handle.write(buffer, written, length - written)).bytesWritten;
     } catch (error) {
       throw new StageIOError(`Cannot write ${this.file}: ${(error as Error).message}`, { file: this.file, cause: error });
     }
-    this.at = 0;
   }
 
   /** A text cell through the UTF-8 encoder, quoted when it needs to be (room already made). */
