@@ -46,21 +46,30 @@ function shortest(value: number): void {
   const lowUnits = 4 * mantissa - (narrow ? 1 : 2);
   const highUnits = 4 * mantissa + 2;
   const scale = POW2[shift + 151]!;
-  const bounds = BOUNDS;
-  bounds.lowUnits = lowUnits;
-  bounds.highUnits = highUnits;
-  bounds.shift = shift;
-  bounds.inclusive = mantissa % 2 === 0; // a tie rounds to the even mantissa
-  bounds.low = lowUnits * scale;
-  bounds.high = highUnits * scale;
+  const low = lowUnits * scale;
+  const high = highUnits * scale;
+  const inclusive = mantissa % 2 === 0; // a tie rounds to the even mantissa
   // An interval at least 10^k wide holds a multiple of 10^k: start at the interval width's
   // power of ten (a guess, checked: step down in the rare case it has no candidate).
   let exponent = WIDTH_EXPONENT[2 * (shift + 151) + (narrow ? 1 : 0)]!;
-  while (!candidates(exponent, bounds)) exponent--;
-  // Digits at 10^(k+1) are the multiples of 10 among those at 10^k (exact integers from here,
-  // below 2^31): step up while there is one. The largest such k has the fewest digits.
-  let first = range.first;
-  let last = range.last;
+  let first: number;
+  let last: number;
+  for (;;) {
+    // The digits d with d × 10^exponent in [low, high]: lo and hi are off by at most a few
+    // float64 ulps (one rounded power of ten, one product); near an integer, decide exactly.
+    const p = pow10(-exponent);
+    const lo = low * p;
+    const hi = high * p;
+    const epsilon = hi * RELATIVE_ERROR;
+    first = Math.ceil(lo - epsilon);
+    if (first - lo <= epsilon && !within(first, exponent, lowUnits, shift, inclusive, 1)) first++;
+    last = Math.floor(hi + epsilon);
+    if (hi - last <= epsilon && !within(last, exponent, highUnits, shift, inclusive, -1)) last--;
+    if (first <= last) break;
+    exponent--;
+  }
+  // Digits at 10^(k+1) are the multiples of 10 among those at 10^k (exact integer arithmetic
+  // from here): step up while there is one. The largest such k has the fewest digits.
   for (;;) {
     const nextFirst = Math.ceil(first / 10);
     const nextLast = Math.floor(last / 10);
@@ -93,37 +102,6 @@ const WIDTH_EXPONENT = Int32Array.from({ length: 512 }, (_, index) => {
   while (k < 70 && pow10(k + 1) <= width) k++;
   return k;
 });
-
-interface Bounds {
-  lowUnits: number;
-  highUnits: number;
-  shift: number;
-  inclusive: boolean;
-  low: number;
-  high: number;
-}
-
-/** The interval of the value being formatted (one object, reused: no allocation per value). */
-const BOUNDS: Bounds = { lowUnits: 0, highUnits: 0, shift: 0, inclusive: false, low: 0, high: 0 };
-
-/** The integers `range.first … range.last` whose multiple of 10^exponent reads back as the value (set by `candidates`). */
-const range = { first: 0, last: 0 };
-
-/** Is there a decimal digits × 10^exponent within the bounds? Sets `range` to those digits. */
-function candidates(exponent: number, bounds: Bounds): boolean {
-  const p = pow10(-exponent);
-  const lo = bounds.low * p;
-  const hi = bounds.high * p;
-  // lo and hi are off by at most a few float64 ulps (one rounded power of ten, one product).
-  const epsilon = hi * RELATIVE_ERROR;
-  let first = Math.ceil(lo - epsilon);
-  if (first - lo <= epsilon && !within(first, exponent, bounds.lowUnits, bounds.shift, bounds.inclusive, 1)) first++;
-  let last = Math.floor(hi + epsilon);
-  if (hi - last <= epsilon && !within(last, exponent, bounds.highUnits, bounds.shift, bounds.inclusive, -1)) last--;
-  range.first = first;
-  range.last = last;
-  return first <= last;
-}
 
 /** Nearest integer; an exact tie goes to the even one (as numpy and Ryu choose). */
 function roundHalfEven(x: number): number {
