@@ -84,7 +84,8 @@ const BYPASSES: Record<string, { files: Record<string, string>; refusal: string 
     files: { 'bypass.ts': bypassScript(`import { open } from 'node:fs/promises';`, `await (await open(file, 'a+')).readFile('utf8')`) },
     refusal: "Stage read 'config/threshold.txt', which is not among its declared inputs",
   },
-  // Node's cp walks the folder with fs functions it took before the guard: every entry is checked.
+  // Node's cp walks the folder with fs functions of its own (taken when cp first loads, under the
+  // guard here, but not if anything used cp before the stage): every entry is checked up front.
   'recursive-copy': {
     files: {
       'bypass.ts': bypassScript(
@@ -95,6 +96,19 @@ const BYPASSES: Record<string, { files: Record<string, string>; refusal: string 
     },
     refusal:
       "Stage read 'config/threshold.txt' (through the symlink 'pipelines/bypass/recursive-copy/data/threshold.txt'), which is not among its declared inputs",
+  },
+  // A link in out/ to an undeclared file makes its content an output (hashed and cached through the link).
+  'link-out': {
+    files: {
+      'bypass.ts': `import { symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+
+export default async function bypass(stage: any): Promise<void> {
+  symlinkSync(join(process.cwd(), 'config/threshold.txt'), join(stage.outDir, 'threshold.txt'));
+}
+`,
+    },
+    refusal: "Stage read 'config/threshold.txt', which is not among its declared inputs",
   },
   // A script stage hashes only @reproml/core's code; @reproml/data is already loaded in the executor.
   'unhashed-package': {
