@@ -9,7 +9,8 @@ import { type LoadedStage, loadStage } from './load-stage';
  * `reads`: what its `run` target hashes (stage folder, upstream outputs, local sources,
  * ReproML code, from the same functions that build the target's inputs, and the JavaScript
  * compiled from that code, which is what runs), plus installed
- * packages (`node_modules`, hashed by version for the npm packages its kind lists), what its
+ * packages (`node_modules`, hashed by version for the npm packages its kind lists, or
+ * through the lockfile for a kind that `importsAnyPackage`), what its
  * kind adds (`extraReadPaths`) and state its kind owns (`ownedPaths`). `writes`: that state
  * (the temp output and run folders are added by `runStage`).
  */
