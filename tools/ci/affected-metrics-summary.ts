@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stageOutputDir, stageProjectName, stageRootDir } from '@reproml/core';
+import { listStageFolders } from '@reproml/core';
 
 /**
  * The CI step summary of an affected-only run: for each affected stage, the metrics it wrote
@@ -51,18 +51,7 @@ export function affectedMetricsSummary(params: AffectedMetricsSummaryParams): st
 
 /** Project name → output folder, for every stage (the layout is core's). */
 function stageFolders(workspaceRoot: string): Map<string, string> {
-  const folders = new Map<string, string>();
-  const pipelinesDir = join(workspaceRoot, 'pipelines');
-  if (!existsSync(pipelinesDir)) return folders;
-  for (const pipeline of readdirSync(pipelinesDir, { withFileTypes: true })) {
-    if (!pipeline.isDirectory()) continue;
-    for (const stage of readdirSync(join(pipelinesDir, pipeline.name), { withFileTypes: true })) {
-      if (stage.isDirectory() && existsSync(join(workspaceRoot, stageRootDir(pipeline.name, stage.name), 'stage.json'))) {
-        folders.set(stageProjectName(pipeline.name, stage.name), stageOutputDir(pipeline.name, stage.name));
-      }
-    }
-  }
-  return folders;
+  return new Map(listStageFolders(workspaceRoot).map((stage) => [stage.project, stage.outDir]));
 }
 
 function readScalars(file: string): Record<string, Scalar> | null {

@@ -21,6 +21,7 @@ export * from './lib/seeded-random';
 export * from './lib/select-sweep-point';
 export * from './lib/stable-json';
 export * from './lib/stage-file-base';
+export * from './lib/stage-folders';
 export * from './lib/stage-kind';
 export * from './lib/stage-layout';
 export * from './lib/stage-output';

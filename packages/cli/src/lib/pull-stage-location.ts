@@ -1,14 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ConfigError, didYouMean } from '@reproml/core';
-import { pipelineNames, pipelineStages, type StageLocation } from './stage-layout';
+import { ConfigError, didYouMean, listStageFolders, readStageKind } from '@reproml/core';
+import type { StageLocation } from './stage-layout';
 
 /**
  * The pull stage a user names on the command line: its project name (`penguins-data`), its
  * folder (`pipelines/penguins/data`) or `<pipeline>/<stage>`.
  */
 export function findPullStage(workspaceRoot: string, name: string): StageLocation {
-  const stages = pipelineNames(workspaceRoot).flatMap((pipeline) => pipelineStages(workspaceRoot, pipeline));
+  const stages = listStageFolders(workspaceRoot);
   const wanted = name.replace(/\/+$/, '').replace(/^pipelines\//, '');
   const stage = stages.find((candidate) => candidate.project === wanted || `${candidate.pipeline}/${candidate.stage}` === wanted);
   if (!stage) {
@@ -22,7 +20,7 @@ export function findPullStage(workspaceRoot: string, name: string): StageLocatio
       },
     );
   }
-  const kind = readKind(join(workspaceRoot, stage.root, 'stage.json'));
+  const kind = readStageKind(workspaceRoot, stage);
   if (kind !== 'pull') {
     throw new ConfigError(`${stage.project} is a ${kind ?? 'stage of no kind'} stage; datasets are locked by pull stages`, {
       stage: stage.project,
@@ -31,14 +29,4 @@ export function findPullStage(workspaceRoot: string, name: string): StageLocatio
     });
   }
   return stage;
-}
-
-function readKind(path: string): string | undefined {
-  if (!existsSync(path)) return undefined;
-  try {
-    const kind = JSON.parse(readFileSync(path, 'utf8')).kind;
-    return typeof kind === 'string' ? kind : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,22 +1,9 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { locationProjectName, parseOutputPath, stageOutputDir, stageProjectName, stageRootDir } from '@reproml/core';
+import { listStageFolders, locationProjectName, parseOutputPath, type StageFolder, stageFolder } from '@reproml/core';
 
-/** Where ReproML keeps a stage: `pipelines/<pipeline>/<stage>/`, its artifacts in `out/`. */
-export interface StageLocation {
-  project: string;
-  pipeline: string;
-  stage: string;
-  /** Workspace-relative folder of the stage. */
-  root: string;
-  /** Workspace-relative output folder. */
-  outDir: string;
-}
+/** Where ReproML keeps a stage: `pipelines/<pipeline>/<stage>/`, its artifacts in `out/` (core's layout). */
+export type StageLocation = StageFolder;
 
-export function stageLocation(pipeline: string, stage: string): StageLocation {
-  const root = stageRootDir(pipeline, stage);
-  return { project: stageProjectName(pipeline, stage), pipeline, stage, root, outDir: stageOutputDir(pipeline, stage) };
-}
+export const stageLocation = stageFolder;
 
 /** The stage (or sweep point) whose output folder holds `workspacePath`, if any. */
 export function stageOfArtifact(workspacePath: string): StageLocation | undefined {
@@ -28,19 +15,10 @@ export function stageOfArtifact(workspacePath: string): StageLocation | undefine
 
 /** Every stage of a pipeline, in folder order. */
 export function pipelineStages(workspaceRoot: string, pipeline: string): StageLocation[] {
-  const dir = join(workspaceRoot, 'pipelines', pipeline);
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .sort()
-    .filter((stage) => existsSync(join(dir, stage, 'stage.json')))
-    .map((stage) => stageLocation(pipeline, stage));
+  return listStageFolders(workspaceRoot, pipeline);
 }
 
+/** The pipelines that have at least one stage, sorted. */
 export function pipelineNames(workspaceRoot: string): string[] {
-  const dir = join(workspaceRoot, 'pipelines');
-  return existsSync(dir)
-    ? readdirSync(dir)
-        .sort()
-        .filter((name) => pipelineStages(workspaceRoot, name).length > 0)
-    : [];
+  return [...new Set(listStageFolders(workspaceRoot).map((stage) => stage.pipeline))];
 }

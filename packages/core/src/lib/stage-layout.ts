@@ -4,13 +4,16 @@
  * project named `<pipeline>-<stage>`. A stage names another as `<stage>` (same pipeline)
  * or `<pipeline>/<stage>`.
  */
+/** The workspace folder that holds every pipeline. */
+export const PIPELINES_DIR = 'pipelines';
+
 export function stageProjectName(pipeline: string, stage: string): string {
   return `${pipeline}-${stage}`;
 }
 
 /** Workspace-relative folder of a stage. */
 export function stageRootDir(pipeline: string, stage: string): string {
-  return `pipelines/${pipeline}/${stage}`;
+  return `${PIPELINES_DIR}/${pipeline}/${stage}`;
 }
 
 /** The pipeline and stage folder a reference from a stage in `pipeline` names. */

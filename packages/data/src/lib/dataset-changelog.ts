@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@reproml/core';
+import { listStageFolders, writeFileAtomic } from '@reproml/core';
 
 /** The changelog of a pull stage's dataset, beside its stage file (not hashed: a Markdown file). */
 export const CHANGELOG_FILE = 'CHANGELOG.md';
@@ -100,15 +100,7 @@ export function readChangelog(path: string): ChangelogEntry[] {
  * cannot make a stale cache hit.
  */
 export function datasetChangelogPaths(workspaceRoot: string): string[] {
-  const pipelines = join(workspaceRoot, 'pipelines');
-  if (!existsSync(pipelines)) return [];
-  return readdirSync(pipelines, { withFileTypes: true })
-    .filter((pipeline) => pipeline.isDirectory())
-    .flatMap((pipeline) =>
-      readdirSync(join(pipelines, pipeline.name), { withFileTypes: true })
-        .filter((stage) => stage.isDirectory())
-        .map((stage) => join(pipelines, pipeline.name, stage.name, CHANGELOG_FILE)),
-    )
-    .filter((path) => existsSync(path))
-    .sort();
+  return listStageFolders(workspaceRoot)
+    .map((stage) => join(workspaceRoot, stage.root, CHANGELOG_FILE))
+    .filter((path) => existsSync(path));
 }

@@ -1,6 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stageProjectName, stageRootDir } from '@reproml/core';
+import { listStageFolders, readStageKind, type StageFolder } from '@reproml/core';
 import { CHANGELOG_FILE, type ChangelogEntry, readChangelog } from '@reproml/data/dataset-changelog';
 import type { ModelRegistry } from './model-registry';
 import type { DatasetReference } from './model-version';
@@ -15,19 +14,8 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 }
 
-function pullStages(workspaceRoot: string, pipeline: string): { project: string; root: string }[] {
-  const dir = join(workspaceRoot, stageRootDir(pipeline, ''));
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .sort()
-    .filter((stage) => {
-      try {
-        return JSON.parse(readFileSync(join(dir, stage, 'stage.json'), 'utf8')).kind === 'pull';
-      } catch {
-        return false;
-      }
-    })
-    .map((stage) => ({ project: stageProjectName(pipeline, stage), root: join(dir, stage) }));
+function pullStages(workspaceRoot: string, pipeline: string): StageFolder[] {
+  return listStageFolders(workspaceRoot, pipeline).filter((stage) => readStageKind(workspaceRoot, stage) === 'pull');
 }
 
 async function pushedVersions(registry: ModelRegistry, pipeline: string): Promise<PushedVersion[]> {
@@ -69,7 +57,7 @@ export async function renderDataChangesReportSection(params: {
   const stages = pullStages(params.workspaceRoot, params.pipeline);
   const versions = params.registry ? await pushedVersions(params.registry, params.pipeline).catch(() => []) : [];
   const blocks = stages.map((stage) => {
-    const entries = readChangelog(join(stage.root, CHANGELOG_FILE)).reverse();
+    const entries = readChangelog(join(params.workspaceRoot, stage.root, CHANGELOG_FILE)).reverse();
     if (entries.length === 0)
       return `<h3>${escapeHtml(stage.project)}</h3><p class="empty">No changelog entries (\`nx run ${escapeHtml(stage.project)}:lock --message …\` writes them).</p>`;
     const rows = entries.map((entry) => entryRow(entry, versionsOf(entry, stage.project, versions)));
