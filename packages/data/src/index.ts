@@ -19,6 +19,7 @@ export * from './lib/hub-source';
 export * from './lib/infer-format';
 export * from './lib/inspect-dataset-file';
 export * from './lib/inspect-delimited';
+export * from './lib/jsonl-records';
 export * from './lib/local-source';
 export * from './lib/lock-dataset-file';
 export * from './lib/lock-entries';

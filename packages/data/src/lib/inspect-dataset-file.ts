@@ -1,8 +1,10 @@
 import type { Table } from '@reproml/core';
+import { ChunkReader } from './chunk-reader';
 import { DEFAULT_MISSING_VALUES } from './column-kinds';
 import { utf8TableBytes } from './decode-text';
 import { openBytes, openFile } from './delimited-table';
 import { inspectDelimited } from './inspect-delimited';
+import { inspectJsonl } from './inspect-jsonl';
 import { inspectParquet } from './inspect-parquet';
 import { profileTable, type TableProfile } from './profile-table';
 import type { DatasetFileSpec, DatasetFormat } from './pull-stage-config';
@@ -38,8 +40,9 @@ export interface InspectDatasetFileParams {
  * What a pull stage knows about one locked file, read with the stage's rules: its validation
  * against the schema and its profile. `pull` writes these; `data diff` and the lock's
  * changelog compare two of them, so both read a dataset version the same way. CSV/TSV are
- * streamed (`inspectDelimited`: memory independent of the file's size), Parquet a row group at
- * a time (`inspectParquet`); JSON and JSONL are read into a table first, then go through the
+ * streamed (`inspectDelimited`: memory independent of the file's size), JSONL a window of
+ * records at a time (`inspectJsonl`), Parquet a row group at a time (`inspectParquet`); a JSON
+ * array (and a file in another encoding) is read into a table first, then goes through the
  * same profilers and validator.
  */
 export async function inspectDatasetFile(params: InspectDatasetFileParams): Promise<InspectedDatasetFile> {
@@ -54,6 +57,13 @@ export async function inspectDatasetFile(params: InspectDatasetFileParams): Prom
         ? openFile(params.data.path, file)
         : openBytes(utf8TableBytes({ bytes: await bytesOf(params.data, file), encoding, file, delimiter }), file);
     inspected = await inspectDelimited({ open, delimiter, file, missingValues: spec.missingValues ?? DEFAULT_MISSING_VALUES, columnKinds, schema });
+  } else if (format === 'jsonl' && (spec.encoding ?? 'utf-8') === 'utf-8') {
+    const data = params.data;
+    const open =
+      'path' in data
+        ? () => ChunkReader.open({ path: data.path, file })
+        : async () => ChunkReader.fromBytes(utf8TableBytes({ bytes: data.bytes, encoding: 'utf-8', file }), file);
+    inspected = await inspectJsonl({ open, file, columnKinds, schema });
   } else if (format === 'parquet' && (spec.encoding ?? 'utf-8') === 'utf-8') {
     inspected = await inspectParquet({ data: params.data, file, columnKinds, schema });
   } else {

@@ -2,10 +2,9 @@ import { type Column, DataError, type Table } from '@reproml/core';
 import { ChunkReader } from './chunk-reader';
 import { columnFromValues } from './column-from-values';
 import { type ColumnKind, DEFAULT_MISSING_VALUES } from './column-kinds';
-import { invalidUtf8Error } from './decode-text';
 import { type DelimitedCells, MissingMatcher, readNumberCells, readStringCells, readTextCells } from './delimited-columns';
 import { delimitedWindows } from './delimited-windows';
-import { MAX_FIELD_LENGTH } from './max-field-length';
+import { jsonlRecords } from './jsonl-records';
 import type { DatasetFormat } from './pull-stage-config';
 import { parquetColumnNames, readParquetBatches } from './read-parquet-batches';
 import { readTable } from './read-table';
@@ -39,9 +38,6 @@ export interface StreamTableBatchesParams {
 export interface TableBatch extends Table {
   texts: TextColumn[];
 }
-
-/** A JSONL line (one record, many fields) may be longer than one field, but not without bound. */
-export const MAX_RECORD_LENGTH = 64 * MAX_FIELD_LENGTH;
 
 /**
  * A data file as a stream of tables of at most `batchSize` rows, with the same rules as
@@ -193,8 +189,6 @@ async function* jsonlBatches(reader: ChunkReader, params: StreamTableBatchesPara
   let values = names.map(() => new Array<unknown>(params.batchSize));
   let lines = new Int32Array(params.batchSize);
   let rows = 0;
-  let line = 0;
-  let atFileStart = true;
   let columnsSeen = params.onColumns === undefined;
   const flush = (): Table => {
     const batchLines = lines;
@@ -213,68 +207,17 @@ async function* jsonlBatches(reader: ChunkReader, params: StreamTableBatchesPara
     rows = 0;
     return table;
   };
-  for (;;) {
-    const { bytes } = reader;
-    if (atFileStart && (reader.valid - reader.start >= 3 || reader.eof)) {
-      if (bytes[reader.start] === 0xef && bytes[reader.start + 1] === 0xbb && bytes[reader.start + 2] === 0xbf) reader.start += 3;
-      atFileStart = false;
+  for await (const { record, line } of jsonlRecords(reader, params.file)) {
+    if (!columnsSeen) {
+      params.onColumns!(Object.keys(record));
+      columnsSeen = true;
     }
-    while (!atFileStart && reader.start < reader.valid) {
-      let end = bytes.indexOf(0x0a, reader.start);
-      if (end === -1 || end >= reader.valid) {
-        if (!reader.eof) break;
-        end = reader.valid;
-      }
-      line++;
-      const record = parseJsonLine(bytes, reader.start, end, line, params.file);
-      reader.start = Math.min(end + 1, reader.valid);
-      if (record === undefined) continue;
-      if (!columnsSeen) {
-        params.onColumns!(Object.keys(record));
-        columnsSeen = true;
-      }
-      for (let index = 0; index < names.length; index++) values[index]![rows] = record[names[index]!];
-      lines[rows++] = line;
-      if (rows === params.batchSize) yield flush();
-    }
-    if (reader.eof) {
-      if (!columnsSeen) params.onColumns!([]);
-      if (rows > 0) yield flush();
-      return;
-    }
-    if (reader.valid - reader.start > MAX_RECORD_LENGTH) {
-      throw new DataError(`${params.file}: line ${line + 1} is over ${MAX_RECORD_LENGTH.toLocaleString('en-US')} bytes long with no line end`, {
-        file: params.file,
-        hint: 'A JSONL file holds one record per line; check that the file is JSONL and not one large JSON document.',
-      });
-    }
-    if (reader.invalid !== -1) {
-      let at = line + 1;
-      for (let i = reader.start; i < reader.invalid; i++) if (reader.bytes[i] === 0x0a) at++;
-      throw invalidUtf8Error({ file: params.file, offset: reader.fileOffsetOf(reader.invalid), line: at });
-    }
-    await reader.fill();
+    for (let index = 0; index < names.length; index++) values[index]![rows] = record[names[index]!];
+    lines[rows++] = line;
+    if (rows === params.batchSize) yield flush();
   }
-}
-
-/** One JSONL line as a record; undefined for a blank line. */
-function parseJsonLine(bytes: Buffer, start: number, end: number, line: number, file: string): Record<string, unknown> | undefined {
-  const text = bytes.toString('utf8', start, end > start && bytes[end - 1] === 0x0d ? end - 1 : end);
-  if (text.trim() === '') return undefined;
-  let record: unknown;
-  try {
-    record = JSON.parse(text);
-  } catch (error) {
-    throw new DataError(`${file}: line ${line} is not valid JSON: ${(error as Error).message}`, {
-      file,
-      hint: 'Each line of a JSONL file holds one complete JSON object.',
-      cause: error,
-    });
-  }
-  if (!record || typeof record !== 'object' || Array.isArray(record)) {
-    throw new DataError(`${file}: line ${line} is not an object`, { file, hint: 'Every record should be a JSON object mapping column names to values.' });
-  }
-  return record as Record<string, unknown>;
+  if (!columnsSeen) params.onColumns!([]);
+  if (rows > 0) yield flush();
 }
 
 function* sliceTable(table: Table, params: StreamTableBatchesParams): Generator<Table> {

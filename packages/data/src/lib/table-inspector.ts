@@ -27,7 +27,7 @@ export interface TableInspection {
 
 /**
  * The per-column profilers and the validator of one file, fed a window of rows at a time by a
- * streamed reader (`inspectDelimited`, `inspectParquet`): bounded memory whatever the file's
+ * streamed reader (`inspectDelimited`, `inspectJsonl`, `inspectParquet`): bounded memory whatever the file's
  * size, the figures `profileTable`/`validateTable` give for the whole table. A column is
  * numbers until a present value is text; then it restarts as text (when nothing was present
  * before) or is marked for a second pass over the file (`again`).
@@ -38,13 +38,22 @@ export class TableInspector {
   readonly columns: InspectedColumn[];
   private readonly validator: TableValidator | undefined;
 
-  constructor(names: readonly string[], kinds: Readonly<Record<string, ColumnKind>> | undefined, schema: TableSchema | undefined) {
-    this.columns = names.map((name) => {
-      const forced = kinds?.[name];
-      const kind = forced ?? 'number';
-      return { name, forced, kind, again: false, present: false, profiler: columnProfiler(name, kind) };
-    });
+  constructor(
+    names: readonly string[],
+    private readonly kinds: Readonly<Record<string, ColumnKind>> | undefined,
+    schema: TableSchema | undefined,
+  ) {
+    this.columns = names.map((name) => this.newColumn(name));
     this.validator = schema && new TableValidator(schema, this.columns);
+  }
+
+  /** A column first seen after `rows` rows (a JSONL key): its earlier rows are missing. */
+  addColumn(name: string): InspectedColumn {
+    const column = this.newColumn(name);
+    this.columns.push(column);
+    this.validator?.replace(name, column.kind);
+    this.feedMissing(column, this.rows);
+    return column;
   }
 
   /** Feeds the first `count` values of a window of `column` (rows `this.rows …`) to its profiler and validator. */
@@ -65,13 +74,7 @@ export class TableInspector {
       return false;
     }
     this.restart(column);
-    const nulls: Column = { name: column.name, kind: 'string', values: new Array<string | null>(Math.min(this.rows, MISSING_WINDOW)).fill(null) };
-    const rows = this.rows;
-    for (let first = 0; first < rows; first += MISSING_WINDOW) {
-      const count = Math.min(MISSING_WINDOW, rows - first);
-      column.profiler.add(nulls.values, count);
-      this.validator?.column(column.name)?.add(nulls, count, first);
-    }
+    this.feedMissing(column, this.rows);
     return true;
   }
 
@@ -93,6 +96,26 @@ export class TableInspector {
     // After a second pass `rows` counted its rows: the file's rows too.
     const rows = this.rows;
     return { profile: { rows, columns: this.columns.map((column) => column.profiler.profile()) }, validation: this.validator?.result(rows) };
+  }
+
+  private newColumn(name: string): InspectedColumn {
+    const forced = this.kinds?.[name];
+    const kind = forced ?? 'number';
+    return { name, forced, kind, again: false, present: false, profiler: columnProfiler(name, kind) };
+  }
+
+  /** Rows `0 … rows` of a column are missing (a column restarted as text, or first seen late). */
+  private feedMissing(column: InspectedColumn, rows: number): void {
+    const size = Math.min(rows, MISSING_WINDOW);
+    const missing: Column =
+      column.kind === 'number'
+        ? { name: column.name, kind: 'number', values: new Float64Array(size).fill(Number.NaN) }
+        : { name: column.name, kind: 'string', values: new Array<string | null>(size).fill(null) };
+    for (let first = 0; first < rows; first += MISSING_WINDOW) {
+      const count = Math.min(MISSING_WINDOW, rows - first);
+      column.profiler.add(missing.values, count);
+      this.validator?.column(column.name)?.add(missing, count, first);
+    }
   }
 
   private restart(column: InspectedColumn): void {
