@@ -93,7 +93,7 @@ export class HistogramPool {
 export function growTree(params: GrowTreeParams): GrownTree {
   const { data, grad, hess, rowIndex, rules, pool } = params;
   const tree = emptyTree(params.output);
-  const root: OpenNode = { node: addLeaf(tree, 0), start: 0, end: rowIndex.length, depth: 0, stats: sumStats(rowIndex, grad, hess) };
+  const root: OpenNode = { node: addLeaf(tree, 0, rowIndex.length), start: 0, end: rowIndex.length, depth: 0, stats: sumStats(rowIndex, grad, hess) };
   const done: OpenNode[] = [];
   const candidates: OpenNode[] = [];
   let leafCount = 1;
@@ -146,8 +146,8 @@ export function growTree(params: GrowTreeParams): GrownTree {
     const parent = candidates.splice(pick, 1)[0]!;
     const split = parent.split!;
     const middle = partition(params, parent, split, goesLeft);
-    const left: OpenNode = { node: addLeaf(tree, 0), start: parent.start, end: middle, depth: parent.depth + 1, stats: split.left };
-    const right: OpenNode = { node: addLeaf(tree, 0), start: middle, end: parent.end, depth: parent.depth + 1, stats: split.right };
+    const left: OpenNode = { node: addLeaf(tree, 0, middle - parent.start), start: parent.start, end: middle, depth: parent.depth + 1, stats: split.left };
+    const right: OpenNode = { node: addLeaf(tree, 0, parent.end - middle), start: middle, end: parent.end, depth: parent.depth + 1, stats: split.right };
     tree.feature[parent.node] = split.feature;
     tree.bin[parent.node] = split.bin;
     tree.threshold[parent.node] = data.uppers[split.feature]![split.bin]!;

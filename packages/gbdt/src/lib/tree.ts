@@ -18,14 +18,16 @@ export interface Tree {
   value: number[];
   /** Loss reduction of the split (0 for leaves). */
   gain: number[];
+  /** Training rows of this tree that reached the node (the export puts each split's busier child on the fall-through side). */
+  count: number[];
 }
 
 export function emptyTree(output: number): Tree {
-  return { output, feature: [], bin: [], threshold: [], missingLeft: [], left: [], right: [], value: [], gain: [] };
+  return { output, feature: [], bin: [], threshold: [], missingLeft: [], left: [], right: [], value: [], gain: [], count: [] };
 }
 
-/** Appends a leaf; returns its node id. */
-export function addLeaf(tree: Tree, value: number): number {
+/** Appends a leaf reached by `count` training rows; returns its node id. */
+export function addLeaf(tree: Tree, value: number, count: number): number {
   tree.feature.push(-1);
   tree.bin.push(0);
   tree.threshold.push(0);
@@ -34,6 +36,7 @@ export function addLeaf(tree: Tree, value: number): number {
   tree.right.push(-1);
   tree.value.push(value);
   tree.gain.push(0);
+  tree.count.push(count);
   return tree.feature.length - 1;
 }
 
