@@ -21,6 +21,7 @@ const TASK = (process.argv[3] ?? 'binary') as 'binary' | 'regression';
 const ROUNDS = Number(process.argv[4] ?? 3);
 const FEATURES = 20;
 const REPEATS = 7;
+const PAIRS = 41;
 /** bench/gbdt's parameters. */
 const CONFIG: GbdtModelConfig = {
   family: 'gbdt',
@@ -173,6 +174,7 @@ function walkStats(model: GbdtModel, test: TrainingSplit) {
   let nodes = 0;
   let splitsPassed = 0;
   let minority = 0;
+  let toBusier = 0;
   const byFeature = new Array<number>(FEATURES).fill(0);
   for (const tree of model.trees) {
     nodes += tree.feature.length;
@@ -190,7 +192,10 @@ function walkStats(model: GbdtModel, test: TrainingSplit) {
         node = goLeft ? tree.left[node]! : tree.right[node]!;
       }
     }
-    for (let node = 0; node < tree.feature.length; node++) minority += Math.min(left[node]!, right[node]!);
+    for (let node = 0; node < tree.feature.length; node++) {
+      minority += Math.min(left[node]!, right[node]!);
+      if (tree.feature[node]! >= 0) toBusier += tree.count[tree.left[node]!]! > tree.count[tree.right[node]!]! ? left[node]! : right[node]!;
+    }
   }
   const leaves = model.trees.reduce((sum, tree) => sum + tree.feature.filter((f) => f < 0).length, 0);
   return {
@@ -199,8 +204,27 @@ function walkStats(model: GbdtModel, test: TrainingSplit) {
     leaves,
     splitsPerRowAndTree: +(splitsPassed / (test.rows * model.trees.length)).toFixed(3),
     lessTakenSideShare: +(minority / splitsPassed).toFixed(3),
+    rightShare: +(1 - byLeft(model, test) / splitsPassed).toFixed(3),
+    busierChildShare: +(toBusier / splitsPassed).toFixed(3),
     visitsByFeature: byFeature.map((v) => +(v / splitsPassed).toFixed(3)),
   };
+}
+
+/** Split visits of the test rows that go left. */
+function byLeft(model: GbdtModel, test: TrainingSplit): number {
+  let left = 0;
+  for (const tree of model.trees) {
+    for (let row = 0; row < test.rows; row++) {
+      let node = 0;
+      while (tree.feature[node]! >= 0) {
+        const value = test.features[row * FEATURES + tree.feature[node]!]!;
+        const goLeft = Number.isNaN(value) ? tree.missingLeft[node]! : value <= tree.threshold[node]!;
+        if (goLeft) left++;
+        node = goLeft ? tree.left[node]! : tree.right[node]!;
+      }
+    }
+  }
+  return left;
 }
 
 async function onnxRate(bytes: Uint8Array, variant: Variant, rows: TrainingSplit): Promise<number> {
@@ -218,6 +242,40 @@ async function onnxRate(bytes: Uint8Array, variant: Variant, rows: TrainingSplit
   }
   await session.release();
   return median(rates);
+}
+
+/**
+ * The export before and now on the same rows, alternating one run of each PAIRS times, so a
+ * changing load hits both alike; returns the median over pairs of (now ÷ before) in CPU time.
+ */
+async function pairedExportRatio(model: GbdtModel, rows: TrainingSplit, nowFirst: boolean): Promise<number> {
+  const open = (layout: 'as-trained' | 'busier-false') =>
+    ort.InferenceSession.create(variantModel(model, { label: layout, graph: 'serving', layout, rows: 'test' }), {
+      intraOpNumThreads: 1,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    });
+  // The session created first also runs first in every pair; calling this both ways round shows whether that order matters.
+  const first = await open(nowFirst ? 'busier-false' : 'as-trained');
+  const second = await open(nowFirst ? 'as-trained' : 'busier-false');
+  const feeds = { features: new ort.Tensor('float32', rows.features, [rows.rows, FEATURES]) };
+  const cpuSeconds = async (session: ort.InferenceSession) => {
+    const t0 = process.cpuUsage();
+    await session.run(feeds);
+    const used = process.cpuUsage(t0);
+    return (used.user + used.system) / 1e6;
+  };
+  await cpuSeconds(first);
+  await cpuSeconds(second);
+  const ratios: number[] = [];
+  for (let pair = 0; pair < PAIRS; pair++) {
+    const firstSeconds = await cpuSeconds(first);
+    const secondSeconds = await cpuSeconds(second);
+    ratios.push(nowFirst ? secondSeconds / firstSeconds : firstSeconds / secondSeconds);
+  }
+  await first.release();
+  await second.release();
+  return median(ratios);
 }
 
 function median(values: readonly number[]): number {
@@ -262,7 +320,7 @@ function rowSets(test: TrainingSplit, sortFeature: number): Record<Rows, Trainin
 
 interface PythonSide {
   version: string;
-  reproMLTreesInXgboost: { max: number; rowsOver1e4: number };
+  reproMLTreesInXgboost: { max: number; rowsOver1e4: number; maxAroundMedian: number };
   rates: Record<string, number>;
 }
 
@@ -311,13 +369,22 @@ async function main(): Promise<void> {
         console.log(`XGBoost ${py.version} trees: ${JSON.stringify(walkStats(theirs, test))}`);
         console.log(`  as a GbdtModel, margins vs XGBoost's own: max |Δ| ${back.max.toExponential(2)}, rows |Δ| > 1e-4: ${back.rowsOver1e4}`);
         console.log(
-          `ReproML trees in an XGBoost booster, margins vs ReproML's: max |Δ| ${py.reproMLTreesInXgboost.max.toExponential(2)}, rows |Δ| > 1e-4: ${py.reproMLTreesInXgboost.rowsOver1e4}`,
+          `ReproML trees in an XGBoost booster, margins vs ReproML's: max |Δ| ${py.reproMLTreesInXgboost.max.toExponential(2)}, rows |Δ| > 1e-4: ${py.reproMLTreesInXgboost.rowsOver1e4}, max |Δ − median Δ| ${py.reproMLTreesInXgboost.maxAroundMedian.toExponential(2)}`,
         );
       }
       for (const variant of VARIANTS) {
         const rows = rowsets[variant.rows];
         add(`ReproML trees, onnxruntime: ${variant.label}`, await onnxRate(variantModel(model, variant), variant, rows));
         add(`XGBoost trees, onnxruntime: ${variant.label}`, await onnxRate(variantModel(theirs, variant), variant, rows));
+      }
+    }
+    for (const [name, trees] of [
+      ['ReproML', model],
+      ['XGBoost', theirs!],
+    ] as const) {
+      for (const nowFirst of [false, true]) {
+        const ratio = await pairedExportRatio(trees, test, nowFirst);
+        console.log(`${name} trees, export now ÷ before, ${PAIRS} alternating pairs (CPU time, ${nowFirst ? 'now' : 'before'} first): ${ratio.toFixed(3)}×`);
       }
     }
     const reference = rates.get('XGBoost trees, XGBoost inplace_predict')!;
