@@ -5,7 +5,7 @@ import type { OptimizerConfig } from '../training/training-config';
 import { initialParameters, type Network, type Parameters, parameterShapes } from './network';
 import { buildModel, serializeModel } from './onnx-model';
 import { checkWithPythonOnnx } from './python-onnx-checker';
-import { buildEpochGraph, buildGradientGraph, optimizerStateNames } from './training-graphs';
+import { buildEpochGraph, buildGradientGraph, chooseRowGathering, EPOCH_GATHER_BUDGET_BYTES, optimizerStateNames, type RowGathering } from './training-graphs';
 
 const mlp: Network = { family: 'mlp', task: 'classification', loss: 'cross-entropy', inputSize: 3, hiddenLayers: [5, 4], outputSize: 3, dtype: 'float64' };
 const linear: Network = { family: 'linear', task: 'regression', loss: 'mse', inputSize: 3, hiddenLayers: [], outputSize: 1, dtype: 'float64' };
@@ -190,10 +190,72 @@ describe('epoch graph optimizer updates', () => {
   });
 });
 
+describe('epoch graph row gathering', () => {
+  /** Two shuffled float32 epochs of 37 rows in batches of 8 (the last one 5 rows); every output's bytes. */
+  async function twoEpochs(rowGathering: RowGathering, network: Network, optimizer: OptimizerConfig): Promise<Buffer[]> {
+    const rng = new SeededRandom(17);
+    const rows = 37;
+    const batch = randomBatch(network, rows, rng);
+    const { graph, names } = buildEpochGraph({ network: { ...network, dtype: 'float32' }, optimizer, l2: 0.01, batchSize: 8, rowGathering });
+    const session = await ort.InferenceSession.create(serializeModel(buildModel({ graph })));
+    const float = (values: ArrayLike<number>, dims: readonly number[]): ort.Tensor => new ort.Tensor('float32', Float32Array.from(values), [...dims]);
+    let parameters = randomParameters(network, rng).map((tensor) => float(tensor.values, tensor.dims));
+    let state = parameterShapes(network).flatMap(({ name, dims }) =>
+      optimizerStateNames(optimizer, name).map(() => float(new Float64Array(dims.reduce((a, b) => a * b, 1)), dims)),
+    );
+    let step: ort.Tensor = new ort.Tensor('float32', Float32Array.of(0), []);
+    const outputs: Buffer[] = [];
+    for (let epoch = 0; epoch < 2; epoch++) {
+      const out = await session.run({
+        features: float(batch.features, [rows, network.inputSize]),
+        targets: float(batch.targets, [rows, network.outputSize]),
+        weights: float(batch.weights, [rows, 1]),
+        order: new ort.Tensor('int32', Int32Array.from(rng.permutation(rows)), [rows]),
+        batch_count: new ort.Tensor('int64', BigInt64Array.of(5n), []),
+        step,
+        ...Object.fromEntries(names.parameters.map((name, index) => [name, parameters[index]!])),
+        ...Object.fromEntries(names.state.map((name, index) => [name, state[index]!])),
+      });
+      parameters = names.parametersOut.map((name) => out[name]!);
+      state = names.stateOut.map((name) => out[name]!);
+      step = out[names.stepOut]!;
+      outputs.push(...Object.values(out).map((tensor) => Buffer.from((tensor.data as Float32Array).buffer.slice(0))));
+    }
+    return outputs;
+  }
+
+  it.each([
+    ['MLP, weighted cross-entropy, Adam', mlp, { type: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as OptimizerConfig],
+    ['linear regression, SGD', linear, { type: 'sgd', learningRate: 0.05, momentum: 0.9 } as OptimizerConfig],
+  ])('gathering the epoch once and slicing batches trains the same bits as gathering per batch: %s', async (_label, network, optimizer) => {
+    const perBatch = await twoEpochs('batch', network, optimizer);
+    const perEpoch = await twoEpochs('epoch', network, optimizer);
+    expect(perEpoch.length).toBe(perBatch.length);
+    perEpoch.forEach((bytes, index) => expect(bytes.equals(perBatch[index]!)).toBe(true));
+    // The epochs did train: the parameters moved.
+    expect(perBatch[0]!.equals(perBatch[perBatch.length / 2]!)).toBe(false);
+  });
+
+  it('gathers per epoch only while the shuffled copy fits the budget', () => {
+    const network: Network = { ...mlp, inputSize: 61, outputSize: 2, dtype: 'float32' };
+    const rowsThatFit = EPOCH_GATHER_BUDGET_BYTES / ((61 + 2 + 1) * 4);
+    expect(chooseRowGathering(network, rowsThatFit)).toBe('epoch');
+    expect(chooseRowGathering(network, rowsThatFit + 1)).toBe('batch');
+    expect(chooseRowGathering({ ...network, dtype: 'float64' }, rowsThatFit)).toBe('batch');
+  });
+});
+
 describe('training graphs and the strict ONNX checker', () => {
   const network: Network = { ...mlp, dtype: 'float32' };
   const graphs = [
     buildEpochGraph({ network, optimizer: { type: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, l2: 0.01, batchSize: 16 }).graph,
+    buildEpochGraph({
+      network,
+      optimizer: { type: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
+      l2: 0,
+      batchSize: 16,
+      rowGathering: 'epoch',
+    }).graph,
     buildEpochGraph({ network: { ...linear, dtype: 'float32' }, optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9 }, l2: 0, batchSize: 16 }).graph,
     buildGradientGraph(network, 0.1),
   ];

@@ -14,7 +14,15 @@ import {
   type Task,
 } from '../graph/network';
 import { buildModel, serializeModel } from '../graph/onnx-model';
-import { BATCH_INPUTS, buildEpochGraph, buildEvaluationGraph, type FeatureGroupLayout, featureGroupInput, optimizerStateNames } from '../graph/training-graphs';
+import {
+  BATCH_INPUTS,
+  buildEpochGraph,
+  buildEvaluationGraph,
+  chooseRowGathering,
+  type FeatureGroupLayout,
+  featureGroupInput,
+  optimizerStateNames,
+} from '../graph/training-graphs';
 import { fitTargetScaling, standardizeTargets, type TargetScaling } from './target-scaling';
 import type { ClassWeightsConfig, ModelConfig, TrainingConfig } from './training-config';
 import { type AnySplit, checkTrainingSplit, isGrouped } from './training-data';
@@ -135,6 +143,7 @@ export async function* trainIter(params: TrainParams): AsyncGenerator<TrainingEv
     l2: training.l2,
     batchSize: training.batchSize,
     featureGroups: featureGroupLayout(trainSplit),
+    rowGathering: chooseRowGathering(network, trainSplit.rows),
   });
   const epochSession = await ort.InferenceSession.create(serializeModel(buildModel({ graph: epochGraph.graph })), sessionOptions);
   const evaluationSession = validation
