@@ -62,7 +62,7 @@ describe('a team: CI and two laptops sharing a Hub registry and a PostgreSQL run
     hub.addToken(BOB_TOKEN, 'bob', { orgs: ['acme'] });
     hub.addToken(VIEWER_TOKEN, 'viewer', { orgs: ['acme'], role: 'read' });
     const runs = await (await sharedPostgres()).createDatabase('team_runs');
-    team = { REPROML_REGISTRY: 'hf://acme', HF_ENDPOINT: hub.url, REPROML_TRACKING_URL: runs };
+    team = { REPROML_REGISTRY: 'hf://acme', ...hub.env, REPROML_TRACKING_URL: runs };
     origin = TempWorkspace.create({ label: 'team-origin', pipelines: ['penguins'] });
     ci = TempWorkspace.cloneFrom(origin, { label: 'team-ci' });
     laptopA = TempWorkspace.cloneFrom(origin, { label: 'team-laptop-a' });

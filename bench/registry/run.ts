@@ -62,7 +62,14 @@ async function main(): Promise<void> {
   hub.addToken(TOKEN, 'bench', { orgs: ['acme'] });
   try {
     const folder = new FileModelRegistry(join(root, 'folder'));
-    const onHub = new HubModelRegistry({ namespace: 'acme', hubUrl: hub.url, token: TOKEN, cacheDir: join(root, 'hub-cache'), retryBaseMs: 1 });
+    const onHub = new HubModelRegistry({
+      namespace: 'acme',
+      hubUrl: hub.url,
+      allowHttpLocalhost: true,
+      token: TOKEN,
+      cacheDir: join(root, 'hub-cache'),
+      retryBaseMs: 1,
+    });
     process.stderr.write(`registering ${VERSIONS} versions in each registry…\n`);
     await fill(folder, root);
     await fill(onHub, root);
@@ -86,7 +93,7 @@ async function main(): Promise<void> {
         run(
           operation.startsWith('promote')
             ? onHub
-            : new HubModelRegistry({ namespace: 'acme', hubUrl: hub.url, token: TOKEN, cacheDir: join(root, 'hub-cache') }),
+            : new HubModelRegistry({ namespace: 'acme', hubUrl: hub.url, allowHttpLocalhost: true, token: TOKEN, cacheDir: join(root, 'hub-cache') }),
           round,
         ),
       );

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { type HubAccount, type HubTokenRole, isMember } from './hub-accounts';
 import { HubFaults } from './hub-faults';
 import { sendError, sendJson } from './hub-http';
@@ -20,6 +21,11 @@ export { sendError, sendJson } from './hub-http';
 export interface HubServer {
   /** Base URL to pass as `hubUrl` / `HF_ENDPOINT`, e.g. http://127.0.0.1:41234 */
   url: string;
+  /**
+   * What a client of this server needs in its environment: HF_ENDPOINT and the opt-in
+   * REPROML_ALLOW_HTTP_LOCALHOST=1 (the transport policy refuses plain http otherwise).
+   */
+  env: { HF_ENDPOINT: string; REPROML_ALLOW_HTTP_LOCALHOST: '1' };
   repos: HubRepos;
   faults: HubFaults;
   /** `METHOD path` of every request received, in order. */
@@ -64,9 +70,23 @@ export interface HubServerState {
   lfsUploadTokens: Map<string, { oid: string; size: number }>;
 }
 
+/**
+ * An IPv4 address of this machine that is not loopback (e.g. eth0's), for a hub-server that
+ * the transport policy must treat as another machine; undefined when the machine has none.
+ */
+export function nonLoopbackAddress(): string | undefined {
+  for (const entries of Object.values(networkInterfaces())) {
+    const entry = entries?.find((candidate) => candidate.family === 'IPv4' && !candidate.internal);
+    if (entry) return entry.address;
+  }
+  return undefined;
+}
+
 export interface StartHubServerOptions {
   /** Extra routes, tried before the built-in ones (e.g. the upload side). */
   routes?: HubRoute[];
+  /** The address to listen on: 127.0.0.1 unless a test needs a server that is not on loopback (e.g. this machine's eth0 address). */
+  host?: string;
 }
 
 export async function startHubServer(options: StartHubServerOptions = {}): Promise<HubServer> {
@@ -118,11 +138,13 @@ export async function startHubServer(options: StartHubServerOptions = {}): Promi
     sendError(res, 404, 'NotFound', `no route for ${line}`);
   }
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
-  state.baseUrl = `http://127.0.0.1:${port}`;
+  state.baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {
     url: state.baseUrl,
+    env: { HF_ENDPOINT: state.baseUrl, REPROML_ALLOW_HTTP_LOCALHOST: '1' },
     repos: state.repos,
     faults: state.faults,
     requests,

@@ -5,27 +5,27 @@ import { join } from 'node:path';
 import { sha256OfBytes } from '@reproml/core';
 import { FileModelRegistry } from '@reproml/hub';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HubServer, startHubServer } from '../../../../tools/hub-server';
+import { type HubServer, nonLoopbackAddress, startHubServer } from '../../../../tools/hub-server';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'reproml.js');
 const WRITER = 'hf_cliWRITERtoken0001';
 const READER = 'hf_cliREADERtoken0002';
+
+/** `reproml models <args>` in `cwd`, asynchronously (a Hub in this process answers meanwhile). */
+function runModels(cwd: string, args: string[], env: Record<string, string>) {
+  return new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [BIN, 'models', ...args], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } }, (error, stdout, stderr) =>
+      resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
 
 /** `reproml models …` against a Hub registry (REPROML_REGISTRY=hf://acme on hub-server), and export/import between a folder and the Hub. */
 describe('reproml models with REPROML_REGISTRY=hf://<namespace>', () => {
   let hub: HubServer;
   let root: string;
   const folder = () => join(root, 'folder-registry');
-  const run = (args: string[], env: Record<string, string>) =>
-    new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-      // Asynchronous: the Hub answers from this process.
-      execFile(
-        process.execPath,
-        [BIN, 'models', ...args],
-        { cwd: root, env: { ...process.env, NO_COLOR: '1', HF_ENDPOINT: hub.url, ...env } },
-        (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+  const run = (args: string[], env: Record<string, string>) => runModels(root, args, { ...hub.env, ...env });
   const onHub = (token: string) => ({ REPROML_REGISTRY: 'hf://acme', HF_TOKEN: token });
 
   beforeAll(async () => {
@@ -108,5 +108,57 @@ describe('reproml models with REPROML_REGISTRY=hf://<namespace>', () => {
     expect(imported.status).toBe(0);
     expect(JSON.parse(imported.stdout).models[0]).toMatchObject({ name: 'demo', versionsCopied: 2, aliasChangesCopied: 2, aliases: { production: 2 } });
     expect((await new FileModelRegistry(target).getModel('demo')).aliasHistory).toEqual({ production: [1, 2] });
+  });
+});
+
+/**
+ * The transport policy of the Hub registry: reads are refused over plain http too (versions,
+ * audit log and model bytes could be forged on the way, hashes included), before any request.
+ * "Another machine" is a hub-server on this machine's own non-loopback address (eth0).
+ */
+describe('reproml models refuses a Hub registry over plain http', () => {
+  let remote: HubServer;
+  let remoteUrl: string;
+  let local: HubServer;
+  let root: string;
+  const commands = [['list'], ['show', 'demo', '1'], ['promote', 'demo', '1', 'production', '--approved-by', 'alice', '--reason', 'CHG-1']];
+
+  beforeAll(async () => {
+    const address = nonLoopbackAddress();
+    remote = await startHubServer({ host: address ?? '127.0.0.1' });
+    // Without a non-loopback address, a name that never resolves stands for the other machine.
+    remoteUrl = address ? remote.url : 'http://hub.invalid';
+    local = await startHubServer();
+    for (const hub of [remote, local]) hub.addToken(WRITER, 'ci', { orgs: ['acme'] });
+    root = mkdtempSync(join(tmpdir(), 'reproml-models-http-'));
+    writeFileSync(join(root, 'nx.json'), '{}');
+  });
+  afterAll(async () => {
+    await remote.close();
+    await local.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('list, show and promote against another machine: refused with or without a token, even with the loopback opt-in; no request sent', async () => {
+    for (const args of commands) {
+      for (const token of [{ HF_TOKEN: WRITER }, { HF_TOKEN: '' }]) {
+        const result = await runModels(root, args, { REPROML_REGISTRY: 'hf://acme', HF_ENDPOINT: remoteUrl, REPROML_ALLOW_HTTP_LOCALHOST: '1', ...token });
+        expect(result.status, `${args[0]} ${token.HF_TOKEN ? 'with' : 'without'} a token`).not.toBe(0);
+        expect(result.stderr).toContain(`HF_ENDPOINT '${remoteUrl}' is refused: plain http:// is not allowed (data and tokens would travel in the clear)`);
+        expect(result.stderr).toContain('Use an https:// Hub endpoint');
+      }
+    }
+    expect(remote.requests).toEqual([]);
+  });
+
+  it('a Hub on loopback: refused without REPROML_ALLOW_HTTP_LOCALHOST=1 (no request), accepted with it', async () => {
+    const refused = await runModels(root, ['list'], { REPROML_REGISTRY: 'hf://acme', HF_ENDPOINT: local.url, REPROML_ALLOW_HTTP_LOCALHOST: '', HF_TOKEN: '' });
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toContain(`HF_ENDPOINT '${local.url}' is refused`);
+    expect(local.requests).toEqual([]);
+    const accepted = await runModels(root, ['list', '--json'], { REPROML_REGISTRY: 'hf://acme', ...local.env, HF_TOKEN: WRITER });
+    expect(accepted.stderr).toBe('');
+    expect(JSON.parse(accepted.stdout).models).toEqual([]);
+    expect(local.requests.length).toBeGreaterThan(0);
   });
 });

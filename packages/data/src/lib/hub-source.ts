@@ -4,7 +4,7 @@ import type { DatasetSource, OpenSourceParams, SourceContext } from './dataset-s
 import { downloadSource } from './download-source';
 import { createRetryingFetch } from './retrying-fetch';
 import { sourceFailure } from './source-failure';
-import { insecureUrlReason } from './transport-policy';
+import { assertHubEndpoint } from './transport-policy';
 
 export const HUB_COMMIT_PATTERN = /^[0-9a-f]{40}$/;
 
@@ -41,7 +41,7 @@ export function hubSource(params: OpenSourceParams): DatasetSource {
   const reference = parseHubSource(source, context.location);
   const requested = params.revision ?? 'main';
   const env = context.environment;
-  assertSecureHubUrl(env.hubUrl, env.allowHttpLocalhost, context.location);
+  assertHubEndpoint(env.hubUrl, env.allowHttpLocalhost, context.location);
   const common = {
     hubUrl: env.hubUrl,
     fetch: createRetryingFetch({
@@ -98,30 +98,6 @@ export function hubSource(params: OpenSourceParams): DatasetSource {
       });
     },
   };
-}
-
-/**
- * HF_ENDPOINT gets HF_TOKEN with every request: plain http:// would send it (and the data) in
- * the clear. Allowed only to the loopback interface with REPROML_ALLOW_HTTP_LOCALHOST=1 (tests).
- */
-function assertSecureHubUrl(hubUrl: string, allowHttpLocalhost: boolean, location: SourceContext['location']): void {
-  let url: URL;
-  try {
-    url = new URL(hubUrl);
-  } catch (error) {
-    throw new ConfigError(`HF_ENDPOINT '${hubUrl}' is not a URL`, {
-      ...location,
-      cause: error,
-      hint: 'Set HF_ENDPOINT to the Hub, e.g. https://huggingface.co, or unset it.',
-    });
-  }
-  const refused = insecureUrlReason(url, allowHttpLocalhost);
-  if (refused) {
-    throw new ConfigError(`HF_ENDPOINT '${hubUrl}' is refused: ${refused}`, {
-      ...location,
-      hint: 'Use an https:// Hub endpoint (HF_TOKEN travels with every request). Tests against a local Hub may allow http://127.0.0.1 with REPROML_ALLOW_HTTP_LOCALHOST=1.',
-    });
-  }
 }
 
 interface HubErrorContext {

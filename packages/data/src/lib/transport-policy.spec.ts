@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DataError } from '@reproml/core';
+import { ConfigError, DataError } from '@reproml/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRetryingFetch } from './retrying-fetch';
 import { expectedBodySize, sourceFailure } from './source-failure';
-import { insecureUrlReason, policyCheckedFetch } from './transport-policy';
+import { assertHubEndpoint, insecureUrlReason, policyCheckedFetch } from './transport-policy';
 
 async function listen(handler: (request: IncomingMessage, response: ServerResponse) => void): Promise<{ server: Server; url: string }> {
   const server = createServer(handler);
@@ -22,6 +22,36 @@ describe('transport policy: https everywhere, plain http only to loopback when a
     expect(insecureUrlReason(new URL('http://[::1]:9/a.csv'), true)).toBeUndefined();
     expect(insecureUrlReason(new URL('file:///etc/passwd'), true)).toBe('file: URLs are not fetched');
     expect(insecureUrlReason(new URL('data:text/csv,a'), true)).toBe('data: URLs are not fetched');
+  });
+
+  it('checks HF_ENDPOINT with the same rule, as a ConfigError naming the setting and the stage', () => {
+    const refusal = (call: () => void) => {
+      try {
+        call();
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+    const where = { stage: 'demo-push', file: 'pipelines/demo/push/stage.json' };
+    const remote = refusal(() => assertHubEndpoint('http://hub.example.com', true, where));
+    expect(remote).toBeInstanceOf(ConfigError);
+    expect(remote).toMatchObject({
+      ...where,
+      field: 'HF_ENDPOINT',
+      message: "HF_ENDPOINT 'http://hub.example.com' is refused: plain http:// is not allowed (data and tokens would travel in the clear)",
+    });
+    expect((remote as ConfigError).hint).toMatch(/Use an https:\/\/ Hub endpoint.*REPROML_ALLOW_HTTP_LOCALHOST=1/);
+    expect(refusal(() => assertHubEndpoint('http://127.0.0.1:9', false))).toMatchObject({
+      field: 'HF_ENDPOINT',
+      message: expect.stringMatching(/is refused: plain http/),
+    });
+    expect(refusal(() => assertHubEndpoint('hub.example.com', true))).toMatchObject({
+      field: 'HF_ENDPOINT',
+      message: "HF_ENDPOINT 'hub.example.com' is not a URL",
+    });
+    expect(refusal(() => assertHubEndpoint('http://127.0.0.1:9', true))).toBeUndefined();
+    expect(refusal(() => assertHubEndpoint('https://hub.example.com', false))).toBeUndefined();
   });
 
   describe('redirects, followed hop by hop', () => {

@@ -1,4 +1,4 @@
-import { DataError } from '@reproml/core';
+import { ConfigError, DataError } from '@reproml/core';
 
 /** Hosts plain http:// may reach when REPROML_ALLOW_HTTP_LOCALHOST=1 (tests against local servers). */
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -20,6 +20,42 @@ export function insecureUrlReason(url: URL, allowHttpLocalhost: boolean): string
     return 'plain http:// is not allowed (data and tokens would travel in the clear)';
   }
   return `${url.protocol.replace(/:$/, '')}: URLs are not fetched`;
+}
+
+/** The stage (and its field, e.g. a data source) that reaches the Hub, when a stage does; the error names HF_ENDPOINT otherwise. */
+export interface EndpointLocation {
+  file?: string;
+  stage?: string;
+  field?: string;
+}
+
+/**
+ * The one check of HF_ENDPOINT, before any request to it: data sources on the Hub, the push
+ * stage's Hub target and the Hub model registry (reads and writes, with or without a token)
+ * all call it. The policy is `insecureUrlReason`'s: a Hub reached over plain http to another
+ * machine could be read and forged on the way (a token stolen; versions, audit log and model
+ * bytes replaced consistently, since their hashes travel over the same channel).
+ */
+export function assertHubEndpoint(hubUrl: string, allowHttpLocalhost: boolean, location: EndpointLocation = {}): void {
+  let url: URL;
+  try {
+    url = new URL(hubUrl);
+  } catch (error) {
+    throw new ConfigError(`HF_ENDPOINT '${hubUrl}' is not a URL`, {
+      field: 'HF_ENDPOINT',
+      ...location,
+      cause: error,
+      hint: 'Set HF_ENDPOINT to the Hub, e.g. https://huggingface.co or https://hub.example.com, or unset it.',
+    });
+  }
+  const refused = insecureUrlReason(url, allowHttpLocalhost);
+  if (refused) {
+    throw new ConfigError(`HF_ENDPOINT '${hubUrl}' is refused: ${refused}`, {
+      field: 'HF_ENDPOINT',
+      ...location,
+      hint: 'Use an https:// Hub endpoint (what the Hub sends, and HF_TOKEN if set, would otherwise travel in the clear). Tests against a local Hub may allow http://127.0.0.1 with REPROML_ALLOW_HTTP_LOCALHOST=1.',
+    });
+  }
 }
 
 /** The headers a fetch call sends: `init.headers`, else those of a Request given as input. */

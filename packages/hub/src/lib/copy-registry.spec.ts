@@ -22,7 +22,14 @@ describe('copyRegistry: folder → Hub → folder', () => {
     hub.addToken(TOKEN, 'ci', { orgs: ['acme'] });
     fixture = createPushFixture({ modelBytes: randomBytes(1024) });
     folder = new FileModelRegistry(join(fixture.root, 'registry-a'));
-    onHub = new HubModelRegistry({ namespace: 'acme', hubUrl: hub.url, token: TOKEN, cacheDir: join(fixture.root, 'hub-cache'), retryBaseMs: 1 });
+    onHub = new HubModelRegistry({
+      namespace: 'acme',
+      hubUrl: hub.url,
+      allowHttpLocalhost: true,
+      token: TOKEN,
+      cacheDir: join(fixture.root, 'hub-cache'),
+      retryBaseMs: 1,
+    });
     await runPushStage({ fixture, config: { target: 'registry' }, registry: folder, env: {} });
     await folder.promote({ model: 'demo', version: 1, alias: 'production', approval: { by: 'alice', reason: 'CHG-1' } });
     fixture.writeModel(randomBytes(1024));

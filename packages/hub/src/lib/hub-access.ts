@@ -1,30 +1,5 @@
 import { ConfigError } from '@reproml/core';
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
-/**
- * A token is a password: it goes over https only, or plain http to this machine (a test
- * server, a local proxy). Checked before any request, so a mistyped HF_ENDPOINT can never
- * leak HF_TOKEN to the network.
- */
-export function assertTokenTransport(hubUrl: string, token: string | undefined): void {
-  if (!token) return;
-  let url: URL;
-  try {
-    url = new URL(hubUrl);
-  } catch {
-    throw new ConfigError(`HF_ENDPOINT '${hubUrl}' is not a URL`, {
-      field: 'HF_ENDPOINT',
-      hint: 'Use https://huggingface.co or your Hub mirror, e.g. https://hub.example.com.',
-    });
-  }
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK.has(url.hostname))) return;
-  throw new ConfigError(`Refusing to send HF_TOKEN to ${url.origin}: plain http to another machine would expose it`, {
-    field: 'HF_ENDPOINT',
-    hint: 'Use an https:// endpoint (plain http is allowed to 127.0.0.1/localhost only).',
-  });
-}
-
 /** `hf://<namespace>` → the namespace (a user or an organisation), or undefined when `value` is not a Hub registry. */
 export function parseHubRegistry(value: string): string | undefined {
   const match = /^hf:\/\/([^/]+)\/?$/.exec(value);

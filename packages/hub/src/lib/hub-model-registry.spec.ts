@@ -20,7 +20,15 @@ describe('HubModelRegistry against hub-server', () => {
   let hub: HubServer;
   let fixture: PushFixture;
   const open = (token: string, extra: Partial<HubModelRegistryOptions> = {}) =>
-    new HubModelRegistry({ namespace: 'acme', hubUrl: hub.url, token, cacheDir: join(fixture.root, '.reproml/hub-registry'), retryBaseMs: 1, ...extra });
+    new HubModelRegistry({
+      namespace: 'acme',
+      hubUrl: hub.url,
+      allowHttpLocalhost: true,
+      token,
+      cacheDir: join(fixture.root, '.reproml/hub-registry'),
+      retryBaseMs: 1,
+      ...extra,
+    });
   const repo = () => hub.repos.get('model', 'acme/demo')!;
   const approval = { by: 'alice', reason: 'CHG-1' };
 
@@ -38,9 +46,9 @@ describe('HubModelRegistry against hub-server', () => {
   });
 
   it('REPROML_REGISTRY=hf://acme selects it; a push commits the bundle and its version record once, with nothing recorded locally', async () => {
-    const registry = openRegistry({ workspaceRoot: fixture.root, env: { REPROML_REGISTRY: 'hf://acme', HF_ENDPOINT: hub.url, HF_TOKEN: ALICE } });
+    const registry = openRegistry({ workspaceRoot: fixture.root, env: { REPROML_REGISTRY: 'hf://acme', ...hub.env, HF_TOKEN: ALICE } });
     expect(registry.kind).toBe('hub');
-    const { receipt } = await runPushStage({ fixture, config: { target: 'registry' }, registry, env: { HF_ENDPOINT: hub.url, HF_TOKEN: ALICE } });
+    const { receipt } = await runPushStage({ fixture, config: { target: 'registry' }, registry, env: { ...hub.env, HF_TOKEN: ALICE } });
     expect(repo().isPrivate).toBe(true);
     const [version] = [...repo().commits.values()].filter((entry) => entry.files.has(HUB_VERSION_FILE));
     expect(receipt).toMatchObject({ model: 'demo', version: 1, created: true, location: { type: 'hub', repo: 'acme/demo', commit: version!.oid } });
@@ -263,12 +271,25 @@ describe('HubModelRegistry against hub-server', () => {
     expect(readFileSync(cached, 'utf8')).not.toContain('"accuracy":1,');
   });
 
-  it('never sends the token over plain http to another machine; loopback is allowed', () => {
-    expect(() => new HubModelRegistry({ namespace: 'acme', hubUrl: 'http://hub.example.com', token: ALICE, cacheDir: fixture.root })).toThrow(
-      /Refusing to send HF_TOKEN to http:\/\/hub\.example\.com/,
+  it('opens a Hub over plain http only on loopback with the opt-in, token or not; https anywhere', () => {
+    const refusal = (hubUrl: string) => `HF_ENDPOINT '${hubUrl}' is refused: plain http:// is not allowed (data and tokens would travel in the clear)`;
+    for (const token of [ALICE, undefined]) {
+      for (const allowHttpLocalhost of [true, false]) {
+        expect(() => new HubModelRegistry({ namespace: 'acme', hubUrl: 'http://hub.example.com', token, allowHttpLocalhost, cacheDir: fixture.root })).toThrow(
+          refusal('http://hub.example.com'),
+        );
+      }
+      expect(() => new HubModelRegistry({ namespace: 'acme', hubUrl: 'http://localhost:1', token, cacheDir: fixture.root })).toThrow(
+        refusal('http://localhost:1'),
+      );
+      expect(
+        () => new HubModelRegistry({ namespace: 'acme', hubUrl: 'http://localhost:1', token, allowHttpLocalhost: true, cacheDir: fixture.root }),
+      ).not.toThrow();
+      expect(() => new HubModelRegistry({ namespace: 'acme', hubUrl: 'https://hub.example.com', token, cacheDir: fixture.root })).not.toThrow();
+    }
+    expect(() => openRegistry({ workspaceRoot: fixture.root, env: { REPROML_REGISTRY: 'hf://acme', HF_ENDPOINT: 'ftp://hub.example.com' } })).toThrow(
+      /HF_ENDPOINT 'ftp:\/\/hub\.example\.com' is refused: ftp: URLs are not fetched/,
     );
-    expect(() => new HubModelRegistry({ namespace: 'acme', hubUrl: 'http://hub.example.com', cacheDir: fixture.root })).not.toThrow();
-    expect(() => new HubModelRegistry({ namespace: 'acme', hubUrl: 'http://localhost:1', token: ALICE, cacheDir: fixture.root })).not.toThrow();
     expect(() => openRegistry({ workspaceRoot: fixture.root, env: { REPROML_REGISTRY: 'hf://acme/demo' } })).toThrow(/is not a Hub namespace/);
   });
 });
@@ -291,6 +312,7 @@ describe('a push to the Hub registry cut off between its version commit and its 
       new HubModelRegistry({
         namespace: 'acme',
         hubUrl: hub.url,
+        allowHttpLocalhost: true,
         token: ALICE,
         cacheDir: join(fixture.root, '.reproml/hub-registry'),
         retryBaseMs: 1,

@@ -3,9 +3,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CommitOperation } from '@huggingface/hub';
 import { ConfigError, IntegrityError, parseConfig, ReproError, sha256OfBytes, stableStringify, writeDirectoryAtomic, writeFileAtomic } from '@reproml/core';
+import { assertHubEndpoint } from '@reproml/data/transport-policy';
 import { AuditCheckpointFile, checkpointOf, compareWithCheckpoint } from './audit-checkpoint';
 import { type AuditEvent, chainEvent, type NewAuditEvent, parseAuditLog } from './audit-log';
-import { assertTokenTransport } from './hub-access';
 import { hubClient, isHubApiError } from './hub-client';
 import type {
   AliasChange,
@@ -40,6 +40,8 @@ export interface HubModelRegistryOptions {
   /** The user or organisation whose model repos form the registry. */
   namespace: string;
   hubUrl: string;
+  /** Plain http:// to 127.0.0.1/localhost is allowed (REPROML_ALLOW_HTTP_LOCALHOST=1, tests); otherwise the Hub must be https://. */
+  allowHttpLocalhost?: boolean;
   /** HF_TOKEN: read access lists, shows and audits; changes need write access. Never logged. */
   token?: string;
   /** Where `versionFiles` keeps downloaded version files (by commit: they never change). */
@@ -103,7 +105,8 @@ export class HubModelRegistry implements ModelRegistry {
   private identityPromise?: Promise<Identity>;
 
   constructor(private readonly options: HubModelRegistryOptions) {
-    assertTokenTransport(options.hubUrl, options.token);
+    // Reads too: versions, the audit log and model bytes over plain http could be forged consistently on the way.
+    assertHubEndpoint(options.hubUrl, options.allowHttpLocalhost ?? false);
     this.location = `hf://${options.namespace} (${options.hubUrl})`;
     this.now = options.now ?? (() => new Date());
     this.fetch = createUploadFetch({ retries: options.retries ?? 4, retryBaseMs: options.retryBaseMs ?? 500, fetch: options.fetch });

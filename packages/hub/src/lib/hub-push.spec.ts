@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HubServer, startHubServer } from '../../../../tools/hub-server';
+import { type HubServer, nonLoopbackAddress, startHubServer } from '../../../../tools/hub-server';
 import { createPushFixture, type PushFixture, runPushStage } from '../testing/push-fixture';
 import { FileModelRegistry } from './file-model-registry';
 
@@ -27,7 +27,7 @@ describe('push to the Hub with the real @huggingface/hub client', () => {
     hub.addToken('hf_bob', 'bob');
     fixture = createPushFixture({ modelBytes: randomBytes(5 * 1024 * 1024 + 17) });
     registry = new FileModelRegistry(join(fixture.root, '.reproml/registry'));
-    env = { HF_ENDPOINT: hub.url, HF_TOKEN: TOKEN, REPROML_HTTP_RETRY_BASE_MS: '1' };
+    env = { ...hub.env, HF_TOKEN: TOKEN, REPROML_HTTP_RETRY_BASE_MS: '1' };
   });
   afterAll(async () => {
     await hub.close();
@@ -100,11 +100,27 @@ describe('push to the Hub with the real @huggingface/hub client', () => {
     await expect(runPushStage({ fixture, config: { target: 'hf://alice/other' }, registry, env: { ...env, HF_TOKEN: 'hf_bob' } })).rejects.toThrow(/HTTP 403/);
   });
 
-  it('never sends the token over plain http to another machine (refused before any request)', async () => {
+  it('never pushes over plain http to another machine, even with the loopback opt-in (refused before any request)', async () => {
+    // "Another machine": a hub-server on this machine's own non-loopback address (eth0), or a name that never resolves.
+    const address = nonLoopbackAddress();
+    const remote = await startHubServer({ host: address ?? '127.0.0.1' });
+    try {
+      remote.addToken(TOKEN, 'alice');
+      const remoteUrl = address ? remote.url : 'http://hub.invalid';
+      const refused = runPushStage({ fixture, config: { target }, registry, env: { ...env, HF_ENDPOINT: remoteUrl } });
+      await expect(refused).rejects.toThrow(`HF_ENDPOINT '${remoteUrl}' is refused: plain http:// is not allowed`);
+      await expect(refused).rejects.toMatchObject({ code: 'CONFIG_INVALID', field: 'HF_ENDPOINT', file: 'pipelines/demo/push/stage.json' });
+      expect(remote.requests).toEqual([]);
+    } finally {
+      await remote.close();
+    }
+  });
+
+  it('pushes to a loopback Hub over plain http only with REPROML_ALLOW_HTTP_LOCALHOST=1 (refused before any request)', async () => {
     const before = hub.requests.length;
-    await expect(runPushStage({ fixture, config: { target }, registry, env: { ...env, HF_ENDPOINT: 'http://hub.example.com' } })).rejects.toThrow(
-      /Refusing to send HF_TOKEN to http:\/\/hub\.example\.com/,
-    );
+    const refused = runPushStage({ fixture, config: { target }, registry, env: { ...env, REPROML_ALLOW_HTTP_LOCALHOST: '' } });
+    await expect(refused).rejects.toThrow(`HF_ENDPOINT '${hub.url}' is refused: plain http:// is not allowed (data and tokens would travel in the clear)`);
+    await expect(refused).rejects.toMatchObject({ code: 'CONFIG_INVALID', field: 'HF_ENDPOINT', stage: 'demo-push' });
     expect(hub.requests.length).toBe(before);
   });
 

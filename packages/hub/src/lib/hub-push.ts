@@ -1,7 +1,7 @@
 import { openAsBlob } from 'node:fs';
 import { type CommitOperation, commit, createRepo, downloadFile, HubApiError, modelInfo, whoAmI } from '@huggingface/hub';
 import { ConfigError, ReproError } from '@reproml/core';
-import { assertTokenTransport } from './hub-access';
+import { assertHubEndpoint, type EndpointLocation } from '@reproml/data/transport-policy';
 import { MANIFEST_FILE } from './manifest-file';
 import { createUploadFetch } from './upload-fetch';
 
@@ -15,6 +15,10 @@ export interface HubPushFile {
 
 export interface PushToHubParams {
   hubUrl: string;
+  /** Plain http:// to 127.0.0.1/localhost is allowed (REPROML_ALLOW_HTTP_LOCALHOST=1, tests); otherwise the Hub must be https://. */
+  allowHttpLocalhost?: boolean;
+  /** The push stage, named by a refused HF_ENDPOINT. */
+  location?: EndpointLocation;
   /** From HF_TOKEN; never logged, never written anywhere. */
   token: string | undefined;
   repo: string;
@@ -52,7 +56,7 @@ export async function pushToHub(params: PushToHubParams): Promise<HubPushResult>
       hint: `Set HF_TOKEN to a token (hf_…) with write access to ${params.repo.split('/')[0]} (tokens are read from the environment only).`,
     });
   }
-  assertTokenTransport(params.hubUrl, params.token);
+  assertHubEndpoint(params.hubUrl, params.allowHttpLocalhost ?? false, params.location);
   const fetch = createUploadFetch({
     retries: params.retries,
     retryBaseMs: params.retryBaseMs,

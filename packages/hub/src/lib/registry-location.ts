@@ -24,6 +24,7 @@ export function openRegistry(params: OpenRegistryParams): ModelRegistry {
   return new HubModelRegistry({
     namespace: setting.namespace,
     hubUrl: source.hubUrl,
+    allowHttpLocalhost: source.allowHttpLocalhost,
     token: source.hubToken,
     cacheDir: join(params.workspaceRoot, HUB_REGISTRY_CACHE_DIR),
     retries: source.retries,

@@ -153,6 +153,8 @@ export async function runPush(params: RunPushParams): Promise<PushReceipt> {
     const { pushToHub } = await import('./hub-push.ts');
     const pushed = await pushToHub({
       hubUrl: env.hubUrl,
+      allowHttpLocalhost: env.allowHttpLocalhost,
+      location: { file: stage.file, stage: stage.name },
       token: env.hubToken,
       repo: target.repo,
       branch: config.branch,
