@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // Taken before any guard patches node:fs, so walking a tree is never itself checked.
@@ -17,11 +17,28 @@ export interface CopiedPath {
 export interface CopyOptions {
   recursive: boolean;
   dereference: boolean;
+  /** cp's `filter(source, destination)`: an entry it answers false for is not copied, nor anything below it. */
+  filter?: (source: string, destination: string) => unknown;
 }
 
 export function copyOptionsOf(value: unknown): CopyOptions {
-  const options = typeof value === 'object' && value !== null ? (value as { recursive?: unknown; dereference?: unknown }) : {};
-  return { recursive: options.recursive === true, dereference: options.dereference === true };
+  const options = typeof value === 'object' && value !== null ? (value as { recursive?: unknown; dereference?: unknown; filter?: unknown }) : {};
+  const filter = typeof options.filter === 'function' ? (options.filter as CopyOptions['filter']) : undefined;
+  return { recursive: options.recursive === true, dereference: options.dereference === true, filter };
+}
+
+/**
+ * Whether cp skips an entry: its filter answered false. The guard asks the filter itself (so a
+ * filter is called once more per entry); an answer that is not a boolean (an async filter's
+ * promise) cannot be known before the copy starts, so the entry counts: that can only refuse more.
+ */
+function skippedByFilter(options: CopyOptions, source: string, destination: string | undefined): boolean {
+  if (!options.filter || destination === undefined) return false;
+  try {
+    return options.filter(source, destination) === false;
+  } catch {
+    return false; // cp calls it again and fails with the same error
+  }
 }
 
 /**
@@ -31,13 +48,16 @@ export function copyOptionsOf(value: unknown): CopyOptions {
  * inside it, or files the scope excludes (Markdown, `out/`). Files are `read`, folders
  * `list`; a symlink is followed (as a read of what it points at) when `dereference` is set,
  * or when it points at a file (a copied link still names that file), and a link to a folder
- * without `dereference` is copied as a link (`list`). The `filter` option is not applied:
- * every entry counts, which can only refuse more. Nothing when the source is not a folder
+ * without `dereference` is copied as a link (`list`). An entry cp's `filter` skips is not
+ * read (nor what is below it): a stage may copy its upstream output without the files it
+ * filters out. Nothing when the source is not a folder
  * or the copy is not recursive (cp then copies one file, or fails with EISDIR).
  */
-export function copySourceTree(source: unknown, options: CopyOptions): CopiedPath[] {
+export function copySourceTree(source: unknown, destination: unknown, options: CopyOptions): CopiedPath[] {
   const root = pathOf(source);
+  const destinationRoot = pathOf(destination);
   if (root === undefined || !options.recursive || !isFolder(root, options.dereference)) return [];
+  if (skippedByFilter(options, root, destinationRoot)) return [];
   const found: CopiedPath[] = [];
   const visited = new Set<string>();
   const walk = (folder: string) => {
@@ -52,7 +72,7 @@ export function copySourceTree(source: unknown, options: CopyOptions): CopiedPat
     for (const name of namesIn(folder)) {
       const path = join(folder, name);
       const entry = lstatSync(path, { throwIfNoEntry: false });
-      if (!entry) continue;
+      if (!entry || skippedByFilter(options, path, destinationRoot && join(destinationRoot, relative(root, path)))) continue;
       if (entry.isSymbolicLink()) {
         const target = statSync(path, { throwIfNoEntry: false });
         if (target?.isDirectory() && options.dereference) {

@@ -195,7 +195,7 @@ function checkArgument(path: unknown, access: ArgumentAccess[1], args: unknown[]
     const top = check(path, source ? READ : WRITE);
     if (top) return top;
     const options = copyOptionsOf(args[2]);
-    for (const entry of source ? copySourceTree(path, options) : copyDestinationTree(path, options)) {
+    for (const entry of source ? copySourceTree(path, args[1], options) : copyDestinationTree(path, options)) {
       const error = check(entry.path, entry.mode === 'read' ? READ : entry.mode === 'list' ? LIST_ENTRY : WRITE);
       if (error) return error;
     }

@@ -118,11 +118,12 @@ describe('withStrictAccess: reads', () => {
   }
 
   // Node's cp walks a folder with fs functions it took at load time, out of the guard's reach.
-  const recursiveCopies: Record<string, (source: string, target: string) => unknown> = {
-    cpSync: (source, target) => fs.cpSync(source, target, { recursive: true, dereference: true }),
-    'promises.cp': (source, target) => fs.promises.cp(source, target, { recursive: true, dereference: true }),
-    'cp (callback)': (source, target) =>
-      new Promise((resolve, reject) => fs.cp(source, target, { recursive: true, dereference: true }, (error) => (error ? reject(error) : resolve(0)))),
+  type CopyFilter = (source: string, target: string) => boolean | Promise<boolean>;
+  const recursiveCopies: Record<string, (source: string, target: string, filter?: CopyFilter) => unknown> = {
+    cpSync: (source, target, filter) => fs.cpSync(source, target, { recursive: true, dereference: true, filter: filter as (s: string, t: string) => boolean }),
+    'promises.cp': (source, target, filter) => fs.promises.cp(source, target, { recursive: true, dereference: true, filter }),
+    'cp (callback)': (source, target, filter) =>
+      new Promise((resolve, reject) => fs.cp(source, target, { recursive: true, dereference: true, filter }, (error) => (error ? reject(error) : resolve(0)))),
   };
   for (const [copier, copy] of Object.entries(recursiveCopies)) {
     it(`refuses a recursive ${copier} of a declared folder that holds an undeclared file, and copies a clean one`, async () => {
@@ -145,6 +146,28 @@ describe('withStrictAccess: reads', () => {
       const markdown = await refusal(policy, () => copy(at('pipelines/p/s/data'), join(outDir, 'notes')));
       expect(markdown, `${copier}: Markdown the stage does not hash`).toBeInstanceOf(UndeclaredInputError);
       expect((markdown as Error).message).toContain("'pipelines/p/s/data/NOTES.md'");
+    });
+
+    it(`lets a recursive ${copier} skip, with its filter, the entries it may not read`, async () => {
+      const { policy, at, outDir } = workspace();
+      mkdirSync(at('pipelines/p/s/data/deep'), { recursive: true });
+      writeFileSync(at('pipelines/p/s/data/deep/a.csv'), 'a\n1\n');
+      writeFileSync(at('pipelines/p/s/data/NOTES.md'), 'not hashed');
+      symlinkSync('../../../../../docs/secret.csv', at('pipelines/p/s/data/deep/link.csv'));
+      const skipped = new Set(['NOTES.md', 'link.csv']);
+      const filter = (source: string, target: string) => {
+        expect(target.startsWith(join(outDir, 'filtered')), `${copier}: the filter's destination`).toBe(true);
+        return !skipped.has(source.split('/').at(-1)!);
+      };
+      await withStrictAccess(policy, async () => copy(at('pipelines/p/s/data'), join(outDir, 'filtered'), filter));
+      expect(readFileSync(join(outDir, 'filtered/deep/a.csv'), 'utf8')).toBe('a\n1\n');
+      expect(fs.existsSync(join(outDir, 'filtered/NOTES.md'))).toBe(false);
+
+      // An async filter's answer is not known before the copy starts: every entry counts.
+      const asyncFilter = async (source: string) => !skipped.has(source.split('/').at(-1)!);
+      const refused = await refusal(policy, () => copy(at('pipelines/p/s/data'), join(outDir, 'async'), asyncFilter));
+      if (copier === 'cpSync') expect(refused, 'cpSync takes no async filter').toBeDefined();
+      else expect(refused, copier).toBeInstanceOf(UndeclaredInputError);
     });
 
     it(`refuses a recursive ${copier} into the output folder through a symlink there that points into the workspace`, async () => {
