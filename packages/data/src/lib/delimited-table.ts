@@ -76,13 +76,16 @@ interface ColumnBuilder {
   infinite?: { line: number; text: string };
   /** The column's numbers (rows `0 … rowCount`), sized from the file's bytes per row and grown if that falls short. */
   numbers: Float64Array;
-  texts: (string | null)[][];
+  /** The column's texts, like `numbers`: one array with room for the estimated rows, written in place. */
+  strings: (string | null)[];
   interner: StringInterner;
 }
 
 /** A Table's columns, filled window by window (see `readDelimited`). */
 class DelimitedTableBuilder {
   private rowCount = 0;
+  /** Rows of the second pass so far. */
+  private textRows = 0;
   /** Rows the number columns have room for. */
   private capacity = 0;
   private readonly columns: ColumnBuilder[];
@@ -99,7 +102,7 @@ class DelimitedTableBuilder {
         present: false,
         hasFinite: false,
         numbers: new Float64Array(0),
-        texts: [],
+        strings: [],
         interner: new StringInterner(),
       };
     });
@@ -116,7 +119,8 @@ class DelimitedTableBuilder {
     for (const column of this.columns) {
       if (column.again) continue;
       if (column.kind === 'string') {
-        column.texts.push(readStringCells(cells, column.index, new Array(rows), 0, column.interner));
+        if (column.strings.length < capacity) column.strings = grownStrings(column.strings, capacity, this.rowCount);
+        readStringCells(cells, column.index, column.strings, this.rowCount, column.interner);
         continue;
       }
       if (capacity !== this.capacity) column.numbers = grown(column.numbers, capacity);
@@ -136,8 +140,8 @@ class DelimitedTableBuilder {
       column.numbers = new Float64Array(0);
       if (column.present || scan.hasFinite || scan.infinite !== undefined) column.again = true;
       else {
-        column.texts = this.rowCount > 0 ? [new Array<string | null>(this.rowCount).fill(null)] : [];
-        column.texts.push(readStringCells(cells, column.index, new Array(rows), 0, column.interner));
+        column.strings = stringArray(capacity).fill(null, 0, this.rowCount);
+        readStringCells(cells, column.index, column.strings, this.rowCount, column.interner);
       }
     }
     this.capacity = capacity;
@@ -159,11 +163,14 @@ class DelimitedTableBuilder {
     return this.columns.filter((column) => column.again);
   }
 
-  /** A window of the second pass: the text of the columns read again. */
+  /** A window of the second pass: the text of the columns read again (rows counted from the first by `textRows`). */
   addText(cells: DelimitedCells): void {
     for (const column of this.columns) {
-      if (column.again) column.texts.push(readStringCells(cells, column.index, new Array(cells.rows.rowCount), 0, column.interner));
+      if (!column.again) continue;
+      if (column.strings.length < this.rowCount) column.strings = stringArray(this.rowCount);
+      readStringCells(cells, column.index, column.strings, this.textRows, column.interner);
     }
+    this.textRows += cells.rows.rowCount;
   }
 
   build(): Table {
@@ -175,28 +182,32 @@ class DelimitedTableBuilder {
         column.numbers = new Float64Array(0);
         return { name: column.name, kind: 'number', values };
       }
-      const values = column.texts.length === 1 ? column.texts[0]! : joinWindows(column.texts, rowCount);
-      column.texts = [];
+      const values = column.strings;
+      // Trimmed in place to the rows read (the estimate's spare room, about 2 %).
+      if (values.length > rowCount) values.length = rowCount;
+      column.strings = [];
       return { name: column.name, kind: 'string', values };
     });
     return { columns, rowCount };
   }
 }
 
-/**
- * The windows' texts as one array of `rowCount`, each window released once copied: `flat()`
- * grew its result step by step beside every window (on the heap, which a full collection
- * alone shrinks), several times the column's size at millions of rows.
- */
-function joinWindows(windows: ((string | null)[] | undefined)[], rowCount: number): (string | null)[] {
-  const values = new Array<string | null>(rowCount);
-  let at = 0;
-  for (let index = 0; index < windows.length; index++) {
-    const window = windows[index]!;
-    for (let row = 0; row < window.length; row++) values[at++] = window[row]!;
-    windows[index] = undefined;
-  }
-  return values;
+/** `strings` with room for `length` rows; its first `rows` values copied. */
+function grownStrings(strings: (string | null)[], length: number, rows: number): (string | null)[] {
+  const bigger = stringArray(length);
+  for (let row = 0; row < rows; row++) bigger[row] = strings[row]!;
+  return bigger;
+}
+
+/** V8 makes `new Array(n)` a dictionary (several times the memory) above 2^25 elements; a longer one is pushed. */
+const LARGEST_NEW_ARRAY = 2 ** 25;
+
+/** An array of `length` slots (holes, or null above LARGEST_NEW_ARRAY), with fast elements. */
+function stringArray(length: number): (string | null)[] {
+  if (length <= LARGEST_NEW_ARRAY) return new Array<string | null>(length);
+  const array: (string | null)[] = [];
+  for (let row = 0; row < length; row++) array.push(null);
+  return array;
 }
 
 function grown(array: Float64Array, length: number): Float64Array {

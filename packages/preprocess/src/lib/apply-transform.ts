@@ -28,6 +28,9 @@ export interface OneHotBlock {
 }
 export type CategoryCodes = Int8Array | Int16Array | Int32Array;
 
+/** Target values (regression, float64) or class ids (classification: the narrowest unsigned array for the class count). */
+export type LabelValues = Float64Array | Uint8Array | Uint16Array | Uint32Array;
+
 /** A dense block's values over rows 0 … rowCount-1 (for tests and small tables). */
 export function denseValues(block: DenseBlock, rowCount: number): Float64Array {
   const values = new Float64Array(rowCount);
@@ -52,7 +55,7 @@ export interface NullCount {
 export interface TransformedRows {
   blocks: FeatureBlock[];
   /** Class id (classification) or target value (regression) per row; absent when the table has no target column. */
-  labels?: Float64Array;
+  labels?: LabelValues;
   nullCounts: NullCount[];
   rowCount: number;
 }
@@ -242,8 +245,17 @@ function applyString(fitted: FittedStringColumn, column: StringColumn, nullCount
   return { kind: 'dense', names: [column.name], value: (row) => (codes[row]! >= 0 ? codes[row]! : unknownValue) };
 }
 
-function encodeLabels(transform: FittedTransform, target: Column, context: ApplyContext): Float64Array {
-  const labels = new Float64Array(target.values.length);
+function encodeLabels(transform: FittedTransform, target: Column, context: ApplyContext): LabelValues {
+  const rows = target.values.length;
+  const classCount = transform.classes?.length ?? 0;
+  const labels =
+    transform.task === 'regression'
+      ? new Float64Array(rows)
+      : classCount <= 0x100
+        ? new Uint8Array(rows)
+        : classCount <= 0x10000
+          ? new Uint16Array(rows)
+          : new Uint32Array(rows);
   const badRows: number[] = [];
   const badValues = new Set<string>();
   if (transform.task === 'regression') {

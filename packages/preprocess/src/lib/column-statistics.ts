@@ -15,20 +15,58 @@ export function presentNumbers(values: Float64Array, rows: Uint32Array): Float64
   return out;
 }
 
-export function mean(values: Float64Array): number {
+/**
+ * Values visited in order, without a copy: `count` of them, `each` calls `visit` with each
+ * (the training values of a feature: see `trainValues`).
+ */
+export interface ValueSequence {
+  count: number;
+  each: (visit: (value: number) => void) => void;
+}
+
+/**
+ * The values at `rows` in row order: the present ones only (NaN skipped), or every one with a
+ * missing value replaced by `fill`. The same values, in the same order, as copying them would give.
+ */
+export function trainValues(values: Float64Array, rows: Uint32Array, fill?: number): ValueSequence {
+  if (fill !== undefined) {
+    return {
+      count: rows.length,
+      each: (visit) => {
+        for (let i = 0; i < rows.length; i++) {
+          const value = values[rows[i]!]!;
+          visit(Number.isNaN(value) ? fill : value);
+        }
+      },
+    };
+  }
+  let count = 0;
+  for (let i = 0; i < rows.length; i++) if (!Number.isNaN(values[rows[i]!]!)) count++;
+  return {
+    count,
+    each: (visit) => {
+      for (let i = 0; i < rows.length; i++) {
+        const value = values[rows[i]!]!;
+        if (!Number.isNaN(value)) visit(value);
+      }
+    },
+  };
+}
+
+export function mean(values: ValueSequence): number {
   let sum = 0;
-  for (let i = 0; i < values.length; i++) sum += values[i]!;
-  return sum / values.length;
+  values.each((value) => (sum += value));
+  return sum / values.count;
 }
 
 /** Population standard deviation (ddof 0, as scikit-learn's StandardScaler), two-pass. */
-export function standardDeviation(values: Float64Array, center: number): number {
+export function standardDeviation(values: ValueSequence, center: number): number {
   let sum = 0;
-  for (let i = 0; i < values.length; i++) {
-    const d = values[i]! - center;
+  values.each((value) => {
+    const d = value - center;
     sum += d * d;
-  }
-  return Math.sqrt(sum / values.length);
+  });
+  return Math.sqrt(sum / values.count);
 }
 
 export function median(values: Float64Array): number {
@@ -37,14 +75,13 @@ export function median(values: Float64Array): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-export function minMax(values: Float64Array): { min: number; max: number } {
+export function minMax(values: ValueSequence): { min: number; max: number } {
   let min = Infinity;
   let max = -Infinity;
-  for (let i = 0; i < values.length; i++) {
-    const value = values[i]!;
+  values.each((value) => {
     if (value < min) min = value;
     if (value > max) max = value;
-  }
+  });
   return { min, max };
 }
 

@@ -1,6 +1,17 @@
 import { type Column, ConfigError, DataError, type NumberColumn, type StringColumn } from '@reproml/core';
 import { type ColumnsSpec, columnType, type ResolvedColumns, resolveColumnEntries } from './column-selector';
-import { mean, median, minMax, mostFrequentNumber, mostFrequentString, presentNumbers, standardDeviation, stringCounts } from './column-statistics';
+import {
+  mean,
+  median,
+  minMax,
+  mostFrequentNumber,
+  mostFrequentString,
+  presentNumbers,
+  standardDeviation,
+  stringCounts,
+  trainValues,
+  type ValueSequence,
+} from './column-statistics';
 import { compareCodePoints } from './compare-code-points';
 import { dateFeatureName } from './date-features';
 import { compileDateFormat, type DateFormat } from './date-format';
@@ -162,7 +173,8 @@ function fitNumbers(
   scaleRef: RuleRef<ScaleRule> | undefined,
   params: FitTransformParams,
 ): { impute: FittedNumberColumn['impute']; scale: FittedScale | null; keepMissing?: true } {
-  const present = presentNumbers(values, params.trainRows);
+  // The training values are visited in place (no copy of the column), except where the statistic sorts or counts them.
+  const present = trainValues(values, params.trainRows);
   let impute: { strategy: ImputeRule['strategy']; value: number } | null = null;
   if (imputeRef) {
     const { rule, field } = imputeRef;
@@ -176,15 +188,20 @@ function fitNumbers(
       }
       impute = { strategy: 'constant', value: rule.value };
     } else {
-      if (!present.length) throw allMissingInTrain(name, params, field);
-      const value = rule.strategy === 'mean' ? mean(present) : rule.strategy === 'median' ? median(present) : mostFrequentNumber(present);
+      if (!present.count) throw allMissingInTrain(name, params, field);
+      const value =
+        rule.strategy === 'mean'
+          ? mean(present)
+          : rule.strategy === 'median'
+            ? median(presentNumbers(values, params.trainRows))
+            : mostFrequentNumber(presentNumbers(values, params.trainRows));
       impute = { strategy: rule.strategy, value };
     }
   }
   let scale: FittedScale | null = null;
   if (scaleRef) {
-    const imputed = imputeRef ? imputedTrainValues(values, params.trainRows, impute!.value) : present;
-    if (!imputed.length) throw allMissingInTrain(name, params, scaleRef.field);
+    const imputed = imputeRef ? trainValues(values, params.trainRows, impute!.value) : present;
+    if (!imputed.count) throw allMissingInTrain(name, params, scaleRef.field);
     scale = fitScale(scaleRef.rule.method, imputed);
   }
   return { impute, scale, ...(!impute && params.spec.keepMissing ? { keepMissing: true as const } : {}) };
@@ -295,7 +312,7 @@ function fitStringColumn(column: StringColumn, rules: RuleIndex, params: FitTran
   };
 }
 
-function fitScale(method: ScaleRule['method'], values: Float64Array): FittedScale {
+function fitScale(method: ScaleRule['method'], values: ValueSequence): FittedScale {
   if (method === 'standard') {
     const center = mean(values);
     const std = standardDeviation(values, center);
@@ -305,15 +322,6 @@ function fitScale(method: ScaleRule['method'], values: Float64Array): FittedScal
   const { min, max } = minMax(values);
   const range = max - min;
   return { method, offset: min, scale: range > 0 ? 1 / range : 1, statistics: { min, max } };
-}
-
-function imputedTrainValues(values: Float64Array, rows: Uint32Array, fill: number): Float64Array {
-  const out = new Float64Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const value = values[rows[i]!]!;
-    out[i] = Number.isNaN(value) ? fill : value;
-  }
-  return out;
 }
 
 function countMissing(column: StringColumn, rows: Uint32Array, markers: Set<string>): number {

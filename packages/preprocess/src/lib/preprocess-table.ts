@@ -1,5 +1,5 @@
 import { type Column, DataError, type Table } from '@reproml/core';
-import { applyTransform, type TransformedRows } from './apply-transform';
+import { applyTransform, type LabelValues, type TransformedRows } from './apply-transform';
 import { castColumns } from './cast-columns';
 import { checkFiniteNumbers } from './check-finite-numbers';
 import type { ResolvedColumns } from './column-selector';
@@ -33,7 +33,7 @@ export interface PreprocessResult {
   /** Rows of each split, as indices into `features`/`target` (ascending: file order). */
   splits: SplitRows;
   /** Every kept row transformed with the training statistics. */
-  transformed: TransformedRows & { labels: Float64Array };
+  transformed: TransformedRows & { labels: LabelValues };
   /** The raw feature columns and the target over the kept rows (what `<split>.raw.csv` holds). */
   features: Column[];
   target: Column;
@@ -119,7 +119,7 @@ export async function preprocessTable(params: PreprocessTableParams): Promise<Pr
   return {
     transform,
     splits,
-    transformed: transformed as TransformedRows & { labels: Float64Array },
+    transformed: transformed as TransformedRows & { labels: LabelValues },
     features,
     target,
     rowNumbers,

@@ -27,10 +27,11 @@ export interface SplitRowsParams {
  */
 export function splitRows(params: SplitRowsParams): SplitRows {
   const rng = new SeededRandom(params.seed);
-  const strata = params.stratify ? groupRows(params.stratify, params) : [{ value: undefined, rows: rangeOf(params.rowCount) }];
+  // Unstratified, the one stratum is every row: its rows are the permutation's own indices (no identity array).
+  const strata = params.stratify ? groupRows(params.stratify, params) : [{ value: undefined, rows: undefined, length: params.rowCount }];
   const counts = strata.map((stratum) => {
-    const stratumCounts = allocate(stratum.rows.length, params.fractions);
-    if (params.stratify) checkStratum(stratum.value!, stratum.rows.length, stratumCounts, params);
+    const stratumCounts = allocate(stratum.length, params.fractions);
+    if (params.stratify) checkStratum(stratum.value!, stratum.length, stratumCounts, params);
     return stratumCounts;
   });
   // Each split's rows in a typed array of its final size (no growing arrays of row numbers).
@@ -38,11 +39,12 @@ export function splitRows(params: SplitRowsParams): SplitRows {
   const filled: Record<SplitName, number> = { train: 0, validation: 0, test: 0 };
   for (const split of SPLIT_NAMES) result[split] = new Uint32Array(counts.reduce((sum, stratumCounts) => sum + stratumCounts[split], 0));
   strata.forEach((stratum, index) => {
-    const order = rng.permutation(stratum.rows.length);
+    const order = rng.permutation(stratum.length);
+    const stratumRows = stratum.rows;
     let next = 0;
     for (const split of SPLIT_NAMES) {
       const rows = result[split];
-      for (let i = 0; i < counts[index]![split]; i++) rows[filled[split]++] = stratum.rows[order[next++]!]!;
+      for (let i = 0; i < counts[index]![split]; i++) rows[filled[split]++] = stratumRows ? stratumRows[order[next++]!]! : order[next++]!;
     }
   });
   for (const split of SPLIT_NAMES) {
@@ -58,14 +60,8 @@ export function splitRows(params: SplitRowsParams): SplitRows {
   return result;
 }
 
-function rangeOf(n: number): Uint32Array {
-  const rows = new Uint32Array(n);
-  for (let i = 0; i < n; i++) rows[i] = i;
-  return rows;
-}
-
 /** Rows of each value of the stratification column, values in sorted order. */
-function groupRows(column: Column, params: SplitRowsParams): { value: string; rows: Uint32Array }[] {
+function groupRows(column: Column, params: SplitRowsParams): { value: string; rows: Uint32Array; length: number }[] {
   const groups = new Map<string, number[]>();
   const missing: number[] = [];
   for (let row = 0; row < params.rowCount; row++) {
@@ -86,7 +82,7 @@ function groupRows(column: Column, params: SplitRowsParams): { value: string; ro
       hint: `Drop those rows with a filter { "op": "notNull", "column": "${column.name}" }, or stratify by another column.`,
     });
   }
-  return [...groups.keys()].sort(compareCodePoints).map((value) => ({ value, rows: Uint32Array.from(groups.get(value)!) }));
+  return [...groups.keys()].sort(compareCodePoints).map((value) => ({ value, rows: Uint32Array.from(groups.get(value)!), length: groups.get(value)!.length }));
 }
 
 /** Largest-remainder allocation of n rows to the splits; ties go to the earlier split. */

@@ -1,13 +1,13 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Column } from '@reproml/core';
-import type { FeatureBlock } from './apply-transform';
+import type { FeatureBlock, LabelValues } from './apply-transform';
 import { csvField, csvLine } from './csv-text';
 
 export interface WriteFeaturesCsvParams {
   path: string;
   blocks: readonly FeatureBlock[];
   /** Class id or target value per table row. */
-  labels: Float64Array;
+  labels: LabelValues;
   /** Table rows of this split, in the order they are written. */
   rows: Uint32Array;
 }
