@@ -43,10 +43,12 @@ export function filterRows(params: FilterRowsParams): FilteredRows {
     }
     reports.push({ filter: description, rowsDropped: dropped });
   }
-  const kept: number[] = [];
-  for (let row = 0; row < table.rowCount; row++) if (keep[row]) kept.push(row);
-  if (kept.length === table.rowCount) return { table, rowNumbers: params.rowNumbers, reports };
-  const indices = Uint32Array.from(kept);
+  let keptCount = 0;
+  for (let row = 0; row < table.rowCount; row++) keptCount += keep[row]!;
+  if (keptCount === table.rowCount) return { table, rowNumbers: params.rowNumbers, reports };
+  // The kept rows' indices in a typed array of their count (a growing array of millions of numbers lives on the heap).
+  const indices = new Uint32Array(keptCount);
+  for (let row = 0, next = 0; row < table.rowCount; row++) if (keep[row]) indices[next++] = row;
   return {
     table: { columns: table.columns.map((column) => takeRows(column, indices)), rowCount: indices.length },
     rowNumbers: indices.map((row) => params.rowNumbers[row]!),
