@@ -190,13 +190,20 @@ describe('epoch graph optimizer updates', () => {
   });
 });
 
-describe('epoch graph row gathering', () => {
+describe('epoch graph variants train the same bits', () => {
   /** Two shuffled float32 epochs of 37 rows in batches of 8 (the last one 5 rows); every output's bytes. */
-  async function twoEpochs(rowGathering: RowGathering, network: Network, optimizer: OptimizerConfig): Promise<Buffer[]> {
+  async function twoEpochs(
+    rowGathering: RowGathering,
+    network: Network,
+    optimizer: OptimizerConfig,
+    weights: 'random' | 'ones' | 'left out' = 'random',
+  ): Promise<Buffer[]> {
     const rng = new SeededRandom(17);
     const rows = 37;
     const batch = randomBatch(network, rows, rng);
-    const { graph, names } = buildEpochGraph({ network: { ...network, dtype: 'float32' }, optimizer, l2: 0.01, batchSize: 8, rowGathering });
+    if (weights !== 'random') batch.weights.fill(1);
+    const weighted = weights !== 'left out';
+    const { graph, names } = buildEpochGraph({ network: { ...network, dtype: 'float32' }, optimizer, l2: 0.01, batchSize: 8, rowGathering, weighted });
     const session = await ort.InferenceSession.create(serializeModel(buildModel({ graph })));
     const float = (values: ArrayLike<number>, dims: readonly number[]): ort.Tensor => new ort.Tensor('float32', Float32Array.from(values), [...dims]);
     let parameters = randomParameters(network, rng).map((tensor) => float(tensor.values, tensor.dims));
@@ -209,7 +216,7 @@ describe('epoch graph row gathering', () => {
       const out = await session.run({
         features: float(batch.features, [rows, network.inputSize]),
         targets: float(batch.targets, [rows, network.outputSize]),
-        weights: float(batch.weights, [rows, 1]),
+        ...(weighted ? { weights: float(batch.weights, [rows, 1]) } : {}),
         order: new ort.Tensor('int32', Int32Array.from(rng.permutation(rows)), [rows]),
         batch_count: new ort.Tensor('int64', BigInt64Array.of(5n), []),
         step,
@@ -236,6 +243,18 @@ describe('epoch graph row gathering', () => {
     expect(perBatch[0]!.equals(perBatch[perBatch.length / 2]!)).toBe(false);
   });
 
+  it.each([
+    ['MLP, cross-entropy, Adam', mlp, { type: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 } as OptimizerConfig],
+    ['linear regression, MSE, SGD', linear, { type: 'sgd', learningRate: 0.05, momentum: 0.9 } as OptimizerConfig],
+  ])('leaving the weights out trains the same bits as weights of 1: %s', async (_label, network, optimizer) => {
+    for (const rowGathering of ['epoch', 'batch'] as const) {
+      const ones = await twoEpochs(rowGathering, network, optimizer, 'ones');
+      const leftOut = await twoEpochs(rowGathering, network, optimizer, 'left out');
+      expect(leftOut.length).toBe(ones.length);
+      leftOut.forEach((bytes, index) => expect(bytes.equals(ones[index]!)).toBe(true));
+    }
+  });
+
   it('gathers per epoch only while the shuffled copy fits the budget', () => {
     const network: Network = { ...mlp, inputSize: 61, outputSize: 2, dtype: 'float32' };
     const rowsThatFit = EPOCH_GATHER_BUDGET_BYTES / ((61 + 2 + 1) * 4);
@@ -257,6 +276,7 @@ describe('training graphs and the strict ONNX checker', () => {
       rowGathering: 'epoch',
     }).graph,
     buildEpochGraph({ network: { ...linear, dtype: 'float32' }, optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9 }, l2: 0, batchSize: 16 }).graph,
+    buildEpochGraph({ network, optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9 }, l2: 0, batchSize: 16, weighted: false }).graph,
     buildGradientGraph(network, 0.1),
   ];
   const results = graphs.map((graph) => checkWithPythonOnnx(serializeModel(buildModel({ graph }))));

@@ -50,20 +50,32 @@ interface LossResult {
   outputGradient: string;
 }
 
-/** Sample-weighted loss of a batch (PyTorch's `weight` + mean reduction: Σ wᵢ·lossᵢ / Σ wᵢ) and its gradient. */
-export function addLoss(g: GraphBuilder, network: Network, output: string, targets: string, weights: string): LossResult {
-  const weightSum = g.op('ReduceSum', [weights], { keepdims: attr.int(0) });
-  const scale = g.op('Div', [weights, weightSum]);
+/**
+ * Sample-weighted loss of a batch (PyTorch's `weight` + mean reduction: Σ wᵢ·lossᵢ / Σ wᵢ) and its
+ * gradient. `weights` undefined: every weight is 1, so Σ wᵢ is the row count (a sum of the
+ * batch's `ones`, exact) and wᵢ / Σ wᵢ one scalar: the same values as weights of 1 (×1 is exact),
+ * three fewer nodes per batch and no weights to gather.
+ */
+export function addLoss(
+  g: GraphBuilder,
+  params: { network: Network; output: string; targets: string; weights: string | undefined; ones?: string },
+): LossResult {
+  const { network, output, targets, weights } = params;
+  const weightSum = g.op('ReduceSum', [weights ?? params.ones ?? addBatchOnes(g, network.dtype, output)], { keepdims: attr.int(0) });
+  // Reciprocal, not Div(1, Σ): onnxruntime rewrites Div(1, x) followed by Mul into one Div, which rounds differently.
+  const scale = weights ? g.op('Div', [weights, weightSum]) : g.op('Reciprocal', [weightSum]);
+  /** Σ wᵢ·lossᵢ of per-row losses [b, 1]. */
+  const weightedSum = (losses: string): string => g.op('ReduceSum', [weights ? g.op('Mul', [weights, losses]) : losses], { keepdims: attr.int(0) });
   if (network.loss === 'cross-entropy') {
     const logProbabilities = g.op('LogSoftmax', [output], { axis: attr.int(1) });
     const picked = g.op('ReduceSum', [g.op('Mul', [targets, logProbabilities]), g.int64s([1], 'axis1')], { keepdims: attr.int(1) });
-    const lossSum = g.op('Neg', [g.op('ReduceSum', [g.op('Mul', [weights, picked])], { keepdims: attr.int(0) })]);
+    const lossSum = g.op('Neg', [weightedSum(picked)]);
     const residual = g.op('Sub', [g.op('Exp', [logProbabilities]), targets]);
     return { lossSum, weightSum, outputGradient: g.op('Mul', [residual, scale]) };
   }
   const difference = g.op('Sub', [output, targets]);
   const squared = g.op('ReduceSum', [g.op('Mul', [difference, difference]), g.int64s([1], 'axis1')], { keepdims: attr.int(1) });
-  const lossSum = g.op('ReduceSum', [g.op('Mul', [weights, squared])], { keepdims: attr.int(0) });
+  const lossSum = weightedSum(squared);
   const twice = g.op('Mul', [scale, g.scalar(network.dtype, 2, 'two')]);
   return { lossSum, weightSum, outputGradient: g.op('Mul', [difference, twice]) };
 }
@@ -93,7 +105,8 @@ export function addGradients(
     network: Network;
     input: string;
     targets: string;
-    weights: string;
+    /** Per-row weights [b, 1], or undefined for all 1 (see `addLoss`). */
+    weights: string | undefined;
     parameters: readonly string[];
     l2: number;
     transposedWeights?: readonly boolean[];
@@ -102,14 +115,14 @@ export function addGradients(
   const { network, parameters } = params;
   const transposed = params.transposedWeights ?? [];
   const forward = addForward(g, network, params.input, parameters, transposed);
-  const loss = addLoss(g, network, forward.output, params.targets, params.weights);
+  const batchOnes = addBatchOnes(g, network.dtype, params.input);
+  const loss = addLoss(g, { network, output: forward.output, targets: params.targets, weights: params.weights, ones: batchOnes });
   const layers = layerSizes(network).length;
   const l2 = params.l2 > 0;
 
   const gradients: string[] = new Array(parameters.length);
   // Only networks with hidden layers need the ReLU mask's zero (an unused initializer makes onnxruntime warn).
   const zero = layers > 1 ? g.scalar(network.dtype, 0, 'zero') : '';
-  const batchOnes = addBatchOnes(g, network.dtype, params.input);
   let outputGradient = loss.outputGradient;
   for (let layer = layers - 1; layer >= 0; layer--) {
     const weight = parameters[2 * layer]!;
@@ -217,14 +230,14 @@ export type FeatureGroupLayout = readonly { type: 'float' | 'uint8'; width: numb
 /** Graph input name of feature group `index` (see `FeatureGroupLayout`). */
 export const featureGroupInput = (index: number): string => `${BATCH_INPUTS.features}.${index}`;
 
-function declareData(g: GraphBuilder, network: Network, rows: number | string, groups?: FeatureGroupLayout): void {
+function declareData(g: GraphBuilder, network: Network, rows: number | string, groups?: FeatureGroupLayout, weighted = true): void {
   if (groups) {
     groups.forEach(({ type, width }, index) =>
       g.input({ name: featureGroupInput(index), type: type === 'uint8' ? 'uint8' : network.dtype, shape: [rows, width] }),
     );
   } else g.input({ name: BATCH_INPUTS.features, type: network.dtype, shape: [rows, network.inputSize] });
   g.input({ name: BATCH_INPUTS.targets, type: network.dtype, shape: [rows, network.outputSize] });
-  g.input({ name: BATCH_INPUTS.weights, type: network.dtype, shape: [rows, 1] });
+  if (weighted) g.input({ name: BATCH_INPUTS.weights, type: network.dtype, shape: [rows, 1] });
 }
 
 /** The feature matrix [rows × inputSize] of the declared data, of the rows `rows` when given (a mini-batch). */
@@ -263,7 +276,7 @@ export function buildEvaluationGraph(network: Network, groups?: FeatureGroupLayo
   declareData(g, network, 'N', groups);
   const parameters = declareParameters(g, network);
   const forward = addForward(g, network, addFeatureMatrix(g, network.dtype, groups), parameters);
-  const loss = addLoss(g, network, forward.output, BATCH_INPUTS.targets, BATCH_INPUTS.weights);
+  const loss = addLoss(g, { network, output: forward.output, targets: BATCH_INPUTS.targets, weights: BATCH_INPUTS.weights });
   g.opTo('output', 'Identity', [forward.output]);
   g.opTo('lossSum', 'Identity', [loss.lossSum]);
   g.opTo('weightSum', 'Identity', [loss.weightSum]);
@@ -280,6 +293,11 @@ export interface EpochGraphParams {
   batchSize: number;
   /** Feature groups as separate inputs (see `FeatureGroupLayout`); default one matrix. */
   featureGroups?: FeatureGroupLayout;
+  /**
+   * Whether the graph takes per-row `weights` (default true). False: every row weighs 1 (no
+   * class weights), the input is left out and the loss skips the weighting (see `addLoss`).
+   */
+  weighted?: boolean;
   /** Where the batches' rows are gathered (see `RowGathering`); default `batch`. */
   rowGathering?: RowGathering;
 }
@@ -321,12 +339,15 @@ export function flatParameterLayout(network: Network): FlatLayout {
   });
 }
 
-/** Concatenates tensors, row-major, into one vector: what the flat optimizer state and update work on. */
-export function addFlatten(g: GraphBuilder, tensors: readonly string[]): string {
+/**
+ * Concatenates tensors of the given shapes, row-major, into one vector: what the flat optimizer
+ * state and update work on. Vectors (biases) go in as they are: a Reshape is a node per batch.
+ */
+export function addFlatten(g: GraphBuilder, tensors: readonly string[], shapes: readonly { dims: readonly number[] }[]): string {
   const flat = g.int64s([-1], 'flat');
   return g.op(
     'Concat',
-    tensors.map((tensor) => g.op('Reshape', [tensor, flat])),
+    tensors.map((tensor, index) => (shapes[index]!.dims.length === 1 ? tensor : g.op('Reshape', [tensor, flat]))),
     { axis: attr.int(0) },
   );
 }
@@ -353,6 +374,7 @@ function addToFlatLayout(g: GraphBuilder, tensors: readonly string[], layout: Fl
   return addFlatten(
     g,
     tensors.map((tensor, index) => (layout[index]!.transposed ? g.op('Transpose', [tensor]) : tensor)),
+    layout,
   );
 }
 
@@ -413,8 +435,9 @@ function addBatchData(
   g: GraphBuilder,
   body: GraphBuilder,
   params: EpochGraphParams & { iteration: string },
-): { input: string; targets: string; weights: string } {
+): { input: string; targets: string; weights: string | undefined } {
   const { dtype } = params.network;
+  const weighted = params.weighted ?? true;
   const [start, end] = addBatchBounds(body, params.iteration, params.batchSize);
   if ((params.rowGathering ?? 'batch') === 'epoch') {
     const gatherEpoch = (source: string): string => g.op('Gather', [source, EPOCH_INPUTS.order], { axis: attr.int(0) });
@@ -422,12 +445,16 @@ function addBatchData(
     return {
       input: slice(addFeatureMatrix(g, dtype, params.featureGroups, EPOCH_INPUTS.order)),
       targets: slice(gatherEpoch(BATCH_INPUTS.targets)),
-      weights: slice(gatherEpoch(BATCH_INPUTS.weights)),
+      weights: weighted ? slice(gatherEpoch(BATCH_INPUTS.weights)) : undefined,
     };
   }
   const rows = body.op('Slice', [EPOCH_INPUTS.order, start, end]);
   const gather = (source: string): string => body.op('Gather', [source, rows], { axis: attr.int(0) });
-  return { input: addFeatureMatrix(body, dtype, params.featureGroups, rows), targets: gather(BATCH_INPUTS.targets), weights: gather(BATCH_INPUTS.weights) };
+  return {
+    input: addFeatureMatrix(body, dtype, params.featureGroups, rows),
+    targets: gather(BATCH_INPUTS.targets),
+    weights: weighted ? gather(BATCH_INPUTS.weights) : undefined,
+  };
 }
 
 /** Start and end row (1-element vectors, for Slice) of mini-batch `iteration` (the last one may be shorter: Slice clamps the end). */
@@ -455,7 +482,7 @@ export function buildEpochGraph(params: EpochGraphParams): { graph: onnx.IGraphP
   const { network, optimizer } = params;
   const { dtype } = network;
   const g = new GraphBuilder('epoch');
-  declareData(g, network, 'N', params.featureGroups);
+  declareData(g, network, 'N', params.featureGroups, params.weighted ?? true);
   // int32, not int64: building a BigInt64Array of the row order cost ~10% of an epoch in JS.
   g.input({ name: EPOCH_INPUTS.order, type: 'int32', shape: ['N'] });
   g.input({ name: EPOCH_INPUTS.batchCount, type: 'int64', shape: [] });
@@ -490,7 +517,7 @@ export function buildEpochGraph(params: EpochGraphParams): { graph: onnx.IGraphP
     dtype,
     optimizer,
     parameter: flatParametersIn,
-    gradient: addFlatten(body, result.gradients),
+    gradient: addFlatten(body, result.gradients, layout),
     state: flatStateIn,
     factors: stepFactors.map((factors) => body.op('Gather', [factors, iteration], { axis: attr.int(0) })),
   });

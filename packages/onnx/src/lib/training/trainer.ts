@@ -137,12 +137,15 @@ export async function* trainIter(params: TrainParams): AsyncGenerator<TrainingEv
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
   };
+  const classWeights = network.task === 'classification' ? classWeightsPerClass(training.classWeights, params.classes ?? [], params.train) : undefined;
   const epochGraph = buildEpochGraph({
     network,
     optimizer: training.optimizer,
     l2: training.l2,
     batchSize: training.batchSize,
     featureGroups: featureGroupLayout(trainSplit),
+    // Without class weights every row weighs 1: the graph leaves the weights out (same values, fewer nodes).
+    weighted: classWeights !== undefined,
     rowGathering: chooseRowGathering(network, trainSplit.rows),
   });
   const epochSession = await ort.InferenceSession.create(serializeModel(buildModel({ graph: epochGraph.graph })), sessionOptions);
@@ -150,7 +153,8 @@ export async function* trainIter(params: TrainParams): AsyncGenerator<TrainingEv
     ? await ort.InferenceSession.create(serializeModel(buildModel({ graph: buildEvaluationGraph(network, featureGroupLayout(validation)) })), sessionOptions)
     : undefined;
   try {
-    const trainTensors = dataTensors(network, trainSplit, classWeightsPerClass(training.classWeights, params.classes ?? [], params.train));
+    const trainTensors = dataTensors(network, trainSplit, classWeights);
+    if (!classWeights) delete trainTensors[BATCH_INPUTS.weights];
     const validationTensors = validation ? dataTensors(network, validation, undefined) : undefined;
     const batches = Math.ceil(params.train.rows / training.batchSize);
     yield { type: 'start', epochs: training.epochs, rows: params.train.rows, batches };
