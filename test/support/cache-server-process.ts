@@ -50,9 +50,9 @@ export class CacheServerProcess {
     }
   }
 
-  /** The env that points nx at this server with a token. */
+  /** The env that points nx at this server with a token (and lets the CI preflight accept plain http to 127.0.0.1). */
   nxEnv(token: string): Record<string, string> {
-    return { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.url, NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: token };
+    return { NX_SELF_HOSTED_REMOTE_CACHE_SERVER: this.url, NX_SELF_HOSTED_REMOTE_CACHE_ACCESS_TOKEN: token, REPROML_ALLOW_HTTP_LOCALHOST: '1' };
   }
 
   /** Every access log entry written so far (across restarts that share the log file). */
