@@ -1,4 +1,4 @@
-import { cpSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reproml } from './support/reproml-cli';
 import { TempWorkspace, taskOutcomes } from './support/temp-workspace';
@@ -28,6 +28,38 @@ describe('push stage and the model registry (real nx CLI)', () => {
     expect(taskOutcomes(second).executed).toEqual(['penguins-push:run']);
     expect(second).toContain('penguins v1 already holds these artifacts');
     expect(JSON.parse(models(['list', '--json']).stdout).models).toEqual([{ name: 'penguins', versions: 1, latest: 1, aliases: {} }]);
+  });
+
+  it('restores the push from the cache once the registry holds its artifacts; another or a deleted registry runs it again, daemon on or off', () => {
+    const third = taskOutcomes(workspace.nxOk(runPipeline, env));
+    expect(third.executed).toEqual([]);
+    expect(third.cached).toContain('penguins-push:run');
+    expect(JSON.parse(workspace.read('pipelines/penguins/push/out/push.json'))).toMatchObject({ model: 'penguins', version: 1 });
+
+    for (const daemon of ['false', 'true']) {
+      // REPROML_REGISTRY names another (empty) registry: the push runs and publishes there.
+      const other = { ...env, NX_DAEMON: daemon, REPROML_REGISTRY: '.reproml/other-registry' };
+      try {
+        const elsewhere = workspace.nxOk(runPipeline, other);
+        expect(taskOutcomes(elsewhere).executed).toEqual(['penguins-push:run']);
+        expect(elsewhere).toMatch(/pushed penguins v1 .* to the registry/);
+        // Published there: the next run's push is a no-op (its own cache entry), the one after a hit.
+        const again = taskOutcomes(workspace.nxOk(runPipeline, other));
+        expect(again.executed).toEqual(['penguins-push:run']);
+        expect(taskOutcomes(workspace.nxOk(runPipeline, other)).cached).toContain('penguins-push:run');
+        // That registry deleted: never a cache hit claiming the push (with the daemon too, whose graph did not change), which publishes again.
+        rmSync(workspace.path('.reproml/other-registry'), { recursive: true });
+        const republished = workspace.nxOk(runPipeline, other);
+        expect(taskOutcomes(republished).executed).toEqual(['penguins-push:run']);
+        expect(republished).toMatch(/pushed penguins v1 .* to the registry/);
+      } finally {
+        rmSync(workspace.path('.reproml/other-registry'), { recursive: true, force: true });
+        if (daemon === 'true') workspace.nx(['daemon', '--stop'], other);
+      }
+    }
+
+    // The default registry did not change: a hit again.
+    expect(taskOutcomes(workspace.nxOk(runPipeline, env)).cached).toContain('penguins-push:run');
   });
 
   it('promotes only with an approval record and passing gates from the stage file', () => {

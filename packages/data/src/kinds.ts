@@ -57,4 +57,4 @@ export const pullKind = defineStageKind({
 export const stageKinds = [pullKind];
 
 /** Light re-export for other kinds' graph-time declarations (the push kind reads changelogs). */
-export { datasetChangelogPaths } from './lib/dataset-changelog';
+export { CHANGELOG_FILE, datasetChangelogPaths } from './lib/dataset-changelog';

@@ -1,7 +1,10 @@
 import { join } from 'node:path';
-import { defineStageKind, stageOutputDir } from '@reproml/core';
-import { datasetChangelogPaths } from '@reproml/data/kinds';
+import { defineStageKind, stageOutputDir, stageRootDir } from '@reproml/core';
+import { CHANGELOG_FILE, datasetChangelogPaths } from '@reproml/data/kinds';
+import { FEATURE_FILES, metricsOutput, modelInfoOutput } from '@reproml/onnx/contracts';
+import { publishedStateArgs } from './lib/published-state';
 import { PUSH_METRICS_INPUT, PUSH_MODEL_INPUT, pushInputs, pushStageConfigSchema } from './lib/push-stage-config';
+import { parsePushTarget } from './lib/push-target';
 import { HUB_REGISTRY_CACHE_DIR, registryDir } from './lib/registry-setting';
 
 /** The stage kind of @reproml/hub (light: the push loads inside `run`, and @huggingface/hub only for the Hub). */
@@ -11,9 +14,24 @@ export const pushKind = defineStageKind({
   schema: pushStageConfigSchema,
   inputs: pushInputs,
   packages: ['@reproml/core', '@reproml/data', '@reproml/onnx', '@huggingface/hub', 'zod'],
-  // The registry or Hub repo is outside the outputs Nx restores: always run, and rely on the push being a no-op for known artifacts.
-  cache: false,
-  // The datasets' changelogs the model card quotes (push is never cached, so reading them cannot go stale).
+  // The registry is outside the outputs Nx restores: a cache hit needs the probe's word that these artifacts are
+  // already in this exact registry state (published-state.ts); a push to a Hub repo is not cached at all.
+  stateInput: (config, stage) =>
+    parsePushTarget(config.target).type === 'hub'
+      ? undefined
+      : {
+          module: 'published-state.js',
+          args: publishedStateArgs({
+            model: config.model ?? stage.pipeline,
+            modelOutDir: stageOutputDir(stage.pipeline, config.inputs[PUSH_MODEL_INPUT]!),
+            metricsOutDir: config.inputs[PUSH_METRICS_INPUT] ? stageOutputDir(stage.pipeline, config.inputs[PUSH_METRICS_INPUT]) : undefined,
+            modelFile: config.modelFile,
+            documents: { modelInfo: modelInfoOutput.file, metrics: metricsOutput.file, transform: FEATURE_FILES.transform },
+          }),
+        },
+  // The bundle carries every upstream lineage record, and the model card quotes the pull stages' changelogs.
+  hashesUpstreamLineage: true,
+  hashedGlobs: [`${stageRootDir('*', '*')}/${CHANGELOG_FILE}`],
   extraReadPaths: (workspaceRoot) => datasetChangelogPaths(workspaceRoot),
   // State the push reads and writes: the registry folder, or the Hub registry's per-clone cache (seen checkpoints, version records).
   ownedPaths: (workspaceRoot) => [registryDir(workspaceRoot), join(workspaceRoot, HUB_REGISTRY_CACHE_DIR)],

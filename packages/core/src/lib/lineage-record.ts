@@ -69,5 +69,3 @@ export const runMetadataSchema = z.object({
   phases: z.array(z.object({ phase: z.string(), durationMs: z.number().nonnegative() })),
 });
 export type RunMetadata = z.infer<typeof runMetadataSchema>;
-
-export const LINEAGE_FILE = 'lineage.json';

@@ -6,12 +6,13 @@ import { captureEnvironment } from './environment';
 import { withStage } from './errors';
 import { readGitState } from './git-state';
 import { digestFiles, sha256OfFile } from './hash';
-import { type InputArtifact, LINEAGE_FILE, type LineageRecord, type RunMetadata, type StageIdentity } from './lineage-record';
+import type { InputArtifact, LineageRecord, RunMetadata, StageIdentity } from './lineage-record';
 import { createProgressReporter, type ProgressEvent, type ProgressListener } from './progress';
 import type { ReadScope } from './read-scope';
 import { retryTransientFailures } from './retryable-error';
 import { SeededRandom } from './seeded-random';
 import { stableStringify } from './stable-json';
+import { LINEAGE_FILE } from './stage-layout';
 import { withStageTimeout } from './stage-timeout';
 import { type AccessPolicy, withStrictAccess } from './strict-access';
 

@@ -4,6 +4,9 @@ import type { StageContext } from './run-stage';
 import type { StageOutput } from './stage-output';
 import type { UpstreamStage } from './upstream-stage';
 
+/** `run` target metadata flag the plugin sets on a stage whose kind has a `stateInput` (its effect is outside the workspace): `reproml verify` leaves such stages out. */
+export const EXTERNAL_EFFECT_METADATA = 'reproml.externalEffect';
+
 /** Marks an object made by `defineStageKind`, across copies of this package (a third-party kind may bring its own). */
 export const STAGE_KIND_BRAND = Symbol.for('reproml.stage-kind');
 
@@ -95,8 +98,25 @@ export interface StageKindSpec<S extends z.ZodObject, Config = z.output<S>> {
    * lockfile, which pins every installed package, instead of a list it cannot know.
    */
   importsAnyPackage?: boolean;
-  /** False for kinds whose effect lives outside `out/` (a push): a cache hit would report work that never happened here. Default: true. */
+  /** False for a kind whose `run` must execute every time: a cache hit would report work that never happened here. Default: true. */
   cache?: boolean;
+  /**
+   * For a kind whose effect lives outside `out/` (push: a model registry), what makes a cache
+   * hit honest: a module of the kind's package (`module`, relative to the package folder)
+   * exporting `stateText(workspaceRoot, args, env): string`, which Nx's hasher of the stage
+   * (the plugin's `stage-with-state` executor) calls on every command, after the upstream tasks
+   * ran; its text is part of the `run` target's hash. It must return the same text only while
+   * the outside state already holds what the stage would produce (then `run` would change
+   * nothing there), and a new text each time otherwise, so the run executes. Keep the module
+   * light: it loads in the nx command's process. A stage with one is also left out of `reproml
+   * verify`'s scratch reruns (its effect is outside the copy). Undefined for a stage whose
+   * outside state cannot be read cheaply (push to a Hub repo): its `run` is not cached at all.
+   */
+  stateInput?: (config: Config, stage: { pipeline: string }) => { module: string; args: readonly string[] } | undefined;
+  /** True when the kind's artifacts include upstream lineage records (push bundles them): they are hashed with the upstream outputs, which other kinds leave out for early cutoff. */
+  hashesUpstreamLineage?: boolean;
+  /** Workspace-relative globs of files the kind's artifacts depend on besides its inputs (push: the pull stages' changelogs its model card quotes): hashed with the `run` target. */
+  hashedGlobs?: readonly string[];
   /** Extra uncached targets of the kind's projects, e.g. `lock`. */
   extraTargets?: Readonly<Record<string, StageTargetSpec<Config>>>;
   /** Workspace-relative files outside the stage folder the config names as sources (a pull stage's local datasets): hashed and readable. */

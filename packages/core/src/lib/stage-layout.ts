@@ -7,6 +7,9 @@
 /** The workspace folder that holds every pipeline. */
 export const PIPELINES_DIR = 'pipelines';
 
+/** The lineage record every stage writes into its `out/` (see lineage-record.ts). */
+export const LINEAGE_FILE = 'lineage.json';
+
 export function stageProjectName(pipeline: string, stage: string): string {
   return `${pipeline}-${stage}`;
 }

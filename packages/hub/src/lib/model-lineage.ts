@@ -1,19 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LINEAGE_FILE, type LineageRecord, lineageRecordSchema, parseConfig, parseOutputPath, StageIOError } from '@reproml/core';
+import { LINEAGE_FILE, type LineageRecord, lineageRecordSchema, parseConfig, StageIOError } from '@reproml/core';
+import { type LineageNode, type LineageWalk, walkLineage } from './bundle-artifacts';
 import type { DatasetReference } from './model-version';
 
-export interface StageLineage {
-  record: LineageRecord;
-  /** Workspace-relative output folder of the stage. */
-  outDir: string;
-}
+export type StageLineage = LineageNode<LineageRecord>;
 
-export interface ModelLineage {
-  model: StageLineage;
-  metrics?: StageLineage;
-  /** Every stage behind the model (and the metrics), upstream first, each once. */
-  chain: StageLineage[];
+export interface ModelLineage extends LineageWalk<LineageRecord> {
   datasets: DatasetReference[];
 }
 
@@ -25,25 +18,10 @@ export interface CollectModelLineageParams {
   stage?: string;
 }
 
-/** Reads the lineage records from the model (and metrics) stage back to the pulled data. */
+/** Reads the lineage records from the model (and metrics) stage back to the pulled data, each validated. */
 export function collectModelLineage(params: CollectModelLineageParams): ModelLineage {
-  const seen = new Map<string, StageLineage>();
-  const chain: StageLineage[] = [];
-  const visit = (outDir: string): StageLineage => {
-    const known = seen.get(outDir);
-    if (known) return known;
-    const node: StageLineage = { record: readLineage(params.workspaceRoot, outDir, params.stage), outDir };
-    seen.set(outDir, node);
-    for (const input of node.record.inputs) {
-      const upstream = parseOutputPath(input.path)?.outDir;
-      if (upstream && upstream !== outDir) visit(upstream);
-    }
-    chain.push(node);
-    return node;
-  };
-  const model = visit(params.modelOutDir);
-  const metrics = params.metricsOutDir ? visit(params.metricsOutDir) : undefined;
-  return { model, metrics, chain, datasets: datasetsOf(chain) };
+  const walk = walkLineage(params.modelOutDir, params.metricsOutDir, (outDir) => readLineage(params.workspaceRoot, outDir, params.stage));
+  return { ...walk, datasets: datasetsOf(walk.chain) };
 }
 
 function readLineage(workspaceRoot: string, outDir: string, stage?: string): LineageRecord {
@@ -79,7 +57,4 @@ function datasetsOf(chain: StageLineage[]): DatasetReference[] {
   return datasets;
 }
 
-/** A stage's output file, if its lineage record lists it. */
-export function outputOf(stage: StageLineage, path: string): { path: string; sha256: string; size: number } | undefined {
-  return stage.record.outputs.find((output) => output.path === path);
-}
+export { outputOf } from './bundle-artifacts';

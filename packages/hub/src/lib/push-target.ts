@@ -1,4 +1,4 @@
-import { ConfigError } from '@reproml/core';
+import { ConfigError } from '@reproml/core/layout'; // light: the published-state probe reads the target (see published-state.ts)
 import { isValidHubRepoName } from './safe-names';
 
 export type PushTarget = { type: 'registry' } | { type: 'hub'; repo: string };

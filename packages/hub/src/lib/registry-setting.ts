@@ -1,5 +1,5 @@
 import { isAbsolute, join, resolve } from 'node:path';
-import { parseHubRegistry } from './hub-access';
+import { parseHubRegistry } from './hub-namespace';
 
 // Light on purpose (no registry implementation, no Hub client): the push kind's declaration
 // uses registryDir, and the plugin loads kind declarations to build the project graph.

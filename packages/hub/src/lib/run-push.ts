@@ -18,11 +18,12 @@ import {
 import { sourceEnvironmentFromEnv } from '@reproml/data/source-environment';
 import { FEATURE_FILES, metricsOutput, modelInfoOutput } from '@reproml/onnx/contracts';
 import type { z } from 'zod';
+import { bundleArtifacts, fingerprintOf, outputOf } from './bundle-artifacts';
 import { dataChangesSince } from './data-changes';
 import type { HubModelRegistry } from './hub-model-registry';
 import { MANIFEST_FILE } from './manifest-file';
 import { numericMetrics, renderModelCard } from './model-card';
-import { collectModelLineage, type ModelLineage, outputOf, type StageLineage } from './model-lineage';
+import { collectModelLineage, type ModelLineage, type StageLineage } from './model-lineage';
 import type { ModelRegistry } from './model-registry';
 import type { DatasetReference, FileEntry, ModelVersion, PushLocation, VersionSource } from './model-version';
 import type { PushStageConfig } from './push-stage-config';
@@ -89,19 +90,22 @@ export async function runPush(params: RunPushParams): Promise<PushReceipt> {
   const modelPath = `${params.modelOutDir}/${config.modelFile}`;
   const lineageFiles = lineage.chain.map((node) => lineageFile(context.workspaceRoot, node));
 
+  const known = await knownVersions(params.registry, model, fingerprint);
+  // Artifacts already published are described as they were published: with the commit that built them, not today's HEAD.
+  const describedGit = known.same ? known.same.source.git : git;
   const card = renderModelCard({
     model,
     pipeline: stage.pipeline,
     lineage,
     metrics: metricsJson,
     modelInfo: modelJson,
-    git,
+    git: describedGit,
     fingerprint,
     files: [...artifacts, ...lineageFiles].map(({ path, sha256, size }) => ({ path, sha256, size })),
     modelPath,
     tags: config.tags,
     license: config.license,
-    dataChanges: dataChangesSince({ workspaceRoot: context.workspaceRoot, lineage, previous: await previousVersion(params.registry, model, fingerprint) }),
+    dataChanges: dataChangesSince({ workspaceRoot: context.workspaceRoot, lineage, previous: known.previous }),
   });
   const cardFile = await writeOwnFile(context.outDir, MODEL_CARD_FILE, card);
   const manifestFile = await writeOwnFile(
@@ -112,7 +116,7 @@ export async function runPush(params: RunPushParams): Promise<PushReceipt> {
       model,
       pipeline: stage.pipeline,
       fingerprint,
-      git,
+      git: describedGit,
       files: [...artifacts, ...lineageFiles].map(({ path, sha256, size }) => ({ path, sha256, size })),
     }),
   );
@@ -259,13 +263,14 @@ function receiptOf(
   return { model: version.model, version: number, created, fingerprint: version.fingerprint, artifact: version.artifact, target, location };
 }
 
-/** The files that define the version: the model, model.json, metrics.json and the fitted transform, each checked against its lineage record. */
+/** The files that define the version (bundle-artifacts.ts chooses them), each checked against its lineage record. */
 async function artifactFiles(params: RunPushParams, lineage: ModelLineage): Promise<BundleFile[]> {
   const files: BundleFile[] = [];
-  const add = async (stage: StageLineage, name: string, required: boolean): Promise<void> => {
+  const names = { modelInfo: modelInfoOutput.file, metrics: metricsOutput.file, transform: FEATURE_FILES.transform };
+  for (const { node: stage, name, required } of bundleArtifacts(lineage, params.config.modelFile, names)) {
     const absolutePath = join(params.context.workspaceRoot, stage.outDir, name);
     if (!existsSync(absolutePath)) {
-      if (!required) return;
+      if (!required) continue;
       throw new StageIOError(`${stage.outDir}/${name} does not exist`, {
         stage: params.context.stage.name,
         file: `${stage.outDir}/${name}`,
@@ -282,24 +287,11 @@ async function artifactFiles(params: RunPushParams, lineage: ModelLineage): Prom
       });
     }
     files.push({ path: name, absolutePath, sha256, size: recorded?.size ?? readFileSync(absolutePath).byteLength, artifact: true });
-  };
-  await add(lineage.model, params.config.modelFile, true);
-  await add(lineage.model, modelInfoOutput.file, false);
-  if (lineage.metrics) await add(lineage.metrics, metricsOutput.file, false);
-  const preprocess = [...lineage.chain].reverse().find((node) => outputOf(node, FEATURE_FILES.transform));
-  if (preprocess) await add(preprocess, FEATURE_FILES.transform, false);
+  }
   return files.sort((a, b) => a.path.localeCompare(b.path));
 }
 
-/** sha256 over the sorted `path\0sha256\n` lines of the artifact files. */
-export function fingerprintOf(files: readonly { path: string; sha256: string }[]): string {
-  return sha256OfBytes(
-    [...files]
-      .sort((a, b) => a.path.localeCompare(b.path))
-      .map((file) => `${file.path}\0${file.sha256}\n`)
-      .join(''),
-  );
-}
+export { fingerprintOf } from './bundle-artifacts';
 
 function lineageFile(workspaceRoot: string, node: StageLineage): BundleFile {
   const absolutePath = join(workspaceRoot, node.outDir, 'lineage.json');
@@ -344,14 +336,18 @@ function versionSource(params: { context: StageContext; lineage: ModelLineage; g
 }
 
 /**
- * The version the card's data changes compare with: the one before the version holding these
- * artifacts when they were pushed before (so re-pushing them renders the same card), else the
- * newest; null before the model's first version.
+ * The version holding these artifacts (`same`, when they were pushed before) and the version
+ * the card's data changes compare with (`previous`): the one before `same` (so re-pushing
+ * renders the same card), else the newest; null before the model's first version.
  */
-async function previousVersion(registry: ModelRegistry, model: string, fingerprint: string): Promise<{ version: number; datasets: DatasetReference[] } | null> {
-  if (!(await registry.listModels()).some((entry) => entry.name === model)) return null;
+async function knownVersions(
+  registry: ModelRegistry,
+  model: string,
+  fingerprint: string,
+): Promise<{ same?: ModelVersion; previous: { version: number; datasets: DatasetReference[] } | null }> {
+  if (!(await registry.listModels()).some((entry) => entry.name === model)) return { previous: null };
   const versions = (await registry.getModel(model)).versions;
-  const same = versions.findIndex((version) => version.fingerprint === fingerprint);
-  const previous = same >= 0 ? versions[same - 1] : versions[versions.length - 1];
-  return previous ? { version: previous.version, datasets: previous.source.datasets } : null;
+  const index = versions.findIndex((version) => version.fingerprint === fingerprint);
+  const previous = index >= 0 ? versions[index - 1] : versions[versions.length - 1];
+  return { same: index >= 0 ? versions[index] : undefined, previous: previous ? { version: previous.version, datasets: previous.source.datasets } : null };
 }

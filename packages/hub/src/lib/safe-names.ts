@@ -1,5 +1,5 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { ConfigError } from '@reproml/core';
+import { ConfigError } from '@reproml/core/layout';
 
 /** Registry model names and aliases become folder names: a closed alphabet, no dots at the start, no `..`. */
 const MODEL_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;

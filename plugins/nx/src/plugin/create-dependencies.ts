@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CreateDependencies, DependencyType, type RawProjectGraphDependency } from '@nx/devkit';
 import { ConfigError, didYouMean, resolveStageReference, STAGE_FILE_NAME, splitStageReference, stageRootDir } from '@reproml/core';
 import { checkUpstreamKind } from '../stage-file/check-upstream-kind';
 import { type LoadedStage, loadStage } from '../stage-file/load-stage';
 import { type StageKindRegistry, stageKindRegistry } from '../stage-file/stage-kinds';
+import { graphPathExists } from './graph-inputs';
 import { normalizeOptions, type ReproMLPluginOptions } from './plugin-options';
 
 /** An edge from each stage to every upstream stage it names in `inputs`, whose kind must fit the input. */
@@ -14,7 +14,7 @@ export const createDependencies: CreateDependencies<ReproMLPluginOptions> = (opt
   const projectNames = Object.keys(context.projects);
   for (const [projectName, project] of Object.entries(context.projects)) {
     const stageFile = `${project.root}/${STAGE_FILE_NAME}`;
-    if (!existsSync(join(context.workspaceRoot, stageFile))) continue;
+    if (!graphPathExists(join(context.workspaceRoot, stageFile))) continue;
     const stage = loadUpstream(context.workspaceRoot, stageFile, registry);
     if (!stage) continue; // an invalid stage file is a project of its own that fails when run (createNodes)
     dependencies.push(...inputDependencies(context, stage, registry, projectName, projectNames));
@@ -48,7 +48,7 @@ function inputDependencies(
     const upstreamFile = `${stageRootDir(...splitStageReference(stage.identity.pipeline, reference))}/${STAGE_FILE_NAME}`;
     if (!context.projects[target]) {
       // A stage file that exists but failed to load has already been reported by createNodes.
-      if (existsSync(join(context.workspaceRoot, upstreamFile))) continue;
+      if (graphPathExists(join(context.workspaceRoot, upstreamFile))) continue;
       throw new ConfigError(`Input '${inputName}' names stage '${reference}', which does not exist${didYouMean(target, projectNames)}`, {
         stage: projectName,
         file: stageFile,

@@ -1,15 +1,18 @@
 import { type CreateNodesV2, createNodesFromFiles, type ProjectConfiguration, type TargetConfiguration } from '@nx/devkit';
-import { ConfigError, describeSweepPoint } from '@reproml/core';
+import { ConfigError, describeSweepPoint, EXTERNAL_EFFECT_METADATA } from '@reproml/core';
+import { STATE_INPUT_METADATA } from '../executors/stage/state-input-metadata';
 import { type LoadedStage, loadStage, STAGE_FILE_GLOB } from '../stage-file/load-stage';
 import { stageKindRegistry } from '../stage-file/stage-kinds';
 import { invalidStageNode } from './invalid-stage-node';
 import { type NormalizedOptions, normalizeOptions, type ReproMLPluginOptions } from './plugin-options';
-import { stageRunInputs } from './stage-target-inputs';
+import { stageRunInputs, stageStateInput } from './stage-target-inputs';
 
 export type { ReproMLPluginOptions } from './plugin-options';
 
 /** The one executor of every stage target: it runs the stage kind's `run` (or one of its extra targets). */
 export const STAGE_EXECUTOR = '@reproml/nx:stage';
+/** The same executor for a kind with a `stateInput`: Nx hashes its tasks with the state hasher (executors.json). */
+export const STAGE_WITH_STATE_EXECUTOR = '@reproml/nx:stage-with-state';
 
 /** One Nx project per stage file, named `<pipeline>-<stage>`. */
 export const createNodesV2: CreateNodesV2<ReproMLPluginOptions> = [
@@ -85,17 +88,24 @@ function runOptions(stage: LoadedStage): Record<string, unknown> {
 }
 
 function stageTargets(workspaceRoot: string, stage: LoadedStage, options: NormalizedOptions): Record<string, TargetConfiguration> {
+  const state = stageStateInput(workspaceRoot, stage);
   const targets: Record<string, TargetConfiguration> = {
     [options.runTargetName]: {
-      executor: STAGE_EXECUTOR,
+      executor: state.type === 'module' ? STAGE_WITH_STATE_EXECUTOR : STAGE_EXECUTOR,
       options: runOptions(stage),
-      cache: stage.kind.cache,
+      cache: stage.kind.cache && state.type !== 'uncached',
       dependsOn: [`^${options.runTargetName}`],
       inputs: stageRunInputs(workspaceRoot, stage),
       outputs: [`{projectRoot}/out`],
       // A heavy stage runs with no other task beside it, whatever --parallel says.
       ...(stage.config.heavy ? { parallelism: false } : {}),
-      metadata: { description: `${stage.kind.description} (${stage.identity.kind} stage)`, technologies: ['reproml'] },
+      metadata: {
+        description: `${stage.kind.description} (${stage.identity.kind} stage)`,
+        technologies: ['reproml'],
+        // Its effect is outside the workspace (a registry): `reproml verify` never reruns it in a scratch copy.
+        ...(state.type === 'none' ? {} : { [EXTERNAL_EFFECT_METADATA]: true }),
+        ...(state.type === 'module' ? { [STATE_INPUT_METADATA]: state.input } : {}),
+      },
     },
   };
   if (stage.point || stage.fold) return targets; // a point or fold has only its run; the stage's extra targets stay on the stage

@@ -1,30 +1,64 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 /** The entry Nx loads (package.json `main`): compiled JavaScript, no transpiler. */
 const PLUGIN_ENTRY = join(__dirname, '..', '..', 'index.js');
+const WORKSPACE_ROOT = join(__dirname, '..', '..', '..', '..');
 
-/** Modules the plugin's entry loads in a fresh Node process, and whether a `.ts` loader got registered. */
-function modulesLoadedByPlugin(): { modules: string[]; typescriptLoader: boolean } {
-  const script = `require(${JSON.stringify(PLUGIN_ENTRY)}); process.stdout.write(JSON.stringify({ modules: Object.keys(require.cache), typescriptLoader: '.ts' in require.extensions }));`;
-  const output = execFileSync(process.execPath, ['-e', script], { cwd: join(__dirname, '..', '..'), encoding: 'utf8' });
+/**
+ * Modules a fresh Node process has loaded after the plugin's entry computed the project graph
+ * of this workspace (createNodes, then createDependencies, as Nx calls them), with the plugin's
+ * graph cache in `dataDir`, and whether a `.ts` loader got registered.
+ */
+function modulesLoadedByGraph(dataDir: string): { modules: string[]; typescriptLoader: boolean } {
+  const script = `
+    const { readdirSync, existsSync } = require('node:fs');
+    const plugin = require(${JSON.stringify(PLUGIN_ENTRY)});
+    const root = ${JSON.stringify(WORKSPACE_ROOT)};
+    const files = readdirSync(root + '/pipelines').flatMap((p) => readdirSync(root + '/pipelines/' + p).map((s) => 'pipelines/' + p + '/' + s + '/stage.json')).filter((f) => existsSync(root + '/' + f));
+    (async () => {
+      const nodes = await plugin.createNodesV2[1](files, undefined, { workspaceRoot: root, nxJsonConfiguration: {} });
+      const projects = {};
+      for (const [, result] of nodes) for (const project of Object.values(result.projects)) projects[project.name] = project;
+      await plugin.createDependencies(undefined, { workspaceRoot: root, nxJsonConfiguration: {}, projects, externalNodes: {}, fileMap: { projectFileMap: {}, nonProjectFiles: [] }, filesToProcess: { projectFileMap: {}, nonProjectFiles: [] } });
+      process.stdout.write(JSON.stringify({ modules: Object.keys(require.cache), typescriptLoader: '.ts' in require.extensions }));
+    })();`;
+  const output = execFileSync(process.execPath, ['-e', script], {
+    cwd: join(__dirname, '..', '..'),
+    encoding: 'utf8',
+    env: { ...process.env, NX_WORKSPACE_DATA_DIRECTORY: dataDir },
+  });
   return JSON.parse(output) as { modules: string[]; typescriptLoader: boolean };
 }
 
 describe('the plugin at graph time', () => {
-  const loaded = modulesLoadedByPlugin();
+  const dataDir = mkdtempSync(join(tmpdir(), 'reproml-graph-data-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  const computed = modulesLoadedByGraph(dataDir);
+  const cached = modulesLoadedByGraph(dataDir);
+  const loadedFrom = (loaded: { modules: string[] }, fragment: string) => loaded.modules.filter((path) => path.includes(fragment)).slice(0, 3);
 
-  it('loads kind declarations only: not onnxruntime, the Hub client, danfojs or the run store (each loads where it is used)', () => {
-    expect(loaded.modules.some((path) => path.includes('/plugins/nx/dist/src/stage-file/stage-kinds.js'))).toBe(true);
+  it('computing the graph loads kind declarations only: not onnxruntime, the Hub client, danfojs or the run store (each loads where it is used)', () => {
+    expect(loadedFrom(computed, '/plugins/nx/dist/src/stage-file/stage-kinds.js')).toHaveLength(1);
     for (const heavy of ['onnxruntime-node', '@huggingface/hub', 'danfojs-node', '@tensorflow', 'better-sqlite3', 'pg', 'packages/tracking']) {
-      expect({ heavy, loaded: loaded.modules.filter((path) => path.includes(`/${heavy}/`)).slice(0, 3) }).toEqual({ heavy, loaded: [] });
+      expect({ heavy, loaded: loadedFrom(computed, `/${heavy}/`) }).toEqual({ heavy, loaded: [] });
+    }
+  });
+
+  it('with the graph cached and nothing changed, loads no kind, no zod and no @reproml package', () => {
+    for (const module of ['/stage-file/stage-kinds.js', '/stage-file/load-stage.js', '/plugin/create-nodes.js', '/zod/', '/packages/']) {
+      expect({ module, loaded: loadedFrom(cached, module) }).toEqual({ module, loaded: [] });
     }
   });
 
   it('is compiled JavaScript: no TypeScript file, no transpiler (Nx registers none for a .js entry)', () => {
-    expect(loaded.modules.filter((path) => /\.[cm]?ts$/.test(path))).toEqual([]);
-    expect(loaded.modules.filter((path) => /\/(typescript|@swc|@swc-node)\//.test(path))).toEqual([]);
-    expect(loaded.typescriptLoader).toBe(false);
+    for (const loaded of [computed, cached]) {
+      expect(loaded.modules.filter((path) => /\.[cm]?ts$/.test(path))).toEqual([]);
+      expect(loaded.modules.filter((path) => /\/(typescript|@swc|@swc-node)\//.test(path))).toEqual([]);
+      expect(loaded.typescriptLoader).toBe(false);
+    }
   });
 });

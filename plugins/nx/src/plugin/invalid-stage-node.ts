@@ -1,10 +1,10 @@
 import { posix } from 'node:path';
 import { type CreateNodesResult, logger } from '@nx/devkit';
 import { type ConfigError, stageProjectName } from '@reproml/core';
+import { graphWarning } from './graph-inputs';
 import type { NormalizedOptions } from './plugin-options';
 
 const STAGE_PATH = /^pipelines\/([^/]+)\/([^/]+)\/stage\.json$/;
-const warned = new Set<string>();
 
 /**
  * The project of a stage file that does not validate: it keeps its name and place in the
@@ -17,10 +17,7 @@ export function invalidStageNode(stageFile: string, error: ConfigError, options:
   const [, pipeline = 'invalid', folder = posix.basename(posix.dirname(file))] = STAGE_PATH.exec(file) ?? [];
   const root = posix.dirname(file);
   const message = error.describe();
-  if (!warned.has(message)) {
-    warned.add(message);
-    logger.warn(`warning: ${message}`);
-  }
+  graphWarning(`warning: ${message}`, (text) => logger.warn(text));
   return {
     projects: {
       [root]: {

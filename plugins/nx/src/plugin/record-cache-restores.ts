@@ -4,10 +4,8 @@ import { logger, type PostTasksExecution } from '@nx/devkit';
 import { type GitState, locationOutputDir, parseStageRoot, readGitState, STAGE_FILE_NAME, stageRootDir } from '@reproml/core';
 import { loadStage } from '../stage-file/load-stage';
 import { normalizeOptions, type ReproMLPluginOptions } from './plugin-options';
+import { RESTORED_STATUSES } from './restored-statuses';
 import { stageChainPathspecs } from './stage-provenance';
-
-/** Nx statuses of a task whose outputs came from a cache instead of the executor. */
-const RESTORED = new Set(['local-cache', 'local-cache-kept-existing', 'remote-cache']);
 
 /**
  * Nx calls this after every `nx run`/`run-many`. Executed stages were recorded by their
@@ -16,7 +14,7 @@ const RESTORED = new Set(['local-cache', 'local-cache-kept-existing', 'remote-ca
  */
 export const postTasksExecution: PostTasksExecution<ReproMLPluginOptions> = async (options, context) => {
   const { runTargetName } = normalizeOptions(options);
-  const restored = Object.values(context.taskResults).filter((result) => result.task.target.target === runTargetName && RESTORED.has(result.status));
+  const restored = Object.values(context.taskResults).filter((result) => result.task.target.target === runTargetName && RESTORED_STATUSES.has(result.status));
   if (restored.length === 0) return;
   try {
     // The run store (SQLite or PostgreSQL client) loads only when there is something to record.

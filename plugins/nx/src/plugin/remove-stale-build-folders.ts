@@ -1,9 +1,7 @@
 import { join } from 'node:path';
 import type { PostTasksExecutionContext } from '@nx/devkit';
 import { locationOutputDir, parseStageRoot, removeStaleTempSiblings } from '@reproml/core';
-
-/** Nx statuses of a task whose outputs came from a cache instead of the executor. */
-const RESTORED = new Set(['local-cache', 'local-cache-kept-existing', 'remote-cache']);
+import { RESTORED_STATUSES } from './restored-statuses';
 
 /**
  * A stage killed with SIGKILL leaves its temp folder (`.out.building-<pid>-…`) beside `out/`.
@@ -18,7 +16,7 @@ export async function removeStaleBuildFoldersOfRestores(
   const removed: string[] = [];
   for (const result of Object.values(context.taskResults)) {
     const { task } = result;
-    if (task.target.target !== runTargetName || !RESTORED.has(result.status)) continue;
+    if (task.target.target !== runTargetName || !RESTORED_STATUSES.has(result.status)) continue;
     const location = parseStageRoot(task.projectRoot ?? '');
     if (!location) continue;
     const out = locationOutputDir(location);

@@ -1,9 +1,10 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix, relative, sep } from 'node:path';
 import type { TargetConfiguration } from '@nx/devkit';
 import { CROSS_VALIDATION_DIR, LINEAGE_FILE, SWEEP_POINTS_DIR } from '@reproml/core';
+import type { StateInputMetadata } from '../executors/stage/state-input-metadata';
 import type { LoadedStage } from '../stage-file/load-stage';
 import { workspacePackages } from '../stage-file/workspace-packages';
+import { graphPathExists } from './graph-inputs';
 import { PLUGIN_NAME } from './plugin-options';
 
 type TargetInput = NonNullable<TargetConfiguration['inputs']>[number];
@@ -40,12 +41,12 @@ export const LOCKFILES = ['pnpm-lock.yaml', 'package-lock.json', 'yarn.lock'];
 
 /** The workspace's lockfiles that exist, workspace-relative. */
 export function workspaceLockfiles(workspaceRoot: string): string[] {
-  return LOCKFILES.filter((lockfile) => existsSync(join(workspaceRoot, lockfile)));
+  return LOCKFILES.filter((lockfile) => graphPathExists(join(workspaceRoot, lockfile)));
 }
 
 /** Workspace-relative local sources the stage's kind names (a pull stage's local datasets; URLs and Hub sources excluded). */
 export function localSources(workspaceRoot: string, stage: LoadedStage): string[] {
-  return (stage.kind.sources?.(stage.config) ?? []).filter((source) => !URL_SOURCE.test(source) && existsSync(join(workspaceRoot, source))).sort();
+  return (stage.kind.sources?.(stage.config) ?? []).filter((source) => !URL_SOURCE.test(source) && graphPathExists(join(workspaceRoot, source))).sort();
 }
 
 /**
@@ -85,7 +86,7 @@ function kindCode(workspaceRoot: string, stage: LoadedStage): KindCode[] {
     const dir = local.get(name);
     if (dir === undefined) return { name };
     const sources = name === PLUGIN_NAME ? `${dir}/src/executors` : `${dir}/src`;
-    return { name, workspacePath: existsSync(join(workspaceRoot, sources)) ? sources : dir, compiledPath: `${dir}/dist` };
+    return { name, workspacePath: graphPathExists(join(workspaceRoot, sources)) ? sources : dir, compiledPath: `${dir}/dist` };
   });
 }
 
@@ -115,9 +116,26 @@ export function stageRunInputs(workspaceRoot: string, stage: LoadedStage): Targe
     ...localSources(workspaceRoot, stage).map((source) => `{workspaceRoot}/${source}`),
     // User code may import any installed package (strict mode reads all of node_modules): the lockfile pins them all.
     ...(stage.registered.kind.importsAnyPackage ? workspaceLockfiles(workspaceRoot).map((lockfile) => `{workspaceRoot}/${lockfile}`) : []),
-    { dependentTasksOutputFiles: UPSTREAM_ARTIFACTS_GLOB, transitive: true },
+    ...(stage.kind.hashedGlobs ?? []).map((glob) => `{workspaceRoot}/${glob}`),
+    { dependentTasksOutputFiles: stage.kind.hashesUpstreamLineage === true ? '**/*' : UPSTREAM_ARTIFACTS_GLOB, transitive: true },
     ...code.trees.flatMap((tree) => treeGlobs(tree)),
     { externalDependencies: code.npmPackages },
     { runtime: 'node --version' },
   ];
+}
+
+/**
+ * What a stage's kind declares about state outside the workspace (`stateInput`): none; the
+ * module (workspace-relative, the same in every clone) and arguments the state hasher calls;
+ * or uncached.
+ */
+export function stageStateInput(
+  workspaceRoot: string,
+  stage: LoadedStage,
+): { type: 'none' } | { type: 'module'; input: StateInputMetadata } | { type: 'uncached' } {
+  if (!stage.kind.stateInput) return { type: 'none' };
+  const declared = stage.kind.stateInput(stage.config, { pipeline: stage.identity.pipeline });
+  if (!declared) return { type: 'uncached' };
+  const packageDir = relative(workspaceRoot, stage.registered.packageDir).split(sep).join('/') || '.';
+  return { type: 'module', input: { module: posix.join(packageDir, declared.module), args: [...declared.args] } };
 }

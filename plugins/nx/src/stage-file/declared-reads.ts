@@ -16,8 +16,10 @@ import { type LoadedStage, loadStage } from './load-stage';
  */
 export function declaredAccess(workspaceRoot: string, stage: LoadedStage): { reads: ReadScope[]; writes: string[] } {
   const scope = (tree: HashedTree): ReadScope => ({ ...tree, path: join(workspaceRoot, tree.root) });
-  // An uncached kind (push) is never restored stale, so it may follow upstream lineage records.
-  const upstream = upstreamOutputDirs(workspaceRoot, stage).map((outDir) => (!stage.kind.cache ? { root: outDir } : hashedUpstreamOutput(outDir)));
+  // A kind that hashes upstream lineage records (push) may read them.
+  const upstream = upstreamOutputDirs(workspaceRoot, stage).map((outDir) =>
+    stage.kind.hashesUpstreamLineage === true ? { root: outDir } : hashedUpstreamOutput(outDir),
+  );
   const owned = stage.kind.ownedPaths?.(workspaceRoot) ?? [];
   const extra = stage.kind.extraReadPaths?.(workspaceRoot) ?? [];
   const code = hashedReproCode(workspaceRoot, stage);

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import {
   type AnyStageKind,
@@ -12,12 +11,13 @@ import {
   type SweepPoint,
   stageProjectName,
 } from '@reproml/core';
+import { readGraphFile } from '../plugin/graph-inputs';
 import type { StageFile } from './stage-file-schema';
 import { type RegisteredKind, type StageKindRegistry, stageKindRegistry } from './stage-kinds';
 import { foldStages, sweepPointStages } from './sweep-point-stages';
 
-/** `pipelines/<pipeline>/<stage>/stage.json`, the only place stage files are looked for. */
-export const STAGE_FILE_GLOB = 'pipelines/*/*/stage.json';
+export { STAGE_FILE_GLOB } from './stage-file-glob';
+
 const STAGE_PATH = /^pipelines\/([a-z0-9][a-z0-9_-]*)\/([a-z0-9][a-z0-9_-]*)\/stage\.json$/;
 
 export interface LoadedStage {
@@ -57,7 +57,7 @@ const MAX_PARSED = 10_000;
 /** Reads and validates a stage file against its kind's schema; errors name the file and the field. */
 export function loadStage(workspaceRoot: string, stageFile: string, registry: StageKindRegistry = stageKindRegistry(workspaceRoot)): LoadedStage {
   const file = stageFile.split('\\').join('/');
-  const text = readFileSync(join(workspaceRoot, file), 'utf8');
+  const text = readGraphFile(join(workspaceRoot, file));
   let memo = parsed.get(registry);
   if (!memo) parsed.set(registry, (memo = new Map()));
   const key = `${workspaceRoot}\0${file}\0${createHash('sha256').update(text).digest('hex')}`;
