@@ -2,10 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { logger, type PostTasksExecution } from '@nx/devkit';
 import { type GitState, locationOutputDir, parseStageRoot, readGitState, STAGE_FILE_NAME, stageRootDir } from '@reproml/core';
-import { loadStage } from '../stage-file/load-stage';
 import { normalizeOptions, type ReproMLPluginOptions } from './plugin-options';
 import { RESTORED_STATUSES } from './restored-statuses';
-import { stageChainPathspecs } from './stage-provenance';
 
 /**
  * Nx calls this after every `nx run`/`run-many`. Executed stages were recorded by their
@@ -21,6 +19,8 @@ export const postTasksExecution: PostTasksExecution<ReproMLPluginOptions> = asyn
     const { collectStageRun, recordRuns } = await import('@reproml/tracking');
     // One `git status` for the whole tree; per-stage ones only when something is uncommitted.
     const tree = readGitState(context.workspaceRoot);
+    // The stage kinds (zod schemas) load only then: a warm graph cache did not load them for this command.
+    const chain = tree?.dirty ? await stageChainLoader() : undefined;
     // All restores of this command in one connection and one transaction.
     const recorded = await recordRuns({
       workspaceRoot: context.workspaceRoot,
@@ -48,7 +48,7 @@ export const postTasksExecution: PostTasksExecution<ReproMLPluginOptions> = asyn
               startedAt: new Date(startTime).toISOString(),
               durationMs: (task.endTime ?? context.endTime) - startTime,
               status: 'succeeded',
-              git: tree?.dirty ? stageGitState(context.workspaceRoot, stageFile) : tree,
+              git: chain ? stageGitState(context.workspaceRoot, stageFile, chain) : tree,
             }),
           ];
         }),
@@ -63,10 +63,17 @@ export const postTasksExecution: PostTasksExecution<ReproMLPluginOptions> = asyn
   }
 };
 
+type StageChainPathspecs = (workspaceRoot: string, stageFile: string) => string[];
+
+async function stageChainLoader(): Promise<StageChainPathspecs> {
+  const [{ loadStage }, { stageChainPathspecs }] = await Promise.all([import('../stage-file/load-stage.ts'), import('./stage-provenance.ts')]);
+  return (workspaceRoot, stageFile) => stageChainPathspecs(workspaceRoot, loadStage(workspaceRoot, stageFile));
+}
+
 /** The same rule as an executed stage's run metadata: dirty when a file of the stage's chain is uncommitted. */
-function stageGitState(workspaceRoot: string, stageFile: string): GitState | undefined {
+function stageGitState(workspaceRoot: string, stageFile: string, chainPathspecs: StageChainPathspecs): GitState | undefined {
   try {
-    return readGitState(workspaceRoot, { pathspecs: stageChainPathspecs(workspaceRoot, loadStage(workspaceRoot, stageFile)) });
+    return readGitState(workspaceRoot, { pathspecs: chainPathspecs(workspaceRoot, stageFile) });
   } catch {
     return readGitState(workspaceRoot); // an invalid stage file: the whole tree decides
   }
