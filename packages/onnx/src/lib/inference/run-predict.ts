@@ -1,9 +1,10 @@
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { StageContext } from '@reproml/core';
 import { TRAIN_FILES } from '../training/run-train';
 import { loadModel } from './inference-runner';
 import { predictFile } from './predict-file';
-import type { PredictStageConfig } from './predict-stage-config';
+import { type PredictStageConfig, predictInWorker } from './predict-stage-config';
 
 export const PREDICT_FILES = { predictions: 'predictions.csv' } as const;
 
@@ -23,8 +24,7 @@ export async function runPredict(params: RunPredictParams): Promise<{ rows: numb
   const modelFile = { path: join(params.modelDir, TRAIN_FILES.model), file: `${params.modelStage}/out/${TRAIN_FILES.model}` };
   await context.recordInput(modelFile.path, params.modelStage);
   await context.recordInput(params.data.path, params.data.from);
-  // On the main thread: a worker session (loadModel's `worker`) measured slower on the shared 2 cores (bench/predict).
-  const model = await loadModel({ ...modelFile, threads: config.threads });
+  const model = await loadModel({ ...modelFile, threads: config.threads, worker: predictInWorker(config.session, availableParallelism()) });
   try {
     context.progress({ type: 'phase', phase: 'predict', detail: params.data.file });
     const result = await predictFile({

@@ -15,7 +15,7 @@ import { ThresholdError } from '../evaluation/thresholds';
 import { checkWithPythonOnnx } from '../graph/python-onnx-checker';
 import { loadModel } from '../inference/inference-runner';
 import { predictFile } from '../inference/predict-file';
-import { predictStageConfigSchema } from '../inference/predict-stage-config';
+import { predictInWorker, predictStageConfigSchema } from '../inference/predict-stage-config';
 import { runPredict } from '../inference/run-predict';
 import { runTrain } from '../training/run-train';
 import { trainStageConfigSchema } from '../training/train-stage-config';
@@ -176,7 +176,7 @@ describe('evaluate stage', () => {
 });
 
 describe('predict stage', () => {
-  const predict = async (data: string, name: string, key?: string, batchSize = 7) => {
+  const predict = async (data: string, name: string, key?: string, batchSize = 7, session?: 'main' | 'worker') => {
     await writeFile(join(root, `${name}.csv`), data);
     const config = predictStageConfigSchema.parse({
       kind: 'predict',
@@ -184,6 +184,7 @@ describe('predict stage', () => {
       data: { path: `${name}.csv` },
       batchSize,
       ...(key ? { key } : {}),
+      ...(session ? { session } : {}),
     });
     await stage(name, 'predict', config, (context) =>
       runPredict({
@@ -257,9 +258,10 @@ describe('predict stage', () => {
     }
   });
 
-  it('writes (one batch running ahead) exactly what predictFile writes with a worker-thread session; a bad row in a later batch fails typed', async () => {
+  it('writes, on the main thread (one batch running ahead) and in a worker, exactly what predictFile writes with a worker-thread session; a bad row in a later batch fails typed', async () => {
     const raw = await readFile(join(featuresDir(), 'test.raw.csv'), 'utf8');
-    const text = await predict(raw, 'predict-worker', undefined, 4);
+    const text = await predict(raw, 'predict-main', undefined, 4, 'main');
+    expect(await predict(raw, 'predict-worker', undefined, 4, 'worker')).toBe(text);
     const model = await loadModel({ path: join(root, 'pipelines/p/train/out/model.onnx'), worker: true });
     try {
       await writeFile(join(root, 'worker.csv'), raw);
@@ -275,7 +277,18 @@ describe('predict stage', () => {
     expect(text).toBe(await readFile(join(root, 'worker.out.csv'), 'utf8'));
     const lines = raw.trimEnd().split('\n');
     const ragged = [...lines.slice(0, 30), lines[30]!.replace(/,[^,]*$/, ''), ...lines.slice(31)].join('\n');
-    await expect(predict(ragged, 'predict-ragged', undefined, 4)).rejects.toThrow(/predict-ragged\.csv: line 31 has \d+ field\(s\), the header has \d+/);
+    for (const session of ['main', 'worker'] as const) {
+      await expect(predict(ragged, `predict-ragged-${session}`, undefined, 4, session)).rejects.toThrow(
+        new RegExp(`predict-ragged-${session}\\.csv: line 31 has \\d+ field\\(s\\), the header has \\d+`),
+      );
+    }
+  });
+
+  it("runs the session in a worker with 'auto' when the process may use 2 or more cores", () => {
+    expect(predictStageConfigSchema.parse({ kind: 'predict', inputs: { model: 'train' }, data: { path: 'x.csv' } }).session).toBe('auto');
+    expect([1, 2, 8].map((cores) => predictInWorker('auto', cores))).toEqual([false, true, true]);
+    expect([1, 8].map((cores) => predictInWorker('main', cores))).toEqual([false, false]);
+    expect([1, 8].map((cores) => predictInWorker('worker', cores))).toEqual([true, true]);
   });
 
   it('names missing input columns, with the closest match, before reading rows', async () => {
