@@ -13,33 +13,17 @@ import { SeededRandom } from '../../packages/core/src';
 import { buildTreeEnsembleGraph, fitGbdt, marginsToProbabilities, predictMargins } from '../../packages/gbdt/src';
 import { syntheticSplit } from '../../packages/gbdt/src/testing/synthetic';
 import * as ort from '../../packages/onnx/node_modules/onnxruntime-node';
-import { buildModel, type GbdtModelConfig, serializeModel, type TrainingSplit } from '../../packages/onnx/src';
+import { buildModel, serializeModel, type TrainingSplit } from '../../packages/onnx/src';
 import { ensurePythonModule, runPythonJson } from '../train/ensure-debian-python';
+import { CONFIG, FEATURES } from './bench-config';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
 const ROUNDS = Number(process.argv[3] ?? 3);
 const TASKS = (process.argv[4] ?? 'binary,regression').split(',') as ('binary' | 'regression')[];
-const FEATURES = 20;
 const TEST_SHARE = 0.2;
 const ALL_THREADS = cpus().length;
 const THREADS = (process.argv[5] ?? `1,${ALL_THREADS}`).split(',').map(Number);
 const PREDICT_REPEATS = 5;
-
-/** The same hyper-parameters on every side (XGBoost's defaults where ReproML has the same knob). */
-const CONFIG: GbdtModelConfig = {
-  family: 'gbdt',
-  nTrees: 100,
-  learningRate: 0.1,
-  maxDepth: 6,
-  minSamplesLeaf: 1,
-  minHessianLeaf: 1,
-  l2: 1,
-  minSplitGain: 0,
-  subsample: 1,
-  colsample: 1,
-  maxBins: 255,
-  earlyStopping: false,
-};
 
 interface Measurement {
   trainSeconds: number;

@@ -13,30 +13,15 @@ import { SeededRandom } from '../../packages/core/src';
 import { buildTreeEnsembleGraph, fitGbdt, type GbdtModel, predictMargins, type Tree } from '../../packages/gbdt/src';
 import { syntheticSplit } from '../../packages/gbdt/src/testing/synthetic';
 import * as ort from '../../packages/onnx/node_modules/onnxruntime-node';
-import { attr, buildModel, type GbdtModelConfig, GraphBuilder, serializeModel, type TrainingSplit } from '../../packages/onnx/src';
+import { attr, buildModel, GraphBuilder, serializeModel, type TrainingSplit } from '../../packages/onnx/src';
 import { ensurePythonModule, runPythonJson } from '../train/ensure-debian-python';
+import { CONFIG, FEATURES } from './bench-config';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
 const TASK = (process.argv[3] ?? 'binary') as 'binary' | 'regression';
 const ROUNDS = Number(process.argv[4] ?? 3);
-const FEATURES = 20;
 const REPEATS = 7;
 const PAIRS = 41;
-/** bench/gbdt's parameters. */
-const CONFIG: GbdtModelConfig = {
-  family: 'gbdt',
-  nTrees: 100,
-  learningRate: 0.1,
-  maxDepth: 6,
-  minSamplesLeaf: 1,
-  minHessianLeaf: 1,
-  l2: 1,
-  minSplitGain: 0,
-  subsample: 1,
-  colsample: 1,
-  maxBins: 255,
-  earlyStopping: false,
-};
 
 type Rows = 'test' | 'sorted' | 'repeated';
 

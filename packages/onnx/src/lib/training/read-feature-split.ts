@@ -43,9 +43,7 @@ export async function readFeatureGroups(params: { path: string; file: string; ma
       if (rows === 0) checkFeatureHeader({ actual: header, manifest, file });
       const count = cells.rows.rowCount;
       if (rows + count > labels.length) {
-        const consumed = reader.fileOffsetOf(reader.start);
-        const estimate = Math.ceil((((rows + count) * reader.size) / Math.max(consumed, 1)) * 1.02) + WINDOW_ROWS;
-        const capacity = Math.max(rows + count, labels.length === 0 ? estimate : Math.ceil(labels.length * 1.25));
+        const capacity = rowCapacity(reader, rows + count, labels.length);
         columns = columns.map((column) => grown(column, capacity));
         labels = grown(labels, capacity);
       }
@@ -124,10 +122,7 @@ async function scanFeatureFile(params: { path: string; file: string; manifest: F
       if (rows === 0) checkFeatureHeader({ actual: header, manifest, file });
       const count = cells.rows.rowCount;
       if (rows + count > labels.length) {
-        // Sized from the bytes per row so far: one allocation for the whole file, more only if the estimate falls short.
-        const consumed = reader.fileOffsetOf(reader.start);
-        const estimate = Math.ceil((((rows + count) * reader.size) / Math.max(consumed, 1)) * 1.02) + WINDOW_ROWS;
-        const capacity = Math.max(rows + count, labels.length === 0 ? estimate : Math.ceil(labels.length * 1.25));
+        const capacity = rowCapacity(reader, rows + count, labels.length);
         if (keepFeatures) features = grown(features, capacity * width);
         labels = grown(labels, capacity);
       }
@@ -142,6 +137,16 @@ async function scanFeatureFile(params: { path: string; file: string; manifest: F
     await reader.close();
   }
   return { features: features.subarray(0, keepFeatures ? rows * width : 0), labels: labels.subarray(0, rows), rows };
+}
+
+/**
+ * Rows to allocate for once `needed` rows are read: at first an estimate of the whole file from
+ * the bytes per row so far (one allocation for the whole file), then 1.25× whenever it falls short.
+ */
+function rowCapacity(reader: ChunkReader, needed: number, allocated: number): number {
+  if (allocated > 0) return Math.max(needed, Math.ceil(allocated * 1.25));
+  const consumed = reader.fileOffsetOf(reader.start);
+  return Math.max(needed, Math.ceil(((needed * reader.size) / Math.max(consumed, 1)) * 1.02) + WINDOW_ROWS);
 }
 
 function grown<T extends Float32Array | Float64Array | Uint8Array>(array: T, length: number): T {
