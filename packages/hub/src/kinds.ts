@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { defineStageKind, stageOutputDir, stageRootDir } from '@reproml/core';
-import { CHANGELOG_FILE, datasetChangelogPaths } from '@reproml/data/kinds';
+import { defineStageKind, stageOutputDir } from '@reproml/core';
+import { datasetChangelogPaths } from '@reproml/data/kinds';
 import { FEATURE_FILES, metricsOutput, modelInfoOutput } from '@reproml/onnx/contracts';
 import { publishedStateArgs } from './lib/published-state';
 import { PUSH_METRICS_INPUT, PUSH_MODEL_INPUT, pushInputs, pushStageConfigSchema } from './lib/push-stage-config';
@@ -29,9 +29,11 @@ export const pushKind = defineStageKind({
             documents: { modelInfo: modelInfoOutput.file, metrics: metricsOutput.file, transform: FEATURE_FILES.transform },
           }),
         },
-  // The bundle carries every upstream lineage record, and the model card quotes the pull stages' changelogs.
+  // The bundle carries every upstream lineage record.
   hashesUpstreamLineage: true,
-  hashedGlobs: [`${stageRootDir('*', '*')}/${CHANGELOG_FILE}`],
+  // The model card quotes the datasets' changelogs, unhashed: a push that creates a version always runs (its state text
+  // is new until the registry holds it), so a new version's card quotes them as they are; a hit restores the out/ of a
+  // version already published. Hashing them made every dataset lock mark the push affected, even a batch's.
   extraReadPaths: (workspaceRoot) => datasetChangelogPaths(workspaceRoot),
   // State the push reads and writes: the registry folder, or the Hub registry's per-clone cache (seen checkpoints, version records).
   ownedPaths: (workspaceRoot) => [registryDir(workspaceRoot), join(workspaceRoot, HUB_REGISTRY_CACHE_DIR)],

@@ -115,8 +115,6 @@ export interface StageKindSpec<S extends z.ZodObject, Config = z.output<S>> {
   stateInput?: (config: Config, stage: { pipeline: string }) => { module: string; args: readonly string[] } | undefined;
   /** True when the kind's artifacts include upstream lineage records (push bundles them): they are hashed with the upstream outputs, which other kinds leave out for early cutoff. */
   hashesUpstreamLineage?: boolean;
-  /** Workspace-relative globs of files the kind's artifacts depend on besides its inputs (push: the pull stages' changelogs its model card quotes): hashed with the `run` target. */
-  hashedGlobs?: readonly string[];
   /** Extra uncached targets of the kind's projects, e.g. `lock`. */
   extraTargets?: Readonly<Record<string, StageTargetSpec<Config>>>;
   /** Workspace-relative files outside the stage folder the config names as sources (a pull stage's local datasets): hashed and readable. */

@@ -96,8 +96,7 @@ export function readChangelog(path: string): ChangelogEntry[] {
 
 /**
  * Absolute paths of every pull stage's changelog (`pipelines/<p>/<s>/CHANGELOG.md`). The push
- * stage reads them for the model card; it is never cached, so reading these unhashed files
- * cannot make a stale cache hit.
+ * stage reads them, unhashed, for the model card (why unhashed: the push kind's `extraReadPaths`).
  */
 export function datasetChangelogPaths(workspaceRoot: string): string[] {
   return listStageFolders(workspaceRoot)

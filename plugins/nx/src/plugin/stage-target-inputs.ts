@@ -116,7 +116,6 @@ export function stageRunInputs(workspaceRoot: string, stage: LoadedStage): Targe
     ...localSources(workspaceRoot, stage).map((source) => `{workspaceRoot}/${source}`),
     // User code may import any installed package (strict mode reads all of node_modules): the lockfile pins them all.
     ...(stage.registered.kind.importsAnyPackage ? workspaceLockfiles(workspaceRoot).map((lockfile) => `{workspaceRoot}/${lockfile}`) : []),
-    ...(stage.kind.hashedGlobs ?? []).map((glob) => `{workspaceRoot}/${glob}`),
     { dependentTasksOutputFiles: stage.kind.hashesUpstreamLineage === true ? '**/*' : UPSTREAM_ARTIFACTS_GLOB, transitive: true },
     ...code.trees.flatMap((tree) => treeGlobs(tree)),
     { externalDependencies: code.npmPackages },
