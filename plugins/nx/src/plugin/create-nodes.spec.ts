@@ -7,6 +7,7 @@ import { declaredAccess } from '../stage-file/declared-reads';
 import { loadStage, stageParseCount } from '../stage-file/load-stage';
 import { createDependencies } from './create-dependencies';
 import { createNodesV2, type ReproMLPluginOptions } from './create-nodes';
+import { dependenciesContext } from './dependencies-context.testing';
 
 function workspaceWith(stages: Record<string, unknown>): string {
   const root = mkdtempSync(join(tmpdir(), 'reproml-plugin-'));
@@ -129,16 +130,9 @@ describe('createDependencies', () => {
       'p-data': { root: 'pipelines/p/data' },
       'p-other': { root: 'pipelines/p/other' },
     };
-    expect(() =>
-      createDependencies(undefined, {
-        workspaceRoot: root,
-        projects,
-        nxJsonConfiguration: {},
-        fileMap: { projectFileMap: {}, nonProjectFiles: [] },
-        filesToProcess: { projectFileMap: {}, nonProjectFiles: [] },
-        externalNodes: {},
-      }),
-    ).toThrow(/Input 'dataset' names stage 'dta', which does not exist \(did you mean 'p-data'\?\)/);
+    expect(() => createDependencies(undefined, dependenciesContext(root, projects))).toThrow(
+      /Input 'dataset' names stage 'dta', which does not exist \(did you mean 'p-data'\?\)/,
+    );
   });
 
   it('adds an edge from a stage to each upstream stage it names', () => {
@@ -147,27 +141,13 @@ describe('createDependencies', () => {
       'pipelines/p/other/stage.json': { ...pullStage, inputs: { dataset: 'data' } },
     });
     const projects = { 'p-data': { root: 'pipelines/p/data' }, 'p-other': { root: 'pipelines/p/other' } };
-    const edges = createDependencies(undefined, {
-      workspaceRoot: root,
-      projects,
-      nxJsonConfiguration: {},
-      fileMap: { projectFileMap: {}, nonProjectFiles: [] },
-      filesToProcess: { projectFileMap: {}, nonProjectFiles: [] },
-      externalNodes: {},
-    });
+    const edges = createDependencies(undefined, dependenciesContext(root, projects));
     expect(edges).toEqual([{ source: 'p-other', target: 'p-data', type: 'static', sourceFile: 'pipelines/p/other/stage.json' }]);
   });
 });
 
 function dependenciesOf(root: string, projects: Record<string, { root: string }>, options?: ReproMLPluginOptions) {
-  return createDependencies(options, {
-    workspaceRoot: root,
-    projects,
-    nxJsonConfiguration: {},
-    fileMap: { projectFileMap: {}, nonProjectFiles: [] },
-    filesToProcess: { projectFileMap: {}, nonProjectFiles: [] },
-    externalNodes: {},
-  });
+  return createDependencies(options, dependenciesContext(root, projects));
 }
 
 describe('upstream kinds', () => {

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { dependenciesContext } from './dependencies-context.testing';
 import { commonKeyParts } from './graph-cache';
 import { createDependencies, createNodesV2 } from './plugin-entry';
 import type { ReproMLPluginOptions } from './plugin-options';
@@ -21,18 +22,7 @@ describe('graph cache of createNodes and createDependencies', () => {
     const results = await createNodesV2[1](files, options, { workspaceRoot: root, nxJsonConfiguration: {} });
     return Object.fromEntries(results.flatMap(([, result]) => Object.values(result.projects ?? {}).map((project) => [project.name!, project])));
   };
-  const dependencies = async (projects: Record<string, { root: string }>) =>
-    createDependencies(
-      {},
-      {
-        workspaceRoot: root,
-        projects,
-        nxJsonConfiguration: {},
-        fileMap: { projectFileMap: {}, nonProjectFiles: [] },
-        filesToProcess: { projectFileMap: {}, nonProjectFiles: [] },
-        externalNodes: {},
-      },
-    );
+  const dependencies = async (projects: Record<string, { root: string }>) => createDependencies({}, dependenciesContext(root, projects));
 
   const setUp = () => {
     root = mkdtempSync(join(tmpdir(), 'reproml-graph-cache-'));

@@ -1,5 +1,5 @@
 import { DataError, type Table } from '@reproml/core';
-import { ChunkReader, delimitedWindows, MissingMatcher, readNumberCells } from '@reproml/data';
+import { ChunkReader, type DelimitedCells, delimitedWindows, MissingMatcher, readNumberCells } from '@reproml/data';
 import type { FeaturesManifest } from '../contracts/features-manifest';
 import type { FeatureGroup, GroupedSplit, TrainingSplit } from './training-data';
 
@@ -29,39 +29,30 @@ export async function readFeatureSplit(params: { path: string; file: string; man
  * same header and cell checks.
  */
 export async function readFeatureGroups(params: { path: string; file: string; manifest: FeaturesManifest }): Promise<GroupedSplit> {
-  const { manifest, file } = params;
+  const { manifest } = params;
   const width = manifest.featureNames.length;
-  const reader = await ChunkReader.open({ path: params.path, file });
-  let header: readonly string[] = [];
   let columns: (Float32Array | Uint8Array)[] = Array.from({ length: width }, () => new Uint8Array(0));
   let labels = new Float64Array(0);
   let rows = 0;
   const window = new Float64Array(WINDOW_ROWS);
-  try {
-    const missing = new MissingMatcher(FEATURE_MISSING_VALUES);
-    for await (const cells of delimitedWindows({ reader, delimiter: ',', file, missing, capacity: WINDOW_ROWS, onHeader: (names) => (header = names) })) {
-      if (rows === 0) checkFeatureHeader({ actual: header, manifest, file });
-      const count = cells.rows.rowCount;
-      if (rows + count > labels.length) {
-        const capacity = rowCapacity(reader, rows + count, labels.length);
-        columns = columns.map((column) => grown(column, capacity));
-        labels = grown(labels, capacity);
+  const reserve = (capacity: number) => {
+    columns = columns.map((column) => grown(column, capacity));
+    labels = grown(labels, capacity);
+  };
+  for await (const cells of featureFileWindows(params, reserve)) {
+    const count = cells.rows.rowCount;
+    for (let index = 0; index < width; index++) {
+      readNumberCells(cells, index, window, 0);
+      let column = columns[index]!;
+      if (column instanceof Uint8Array && !allBinary(window, count)) {
+        const floats = new Float32Array(column.length);
+        floats.set(column.subarray(0, rows));
+        columns[index] = column = floats;
       }
-      for (let index = 0; index < width; index++) {
-        readNumberCells(cells, index, window, 0);
-        let column = columns[index]!;
-        if (column instanceof Uint8Array && !allBinary(window, count)) {
-          const floats = new Float32Array(column.length);
-          floats.set(column.subarray(0, rows));
-          columns[index] = column = floats;
-        }
-        for (let row = 0; row < count; row++) column[rows + row] = window[row]!;
-      }
-      readNumberCells(cells, width, labels, rows);
-      rows += count;
+      for (let row = 0; row < count; row++) column[rows + row] = window[row]!;
     }
-  } finally {
-    await reader.close();
+    readNumberCells(cells, width, labels, rows);
+    rows += count;
   }
   return { groups: groupColumns(columns, rows), labels: labels.subarray(0, rows), rows };
 }
@@ -108,35 +99,57 @@ export async function readFeatureLabels(params: { path: string; file: string; ma
 }
 
 async function scanFeatureFile(params: { path: string; file: string; manifest: FeaturesManifest; keepFeatures: boolean }): Promise<TrainingSplit> {
-  const { manifest, file, keepFeatures } = params;
+  const { manifest, keepFeatures } = params;
   const width = manifest.featureNames.length;
-  const reader = await ChunkReader.open({ path: params.path, file });
-  let header: readonly string[] = [];
   let features = new Float32Array(0);
   let labels = new Float64Array(0);
   let rows = 0;
   const column = new Float64Array(WINDOW_ROWS);
+  const reserve = (capacity: number) => {
+    if (keepFeatures) features = grown(features, capacity * width);
+    labels = grown(labels, capacity);
+  };
+  for await (const cells of featureFileWindows(params, reserve)) {
+    const count = cells.rows.rowCount;
+    for (let index = 0; index < width; index++) {
+      readNumberCells(cells, index, column, 0);
+      if (keepFeatures) for (let row = 0, at = rows * width + index; row < count; row++, at += width) features[at] = column[row]!;
+    }
+    readNumberCells(cells, width, labels, rows);
+    rows += count;
+  }
+  return { features: features.subarray(0, keepFeatures ? rows * width : 0), labels: labels.subarray(0, rows), rows };
+}
+
+/**
+ * The feature file's rows, a window of scanned cells at a time, its header checked against the
+ * manifest first. `reserve(capacity)` is called before a window would hold more rows than were
+ * reserved, so the caller's arrays grow once for the whole file when the estimate holds.
+ */
+async function* featureFileWindows(
+  params: { path: string; file: string; manifest: FeaturesManifest },
+  reserve: (capacity: number) => void,
+): AsyncGenerator<DelimitedCells> {
+  const { file, manifest } = params;
+  const reader = await ChunkReader.open({ path: params.path, file });
+  let header: readonly string[] = [];
+  let rows = 0;
+  let reserved = 0;
   try {
     const missing = new MissingMatcher(FEATURE_MISSING_VALUES);
     for await (const cells of delimitedWindows({ reader, delimiter: ',', file, missing, capacity: WINDOW_ROWS, onHeader: (names) => (header = names) })) {
       if (rows === 0) checkFeatureHeader({ actual: header, manifest, file });
       const count = cells.rows.rowCount;
-      if (rows + count > labels.length) {
-        const capacity = rowCapacity(reader, rows + count, labels.length);
-        if (keepFeatures) features = grown(features, capacity * width);
-        labels = grown(labels, capacity);
+      if (rows + count > reserved) {
+        reserved = rowCapacity(reader, rows + count, reserved);
+        reserve(reserved);
       }
-      for (let index = 0; index < width; index++) {
-        readNumberCells(cells, index, column, 0);
-        if (keepFeatures) for (let row = 0, at = rows * width + index; row < count; row++, at += width) features[at] = column[row]!;
-      }
-      readNumberCells(cells, width, labels, rows);
+      yield cells;
       rows += count;
     }
   } finally {
     await reader.close();
   }
-  return { features: features.subarray(0, keepFeatures ? rows * width : 0), labels: labels.subarray(0, rows), rows };
 }
 
 /**
