@@ -27,6 +27,33 @@ describe('SeededRandom', () => {
     for (const row of counts) for (const count of row) expect(Math.abs(count - 10_000)).toBeLessThan(500);
   });
 
+  it('draws the integers of the plain rejection formula (limit 2^32 − 2^32 mod bound, then value mod bound), rejections included', () => {
+    // The reference: what nextInt computed before it skipped the limit for values that cannot be rejected.
+    const reference = (rng: SeededRandom, bound: number): number => {
+      const limit = 2 ** 32 - (2 ** 32 % bound);
+      let value: number;
+      do value = rng.nextUint32();
+      while (value >= limit);
+      return value % bound;
+    };
+    // Bounds above 2^31 reject often (3·2^30: a quarter of the values), so the rejection path runs thousands of times.
+    for (const bound of [1, 2, 3, 10, 50_000, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 3 * 2 ** 30, 2 ** 32 - 1, 2 ** 32]) {
+      const fast = new SeededRandom(bound % 1000);
+      const plain = new SeededRandom(bound % 1000);
+      for (let i = 0; i < 20_000; i++) expect(fast.nextInt(bound)).toBe(reference(plain, bound));
+      expect(fast.nextUint32()).toBe(plain.nextUint32());
+    }
+    // A permutation is Fisher–Yates over nextInt: the same as one built from the reference.
+    const fast = new SeededRandom(11);
+    const plain = new SeededRandom(11);
+    const expected = Uint32Array.from({ length: 1000 }, (_, i) => i);
+    for (let i = expected.length - 1; i > 0; i--) {
+      const j = reference(plain, i + 1);
+      [expected[i], expected[j]] = [expected[j]!, expected[i]!];
+    }
+    expect(fast.permutation(1000)).toEqual(expected);
+  });
+
   it('refuses seeds that are not non-negative integers', () => {
     expect(() => new SeededRandom(-1)).toThrow(/non-negative integer/);
     expect(() => new SeededRandom(1.5)).toThrow(/non-negative integer/);

@@ -46,11 +46,13 @@ export class SeededRandom {
     if (!Number.isInteger(bound) || bound <= 0 || bound > 2 ** 32) {
       throw new RangeError(`bound should be an integer in 1..2^32, got ${bound}`);
     }
-    const limit = 2 ** 32 - (2 ** 32 % bound);
-    let value: number;
-    do value = this.nextUint32();
-    while (value >= limit);
-    return value % bound;
+    let value = this.nextUint32();
+    // Reject the top 2^32 mod bound values (modulo bias). Only a value ≥ 2^32 − bound can be one of
+    // them, so the limit (a floating-point modulo, slow in V8) is computed only then.
+    while (value >= 2 ** 32 - bound && value >= 2 ** 32 - (2 ** 32 % bound)) value = this.nextUint32();
+    // value mod bound without `%` (also a floating-point modulo above 2^31): the quotient is exact
+    // (value < 2^32, so value / bound is never rounded up to the next integer).
+    return value - Math.floor(value / bound) * bound;
   }
 
   /** Standard normal deviate (Box–Muller). */
