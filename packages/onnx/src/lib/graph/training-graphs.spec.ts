@@ -28,6 +28,11 @@ function randomBatch(network: Network, rows: number, rng: SeededRandom): Batch {
   return { features, targets, weights, rows };
 }
 
+/** The class id of every one-hot row. */
+function classIds(targets: Float64Array, classes: number): Int32Array {
+  return Int32Array.from({ length: targets.length / classes }, (_, row) => targets.subarray(row * classes, (row + 1) * classes).indexOf(1));
+}
+
 function randomParameters(network: Network, rng: SeededRandom): Parameters {
   // Random even for linear models (which start at zero), so that every path is exercised.
   return initialParameters({ ...network, family: 'mlp' }, rng).map((tensor) => ({ ...tensor, values: tensor.values.map((value) => value * 2 + 0.1) }));
@@ -197,13 +202,15 @@ describe('epoch graph variants train the same bits', () => {
     network: Network,
     optimizer: OptimizerConfig,
     weights: 'random' | 'ones' | 'left out' = 'random',
+    targets: 'one-hot' | 'labels' = 'one-hot',
   ): Promise<Buffer[]> {
     const rng = new SeededRandom(17);
     const rows = 37;
     const batch = randomBatch(network, rows, rng);
     if (weights !== 'random') batch.weights.fill(1);
     const weighted = weights !== 'left out';
-    const { graph, names } = buildEpochGraph({ network: { ...network, dtype: 'float32' }, optimizer, l2: 0.01, batchSize: 8, rowGathering, weighted });
+    const labels = targets === 'labels';
+    const { graph, names } = buildEpochGraph({ network: { ...network, dtype: 'float32' }, optimizer, l2: 0.01, batchSize: 8, rowGathering, weighted, labels });
     const session = await ort.InferenceSession.create(serializeModel(buildModel({ graph })));
     const float = (values: ArrayLike<number>, dims: readonly number[]): ort.Tensor => new ort.Tensor('float32', Float32Array.from(values), [...dims]);
     let parameters = randomParameters(network, rng).map((tensor) => float(tensor.values, tensor.dims));
@@ -215,7 +222,9 @@ describe('epoch graph variants train the same bits', () => {
     for (let epoch = 0; epoch < 2; epoch++) {
       const out = await session.run({
         features: float(batch.features, [rows, network.inputSize]),
-        targets: float(batch.targets, [rows, network.outputSize]),
+        ...(labels
+          ? { labels: new ort.Tensor('int32', classIds(batch.targets, network.outputSize), [rows]) }
+          : { targets: float(batch.targets, [rows, network.outputSize]) }),
         ...(weighted ? { weights: float(batch.weights, [rows, 1]) } : {}),
         order: new ort.Tensor('int32', Int32Array.from(rng.permutation(rows)), [rows]),
         batch_count: new ort.Tensor('int64', BigInt64Array.of(5n), []),
@@ -255,6 +264,25 @@ describe('epoch graph variants train the same bits', () => {
     }
   });
 
+  it.each([
+    ['weighted', 'random'],
+    ['unweighted', 'left out'],
+  ] as const)('class ids one-hot in the graph train the same bits as one-hot targets (%s cross-entropy, Adam)', async (_label, weights) => {
+    const optimizer: OptimizerConfig = { type: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+    for (const rowGathering of ['epoch', 'batch'] as const) {
+      const oneHot = await twoEpochs(rowGathering, mlp, optimizer, weights, 'one-hot');
+      const labels = await twoEpochs(rowGathering, mlp, optimizer, weights, 'labels');
+      expect(labels.length).toBe(oneHot.length);
+      labels.forEach((bytes, index) => expect(bytes.equals(oneHot[index]!)).toBe(true));
+    }
+  });
+
+  it('takes class ids only for cross-entropy', () => {
+    expect(() => buildEpochGraph({ network: linear, optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0 }, l2: 0, batchSize: 8, labels: true })).toThrow(
+      /classifier/,
+    );
+  });
+
   it('gathers per epoch only while the shuffled copy fits the budget', () => {
     const network: Network = { ...mlp, inputSize: 61, outputSize: 2, dtype: 'float32' };
     const rowsThatFit = EPOCH_GATHER_BUDGET_BYTES / ((61 + 2 + 1) * 4);
@@ -277,6 +305,8 @@ describe('training graphs and the strict ONNX checker', () => {
     }).graph,
     buildEpochGraph({ network: { ...linear, dtype: 'float32' }, optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9 }, l2: 0, batchSize: 16 }).graph,
     buildEpochGraph({ network, optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9 }, l2: 0, batchSize: 16, weighted: false }).graph,
+    buildEpochGraph({ network, optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9 }, l2: 0, batchSize: 16, rowGathering: 'epoch', labels: true }).graph,
+    buildEpochGraph({ network, optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9 }, l2: 0, batchSize: 16, rowGathering: 'batch', labels: true }).graph,
     buildGradientGraph(network, 0.1),
   ];
   const results = graphs.map((graph) => checkWithPythonOnnx(serializeModel(buildModel({ graph }))));

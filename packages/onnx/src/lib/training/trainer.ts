@@ -147,15 +147,16 @@ export async function* trainIter(params: TrainParams): AsyncGenerator<TrainingEv
     // Without class weights every row weighs 1: the graph leaves the weights out (same values, fewer nodes).
     weighted: classWeights !== undefined,
     rowGathering: chooseRowGathering(network, trainSplit.rows),
+    // A classifier's targets as class ids, one-hot in the graph (same values, a cheaper shuffle).
+    labels: network.task === 'classification',
   });
   const epochSession = await ort.InferenceSession.create(serializeModel(buildModel({ graph: epochGraph.graph })), sessionOptions);
   const evaluationSession = validation
     ? await ort.InferenceSession.create(serializeModel(buildModel({ graph: buildEvaluationGraph(network, featureGroupLayout(validation)) })), sessionOptions)
     : undefined;
   try {
-    const trainTensors = dataTensors(network, trainSplit, classWeights);
-    if (!classWeights) delete trainTensors[BATCH_INPUTS.weights];
-    const validationTensors = validation ? dataTensors(network, validation, undefined) : undefined;
+    const trainTensors = dataTensors(network, trainSplit, classWeights, { labels: network.task === 'classification', weights: classWeights !== undefined });
+    const validationTensors = validation ? dataTensors(network, validation, undefined, { labels: false, weights: true }) : undefined;
     const batches = Math.ceil(params.train.rows / training.batchSize);
     yield { type: 'start', epochs: training.epochs, rows: params.train.rows, batches };
 
@@ -297,14 +298,26 @@ function featureGroupLayout(split: AnySplit | undefined): FeatureGroupLayout {
   return split.groups.map(({ type, width }) => ({ type, width }));
 }
 
-function dataTensors(network: Network, split: AnySplit, classWeights: Float64Array | undefined): Record<string, ort.Tensor> {
-  const targets = allocate(network.dtype, split.rows * network.outputSize);
-  const weights = allocate(network.dtype, split.rows);
+/**
+ * A split's tensors for a graph's batch inputs (`BATCH_INPUTS`): the features, then the targets as
+ * class ids (`labels`, for the epoch graph of a classifier) or as one-hot/value rows (`targets`),
+ * and the per-row weights when the graph takes them.
+ */
+function dataTensors(
+  network: Network,
+  split: AnySplit,
+  classWeights: Float64Array | undefined,
+  inputs: { labels: boolean; weights: boolean },
+): Record<string, ort.Tensor> {
+  const targets = inputs.labels ? undefined : allocate(network.dtype, split.rows * network.outputSize);
+  const weights = inputs.weights ? allocate(network.dtype, split.rows) : undefined;
   for (let row = 0; row < split.rows; row++) {
     const label = split.labels[row]!;
-    if (network.task === 'classification') targets[row * network.outputSize + label] = 1;
-    else targets[row] = label;
-    weights[row] = classWeights && network.task === 'classification' ? classWeights[label]! : 1;
+    if (targets) {
+      if (network.task === 'classification') targets[row * network.outputSize + label] = 1;
+      else targets[row] = label;
+    }
+    if (weights) weights[row] = classWeights && network.task === 'classification' ? classWeights[label]! : 1;
   }
   const asFloat = (values: Float32Array) => (network.dtype === 'float32' ? values : Float64Array.from(values));
   const features: Record<string, ort.Tensor> = {};
@@ -318,8 +331,10 @@ function dataTensors(network: Network, split: AnySplit, classWeights: Float64Arr
   } else features[BATCH_INPUTS.features] = new ort.Tensor(network.dtype, asFloat(split.features), [split.rows, network.inputSize]);
   return {
     ...features,
-    [BATCH_INPUTS.targets]: new ort.Tensor(network.dtype, targets, [split.rows, network.outputSize]),
-    [BATCH_INPUTS.weights]: new ort.Tensor(network.dtype, weights, [split.rows, 1]),
+    ...(targets
+      ? { [BATCH_INPUTS.targets]: new ort.Tensor(network.dtype, targets, [split.rows, network.outputSize]) }
+      : { [BATCH_INPUTS.labels]: new ort.Tensor('int32', Int32Array.from(split.labels), [split.rows]) }),
+    ...(weights ? { [BATCH_INPUTS.weights]: new ort.Tensor(network.dtype, weights, [split.rows, 1]) } : {}),
   };
 }
 
