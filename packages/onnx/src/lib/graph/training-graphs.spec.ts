@@ -2,10 +2,20 @@ import { SeededRandom } from '@reproml/core';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import type { OptimizerConfig } from '../training/training-config';
+import { attr } from './attribute';
+import { GraphBuilder } from './graph-builder';
 import { initialParameters, type Network, type Parameters, parameterShapes } from './network';
 import { buildModel, serializeModel } from './onnx-model';
 import { checkWithPythonOnnx } from './python-onnx-checker';
-import { buildEpochGraph, buildGradientGraph, chooseRowGathering, EPOCH_GATHER_BUDGET_BYTES, optimizerStateNames, type RowGathering } from './training-graphs';
+import {
+  addGradients,
+  buildEpochGraph,
+  buildGradientGraph,
+  chooseRowGathering,
+  EPOCH_GATHER_BUDGET_BYTES,
+  optimizerStateNames,
+  type RowGathering,
+} from './training-graphs';
 
 const mlp: Network = { family: 'mlp', task: 'classification', loss: 'cross-entropy', inputSize: 3, hiddenLayers: [5, 4], outputSize: 3, dtype: 'float64' };
 const linear: Network = { family: 'linear', task: 'regression', loss: 'mse', inputSize: 3, hiddenLayers: [], outputSize: 1, dtype: 'float64' };
@@ -119,6 +129,62 @@ describe.each([
       }
     }
     expect(checked).toBe(parameterShapes(network).reduce((sum, { dims }) => sum + dims.reduce((a, b) => a * b, 1), 0));
+  });
+});
+
+describe("the epoch graph's precomputed batch parts", () => {
+  /**
+   * One float32 batch of 37 rows through the per-batch formulas and through the parts the epoch
+   * graph computes once per epoch (ones sliced from a longer vector, 1/row count gathered from a
+   * vector of reciprocals, log p picked by class id, the loss sum negated afterwards): every bit equal.
+   */
+  it.each([
+    ['unweighted', false],
+    ['weighted', true],
+  ])('give the bits of the per-batch formulas: %s cross-entropy, loss sum and gradients', async (_label, weighted) => {
+    const network: Network = { ...mlp, dtype: 'float32' };
+    const rows = 37;
+    const rng = new SeededRandom(23);
+    const batch = randomBatch(network, rows, rng);
+    const g = new GraphBuilder('parts');
+    g.input({ name: 'features', type: 'float32', shape: [rows, network.inputSize] });
+    g.input({ name: 'targets', type: 'float32', shape: [rows, network.outputSize] });
+    g.input({ name: 'labels', type: 'int32', shape: [rows, 1] });
+    if (weighted) g.input({ name: 'weights', type: 'float32', shape: [rows, 1] });
+    const parameters = parameterShapes(network).map(({ name, dims }) => g.input({ name, type: 'float32', shape: dims }));
+    const common = { network, input: 'features', targets: 'targets', weights: weighted ? 'weights' : undefined, parameters, l2: 0.01 };
+    const plain = addGradients(g, common);
+    const counts = g.constant({ type: 'float32', dims: [2], values: [8, rows], hint: 'counts' });
+    const longerOnes = g.op('ConstantOfShape', [g.int64s([rows + 5], 'length')], { value: attr.tensor({ type: 'float32', dims: [1], values: [1] }) });
+    const precomputed = addGradients(g, {
+      ...common,
+      precomputed: {
+        ones: g.op('Slice', [longerOnes, g.int64s([0], 'start'), g.int64s([rows], 'end')]),
+        scale: weighted ? undefined : g.op('Gather', [g.op('Reciprocal', [counts]), g.scalar('int64', 1, 'second')], { axis: attr.int(0) }),
+        labels: 'labels',
+        negateLossSum: false,
+      },
+    });
+    expect(precomputed.lossSumNegated).toBe(true);
+    const pairs: [string, string][] = [
+      [plain.lossSum, g.op('Neg', [precomputed.lossSum])],
+      ...plain.gradients.map((name, index): [string, string] => [name, precomputed.gradients[index]!]),
+    ];
+    pairs.flat().forEach((name, index) => g.opTo(`out${index}`, 'Identity', [name]));
+    pairs.flat().forEach((_, index) => g.output({ name: `out${index}`, type: 'float32' }));
+    const session = await ort.InferenceSession.create(serializeModel(buildModel({ graph: g.build() })));
+    const float = (values: ArrayLike<number>, dims: readonly number[]): ort.Tensor => new ort.Tensor('float32', Float32Array.from(values), [...dims]);
+    const out = await session.run({
+      features: float(batch.features, [rows, network.inputSize]),
+      targets: float(batch.targets, [rows, network.outputSize]),
+      labels: new ort.Tensor('int32', classIds(batch.targets, network.outputSize), [rows, 1]),
+      ...(weighted ? { weights: float(batch.weights, [rows, 1]) } : {}),
+      ...Object.fromEntries(randomParameters(network, rng).map((tensor) => [tensor.name, float(tensor.values, tensor.dims)])),
+    });
+    const bytes = (index: number): Buffer => Buffer.from((out[`out${index}`]!.data as Float32Array).buffer.slice(0));
+    pairs.forEach((_, pair) => expect(bytes(2 * pair + 1).equals(bytes(2 * pair)), `output ${pair}`).toBe(true));
+    // Something was computed: a non-zero loss and gradients.
+    expect((out.out0!.data as Float32Array)[0]).toBeGreaterThan(0);
   });
 });
 

@@ -42,12 +42,29 @@ export function addForward(
 }
 
 interface LossResult {
-  /** Σ wᵢ·lossᵢ over the batch (scalar). */
+  /** Σ wᵢ·lossᵢ over the batch (scalar); −Σ wᵢ·lossᵢ when `lossSumNegated`. */
   lossSum: string;
-  /** Σ wᵢ (scalar). */
-  weightSum: string;
+  /** Cross-entropy with `BatchPrecomputed.negateLossSum` false: `lossSum` is Σ wᵢ·log pᵢ, the caller negates it. */
+  lossSumNegated: boolean;
+  /** Σ wᵢ (scalar); undefined when the caller gave 1/Σ wᵢ (`BatchPrecomputed.scale`). */
+  weightSum: string | undefined;
   /** ∂(Σ wᵢ·lossᵢ / Σ wᵢ)/∂output, [b, outputSize]. */
   outputGradient: string;
+}
+
+/**
+ * What the epoch graph computes once per epoch (or more cheaply) for each batch's loss and
+ * gradients, so that the Loop body does not: each the same values as the body's own nodes.
+ */
+export interface BatchPrecomputed {
+  /** The batch's ones [b] (a `Slice` of the epoch's; else Shape + ConstantOfShape per batch). */
+  ones?: string;
+  /** Unweighted: 1/(row count) of the batch (scalar), instead of `Reciprocal(ReduceSum(ones))`; no `weightSum` then. */
+  scale?: string;
+  /** Cross-entropy: the batch's class ids [b, 1]; log pᵢ is picked with `GatherElements` instead of Σ targets·log p. */
+  labels?: string;
+  /** Cross-entropy: false leaves the loss sum's `Neg` to the caller (see `LossResult.lossSumNegated`); default true. */
+  negateLossSum?: boolean;
 }
 
 /**
@@ -58,26 +75,32 @@ interface LossResult {
  */
 export function addLoss(
   g: GraphBuilder,
-  params: { network: Network; output: string; targets: string; weights: string | undefined; ones?: string },
+  params: { network: Network; output: string; targets: string; weights: string | undefined; precomputed?: BatchPrecomputed },
 ): LossResult {
   const { network, output, targets, weights } = params;
-  const weightSum = g.op('ReduceSum', [weights ?? params.ones ?? addBatchOnes(g, network.dtype, output)], { keepdims: attr.int(0) });
+  const precomputed = params.precomputed ?? {};
+  const given = weights ? undefined : precomputed.scale;
+  const weightSum = given ? undefined : g.op('ReduceSum', [weights ?? precomputed.ones ?? addBatchOnes(g, network.dtype, output)], { keepdims: attr.int(0) });
   // Reciprocal, not Div(1, Σ): onnxruntime rewrites Div(1, x) followed by Mul into one Div, which rounds differently.
-  const scale = weights ? g.op('Div', [weights, weightSum]) : g.op('Reciprocal', [weightSum]);
+  const scale = given ?? (weights ? g.op('Div', [weights, weightSum!]) : g.op('Reciprocal', [weightSum!]));
   /** Σ wᵢ·lossᵢ of per-row losses [b, 1]. */
   const weightedSum = (losses: string): string => g.op('ReduceSum', [weights ? g.op('Mul', [weights, losses]) : losses], { keepdims: attr.int(0) });
   if (network.loss === 'cross-entropy') {
     const logProbabilities = g.op('LogSoftmax', [output], { axis: attr.int(1) });
-    const picked = g.op('ReduceSum', [g.op('Mul', [targets, logProbabilities]), g.int64s([1], 'axis1')], { keepdims: attr.int(1) });
-    const lossSum = g.op('Neg', [weightedSum(picked)]);
+    // log p of each row's class: one-hot targets make Σ_c t·log p exactly that value (the other terms are ±0).
+    const picked = precomputed.labels
+      ? g.op('GatherElements', [logProbabilities, precomputed.labels], { axis: attr.int(1) })
+      : g.op('ReduceSum', [g.op('Mul', [targets, logProbabilities]), g.int64s([1], 'axis1')], { keepdims: attr.int(1) });
+    const negate = precomputed.negateLossSum ?? true;
+    const lossSum = negate ? g.op('Neg', [weightedSum(picked)]) : weightedSum(picked);
     const residual = g.op('Sub', [g.op('Exp', [logProbabilities]), targets]);
-    return { lossSum, weightSum, outputGradient: g.op('Mul', [residual, scale]) };
+    return { lossSum, lossSumNegated: !negate, weightSum, outputGradient: g.op('Mul', [residual, scale]) };
   }
   const difference = g.op('Sub', [output, targets]);
   const squared = g.op('ReduceSum', [g.op('Mul', [difference, difference]), g.int64s([1], 'axis1')], { keepdims: attr.int(1) });
   const lossSum = weightedSum(squared);
   const twice = g.op('Mul', [scale, g.scalar(network.dtype, 2, 'two')]);
-  return { lossSum, weightSum, outputGradient: g.op('Mul', [difference, twice]) };
+  return { lossSum, lossSumNegated: false, weightSum, outputGradient: g.op('Mul', [difference, twice]) };
 }
 
 interface GradientResult extends LossResult {
@@ -91,11 +114,17 @@ interface GradientResult extends LossResult {
  */
 export function addObjective(g: GraphBuilder, params: { network: Network; loss: LossResult; parameters: readonly string[]; l2: number }): string {
   const { network, parameters } = params;
-  const dataLoss = g.op('Div', [params.loss.lossSum, params.loss.weightSum]);
+  const dataLoss = g.op('Div', [params.loss.lossSum, plainWeightSum(params.loss)]);
   if (params.l2 <= 0) return dataLoss;
   const squares = layerSizes(network).map((_, layer) => g.op('ReduceSumSquare', [parameters[2 * layer]!], { keepdims: attr.int(0) }));
   const total = squares.length === 1 ? squares[0]! : g.op('Sum', squares);
   return g.op('Add', [dataLoss, g.op('Mul', [total, g.scalar(network.dtype, params.l2 / 2, 'half_l2')])]);
+}
+
+/** Σ wᵢ of a loss computed without precomputed parts (its `lossSum` is the plain Σ wᵢ·lossᵢ). */
+function plainWeightSum(loss: LossResult): string {
+  if (!loss.weightSum || loss.lossSumNegated) throw new Error('the loss was computed with precomputed parts: its sums are not the plain ones');
+  return loss.weightSum;
 }
 
 /** Forward, loss and the backward pass of the objective (`addObjective`): gradients in parameter order. */
@@ -110,13 +139,15 @@ export function addGradients(
     parameters: readonly string[];
     l2: number;
     transposedWeights?: readonly boolean[];
+    precomputed?: BatchPrecomputed;
   },
 ): GradientResult {
   const { network, parameters } = params;
   const transposed = params.transposedWeights ?? [];
   const forward = addForward(g, network, params.input, parameters, transposed);
-  const batchOnes = addBatchOnes(g, network.dtype, params.input);
-  const loss = addLoss(g, { network, output: forward.output, targets: params.targets, weights: params.weights, ones: batchOnes });
+  const batchOnes = params.precomputed?.ones ?? addBatchOnes(g, network.dtype, params.input);
+  const precomputed = { ...params.precomputed, ones: batchOnes };
+  const loss = addLoss(g, { network, output: forward.output, targets: params.targets, weights: params.weights, precomputed });
   const layers = layerSizes(network).length;
   const l2 = params.l2 > 0;
 
@@ -283,7 +314,7 @@ export function buildEvaluationGraph(network: Network, groups?: FeatureGroupLayo
   const loss = addLoss(g, { network, output: forward.output, targets: BATCH_INPUTS.targets, weights: BATCH_INPUTS.weights });
   g.opTo('output', 'Identity', [forward.output]);
   g.opTo('lossSum', 'Identity', [loss.lossSum]);
-  g.opTo('weightSum', 'Identity', [loss.weightSum]);
+  g.opTo('weightSum', 'Identity', [plainWeightSum(loss)]);
   g.output({ name: 'output', type: network.dtype, shape: ['N', network.outputSize] });
   g.output({ name: 'lossSum', type: network.dtype, shape: [] });
   g.output({ name: 'weightSum', type: network.dtype, shape: [] });
@@ -441,35 +472,65 @@ export function chooseRowGathering(network: Network, rows: number): RowGathering
   return rows * (network.inputSize + network.outputSize + 1) * bytesPerValue <= EPOCH_GATHER_BUDGET_BYTES ? 'epoch' : 'batch';
 }
 
-/** Features, targets and weights of mini-batch `iteration` in the Loop body `body` of epoch graph `g` (see `RowGathering`). */
-function addBatchData(
-  g: GraphBuilder,
-  body: GraphBuilder,
-  params: EpochGraphParams & { iteration: string },
-): { input: string; targets: string; weights: string | undefined } {
-  const { network } = params;
+/** One mini-batch's data in the Loop body, and the end row it stops at (the next batch's start). */
+interface BatchData {
+  input: string;
+  targets: string;
+  weights: string | undefined;
+  /** The batch's class ids [b, 1] when the graph takes `labels` (see `BatchPrecomputed.labels`). */
+  labels: string | undefined;
+  /** start + batch size (1-element vector): the next batch's start, carried through the Loop. */
+  end: string;
+}
+
+/**
+ * Features, targets and weights of the mini-batch that starts at row `start` (a 1-element
+ * vector the Loop carries from batch to batch: one `Add` per batch instead of
+ * iteration·size) in the Loop body `body` of epoch graph `g` (see `RowGathering`). The last batch
+ * may be shorter: Slice clamps the end to the row count.
+ */
+function addBatchData(g: GraphBuilder, body: GraphBuilder, params: EpochGraphParams & { start: string }): BatchData {
+  const { network, start } = params;
   const weighted = params.weighted ?? true;
+  const end = body.op('Add', [start, body.int64s([params.batchSize], 'batch_size')]);
   const identity = params.labels ? addIdentityMatrix(g, network) : '';
-  /** The targets of the rows `gather(source)` picks: one-hot rows of their labels, or the given targets. */
-  const targetsOf = (builder: GraphBuilder, gather: (source: string) => string): string =>
-    params.labels ? addOneHot(builder, identity, gather(BATCH_INPUTS.labels)) : gather(BATCH_INPUTS.targets);
-  const [start, end] = addBatchBounds(body, params.iteration, params.batchSize);
+  const column = (builder: GraphBuilder, labels: string): string => builder.op('Unsqueeze', [labels, builder.int64s([1], 'axis1')]);
   if ((params.rowGathering ?? 'batch') === 'epoch') {
     const gatherEpoch = (source: string): string => g.op('Gather', [source, EPOCH_INPUTS.order], { axis: attr.int(0) });
     const slice = (source: string): string => body.op('Slice', [source, start, end]);
+    const labels = params.labels ? gatherEpoch(BATCH_INPUTS.labels) : undefined;
     return {
       input: slice(addFeatureMatrix(g, network.dtype, params.featureGroups, EPOCH_INPUTS.order)),
-      targets: slice(targetsOf(g, gatherEpoch)),
+      targets: slice(labels ? addOneHot(g, identity, labels) : gatherEpoch(BATCH_INPUTS.targets)),
       weights: weighted ? slice(gatherEpoch(BATCH_INPUTS.weights)) : undefined,
+      labels: labels ? slice(column(g, labels)) : undefined,
+      end,
     };
   }
   const rows = body.op('Slice', [EPOCH_INPUTS.order, start, end]);
   const gather = (source: string): string => body.op('Gather', [source, rows], { axis: attr.int(0) });
+  const labels = params.labels ? gather(BATCH_INPUTS.labels) : undefined;
   return {
     input: addFeatureMatrix(body, network.dtype, params.featureGroups, rows),
-    targets: targetsOf(body, gather),
+    targets: labels ? addOneHot(body, identity, labels) : gather(BATCH_INPUTS.targets),
     weights: weighted ? gather(BATCH_INPUTS.weights) : undefined,
+    labels: labels ? column(body, labels) : undefined,
+    end,
   };
+}
+
+/**
+ * Row counts of the epoch's batches (a vector of the compute type: Σ wᵢ of each batch when every
+ * row weighs 1, exactly what a `ReduceSum` of the batch's ones gives) and their reciprocals, for
+ * `batchCount` batches of `batchSize` rows over the `order`'s rows (the last one shorter).
+ */
+function addBatchRowCounts(g: GraphBuilder, dtype: FloatType, batchSize: number): { counts: string; reciprocals: string } {
+  const size = g.int64s([batchSize], 'batch_size');
+  const starts = g.op('Mul', [g.op('Range', [g.scalar('int64', 0, 'zero'), EPOCH_INPUTS.batchCount, g.scalar('int64', 1, 'one')]), size]);
+  const ends = g.op('Min', [g.op('Add', [starts, size]), g.op('Shape', [EPOCH_INPUTS.order])]);
+  const counts = g.op('Cast', [g.op('Sub', [ends, starts])], { to: attr.int(onnxDataType(dtype)) });
+  // Reciprocal, as the body did (see addLoss); a vector of them is rounded as each scalar was.
+  return { counts, reciprocals: g.op('Reciprocal', [counts]) };
 }
 
 /** The classes × classes identity matrix of the compute type (no larger than the one-hot targets it replaces while every class has a row). */
@@ -487,13 +548,6 @@ function addIdentityMatrix(g: GraphBuilder, network: Network): string {
  */
 function addOneHot(g: GraphBuilder, identity: string, labels: string): string {
   return g.op('Gather', [identity, labels], { axis: attr.int(0) });
-}
-
-/** Start and end row (1-element vectors, for Slice) of mini-batch `iteration` (the last one may be shorter: Slice clamps the end). */
-function addBatchBounds(body: GraphBuilder, iteration: string, batchSize: number): [string, string] {
-  const size = body.int64s([batchSize], 'batch_size');
-  const start = body.op('Mul', [body.op('Reshape', [iteration, body.int64s([1], 'shape1')]), size]);
-  return [start, body.op('Add', [start, size])];
 }
 
 /**
@@ -533,18 +587,32 @@ export function buildEpochGraph(params: EpochGraphParams): { graph: onnx.IGraphP
   const layout = flatParameterLayout(network);
   const stepFactors = addStepFactors(g, { dtype, optimizer, steps: addEpochSteps(g, dtype, names.stepOut) });
 
+  const weighted = params.weighted ?? true;
+  const rowCounts = weighted ? undefined : addBatchRowCounts(g, dtype, params.batchSize);
+  const epochOnes = g.op('ConstantOfShape', [g.op('Shape', [EPOCH_INPUTS.order])], { value: attr.tensor({ type: dtype, dims: [1], values: [1] }) });
+
   const body = g.subgraph('batch');
   const iteration = body.input({ name: body.fresh('iteration'), type: 'int64', shape: [] });
   const condition = body.input({ name: body.fresh('condition'), type: 'bool', shape: [] });
+  const startIn = body.input({ name: body.fresh('start'), type: 'int64', shape: [1] });
   const flatParametersIn = body.input({ name: body.fresh('parameters'), type: dtype, shape: [parameterCount] });
   const flatStateIn = kinds.map(() => body.input({ name: body.fresh('state'), type: dtype, shape: [parameterCount] }));
-  const batch = addBatchData(g, body, { ...params, iteration });
+  const batch = addBatchData(g, body, { ...params, start: startIn });
   const result = addGradients(body, {
     network,
-    ...batch,
+    input: batch.input,
+    targets: batch.targets,
+    weights: batch.weights,
     parameters: addUnflatten(body, flatParametersIn, layout),
     transposedWeights: layout.filter((_, index) => index % 2 === 0).map(({ transposed }) => transposed),
     l2: params.l2,
+    precomputed: {
+      ones: body.op('Slice', [epochOnes, startIn, batch.end]),
+      scale: rowCounts ? body.op('Gather', [rowCounts.reciprocals, iteration], { axis: attr.int(0) }) : undefined,
+      labels: batch.labels,
+      // The loss sums are negated once per epoch, after the Loop.
+      negateLossSum: false,
+    },
   });
   const update = addOptimizerUpdate(body, {
     dtype,
@@ -555,18 +623,28 @@ export function buildEpochGraph(params: EpochGraphParams): { graph: onnx.IGraphP
     factors: stepFactors.map((factors) => body.op('Gather', [factors, iteration], { axis: attr.int(0) })),
   });
   body.output({ name: body.op('Identity', [condition]), type: 'bool', shape: [] });
+  body.output({ name: batch.end, type: 'int64', shape: [1] });
   [update.parameter, ...update.state].forEach((name) => body.output({ name, type: dtype, shape: [parameterCount] }));
   body.output({ name: result.lossSum, type: dtype, shape: [] });
-  body.output({ name: result.weightSum, type: dtype, shape: [] });
+  if (weighted) body.output({ name: result.weightSum!, type: dtype, shape: [] });
 
   const flatParametersOut = g.fresh('parameters_next');
   const flatStateOut = kinds.map(() => g.fresh('state_next'));
+  const lossSums = result.lossSumNegated ? g.fresh('negated_loss_sums') : names.batchLossSums;
   g.node({
     opType: 'Loop',
-    inputs: [EPOCH_INPUTS.batchCount, '', addToFlatLayout(g, parameters, layout), ...kinds.map((kind) => addToFlatLayout(g, stateOfKind(state, kind), layout))],
-    outputs: [flatParametersOut, ...flatStateOut, names.batchLossSums, names.batchWeightSums],
+    inputs: [
+      EPOCH_INPUTS.batchCount,
+      '',
+      g.int64s([0], 'first_start'),
+      addToFlatLayout(g, parameters, layout),
+      ...kinds.map((kind) => addToFlatLayout(g, stateOfKind(state, kind), layout)),
+    ],
+    outputs: [g.fresh('last_end'), flatParametersOut, ...flatStateOut, lossSums, ...(weighted ? [names.batchWeightSums] : [])],
     attributes: { body: attr.graph(body.build()) },
   });
+  if (result.lossSumNegated) g.opTo(names.batchLossSums, 'Neg', [lossSums]);
+  if (rowCounts) g.opTo(names.batchWeightSums, 'Identity', [rowCounts.counts]);
   addFromFlatLayout(g, flatParametersOut, layout, names.parametersOut);
   kinds.forEach((kind) => addFromFlatLayout(g, flatStateOut[kind]!, layout, stateOfKind(names.stateOut, kind)));
   [...shapes, ...stateShapes].forEach(({ dims }, index) => {
