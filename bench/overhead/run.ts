@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { REPO_ROOT, TempWorkspace, taskOutcomes } from '../../test/support/temp-workspace';
 
@@ -31,12 +31,28 @@ function timedProcess(command: string, args: string[], cwd: string, env: NodeJS.
   return seconds;
 }
 
-/** A bare Nx workspace (no plugin) with `count` projects, each with one trivial cached `run` target. */
-function bareWorkspace(count: number): string {
-  const root = mkdtempSync(join(tmpdir(), 'reproml-bench-bare-'));
+/** The bare workspaces' Nx cache folder (NX_CACHE_DIRECTORY), inside each. */
+const BARE_CACHE = '.nx-cache';
+
+/**
+ * A bare Nx workspace with `count` projects, each with one trivial cached `run` target: no plugin,
+ * or (`withPlugin`) one plugin that infers nothing, the floor of any Nx plugin (Nx starts a
+ * worker process per plugin).
+ */
+function bareWorkspace(count: number, options: { withPlugin?: boolean } = {}): string {
+  const root = mkdtempSync(join(tmpdir(), `reproml-bench-bare${options.withPlugin ? '-plugin' : ''}-`));
   // The daemon is chosen per command (NX_DAEMON), as on the ReproML side.
-  writeFileSync(join(root, 'nx.json'), JSON.stringify({ neverConnectToCloud: true, analytics: false }));
+  writeFileSync(
+    join(root, 'nx.json'),
+    JSON.stringify({ neverConnectToCloud: true, analytics: false, ...(options.withPlugin ? { plugins: ['./tools/nothing-plugin.js'] } : {}) }),
+  );
   writeFileSync(join(root, 'package.json'), JSON.stringify({ name: 'bare', private: true }));
+  // As in a real workspace (and the penguins one, below), Nx's cache folder is ignored.
+  writeFileSync(join(root, '.gitignore'), `${BARE_CACHE}\n.nx\n`);
+  if (options.withPlugin) {
+    mkdirSync(join(root, 'tools'));
+    writeFileSync(join(root, 'tools', 'nothing-plugin.js'), "exports.createNodesV2 = ['**/nothing-matches-this.json', () => []];\n");
+  }
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'));
   for (let index = 0; index < count; index++) {
     const project = join(root, 'projects', `p${index}`);
@@ -65,22 +81,30 @@ function nxEnv(cacheDir: string, daemon = false): NodeJS.ProcessEnv {
   return { ...process.env, NX_DAEMON: String(daemon), NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_CACHE_DIRECTORY: cacheDir, FORCE_COLOR: '0', NO_COLOR: '1' };
 }
 
-/** Runs both sides in turn, `rounds` times, and prints A, B and A/B as min / median / max. */
-function compare(label: string, rounds: number, a: () => number, b: () => number): void {
-  const as: number[] = [];
-  const bs: number[] = [];
+/**
+ * Runs every side in turn (the order rotating each round), `rounds` times, and prints each
+ * side's wall time and the first side's ratio to every other, as min / median / max of the
+ * per-round ratios.
+ */
+function compare(label: string, rounds: number, sides: { name: string; run: () => number }[]): void {
+  const times = sides.map(() => [] as number[]);
   for (let round = 0; round < rounds; round++) {
-    as.push(a());
-    bs.push(b());
+    for (let turn = 0; turn < sides.length; turn++) {
+      const index = (round + turn) % sides.length;
+      times[index]!.push(sides[index]!.run());
+    }
   }
-  const ratio = spread(as.map((value, index) => value / bs[index]!));
+  const width = Math.max(...sides.map((side) => side.name.length));
   const show = (values: number[]) => {
     const { min, median, max } = spread(values);
     return `${median.toFixed(2)} s (${min.toFixed(2)}–${max.toFixed(2)})`;
   };
-  console.log(
-    `${label}\n  ReproML  ${show(as)}\n  baseline ${show(bs)}\n  ratio    ${ratio.median.toFixed(2)}× (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)})`,
-  );
+  const lines = [label, ...sides.map((side, index) => `  ${side.name.padEnd(width)}  ${show(times[index]!)}`)];
+  for (let index = 1; index < sides.length; index++) {
+    const ratio = spread(times[0]!.map((value, round) => value / times[index]![round]!));
+    lines.push(`  ratio to ${sides[index]!.name}: ${ratio.median.toFixed(2)}× (${ratio.min.toFixed(2)}–${ratio.max.toFixed(2)})`);
+  }
+  console.log(lines.join('\n'));
 }
 
 /** The 1, 5 and 15-minute load averages: the machine is shared, so every figure says how busy it was. */
@@ -93,8 +117,13 @@ function loadAverage(): string {
 function main(): void {
   const rounds = option('rounds', 5);
   const penguins = TempWorkspace.create({ label: 'bench-overhead', pipelines: ['penguins'] });
+  // As in a real workspace, where Nx's cache folder (.nx/cache) is ignored: the test harness keeps
+  // it in the workspace (NX_CACHE_DIRECTORY), which would leave the tree dirty and make the daemon
+  // recompute the graph after every command, on both sides.
+  penguins.write('.gitignore', `${penguins.read('.gitignore')}${relative(penguins.root, penguins.cacheDir)}\n`);
+  penguins.commitAll('ignore the Nx cache folder');
   const withoutPlugin = TempWorkspace.cloneFrom(penguins, { label: 'bench-overhead-noplugin' });
-  let bare = '';
+  const bares: string[] = [];
   const daemons: { cwd: string; nx: string; cacheDir: string }[] = [];
   try {
     const runPenguins = ['run-many', '-t', 'run', '-p', 'tag:pipeline:penguins', '--output-style=stream'];
@@ -102,11 +131,13 @@ function main(): void {
     const tasks = first.executed.length + first.cached.length;
     // Once more: the push finds v1 published and caches that answer (the first run's push created v1, under a random hash).
     const second = taskOutcomes(penguins.nxOk(runPenguins));
-    bare = bareWorkspace(tasks);
-    const bareCache = join(bare, '.nx-cache');
-    const bareNx = join(bare, 'node_modules', '.bin', 'nx');
-    const runBare = (daemon: boolean) => timedProcess(bareNx, ['run-many', '-t', 'run', '--output-style=stream'], bare, nxEnv(bareCache, daemon));
-    runBare(false);
+    const bare = bareWorkspace(tasks);
+    const barePlugin = bareWorkspace(tasks, { withPlugin: true });
+    bares.push(bare, barePlugin);
+    const runBare = (root: string, daemon: boolean) =>
+      timedProcess(join(root, 'node_modules', '.bin', 'nx'), ['run-many', '-t', 'run', '--output-style=stream'], root, nxEnv(join(root, BARE_CACHE), daemon));
+    runBare(bare, false);
+    runBare(barePlugin, false);
     withoutPlugin.write('nx.json', { ...JSON.parse(withoutPlugin.read('nx.json')), plugins: [] });
     console.log(`bench/overhead: ${rounds} interleaved rounds; load average ${loadAverage()} (1, 5, 15 min) at the start`);
     console.log(
@@ -115,45 +146,48 @@ function main(): void {
 
     const nx = (workspace: TempWorkspace, args: string[], daemon: boolean) =>
       timedProcess(workspace.path('node_modules', '.bin', 'nx'), args, workspace.root, nxEnv(workspace.cacheDir, daemon));
-    const compareBoth = (daemon: boolean) => {
+    const compareAll = (daemon: boolean) => {
       const label = daemon ? 'daemon on' : 'daemon off';
-      compare(
-        `cached rerun, ${label}: penguins pipeline vs bare Nx`,
-        rounds,
-        () => nx(penguins, runPenguins, daemon),
-        () => runBare(daemon),
-      );
-      compare(
-        `nx show projects, ${label}: with the plugin vs without`,
-        rounds,
-        () => nx(penguins, ['show', 'projects'], daemon),
-        () => nx(withoutPlugin, ['show', 'projects'], daemon),
-      );
+      compare(`cached rerun, ${label}: penguins pipeline vs bare Nx (and bare Nx with a plugin that infers nothing)`, rounds, [
+        { name: 'ReproML', run: () => nx(penguins, runPenguins, daemon) },
+        { name: 'bare Nx', run: () => runBare(bare, daemon) },
+        { name: 'bare Nx + empty plugin', run: () => runBare(barePlugin, daemon) },
+      ]);
+      compare(`nx show projects, ${label}: with the plugin vs without`, rounds, [
+        { name: 'ReproML', run: () => nx(penguins, ['show', 'projects'], daemon) },
+        { name: 'without the plugin', run: () => nx(withoutPlugin, ['show', 'projects'], daemon) },
+      ]);
     };
-    compareBoth(false);
+    compareAll(false);
+    // Working with uncommitted changes: a file outside every stage's chain (the restores' dirty flags need each chain).
+    penguins.write('notes.txt', 'uncommitted\n');
+    compare('cached rerun, daemon off, an uncommitted file outside every stage chain: penguins vs bare Nx', rounds, [
+      { name: 'ReproML', run: () => nx(penguins, runPenguins, false) },
+      { name: 'bare Nx', run: () => runBare(bare, false) },
+    ]);
+    rmSync(penguins.path('notes.txt'));
     // The Nx daemon (on for users, off in tests and CI): the same commands through it, once each daemon is up.
     for (const [cwd, cacheDir] of [
       [penguins.root, penguins.cacheDir],
       [withoutPlugin.root, withoutPlugin.cacheDir],
-      [bare, bareCache],
+      [bare, join(bare, BARE_CACHE)],
+      [barePlugin, join(barePlugin, BARE_CACHE)],
     ] as const) {
       daemons.push({ cwd, nx: join(cwd, 'node_modules', '.bin', 'nx'), cacheDir });
       timedProcess(join(cwd, 'node_modules', '.bin', 'nx'), ['show', 'projects'], cwd, nxEnv(cacheDir, true));
     }
-    compareBoth(true);
+    compareAll(true);
     const bin = join(REPO_ROOT, 'packages', 'cli', 'bin', 'reproml.js');
-    compare(
-      'reproml --help vs node -e 0',
-      rounds,
-      () => timedProcess(process.execPath, [bin, '--help'], REPO_ROOT, process.env),
-      () => timedProcess(process.execPath, ['-e', '0'], REPO_ROOT, process.env),
-    );
+    compare('reproml --help vs node -e 0', rounds, [
+      { name: 'ReproML', run: () => timedProcess(process.execPath, [bin, '--help'], REPO_ROOT, process.env) },
+      { name: 'node -e 0', run: () => timedProcess(process.execPath, ['-e', '0'], REPO_ROOT, process.env) },
+    ]);
     console.log(`load average ${loadAverage()} (1, 5, 15 min) at the end`);
   } finally {
     for (const daemon of daemons) spawnSync(daemon.nx, ['daemon', '--stop'], { cwd: daemon.cwd, env: nxEnv(daemon.cacheDir, true) });
     penguins.remove();
     withoutPlugin.remove();
-    if (bare) rmSync(bare, { recursive: true, force: true });
+    for (const root of bares) rmSync(root, { recursive: true, force: true });
   }
 }
 

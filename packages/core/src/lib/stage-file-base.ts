@@ -40,8 +40,6 @@ export const stageBaseShape = {
   }),
 };
 
-export const STAGE_FILE_NAME = 'stage.json';
-
 /**
  * For a stage schema's `superRefine`: an issue at `inputs.<name>` for each input the kind
  * declares as required (`required` not false) that the stage file lacks. Derived from the same

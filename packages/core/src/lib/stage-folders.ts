@@ -1,7 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { STAGE_FILE_NAME } from './stage-file-base';
-import { PIPELINES_DIR, stageOutputDir, stageProjectName, stageRootDir } from './stage-layout';
+import { PIPELINES_DIR, STAGE_FILE_NAME, stageOutputDir, stageProjectName, stageRootDir } from './stage-layout';
 
 /** A stage found on disk: a folder `pipelines/<pipeline>/<stage>/` that holds a stage file. */
 export interface StageFolder {

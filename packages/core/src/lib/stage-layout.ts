@@ -7,8 +7,14 @@
 /** The workspace folder that holds every pipeline. */
 export const PIPELINES_DIR = 'pipelines';
 
+/** Every stage's file, in its folder (`pipelines/<pipeline>/<stage>/stage.json`). */
+export const STAGE_FILE_NAME = 'stage.json';
+
 /** The lineage record every stage writes into its `out/` (see lineage-record.ts). */
 export const LINEAGE_FILE = 'lineage.json';
+
+/** What a sweep stage writes into its `out/`: its selection (the schema is sweep-result.ts's `sweepResultOutput`). */
+export const SWEEP_RESULT_FILE = 'sweep.json';
 
 export function stageProjectName(pipeline: string, stage: string): string {
   return `${pipeline}-${stage}`;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SWEEP_RESULT_FILE } from './stage-layout';
 import { defineStageOutput } from './stage-output';
 
 const pointScoreSchema = z
@@ -13,7 +14,7 @@ const pointScoreSchema = z
 
 /** `sweep.json`: what a sweep stage selected, and why (every point's scores, ranked). */
 export const sweepResultOutput = defineStageOutput({
-  file: 'sweep.json',
+  file: SWEEP_RESULT_FILE,
   description: "a sweep stage's selection: the metric, its direction, every point with its scores and rank, and the winner",
   schema: z
     .object({

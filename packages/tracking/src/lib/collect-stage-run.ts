@@ -1,7 +1,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { type GitState, LINEAGE_FILE, type LineageRecord, readGitState, stageOutputDir, sweepResultOutput } from '@reproml/core';
+import type { GitState, LineageRecord } from '@reproml/core';
+// Light (no zod): the plugin collects cache restores with this in Nx's process (see run-journal.ts).
+import { LINEAGE_FILE, readGitState, SWEEP_RESULT_FILE, stageOutputDir } from '@reproml/core/layout';
 import { datasetRevisions } from './dataset-revisions';
 import type { RunRecord } from './run-record';
 
@@ -14,7 +16,7 @@ export const RUN_DOCUMENTS = [
   'validation.json',
   'model.json',
   'drift.json',
-  sweepResultOutput.file,
+  SWEEP_RESULT_FILE,
 ] as const;
 const MAX_DOCUMENT_BYTES = 1024 * 1024;
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { STAGE_FILE_NAME, splitStageReference, stageProjectName, stageRootDir } from '@reproml/core';
+import { STAGE_FILE_NAME, splitStageReference, stageProjectName, stageRootDir } from '@reproml/core/layout';
 import type { DatasetRevision } from './run-record';
 
 export interface DatasetRevisionsParams {

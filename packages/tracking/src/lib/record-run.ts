@@ -4,12 +4,13 @@ import { RunStore } from './run-store';
 import { describeTrackingLocation, trackingEnabled, trackingLocation } from './tracking-location';
 
 export type RecordRunResult =
-  | { recorded: true; id: number; path: string }
+  /** `warnings`: the store's own (journaled runs it could not fold in: see run-journal.ts). */
+  | { recorded: true; id: number; path: string; warnings: string[] }
   | { recorded: false; reason: 'disabled' }
   | { recorded: false; reason: 'failed'; path: string; warning: string };
 
 export type RecordRunsResult =
-  | { recorded: true; ids: number[]; path: string }
+  | { recorded: true; ids: number[]; path: string; warnings: string[] }
   | { recorded: false; reason: 'disabled' }
   | { recorded: false; reason: 'failed'; path: string; warning: string };
 
@@ -30,7 +31,7 @@ const RECORD_QUERY_TIMEOUT_MS = 15_000;
  */
 export async function recordRun(params: RecordRunParams): Promise<RecordRunResult> {
   const result = await recordRuns({ ...params, collect: () => [params.collect()] });
-  return result.recorded ? { recorded: true, id: result.ids[0]!, path: result.path } : result;
+  return result.recorded ? { recorded: true, id: result.ids[0]!, path: result.path, warnings: result.warnings } : result;
 }
 
 /**
@@ -45,7 +46,7 @@ export async function recordRuns(params: Omit<RecordRunParams, 'collect'> & { co
     const location = trackingLocation({ workspaceRoot: params.workspaceRoot, env });
     path = describeTrackingLocation(location);
     const runs = params.collect();
-    if (runs.length === 0) return { recorded: true, ids: [], path };
+    if (runs.length === 0) return { recorded: true, ids: [], path, warnings: [] };
     const store = await RunStore.open({
       location,
       busyTimeoutMs: Number(env.REPROML_TRACKING_BUSY_TIMEOUT_MS) || undefined,
@@ -53,7 +54,7 @@ export async function recordRuns(params: Omit<RecordRunParams, 'collect'> & { co
       queryTimeoutMs: RECORD_QUERY_TIMEOUT_MS,
     });
     try {
-      return { recorded: true, ids: await store.recordMany(runs), path };
+      return { recorded: true, ids: await store.recordMany(runs), path, warnings: store.warnings };
     } finally {
       await store.close();
     }

@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { foldRunJournal } from './fold-run-journal';
 import { checkNotNewer, migrate, schemaVersion } from './migrations';
 import { PostgresConnection } from './postgres-connection';
 import { runFingerprint } from './run-fingerprint';
+import { runJournalPending } from './run-journal';
 import type { RunRecord, RunSummary, StoredRun } from './run-record';
 import { describeStoreFailure, RunStoreError } from './run-store-error';
 import type { SqlConnection, SqlValue } from './sql-connection';
@@ -136,6 +138,9 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
  * writers from many machines neither lose nor duplicate a run.
  */
 export class RunStore {
+  /** Warnings of this open to print: journaled runs kept aside or not folded in yet (see run-journal.ts). */
+  readonly warnings: string[] = [];
+
   private constructor(
     private readonly connection: SqlConnection,
     readonly location: TrackingLocation,
@@ -159,17 +164,23 @@ export class RunStore {
     const location = params.location ?? (params.path ? { engine: 'sqlite' as const, path: params.path } : undefined);
     if (!location) throw new RunStoreError('RunStore.open needs a location or a path');
     const label = describeTrackingLocation(location);
+    // Runs journaled beside a SQLite store (the plugin's cache restores) are folded in first, so
+    // every reader sees them: a store with a journal waiting is opened for writing to do that.
+    const journal = location.engine === 'sqlite' && runJournalPending(location.path) ? location.path : undefined;
+    const readonly = Boolean(params.readonly) && !journal;
     let connection: SqlConnection | undefined;
     try {
-      connection = location.engine === 'sqlite' ? openSqlite(location.path, params) : await openPostgres(location.url, params);
-      if (params.readonly) {
+      connection = location.engine === 'sqlite' ? openSqlite(location.path, { ...params, readonly }) : await openPostgres(location.url, params);
+      if (readonly) {
         const version = await schemaVersion(connection);
         checkNotNewer(version, label);
         if (version === 0) throw noRunsYet(label);
       } else {
         await migrate(connection, label);
       }
-      return new RunStore(connection, location);
+      const store = new RunStore(connection, location);
+      if (journal) store.warnings.push(...(await foldRunJournal(journal, (runs) => store.recordMany(runs))).warnings);
+      return store;
     } catch (error) {
       await connection?.close().catch(() => {});
       throw describeStoreFailure(error, label);

@@ -31,7 +31,8 @@ const FORMAT = 1;
 
 /** `compute`'s result, from the cache file when its key and recorded inputs still match; `warn` prints a recorded warning again. */
 export async function cachedGraphResult<T>(params: {
-  name: 'create-nodes' | 'create-dependencies';
+  /** createNodes, createDependencies, and the stages' git pathspecs for recording restores (record-cache-restores.ts). */
+  name: 'create-nodes' | 'create-dependencies' | 'stage-chains';
   workspaceRoot: string;
   keyParts: unknown;
   compute: () => Promise<T>;
@@ -47,6 +48,14 @@ export async function cachedGraphResult<T>(params: {
   const { value, inputs, warnings } = await recordGraphInputs(params.compute);
   writeEntry(file, { key, inputs, warnings, value });
   return value;
+}
+
+/** The folder of the plugin package (`plugins/nx`), from this file's place in its sources or in its dist/. */
+const PLUGIN_DIR = __dirname.replace(/[\\/](?:dist[\\/])?src[\\/]plugin$/, '');
+
+/** What every graph-time key of this plugin shares (commonKeyParts of this plugin's checkout). */
+export function pluginKeyParts(workspaceRoot: string, options: unknown, kindModules: readonly string[]): unknown {
+  return commonKeyParts(workspaceRoot, PLUGIN_DIR, options, kindModules);
 }
 
 /** What every graph-time key shares: the code that computes, the options, the kind modules and the workspace's package list. */

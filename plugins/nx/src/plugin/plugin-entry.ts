@@ -1,6 +1,7 @@
 import type { CreateDependencies, CreateNodesV2, PostTasksExecution } from '@nx/devkit';
 import { STAGE_FILE_GLOB } from '../stage-file/stage-file-glob';
-import { cachedGraphResult, commonKeyParts } from './graph-cache';
+import { cachedGraphResult, pluginKeyParts } from './graph-cache';
+import { nxWarn } from './nx-warn';
 import { normalizeOptions, type ReproMLPluginOptions } from './plugin-options';
 import { RESTORED_STATUSES } from './restored-statuses';
 
@@ -9,9 +10,6 @@ import { RESTORED_STATUSES } from './restored-statuses';
 // and every kind's schema) only to compute; postTasksExecution loads its modules only when the
 // command restored a stage from a cache.
 
-/** The folder of the plugin package (`plugins/nx`), from this file's place in its sources or in its dist/. */
-const PLUGIN_DIR = __dirname.replace(/[\\/](?:dist[\\/])?src[\\/]plugin$/, '');
-
 export const createNodesV2: CreateNodesV2<ReproMLPluginOptions> = [
   STAGE_FILE_GLOB,
   (stageFiles, options, context) => {
@@ -19,9 +17,9 @@ export const createNodesV2: CreateNodesV2<ReproMLPluginOptions> = [
     return cachedGraphResult({
       name: 'create-nodes',
       workspaceRoot: context.workspaceRoot,
-      keyParts: [commonKeyParts(context.workspaceRoot, PLUGIN_DIR, options, normalized.kinds), [...stageFiles]],
+      keyParts: [pluginKeyParts(context.workspaceRoot, options, normalized.kinds), [...stageFiles]],
       compute: async () => (await import('./create-nodes.ts')).createNodesV2[1](stageFiles, options, context),
-      warn,
+      warn: nxWarn,
     });
   },
 ];
@@ -33,9 +31,9 @@ export const createDependencies: CreateDependencies<ReproMLPluginOptions> = (opt
   return cachedGraphResult({
     name: 'create-dependencies',
     workspaceRoot: context.workspaceRoot,
-    keyParts: [commonKeyParts(context.workspaceRoot, PLUGIN_DIR, options, normalizeOptions(options).kinds), projects],
+    keyParts: [pluginKeyParts(context.workspaceRoot, options, normalizeOptions(options).kinds), projects],
     compute: async () => (await import('./create-dependencies.ts')).createDependencies(options, context),
-    warn,
+    warn: nxWarn,
   });
 };
 
@@ -45,8 +43,3 @@ export const postTasksExecution: PostTasksExecution<ReproMLPluginOptions> = asyn
   if (!restored) return;
   await (await import('./post-tasks-execution.ts')).postTasksExecution(options, context);
 };
-
-/** Nx's logger, loaded only when a cached result has a warning to print again. */
-function warn(message: string): void {
-  (require('@nx/devkit') as typeof import('@nx/devkit')).logger.warn(message);
-}

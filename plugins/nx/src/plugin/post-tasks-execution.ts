@@ -1,4 +1,5 @@
-import { logger, type PostTasksExecution } from '@nx/devkit';
+import type { PostTasksExecution } from '@nx/devkit';
+import { nxWarn } from './nx-warn';
 import { normalizeOptions, type ReproMLPluginOptions } from './plugin-options';
 import { postTasksExecution as recordCacheRestores } from './record-cache-restores';
 import { removeStaleBuildFoldersOfRestores } from './remove-stale-build-folders';
@@ -12,7 +13,7 @@ export const postTasksExecution: PostTasksExecution<ReproMLPluginOptions> = asyn
   try {
     await removeStaleBuildFoldersOfRestores(context, normalizeOptions(options).runTargetName);
   } catch (error) {
-    logger.warn(`warning: stale build folders not removed: ${error instanceof Error ? error.message : String(error)}`);
+    nxWarn(`warning: stale build folders not removed: ${error instanceof Error ? error.message : String(error)}`);
   }
   await recordCacheRestores(options, context);
 };

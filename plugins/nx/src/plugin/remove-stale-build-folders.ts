@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { PostTasksExecutionContext } from '@nx/devkit';
-import { locationOutputDir, parseStageRoot, removeStaleTempSiblings } from '@reproml/core';
+import { locationOutputDir, parseStageRoot, removeStaleTempSiblings } from '@reproml/core/layout';
 import { RESTORED_STATUSES } from './restored-statuses';
 
 /**

@@ -36,6 +36,7 @@ export async function recordExecutedStage(params: { workspaceRoot: string; stage
     },
   });
   if (result.recorded === false && result.reason === 'failed') logger.warn(`warning: ${result.warning}`);
+  for (const warning of result.recorded ? result.warnings : []) logger.warn(`warning: ${warning}`);
   return result;
 }
 
