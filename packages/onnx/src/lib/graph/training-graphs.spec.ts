@@ -147,10 +147,13 @@ describe("the epoch graph's precomputed batch parts", () => {
     const rng = new SeededRandom(23);
     const batch = randomBatch(network, rows, rng);
     const g = new GraphBuilder('parts');
-    g.input({ name: 'features', type: 'float32', shape: [rows, network.inputSize] });
-    g.input({ name: 'targets', type: 'float32', shape: [rows, network.outputSize] });
-    g.input({ name: 'labels', type: 'int32', shape: [rows, 1] });
-    if (weighted) g.input({ name: 'weights', type: 'float32', shape: [rows, 1] });
+    // Rows and the scale's index known only at run time, as in the epoch graph: a constant 1/(row count) would let
+    // onnxruntime fold it into the bias-gradient MatMul (MatMulScaleFusion), which rounds differently.
+    g.input({ name: 'features', type: 'float32', shape: ['N', network.inputSize] });
+    g.input({ name: 'targets', type: 'float32', shape: ['N', network.outputSize] });
+    g.input({ name: 'labels', type: 'int32', shape: ['N', 1] });
+    g.input({ name: 'index', type: 'int64', shape: [] });
+    if (weighted) g.input({ name: 'weights', type: 'float32', shape: ['N', 1] });
     const parameters = parameterShapes(network).map(({ name, dims }) => g.input({ name, type: 'float32', shape: dims }));
     const common = { network, input: 'features', targets: 'targets', weights: weighted ? 'weights' : undefined, parameters, l2: 0.01 };
     const plain = addGradients(g, common);
@@ -160,7 +163,7 @@ describe("the epoch graph's precomputed batch parts", () => {
       ...common,
       precomputed: {
         ones: g.op('Slice', [longerOnes, g.int64s([0], 'start'), g.int64s([rows], 'end')]),
-        scale: weighted ? undefined : g.op('Gather', [g.op('Reciprocal', [counts]), g.scalar('int64', 1, 'second')], { axis: attr.int(0) }),
+        scale: weighted ? undefined : g.op('Gather', [g.op('Reciprocal', [counts]), 'index'], { axis: attr.int(0) }),
         labels: 'labels',
         negateLossSum: false,
       },
@@ -178,6 +181,7 @@ describe("the epoch graph's precomputed batch parts", () => {
       features: float(batch.features, [rows, network.inputSize]),
       targets: float(batch.targets, [rows, network.outputSize]),
       labels: new ort.Tensor('int32', classIds(batch.targets, network.outputSize), [rows, 1]),
+      index: new ort.Tensor('int64', BigInt64Array.of(1n), []),
       ...(weighted ? { weights: float(batch.weights, [rows, 1]) } : {}),
       ...Object.fromEntries(randomParameters(network, rng).map((tensor) => [tensor.name, float(tensor.values, tensor.dims)])),
     });
@@ -190,7 +194,7 @@ describe("the epoch graph's precomputed batch parts", () => {
 
 describe('epoch graph optimizer updates', () => {
   async function runEpochs(network: Network, optimizer: OptimizerConfig, batch: Batch, parameters: Parameters, epochs: number): Promise<Parameters> {
-    const { graph, names } = buildEpochGraph({ network, optimizer, l2: 0, batchSize: batch.rows });
+    const { graph, names } = buildEpochGraph({ network, optimizer, l2: 0, batchSize: batch.rows, rows: batch.rows });
     const session = await ort.InferenceSession.create(serializeModel(buildModel({ graph })));
     let current = parameters;
     let state: Float64Array[] = parameters.flatMap((tensor) => optimizerStateNames(optimizer, tensor.name).map(() => new Float64Array(tensor.values.length)));
@@ -276,7 +280,16 @@ describe('epoch graph variants train the same bits', () => {
     if (weights !== 'random') batch.weights.fill(1);
     const weighted = weights !== 'left out';
     const labels = targets === 'labels';
-    const { graph, names } = buildEpochGraph({ network: { ...network, dtype: 'float32' }, optimizer, l2: 0.01, batchSize: 8, rowGathering, weighted, labels });
+    const { graph, names } = buildEpochGraph({
+      network: { ...network, dtype: 'float32' },
+      optimizer,
+      l2: 0.01,
+      batchSize: 8,
+      rows,
+      rowGathering,
+      weighted,
+      labels,
+    });
     const session = await ort.InferenceSession.create(serializeModel(buildModel({ graph })));
     const float = (values: ArrayLike<number>, dims: readonly number[]): ort.Tensor => new ort.Tensor('float32', Float32Array.from(values), [...dims]);
     let parameters = randomParameters(network, rng).map((tensor) => float(tensor.values, tensor.dims));
@@ -344,10 +357,86 @@ describe('epoch graph variants train the same bits', () => {
   });
 
   it('takes class ids only for cross-entropy', () => {
-    expect(() => buildEpochGraph({ network: linear, optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0 }, l2: 0, batchSize: 8, labels: true })).toThrow(
-      /classifier/,
-    );
+    expect(() =>
+      buildEpochGraph({ network: linear, optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0 }, l2: 0, batchSize: 8, rows: 8, labels: true }),
+    ).toThrow(/classifier/);
   });
+
+  // 203 rows in batches of 40: every Scan slice of 40 weights but the first starts off a 64-byte boundary, where a
+  // ReduceSum over the slice itself would sum in another order.
+  it.each([
+    ['37 rows in batches of 8, per epoch, unweighted', 37, 8, 'epoch', 'left out'],
+    ['37 rows in batches of 8, per batch, weighted', 37, 8, 'batch', 'random'],
+    ['203 rows in batches of 40, per epoch, weighted', 203, 40, 'epoch', 'random'],
+  ] as const)(
+    'an epoch (full batches in the Scan, a shorter last one) trains the bits of one-batch epochs in turn: %s',
+    async (_label, rows, batchSize, rowGathering, weights) => {
+      const network: Network = { ...mlp, dtype: 'float32' };
+      const optimizer: OptimizerConfig = { type: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+      const rng = new SeededRandom(29);
+      const batch = randomBatch(network, rows, rng);
+      const weighted = weights === 'random';
+      const float = (values: ArrayLike<number>, dims: readonly number[]): ort.Tensor => new ort.Tensor('float32', Float32Array.from(values), [...dims]);
+      const order = rng.permutation(rows);
+      const start = randomParameters(network, rng).map((tensor) => float(tensor.values, tensor.dims));
+      /** One epoch over the rows `picked` (in that order) in batches of `batchSize`, from `from`. */
+      const epoch = async (picked: readonly number[], from: { parameters: ort.Tensor[]; state: ort.Tensor[]; step: ort.Tensor }) => {
+        const { graph, names } = buildEpochGraph({ network, optimizer, l2: 0.01, batchSize, rows: picked.length, rowGathering, weighted, labels: true });
+        const session = await ort.InferenceSession.create(serializeModel(buildModel({ graph })));
+        const select = (values: Float64Array, width: number) => picked.flatMap((row) => Array.from(values.subarray(row * width, (row + 1) * width)));
+        const out = await session.run({
+          features: float(select(batch.features, network.inputSize), [picked.length, network.inputSize]),
+          labels: new ort.Tensor(
+            'int32',
+            Int32Array.from(picked, (row) => classIds(batch.targets, network.outputSize)[row]!),
+            [picked.length],
+          ),
+          ...(weighted ? { weights: float(select(batch.weights, 1), [picked.length, 1]) } : {}),
+          order: new ort.Tensor(
+            'int32',
+            Int32Array.from(picked, (_, index) => index),
+            [picked.length],
+          ),
+          batch_count: new ort.Tensor('int64', BigInt64Array.of(BigInt(Math.ceil(picked.length / batchSize))), []),
+          step: from.step,
+          ...Object.fromEntries(names.parameters.map((name, index) => [name, from.parameters[index]!])),
+          ...Object.fromEntries(names.state.map((name, index) => [name, from.state[index]!])),
+        });
+        return {
+          parameters: names.parametersOut.map((name) => out[name]!),
+          state: names.stateOut.map((name) => out[name]!),
+          step: out[names.stepOut]!,
+          lossSums: Array.from(out[names.batchLossSums]!.data as Float32Array),
+          weightSums: Array.from(out[names.batchWeightSums]!.data as Float32Array),
+        };
+      };
+      const initial = {
+        parameters: start,
+        state: parameterShapes(network).flatMap(({ name, dims }) =>
+          optimizerStateNames(optimizer, name).map(() => float(new Float64Array(dims.reduce((a, b) => a * b, 1)), dims)),
+        ),
+        step: new ort.Tensor('float32', Float32Array.of(0), []) as ort.Tensor,
+      };
+      const whole = await epoch(Array.from(order), initial);
+      let current = initial;
+      const lossSums: number[] = [];
+      const weightSums: number[] = [];
+      for (let first = 0; first < rows; first += batchSize) {
+        const one = await epoch(Array.from(order.subarray(first, first + batchSize)), current);
+        current = one;
+        lossSums.push(...one.lossSums);
+        weightSums.push(...one.weightSums);
+      }
+      const bytes = (tensor: ort.Tensor): Buffer => Buffer.from((tensor.data as Float32Array).buffer.slice(0));
+      [...whole.parameters, ...whole.state, whole.step].forEach((tensor, index) =>
+        expect(bytes(tensor).equals(bytes([...current.parameters, ...current.state, current.step][index]!)), `output ${index}`).toBe(true),
+      );
+      expect(whole.lossSums).toEqual(lossSums);
+      expect(whole.weightSums).toEqual(weightSums);
+      expect(whole.lossSums).toHaveLength(Math.ceil(rows / batchSize));
+      if (!weighted) expect(whole.weightSums).toEqual([8, 8, 8, 8, 5]);
+    },
+  );
 
   it('gathers per epoch only while the shuffled copy fits the budget', () => {
     const network: Network = { ...mlp, inputSize: 61, outputSize: 2, dtype: 'float32' };
@@ -361,18 +450,37 @@ describe('epoch graph variants train the same bits', () => {
 describe('training graphs and the strict ONNX checker', () => {
   const network: Network = { ...mlp, dtype: 'float32' };
   const graphs = [
-    buildEpochGraph({ network, optimizer: { type: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, l2: 0.01, batchSize: 16 }).graph,
+    buildEpochGraph({ network, optimizer: { type: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 }, l2: 0.01, batchSize: 16, rows: 40 })
+      .graph,
     buildEpochGraph({
       network,
       optimizer: { type: 'adam', learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-8 },
       l2: 0,
       batchSize: 16,
+      rows: 40,
       rowGathering: 'epoch',
     }).graph,
-    buildEpochGraph({ network: { ...linear, dtype: 'float32' }, optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9 }, l2: 0, batchSize: 16 }).graph,
-    buildEpochGraph({ network, optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9 }, l2: 0, batchSize: 16, weighted: false }).graph,
-    buildEpochGraph({ network, optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9 }, l2: 0, batchSize: 16, rowGathering: 'epoch', labels: true }).graph,
-    buildEpochGraph({ network, optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9 }, l2: 0, batchSize: 16, rowGathering: 'batch', labels: true }).graph,
+    buildEpochGraph({ network: { ...linear, dtype: 'float32' }, optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9 }, l2: 0, batchSize: 16, rows: 40 })
+      .graph,
+    buildEpochGraph({ network, optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9 }, l2: 0, batchSize: 16, rows: 32, weighted: false }).graph,
+    buildEpochGraph({
+      network,
+      optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9 },
+      l2: 0,
+      batchSize: 16,
+      rows: 40,
+      rowGathering: 'epoch',
+      labels: true,
+    }).graph,
+    buildEpochGraph({
+      network,
+      optimizer: { type: 'sgd', learningRate: 0.1, momentum: 0.9 },
+      l2: 0,
+      batchSize: 16,
+      rows: 7,
+      rowGathering: 'batch',
+      labels: true,
+    }).graph,
     buildGradientGraph(network, 0.1),
   ];
   const results = graphs.map((graph) => checkWithPythonOnnx(serializeModel(buildModel({ graph }))));

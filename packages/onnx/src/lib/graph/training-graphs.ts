@@ -283,7 +283,8 @@ function addFeatureMatrix(g: GraphBuilder, dtype: FloatType, groups: FeatureGrou
     const group = pick(featureGroupInput(index));
     return type === 'uint8' ? g.op('Cast', [group], { to: attr.int(onnxDataType(dtype)) }) : group;
   });
-  return parts.length === 1 ? parts[0]! : g.op('Concat', parts, { axis: attr.int(1) });
+  // The last axis: the rows may be stacked batches ([batches, batch size, width]).
+  return parts.length === 1 ? parts[0]! : g.op('Concat', parts, { axis: attr.int(-1) });
 }
 
 function declareParameters(g: GraphBuilder, network: Network): string[] {
@@ -335,6 +336,8 @@ export interface EpochGraphParams {
   weighted?: boolean;
   /** Where the batches' rows are gathered (see `RowGathering`); default `batch`. */
   rowGathering?: RowGathering;
+  /** Rows of the training split: the graph is built for them (its batches are known then). */
+  rows: number;
   /**
    * A classifier's targets as class ids: the `labels` input (int32 [N]) instead of one-hot
    * `targets` [N × classes] (default false). The one-hot rows are gathered from an identity
@@ -472,65 +475,30 @@ export function chooseRowGathering(network: Network, rows: number): RowGathering
   return rows * (network.inputSize + network.outputSize + 1) * bytesPerValue <= EPOCH_GATHER_BUDGET_BYTES ? 'epoch' : 'batch';
 }
 
-/** One mini-batch's data in the Loop body, and the end row it stops at (the next batch's start). */
+/** The data of some mini-batches: one batch's, or every full batch's stacked ([batches, batch size, …]). */
 interface BatchData {
   input: string;
   targets: string;
   weights: string | undefined;
-  /** The batch's class ids [b, 1] when the graph takes `labels` (see `BatchPrecomputed.labels`). */
+  /** Class ids [rows, 1] when the graph takes `labels` (see `BatchPrecomputed.labels`). */
   labels: string | undefined;
-  /** start + batch size (1-element vector): the next batch's start, carried through the Loop. */
-  end: string;
 }
 
 /**
- * Features, targets and weights of the mini-batch that starts at row `start` (a 1-element
- * vector the Loop carries from batch to batch: one `Add` per batch instead of
- * iteration·size) in the Loop body `body` of epoch graph `g` (see `RowGathering`). The last batch
- * may be shorter: Slice clamps the end to the row count.
+ * The data of the rows `rows` (row numbers of any shape: [batch size] for one batch, [batches,
+ * batch size] for every full batch at once) gathered by `builder` from the graph's inputs: the
+ * features, the targets (one-hot rows of the class ids when the graph takes `labels`), the
+ * weights. `identity` is the one-hot source (see `addIdentityMatrix`).
  */
-function addBatchData(g: GraphBuilder, body: GraphBuilder, params: EpochGraphParams & { start: string }): BatchData {
-  const { network, start } = params;
-  const weighted = params.weighted ?? true;
-  const end = body.op('Add', [start, body.int64s([params.batchSize], 'batch_size')]);
-  const identity = params.labels ? addIdentityMatrix(g, network) : '';
-  const column = (builder: GraphBuilder, labels: string): string => builder.op('Unsqueeze', [labels, builder.int64s([1], 'axis1')]);
-  if ((params.rowGathering ?? 'batch') === 'epoch') {
-    const gatherEpoch = (source: string): string => g.op('Gather', [source, EPOCH_INPUTS.order], { axis: attr.int(0) });
-    const slice = (source: string): string => body.op('Slice', [source, start, end]);
-    const labels = params.labels ? gatherEpoch(BATCH_INPUTS.labels) : undefined;
-    return {
-      input: slice(addFeatureMatrix(g, network.dtype, params.featureGroups, EPOCH_INPUTS.order)),
-      targets: slice(labels ? addOneHot(g, identity, labels) : gatherEpoch(BATCH_INPUTS.targets)),
-      weights: weighted ? slice(gatherEpoch(BATCH_INPUTS.weights)) : undefined,
-      labels: labels ? slice(column(g, labels)) : undefined,
-      end,
-    };
-  }
-  const rows = body.op('Slice', [EPOCH_INPUTS.order, start, end]);
-  const gather = (source: string): string => body.op('Gather', [source, rows], { axis: attr.int(0) });
+function addRowsData(builder: GraphBuilder, params: EpochGraphParams, rows: string, identity: string): BatchData {
+  const gather = (source: string): string => builder.op('Gather', [source, rows], { axis: attr.int(0) });
   const labels = params.labels ? gather(BATCH_INPUTS.labels) : undefined;
   return {
-    input: addFeatureMatrix(body, network.dtype, params.featureGroups, rows),
-    targets: labels ? addOneHot(body, identity, labels) : gather(BATCH_INPUTS.targets),
-    weights: weighted ? gather(BATCH_INPUTS.weights) : undefined,
-    labels: labels ? column(body, labels) : undefined,
-    end,
+    input: addFeatureMatrix(builder, params.network.dtype, params.featureGroups, rows),
+    targets: labels ? addOneHot(builder, identity, labels) : gather(BATCH_INPUTS.targets),
+    weights: (params.weighted ?? true) ? gather(BATCH_INPUTS.weights) : undefined,
+    labels: labels ? builder.op('Unsqueeze', [labels, builder.int64s([-1], 'last_axis')]) : undefined,
   };
-}
-
-/**
- * Row counts of the epoch's batches (a vector of the compute type: Σ wᵢ of each batch when every
- * row weighs 1, exactly what a `ReduceSum` of the batch's ones gives) and their reciprocals, for
- * `batchCount` batches of `batchSize` rows over the `order`'s rows (the last one shorter).
- */
-function addBatchRowCounts(g: GraphBuilder, dtype: FloatType, batchSize: number): { counts: string; reciprocals: string } {
-  const size = g.int64s([batchSize], 'batch_size');
-  const starts = g.op('Mul', [g.op('Range', [g.scalar('int64', 0, 'zero'), EPOCH_INPUTS.batchCount, g.scalar('int64', 1, 'one')]), size]);
-  const ends = g.op('Min', [g.op('Add', [starts, size]), g.op('Shape', [EPOCH_INPUTS.order])]);
-  const counts = g.op('Cast', [g.op('Sub', [ends, starts])], { to: attr.int(onnxDataType(dtype)) });
-  // Reciprocal, as the body did (see addLoss); a vector of them is rounded as each scalar was.
-  return { counts, reciprocals: g.op('Reciprocal', [counts]) };
 }
 
 /** The classes × classes identity matrix of the compute type (no larger than the one-hot targets it replaces while every class has a row). */
@@ -551,27 +519,165 @@ function addOneHot(g: GraphBuilder, identity: string, labels: string): string {
 }
 
 /**
- * A whole epoch in one `run`: an ONNX Loop over the mini-batches, each one the rows of the
- * full training split in a (seeded, shuffled) row order (gathered per epoch or per batch:
- * `RowGathering`), then forward + backward +
- * update. One run per epoch instead of per batch saves the per-call overhead (~30% CPU in
- * the prototype). The last batch may be shorter: Slice clamps the end to the row count.
+ * How an epoch of `rows` rows splits into batches: `full` batches of `batchSize` rows, then
+ * `rest` rows (0 when the batch size divides the rows). Known when the graph is built: the trainer
+ * builds one epoch graph per training split.
+ */
+function epochBatches(rows: number, batchSize: number): { full: number; rest: number; count: number } {
+  const full = Math.floor(rows / batchSize);
+  const rest = rows - full * batchSize;
+  return { full, rest, count: full + (rest > 0 ? 1 : 0) };
+}
+
+/**
+ * Row counts of the epoch's batches (Σ wᵢ of each batch when every row weighs 1: exactly what a
+ * `ReduceSum` of the batch's ones gives) and their reciprocals (1/Σ wᵢ, `Reciprocal` as
+ * `addLoss` computes it; a vector of them is rounded as each scalar was).
+ */
+function addBatchRowCounts(g: GraphBuilder, dtype: FloatType, rows: number, batchSize: number): { counts: string; reciprocals: string } {
+  const { full, rest } = epochBatches(rows, batchSize);
+  const values = [...new Array<number>(full).fill(batchSize), ...(rest > 0 ? [rest] : [])];
+  const counts = g.constant({ type: dtype, dims: [values.length], values, hint: 'batch_rows' });
+  return { counts, reciprocals: g.op('Reciprocal', [counts]) };
+}
+
+/** What one optimizer step needs besides the batch's data: the flat parameters and state it updates and the per-batch values. */
+interface StepInputs {
+  parameters: string;
+  state: string[];
+  /** Adam's step scalars of this batch (see `addStepFactors`); none for SGD. */
+  factors: string[];
+  ones: string;
+  /** 1/(row count) of this batch when every row weighs 1. */
+  scale: string | undefined;
+}
+
+/** One mini-batch: forward, backward and the optimizer update on the flat vectors; its loss sum (negated: see `LossResult.lossSumNegated`) and weight sum. */
+function addBatchStep(
+  builder: GraphBuilder,
+  params: EpochGraphParams,
+  data: BatchData,
+  inputs: StepInputs,
+): { parameter: string; state: string[]; lossSum: string; lossSumNegated: boolean; weightSum: string | undefined } {
+  const { network, optimizer } = params;
+  const layout = flatParameterLayout(network);
+  const result = addGradients(builder, {
+    network,
+    input: data.input,
+    targets: data.targets,
+    weights: data.weights,
+    parameters: addUnflatten(builder, inputs.parameters, layout),
+    transposedWeights: layout.filter((_, index) => index % 2 === 0).map(({ transposed }) => transposed),
+    l2: params.l2,
+    precomputed: { ones: inputs.ones, scale: inputs.scale, labels: data.labels, negateLossSum: false },
+  });
+  const update = addOptimizerUpdate(builder, {
+    dtype: network.dtype,
+    optimizer,
+    parameter: inputs.parameters,
+    gradient: addFlatten(builder, result.gradients, layout),
+    state: inputs.state,
+    factors: inputs.factors,
+  });
+  return { ...update, lossSum: result.lossSum, lossSumNegated: result.lossSumNegated, weightSum: result.weightSum };
+}
+
+/** A vector of `length` ones of the compute type (an initializer: the batch size is known when the graph is built). */
+function onesConstant(g: GraphBuilder, dtype: FloatType, length: number): string {
+  return g.constant({ type: dtype, dims: [length], values: new Array<number>(length).fill(1), hint: 'ones' });
+}
+
+/**
+ * Every full batch of the epoch, one `Scan` iteration each. Scan hands its body a view of
+ * each batch's slice of its scan inputs, without a copy: the stacked batches' data ([batches,
+ * batch size, …], gathered once per epoch) or their row numbers ([batches, batch size], gathered
+ * per batch), each step's Adam scalars and 1/(row count). The parameters and optimizer state are
+ * its state variables; the loss and weight sums its scan outputs.
+ */
+function addFullBatches(
+  g: GraphBuilder,
+  params: EpochGraphParams,
+  context: { order: string; identity: string; factors: string[]; scales: string | undefined; start: { parameters: string; state: string[] } },
+): { parameter: string; state: string[]; lossSums: string; lossSumNegated: boolean; weightSums: string | undefined } {
+  const { network, batchSize } = params;
+  const { dtype } = network;
+  const parameterCount = parameterShapes(network).reduce((sum, { dims }) => sum + elementCount(dims), 0);
+  const perEpoch = (params.rowGathering ?? 'batch') === 'epoch';
+  const weighted = params.weighted ?? true;
+  // Stacked without the weights: a Scan slice starts wherever its batch does, and a ReduceSum over a slice that does
+  // not start on a 64-byte boundary sums in another order (Σ wᵢ came out rounded differently), so each batch
+  // gathers its weights (a fresh, aligned tensor) by row number.
+  const stacked = perEpoch ? addRowsData(g, { ...params, weighted: false }, context.order, context.identity) : undefined;
+  /** Scan inputs, in the body's order: the data and/or the row numbers, the factors, the scales. */
+  const dataInputs = stacked ? [stacked.input, stacked.targets, stacked.labels, weighted ? context.order : undefined] : [context.order];
+  const scanInputs = [...dataInputs, ...context.factors, context.scales].filter((name): name is string => name !== undefined);
+
+  const body = g.subgraph('batch');
+  const parametersIn = body.input({ name: body.fresh('parameters'), type: dtype, shape: [parameterCount] });
+  const stateIn = context.start.state.map(() => body.input({ name: body.fresh('state'), type: dtype, shape: [parameterCount] }));
+  const slice = (name: string, type: 'float32' | 'float64' | 'int32', shape: (number | string)[]): string =>
+    body.input({ name: body.fresh(name), type, shape });
+  let data: BatchData;
+  if (stacked) {
+    const input = slice('input', dtype, [batchSize, network.inputSize]);
+    const targets = slice('targets', dtype, [batchSize, network.outputSize]);
+    const labels = stacked.labels ? slice('labels', 'int32', [batchSize, 1]) : undefined;
+    const rows = weighted ? slice('rows', 'int32', [batchSize]) : undefined;
+    const weights = rows ? body.op('Gather', [BATCH_INPUTS.weights, rows], { axis: attr.int(0) }) : undefined;
+    data = { input, targets, labels, weights };
+  } else data = addRowsData(body, params, slice('rows', 'int32', [batchSize]), context.identity);
+  const factors = context.factors.map(() => slice('factor', dtype, []));
+  const scale = context.scales ? slice('scale', dtype, []) : undefined;
+  const step = addBatchStep(body, params, data, {
+    parameters: parametersIn,
+    state: stateIn,
+    factors,
+    ones: onesConstant(g, dtype, batchSize),
+    scale,
+  });
+  [step.parameter, ...step.state].forEach((name) => body.output({ name, type: dtype, shape: [parameterCount] }));
+  body.output({ name: step.lossSum, type: dtype, shape: [] });
+  if (step.weightSum && data.weights) body.output({ name: step.weightSum, type: dtype, shape: [] });
+
+  const parameter = g.fresh('parameters_full');
+  const state = context.start.state.map(() => g.fresh('state_full'));
+  const lossSums = g.fresh('loss_sums_full');
+  const weightSums = data.weights ? g.fresh('weight_sums_full') : undefined;
+  g.node({
+    opType: 'Scan',
+    inputs: [context.start.parameters, ...context.start.state, ...scanInputs],
+    outputs: [parameter, ...state, lossSums, ...(weightSums ? [weightSums] : [])],
+    attributes: { body: attr.graph(body.build()), num_scan_inputs: attr.int(scanInputs.length) },
+  });
+  return { parameter, state, lossSums, lossSumNegated: step.lossSumNegated, weightSums };
+}
+
+/**
+ * A whole epoch in one `run`: every mini-batch of the training split in a (seeded, shuffled)
+ * row order, each one forward + backward + update. One run per epoch instead of per batch
+ * saves the per-call overhead (~30% CPU in the prototype). The full batches are one ONNX
+ * `Scan` (`addFullBatches`: its body sees each batch's data without a copy); a shorter last
+ * batch is the same step once more after it, in the graph itself.
  *
- * The Loop body runs once per batch, so work moves out of it where it can: the parameters
- * and each optimizer state travel through the Loop as one flat vector (one chain of
- * elementwise update ops instead of one per parameter tensor), and Adam's per-step scalars
- * are computed for the whole epoch before the Loop, as is the gathering of the shuffled rows
- * when it fits (`RowGathering`). The graph's inputs and outputs stay
- * per tensor (flattened and split once per epoch).
+ * The Scan body runs once per batch, so work moves out of it where it can: the parameters
+ * and each optimizer state travel through it as one flat vector (one chain of elementwise
+ * update ops instead of one per parameter tensor), Adam's per-step scalars and the batches'
+ * row counts are computed for the whole epoch before it, as is the gathering of the shuffled
+ * rows when it fits (`RowGathering`). The graph's inputs and outputs stay per tensor
+ * (flattened and split once per epoch).
  */
 export function buildEpochGraph(params: EpochGraphParams): { graph: onnx.IGraphProto; names: EpochGraphNames } {
-  const { network, optimizer } = params;
+  const { network, optimizer, rows, batchSize } = params;
   const { dtype } = network;
   if (params.labels && network.loss !== 'cross-entropy') throw new Error(`labels are a classifier's targets, not ${network.loss}'s`);
+  if (!(Number.isInteger(rows) && rows > 0 && Number.isInteger(batchSize) && batchSize > 0)) {
+    throw new Error(`an epoch graph needs whole positive rows and batch size, got ${rows} and ${batchSize}`);
+  }
   const g = new GraphBuilder('epoch');
-  declareData(g, network, 'N', params.featureGroups, params.weighted ?? true, params.labels);
+  const weighted = params.weighted ?? true;
+  declareData(g, network, rows, params.featureGroups, weighted, params.labels);
   // int32, not int64: building a BigInt64Array of the row order cost ~10% of an epoch in JS.
-  g.input({ name: EPOCH_INPUTS.order, type: 'int32', shape: ['N'] });
+  g.input({ name: EPOCH_INPUTS.order, type: 'int32', shape: [rows] });
   g.input({ name: EPOCH_INPUTS.batchCount, type: 'int64', shape: [] });
   const shapes = parameterShapes(network);
   const parameters = declareParameters(g, network);
@@ -583,75 +689,67 @@ export function buildEpochGraph(params: EpochGraphParams): { graph: onnx.IGraphP
   /** State tensors of one kind (Adam's m or v, SGD's velocity), in parameter order. */
   const stateOfKind = <T>(list: readonly T[], kind: number): T[] => list.filter((_, index) => index % statesPerParameter === kind);
   const kinds = Array.from({ length: statesPerParameter }, (_, kind) => kind);
-  const parameterCount = shapes.reduce((sum, { dims }) => sum + elementCount(dims), 0);
   const layout = flatParameterLayout(network);
   const stepFactors = addStepFactors(g, { dtype, optimizer, steps: addEpochSteps(g, dtype, names.stepOut) });
+  const rowCounts = weighted ? undefined : addBatchRowCounts(g, dtype, rows, batchSize);
+  const identity = params.labels ? addIdentityMatrix(g, network) : '';
+  const batches = epochBatches(rows, batchSize);
+  /** The full batches' part of a per-batch vector (all of it when there is no shorter last batch). */
+  const fullPart = (vector: string): string =>
+    batches.rest > 0 ? g.op('Slice', [vector, g.int64s([0], 'start'), g.int64s([batches.full], 'full_batches')]) : vector;
+  // The shorter last batch's element of a per-batch vector, at batch_count − 1 (= batches.full): an index known only
+  // at run time, so 1/(row count) is not a constant, which onnxruntime would fold into the bias-gradient MatMul
+  // (MatMulScaleFusion: s·(onesᵀ·R) instead of onesᵀ·(s·R), rounded differently).
+  const lastBatch = g.op('Sub', [EPOCH_INPUTS.batchCount, g.scalar('int64', 1, 'one')]);
+  const restPart = (vector: string): string => g.op('Gather', [vector, lastBatch], { axis: attr.int(0) });
 
-  const weighted = params.weighted ?? true;
-  const rowCounts = weighted ? undefined : addBatchRowCounts(g, dtype, params.batchSize);
-  const epochOnes = g.op('ConstantOfShape', [g.op('Shape', [EPOCH_INPUTS.order])], { value: attr.tensor({ type: dtype, dims: [1], values: [1] }) });
-
-  const body = g.subgraph('batch');
-  const iteration = body.input({ name: body.fresh('iteration'), type: 'int64', shape: [] });
-  const condition = body.input({ name: body.fresh('condition'), type: 'bool', shape: [] });
-  const startIn = body.input({ name: body.fresh('start'), type: 'int64', shape: [1] });
-  const flatParametersIn = body.input({ name: body.fresh('parameters'), type: dtype, shape: [parameterCount] });
-  const flatStateIn = kinds.map(() => body.input({ name: body.fresh('state'), type: dtype, shape: [parameterCount] }));
-  const batch = addBatchData(g, body, { ...params, start: startIn });
-  const result = addGradients(body, {
-    network,
-    input: batch.input,
-    targets: batch.targets,
-    weights: batch.weights,
-    parameters: addUnflatten(body, flatParametersIn, layout),
-    transposedWeights: layout.filter((_, index) => index % 2 === 0).map(({ transposed }) => transposed),
-    l2: params.l2,
-    precomputed: {
-      ones: body.op('Slice', [epochOnes, startIn, batch.end]),
-      scale: rowCounts ? body.op('Gather', [rowCounts.reciprocals, iteration], { axis: attr.int(0) }) : undefined,
-      labels: batch.labels,
-      // The loss sums are negated once per epoch, after the Loop.
-      negateLossSum: false,
-    },
-  });
-  const update = addOptimizerUpdate(body, {
-    dtype,
-    optimizer,
-    parameter: flatParametersIn,
-    gradient: addFlatten(body, result.gradients, layout),
-    state: flatStateIn,
-    factors: stepFactors.map((factors) => body.op('Gather', [factors, iteration], { axis: attr.int(0) })),
-  });
-  body.output({ name: body.op('Identity', [condition]), type: 'bool', shape: [] });
-  body.output({ name: batch.end, type: 'int64', shape: [1] });
-  [update.parameter, ...update.state].forEach((name) => body.output({ name, type: dtype, shape: [parameterCount] }));
-  body.output({ name: result.lossSum, type: dtype, shape: [] });
-  if (weighted) body.output({ name: result.weightSum!, type: dtype, shape: [] });
-
-  const flatParametersOut = g.fresh('parameters_next');
-  const flatStateOut = kinds.map(() => g.fresh('state_next'));
-  const lossSums = result.lossSumNegated ? g.fresh('negated_loss_sums') : names.batchLossSums;
-  g.node({
-    opType: 'Loop',
-    inputs: [
-      EPOCH_INPUTS.batchCount,
-      '',
-      g.int64s([0], 'first_start'),
-      addToFlatLayout(g, parameters, layout),
-      ...kinds.map((kind) => addToFlatLayout(g, stateOfKind(state, kind), layout)),
-    ],
-    outputs: [g.fresh('last_end'), flatParametersOut, ...flatStateOut, lossSums, ...(weighted ? [names.batchWeightSums] : [])],
-    attributes: { body: attr.graph(body.build()) },
-  });
-  if (result.lossSumNegated) g.opTo(names.batchLossSums, 'Neg', [lossSums]);
-  if (rowCounts) g.opTo(names.batchWeightSums, 'Identity', [rowCounts.counts]);
-  addFromFlatLayout(g, flatParametersOut, layout, names.parametersOut);
-  kinds.forEach((kind) => addFromFlatLayout(g, flatStateOut[kind]!, layout, stateOfKind(names.stateOut, kind)));
+  let current = { parameters: addToFlatLayout(g, parameters, layout), state: kinds.map((kind) => addToFlatLayout(g, stateOfKind(state, kind), layout)) };
+  const lossParts: string[] = [];
+  const weightParts: string[] = [];
+  let lossSumNegated = false;
+  if (batches.full > 0) {
+    const fullRows = batches.full * batchSize;
+    const order = g.op('Reshape', [
+      batches.rest > 0 ? g.op('Slice', [EPOCH_INPUTS.order, g.int64s([0], 'start'), g.int64s([fullRows], 'full_rows')]) : EPOCH_INPUTS.order,
+      g.int64s([batches.full, batchSize], 'batches_shape'),
+    ]);
+    const full = addFullBatches(g, params, {
+      order,
+      identity,
+      factors: stepFactors.map(fullPart),
+      scales: rowCounts ? fullPart(rowCounts.reciprocals) : undefined,
+      start: current,
+    });
+    current = { parameters: full.parameter, state: full.state };
+    lossParts.push(full.lossSums);
+    if (full.weightSums) weightParts.push(full.weightSums);
+    lossSumNegated = full.lossSumNegated;
+  }
+  if (batches.rest > 0) {
+    const order = g.op('Slice', [EPOCH_INPUTS.order, g.int64s([batches.full * batchSize], 'rest_start'), g.int64s([rows], 'rows')]);
+    const last = addBatchStep(g, params, addRowsData(g, params, order, identity), {
+      ...current,
+      factors: stepFactors.map(restPart),
+      ones: onesConstant(g, dtype, batches.rest),
+      scale: rowCounts ? restPart(rowCounts.reciprocals) : undefined,
+    });
+    current = { parameters: last.parameter, state: last.state };
+    const asVector = (scalar: string): string => g.op('Unsqueeze', [scalar, g.int64s([0], 'axis0')]);
+    lossParts.push(asVector(last.lossSum));
+    if (weighted) weightParts.push(asVector(last.weightSum!));
+    lossSumNegated = last.lossSumNegated;
+  }
+  const concat = (parts: string[]): string => (parts.length === 1 ? parts[0]! : g.op('Concat', parts, { axis: attr.int(0) }));
+  // The loss sums are negated once per epoch, not per batch (see addLoss).
+  g.opTo(names.batchLossSums, lossSumNegated ? 'Neg' : 'Identity', [concat(lossParts)]);
+  g.opTo(names.batchWeightSums, 'Identity', [rowCounts ? rowCounts.counts : concat(weightParts)]);
+  addFromFlatLayout(g, current.parameters, layout, names.parametersOut);
+  kinds.forEach((kind) => addFromFlatLayout(g, current.state[kind]!, layout, stateOfKind(names.stateOut, kind)));
   [...shapes, ...stateShapes].forEach(({ dims }, index) => {
     g.output({ name: [...names.parametersOut, ...names.stateOut][index]!, type: dtype, shape: dims });
   });
   g.output({ name: names.stepOut, type: dtype, shape: [] });
-  g.output({ name: names.batchLossSums, type: dtype, shape: ['batches'] });
-  g.output({ name: names.batchWeightSums, type: dtype, shape: ['batches'] });
+  g.output({ name: names.batchLossSums, type: dtype, shape: [batches.count] });
+  g.output({ name: names.batchWeightSums, type: dtype, shape: [batches.count] });
   return { graph: g.build(), names };
 }

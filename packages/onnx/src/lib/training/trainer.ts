@@ -146,6 +146,7 @@ export async function* trainIter(params: TrainParams): AsyncGenerator<TrainingEv
     featureGroups: featureGroupLayout(trainSplit),
     // Without class weights every row weighs 1: the graph leaves the weights out (same values, fewer nodes).
     weighted: classWeights !== undefined,
+    rows: trainSplit.rows,
     rowGathering: chooseRowGathering(network, trainSplit.rows),
     // A classifier's targets as class ids, one-hot in the graph (same values, a cheaper shuffle).
     labels: network.task === 'classification',
