@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readGitState, uncommittedFiles } from './git-state';
+import { readGitState, readGitStates, uncommittedFiles } from './git-state';
 
 describe('readGitState: the one rule for "dirty"', () => {
   let root: string;
@@ -27,6 +27,16 @@ describe('readGitState: the one rule for "dirty"', () => {
 
   it('is undefined outside a git checkout', () => {
     expect(readGitState(tmpdir())).toBeUndefined();
+  });
+
+  it('readGitStates answers several scopes at once as readGitState does for each', async () => {
+    write('pipelines/p/other/notes.txt', 'x');
+    write('pipelines/p/train/README.md', 'excluded by the train scope');
+    const scopes = [{ pathspecs: train }, { pathspecs: [':(glob)pipelines/p/other/**/*'] }, {}, { pathspecs: [] }];
+    const expected = scopes.map((scope) => readGitState(root, scope));
+    expect(expected.map((state) => state?.dirty)).toEqual([false, true, true, false]);
+    expect(await readGitStates(root, scopes)).toEqual(expected);
+    expect(await readGitStates(tmpdir(), scopes)).toEqual([undefined, undefined, undefined, undefined]);
   });
 
   it('counts untracked files (a new pipeline that was never committed), not only modified tracked ones', () => {

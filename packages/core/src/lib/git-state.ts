@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { sha256OfBytes } from './hash';
 
 export interface GitState {
@@ -32,12 +32,31 @@ export interface GitScope {
  * "dirty" everywhere: run metadata, the run store, pushes.
  */
 export function readGitState(workspaceRoot: string, scope: GitScope = {}): GitState | undefined {
-  const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: workspaceRoot, encoding: 'utf8' });
-  if (head.status !== 0) return undefined;
-  const commit = head.stdout.trim();
+  const commit = headCommit(workspaceRoot);
+  if (commit === undefined) return undefined;
   const entries = statusEntries(workspaceRoot, scope.pathspecs);
   if (!scope.hashUncommitted || entries.length === 0) return { commit, dirty: entries.length > 0 };
   return { commit, dirty: true, uncommitted: { files: entries.map((entry) => entry.path), sha256: hashUncommittedContent(workspaceRoot, entries) } };
+}
+
+/**
+ * `readGitState` of several scopes at once (no `hashUncommitted`): one `git rev-parse`, then the
+ * scopes' `git status` in parallel processes. The cache restores of one command, a stage each.
+ */
+export async function readGitStates(workspaceRoot: string, scopes: readonly Pick<GitScope, 'pathspecs'>[]): Promise<(GitState | undefined)[]> {
+  const commit = headCommit(workspaceRoot);
+  if (commit === undefined) return scopes.map(() => undefined);
+  return Promise.all(
+    scopes.map(async (scope) => {
+      if (scope.pathspecs && scope.pathspecs.length === 0) return { commit, dirty: false };
+      const output = await new Promise<string | undefined>((resolve) => {
+        execFile('git', statusArgs(scope.pathspecs), { cwd: workspaceRoot, encoding: 'utf8', maxBuffer: STATUS_MAX_BUFFER }, (error, stdout) =>
+          resolve(error ? undefined : stdout),
+        );
+      });
+      return { commit, dirty: output !== undefined && parseStatus(output).length > 0 };
+    }),
+  );
 }
 
 /** Files in scope that differ from HEAD, untracked ones included (ignored ones not), sorted. */
@@ -51,16 +70,28 @@ interface StatusEntry {
   deleted: boolean;
 }
 
+const STATUS_MAX_BUFFER = 64 * 1024 * 1024;
+
+/** The checked-out commit, or undefined outside a git checkout (or before its first commit). */
+function headCommit(workspaceRoot: string): string | undefined {
+  const head = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: workspaceRoot, encoding: 'utf8' });
+  return head.status === 0 ? head.stdout.trim() : undefined;
+}
+
+function statusArgs(pathspecs?: readonly string[]): string[] {
+  return ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', ...(pathspecs ?? [])];
+}
+
 function statusEntries(workspaceRoot: string, pathspecs?: readonly string[]): StatusEntry[] {
   if (pathspecs && pathspecs.length === 0) return [];
-  const status = spawnSync('git', ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--no-renames', '--', ...(pathspecs ?? [])], {
-    cwd: workspaceRoot,
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (status.status !== 0) return [];
+  const status = spawnSync('git', statusArgs(pathspecs), { cwd: workspaceRoot, encoding: 'utf8', maxBuffer: STATUS_MAX_BUFFER });
+  return status.status === 0 ? parseStatus(status.stdout) : [];
+}
+
+/** `git status --porcelain=v1 -z` output as entries, sorted by path. */
+function parseStatus(output: string): StatusEntry[] {
   const entries = new Map<string, StatusEntry>();
-  for (const entry of status.stdout.split('\0')) {
+  for (const entry of output.split('\0')) {
     if (entry.length <= 3) continue;
     const [x, y] = [entry[0], entry[1]];
     const path = entry.slice(3);

@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PostTasksExecution, PostTasksExecutionContext } from '@nx/devkit';
-import type { GitState } from '@reproml/core';
 // Light (no zod, no SQLite): this runs in Nx's process after every command that restored a stage.
-import { locationOutputDir, parseStageRoot, readGitState, STAGE_FILE_NAME, stageRootDir } from '@reproml/core/layout';
+import { locationOutputDir, parseStageRoot, readGitState, readGitStates, STAGE_FILE_NAME, stageRootDir } from '@reproml/core/layout';
 import type { RunRecord } from '@reproml/tracking';
 import { collectStageRun, journalRuns, trackingEnabled } from '@reproml/tracking/journal';
 import { cachedGraphResult, pluginKeyParts } from './graph-cache';
@@ -63,6 +62,8 @@ async function restoreCollector(
   });
   // One `git status` for the whole tree; per-stage ones only when something is uncommitted.
   const tree = readGitState(context.workspaceRoot);
+  // The same rule as an executed stage's run metadata: dirty when a file of the stage's chain is
+  // uncommitted (a stage file that does not load: the whole tree decides).
   const chains = tree?.dirty
     ? await stageChainPathspecs(
         context.workspaceRoot,
@@ -70,8 +71,14 @@ async function restoreCollector(
         stages.map((stage) => stage.stageFile),
       )
     : undefined;
+  const states = chains
+    ? await readGitStates(
+        context.workspaceRoot,
+        stages.map(({ stageFile }) => ({ pathspecs: chains[stageFile] ?? undefined })),
+      )
+    : stages.map(() => tree);
   return () =>
-    stages.map(({ result, location, stageFile }) => {
+    stages.map(({ result, location, stageFile }, index) => {
       const { task } = result;
       const startTime = task.startTime ?? context.startTime;
       return collectStageRun({
@@ -88,7 +95,7 @@ async function restoreCollector(
         startedAt: new Date(startTime).toISOString(),
         durationMs: (task.endTime ?? context.endTime) - startTime,
         status: 'succeeded',
-        git: chains ? stageGitState(context.workspaceRoot, chains[stageFile]) : tree,
+        git: states[index],
       });
     });
 }
@@ -123,12 +130,6 @@ async function stageChainPathspecs(
     },
     warn: nxWarn,
   });
-}
-
-/** The same rule as an executed stage's run metadata: dirty when a file of the stage's chain is uncommitted. */
-function stageGitState(workspaceRoot: string, chainPathspecs: string[] | null | undefined): GitState | undefined {
-  // A stage file that does not load: the whole tree decides.
-  return readGitState(workspaceRoot, chainPathspecs ? { pathspecs: chainPathspecs } : {});
 }
 
 function stageKind(workspaceRoot: string, stageFile: string): string {
