@@ -41,13 +41,13 @@ function compiledPackages(workspaceRoot) {
   return dirs;
 }
 
-/** Package-relative paths of the sources that compile: `.ts` files but tests, declarations and templates. */
-function sourceFiles(packageDir, dir = packageDir, found = []) {
+/** Package-relative paths (`/`-separated) of the sources that compile: `.ts` files but tests, declarations and templates. */
+function sourceFiles(packageDir, dir = packageDir, prefix = '', found = []) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.isDirectory()) {
-      if (!SKIPPED_DIRS.has(entry.name) && !entry.name.startsWith('.')) sourceFiles(packageDir, join(dir, entry.name), found);
+      if (!SKIPPED_DIRS.has(entry.name) && !entry.name.startsWith('.')) sourceFiles(packageDir, join(dir, entry.name), `${prefix}${entry.name}/`, found);
     } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') && !entry.name.endsWith('.d.ts')) {
-      found.push(relative(packageDir, join(dir, entry.name)).split(sep).join('/'));
+      found.push(`${prefix}${entry.name}`);
     }
   }
   return found.sort();
@@ -72,13 +72,20 @@ function sourceHash(workspaceRoot, packageDir, files) {
   return hash.digest('hex');
 }
 
+/** `<name>:<size>:<mtime>` of a file. */
+function statLine(path, name) {
+  const stats = statSync(path);
+  return `${name}:${stats.size}:${stats.mtimeMs}`;
+}
+
+/** The compiler inputs' stat lines (the start of every package's stats: see sourceStats). */
+function compilerInputStats(workspaceRoot) {
+  return compilerInputs(workspaceRoot).map((input) => statLine(input, input));
+}
+
 /** Size and mtime of every source and compiler input: when none changed, the bytes did not either. */
-function sourceStats(workspaceRoot, packageDir, files) {
-  const line = (path, name) => {
-    const stats = statSync(path);
-    return `${name}:${stats.size}:${stats.mtimeMs}`;
-  };
-  return [...compilerInputs(workspaceRoot).map((input) => line(input, input)), ...files.map((file) => line(join(packageDir, file), file))].join('\n');
+function sourceStats(workspaceRoot, packageDir, files, inputStats = compilerInputStats(workspaceRoot)) {
+  return [...inputStats, ...files.map((file) => statLine(`${packageDir}/${file}`, file))].join('\n');
 }
 
 /** dist/.source-hash: `{ hash, stats }` (stats only spare re-reading unchanged sources). */
@@ -93,9 +100,10 @@ function readStamp(packageDir) {
 /** The packages whose dist/ does not match their sources: [{ dir, files, hash, stats }]. */
 function stalePackages(workspaceRoot) {
   const stale = [];
+  const inputStats = compilerInputStats(workspaceRoot);
   for (const dir of compiledPackages(workspaceRoot)) {
     const files = sourceFiles(dir);
-    const stats = sourceStats(workspaceRoot, dir, files);
+    const stats = sourceStats(workspaceRoot, dir, files, inputStats);
     const stamp = readStamp(dir);
     if (stamp?.stats === stats) continue;
     const hash = sourceHash(workspaceRoot, dir, files);
