@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -96,6 +96,15 @@ describe('the run journal', () => {
     expect(journalFiles()).toEqual(['runs.sqlite.journal.rejected']);
   });
 
+  it('reads no journal that is a link (to a device that never ends, or elsewhere): the open warns and reads the store', async () => {
+    appendRunJournal(storePath, [testRun({ taskHash: 'kept' })]);
+    expect((await readBack()).hashes).toEqual(['kept']);
+    symlinkSync('/dev/zero', runJournalPath(storePath));
+    const { hashes, warnings } = await readBack();
+    expect(hashes).toEqual(['kept']);
+    expect(warnings).toEqual([expect.stringMatching(/runs\.sqlite\.journal is not a regular file \(a link\?\): move it away/)]);
+  });
+
   it('loses no run when many processes append and fold at once', async () => {
     const script = `
       const { appendRunJournal } = require(${JSON.stringify(join(__dirname, '..', '..', 'dist', 'src', 'lib', 'run-journal.js'))});
@@ -137,6 +146,13 @@ describe('journalRuns', () => {
       journaled: false,
       reason: 'disabled',
     });
+  });
+
+  it('says why when the disk is full, and never throws', () => {
+    mkdirSync(join(storePath, '..'), { recursive: true });
+    symlinkSync('/dev/full', runJournalPath(storePath));
+    const result = journalRuns({ workspaceRoot: dir, env: { REPROML_TRACKING_DB: storePath }, collect: () => [testRun()] });
+    expect(result).toMatchObject({ journaled: false, reason: 'failed', warning: expect.stringContaining('ENOSPC') });
   });
 
   it('says why when the journal cannot be written, and never throws', () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { appendFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 // Light (node builtins and core's light part only): the plugin appends to the journal in Nx's
 // process after every command that restored a stage, so nothing here may load zod or SQLite.
@@ -48,11 +48,15 @@ export interface ClaimedRunJournal {
   lines: string[];
 }
 
-/** Claims the pending journal and every abandoned claim: after this, no other fold records them. */
+/**
+ * Claims the pending journal and every abandoned claim: after this, no other fold records them.
+ * Throws when one is not a regular file (a link to a device or elsewhere), leaving it in place.
+ */
 export function claimRunJournal(storePath: string): ClaimedRunJournal[] {
   const journal = runJournalPath(storePath);
   const claimed: ClaimedRunJournal[] = [];
   for (const source of [...abandonedClaims(journal), journal]) {
+    if (!isRegularFileOrMissing(source)) throw new Error(`${source} is not a regular file (a link?): move it away; no run in it is read`);
     const target = `${journal}.${process.pid}-${randomBytes(6).toString('hex')}.folding`;
     try {
       renameSync(source, target);
@@ -117,6 +121,14 @@ function abandonedClaims(journal: string): string[] {
     .filter((name) => name.startsWith(prefix) && name.endsWith('.folding'))
     .filter((name) => !isProcessAlive(Number(name.slice(prefix.length).split('-')[0])))
     .map((name) => join(dir, name));
+}
+
+function isRegularFileOrMissing(path: string): boolean {
+  try {
+    return lstatSync(path).isFile();
+  } catch {
+    return true;
+  }
 }
 
 function fileExists(path: string): boolean {
