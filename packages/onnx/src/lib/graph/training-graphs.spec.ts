@@ -440,7 +440,7 @@ describe('epoch graph variants train the same bits', () => {
 
   it('gathers per epoch only while the shuffled copy fits the budget', () => {
     const network: Network = { ...mlp, inputSize: 61, outputSize: 2, dtype: 'float32' };
-    const rowsThatFit = EPOCH_GATHER_BUDGET_BYTES / ((61 + 2 + 1) * 4);
+    const rowsThatFit = Math.floor(EPOCH_GATHER_BUDGET_BYTES / ((61 + 2 + 1) * 4 + 8 + 4));
     expect(chooseRowGathering(network, rowsThatFit)).toBe('epoch');
     expect(chooseRowGathering(network, rowsThatFit + 1)).toBe('batch');
     expect(chooseRowGathering({ ...network, dtype: 'float64' }, rowsThatFit)).toBe('batch');

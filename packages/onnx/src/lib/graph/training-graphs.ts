@@ -276,11 +276,11 @@ function declareData(g: GraphBuilder, network: Network, rows: number | string, g
 }
 
 /**
- * The feature matrix [rows × inputSize] of the declared data, or of the rows `rowIndices` picks
- * when given (see `addGatherRows`).
+ * The feature matrix [rows × inputSize] of the declared data, or of the rows `rows` picks when
+ * given (see `addGatherRows`).
  */
-function addFeatureMatrix(g: GraphBuilder, dtype: FloatType, groups: FeatureGroupLayout, rowIndices?: string): string {
-  const pick = (source: string) => (rowIndices === undefined ? source : addGatherRows(g, source, rowIndices));
+function addFeatureMatrix(g: GraphBuilder, dtype: FloatType, groups: FeatureGroupLayout, rows?: RowPick): string {
+  const pick = (source: string) => (rows === undefined ? source : addGatherRows(g, source, rows));
   if (!groups) return pick(BATCH_INPUTS.features);
   const parts = groups.map(({ type }, index) => {
     const group = pick(featureGroupInput(index));
@@ -466,26 +466,36 @@ function addEpochSteps(g: GraphBuilder, dtype: FloatType, stepOut: string): stri
 export type RowGathering = 'epoch' | 'batch';
 
 /**
- * The largest shuffled copy (bytes of features, targets and weights in the compute type) the
- * trainer lets `epoch` gathering hold; larger splits gather per batch, so that memory stays
- * about the split's own (bench/scale: train ≤ 3× its float32 matrix).
+ * The largest shuffled copy (bytes of features, targets and weights in the compute type, plus
+ * the int64 row indices and int32 class ids per row) the trainer lets `epoch` gathering hold;
+ * larger splits gather per batch, so that memory stays about the split's own (bench/scale:
+ * train ≤ 3× its float32 matrix).
  */
 export const EPOCH_GATHER_BUDGET_BYTES = 64 * 1024 * 1024;
 
 /** `epoch` when a split of `rows` rows fits `EPOCH_GATHER_BUDGET_BYTES` as one shuffled copy, else `batch`. */
 export function chooseRowGathering(network: Network, rows: number): RowGathering {
   const bytesPerValue = network.dtype === 'float32' ? 4 : 8;
-  return rows * (network.inputSize + network.outputSize + 1) * bytesPerValue <= EPOCH_GATHER_BUDGET_BYTES ? 'epoch' : 'batch';
+  const bytesPerRow = (network.inputSize + network.outputSize + 1) * bytesPerValue + 8 + 4;
+  return rows * bytesPerRow <= EPOCH_GATHER_BUDGET_BYTES ? 'epoch' : 'batch';
 }
 
 /**
- * The rows of `source` that `rowIndices` (int64 row numbers with a trailing axis of 1: [rows, 1],
- * or [batches, batch size, 1]) picks, as [rows, …] or [batches, batch size, …]. `GatherND`, not
- * `Gather`: onnxruntime's `GatherND` computes every row's offset first and then copies, and
- * gathered 50,000 random rows of 64 floats in 2.4 ms against `Gather`'s 3.2 ms.
+ * Which rows to gather: `indices`, int64 row numbers with a trailing axis of 1 ([rows, 1] or
+ * [batches, batch size, 1]) for `GatherND`, or `rows`, the int32 row numbers of one batch (a
+ * `Slice` of the order) for `Gather`.
  */
-function addGatherRows(g: GraphBuilder, source: string, rowIndices: string): string {
-  return g.op('GatherND', [source, rowIndices]);
+type RowPick = { indices: string } | { rows: string };
+
+/**
+ * The rows of `source` that `pick` picks, as [rows, …] or [batches, batch size, …]. `GatherND`
+ * for the whole epoch: onnxruntime's `GatherND` computes every row's offset first and then
+ * copies, and gathered 50,000 random rows of 64 floats in 2.4 ms against `Gather`'s 3.2 ms; but
+ * its int64 indices are 8 bytes per row, so a split too large to gather per epoch (see
+ * `RowGathering`) gathers each batch with `Gather` and int32 rows.
+ */
+function addGatherRows(g: GraphBuilder, source: string, pick: RowPick): string {
+  return 'indices' in pick ? g.op('GatherND', [source, pick.indices]) : g.op('Gather', [source, pick.rows], { axis: attr.int(0) });
 }
 
 /** The data of some mini-batches: one batch's, or every full batch's stacked ([batches, batch size, …]). */
@@ -498,16 +508,16 @@ interface BatchData {
 }
 
 /**
- * The data of the rows `rowIndices` picks ([batch size, 1] for one batch, [batches, batch size, 1]
- * for every full batch at once: see `addGatherRows`) gathered by `builder` from the graph's
- * inputs: the features, the targets (one-hot rows of the class ids when the graph takes
- * `labels`), the weights. `identity` is the one-hot source (see `addIdentityMatrix`).
+ * The data of the rows `pick` picks (one batch's, or every full batch's at once: see
+ * `addGatherRows`) gathered by `builder` from the graph's inputs: the features, the targets
+ * (one-hot rows of the class ids when the graph takes `labels`), the weights. `identity` is the
+ * one-hot source (see `addIdentityMatrix`).
  */
-function addRowsData(builder: GraphBuilder, params: EpochGraphParams, rowIndices: string, identity: string): BatchData {
-  const gather = (source: string): string => addGatherRows(builder, source, rowIndices);
+function addRowsData(builder: GraphBuilder, params: EpochGraphParams, pick: RowPick, identity: string): BatchData {
+  const gather = (source: string): string => addGatherRows(builder, source, pick);
   const labels = params.labels ? gather(BATCH_INPUTS.labels) : undefined;
   return {
-    input: addFeatureMatrix(builder, params.network.dtype, params.featureGroups, rowIndices),
+    input: addFeatureMatrix(builder, params.network.dtype, params.featureGroups, pick),
     targets: labels ? addOneHot(builder, identity, labels) : gather(BATCH_INPUTS.targets),
     weights: (params.weighted ?? true) ? gather(BATCH_INPUTS.weights) : undefined,
     labels: labels ? builder.op('Unsqueeze', [labels, builder.int64s([-1], 'last_axis')]) : undefined,
@@ -610,19 +620,22 @@ function onesConstant(g: GraphBuilder, dtype: FloatType, length: number): string
 function addFullBatches(
   g: GraphBuilder,
   params: EpochGraphParams,
-  context: { order: string; identity: string; factors: string[]; scales: string | undefined; start: { parameters: string; state: string[] } },
+  context: { indices: string | undefined; identity: string; factors: string[]; scales: string | undefined; start: { parameters: string; state: string[] } },
 ): { parameter: string; state: string[]; lossSums: string; lossSumNegated: boolean; weightSums: string | undefined } {
   const { network, batchSize } = params;
   const { dtype } = network;
   const parameterCount = parameterShapes(network).reduce((sum, { dims }) => sum + elementCount(dims), 0);
-  const perEpoch = (params.rowGathering ?? 'batch') === 'epoch';
   const weighted = params.weighted ?? true;
+  const { full } = epochBatches(params.rows, batchSize);
   // Stacked without the weights: a Scan slice starts wherever its batch does, and a ReduceSum over a slice that does
   // not start on a 64-byte boundary sums in another order (Σ wᵢ came out rounded differently), so each batch
   // gathers its weights (a fresh, aligned tensor) by row number.
-  const stacked = perEpoch ? addRowsData(g, { ...params, weighted: false }, context.order, context.identity) : undefined;
+  const stacked = context.indices ? addRowsData(g, { ...params, weighted: false }, { indices: context.indices }, context.identity) : undefined;
+  /** Gathering per batch: each batch's first row (its rows are a Slice of the order, no copy of it). */
+  const starts = (): string =>
+    g.constant({ type: 'int64', dims: [full, 1], values: Array.from({ length: full }, (_, batch) => batch * batchSize), hint: 'batch_starts' });
   /** Scan inputs, in the body's order: the data and/or the row numbers, the factors, the scales. */
-  const dataInputs = stacked ? [stacked.input, stacked.targets, stacked.labels, weighted ? context.order : undefined] : [context.order];
+  const dataInputs = stacked ? [stacked.input, stacked.targets, stacked.labels, weighted ? context.indices : undefined] : [starts()];
   const scanInputs = [...dataInputs, ...context.factors, context.scales].filter((name): name is string => name !== undefined);
 
   const body = g.subgraph('batch');
@@ -635,10 +648,14 @@ function addFullBatches(
     const input = slice('input', dtype, [batchSize, network.inputSize]);
     const targets = slice('targets', dtype, [batchSize, network.outputSize]);
     const labels = stacked.labels ? slice('labels', 'int32', [batchSize, 1]) : undefined;
-    const rows = weighted ? slice('rows', 'int64', [batchSize, 1]) : undefined;
-    const weights = rows ? addGatherRows(body, BATCH_INPUTS.weights, rows) : undefined;
+    const indices = weighted ? slice('indices', 'int64', [batchSize, 1]) : undefined;
+    const weights = indices ? addGatherRows(body, BATCH_INPUTS.weights, { indices }) : undefined;
     data = { input, targets, labels, weights };
-  } else data = addRowsData(body, params, slice('rows', 'int64', [batchSize, 1]), context.identity);
+  } else {
+    const start = slice('start', 'int64', [1]);
+    const rows = body.op('Slice', [EPOCH_INPUTS.order, start, body.op('Add', [start, body.int64s([batchSize], 'batch_size')])]);
+    data = addRowsData(body, params, { rows }, context.identity);
+  }
   const factors = context.factors.map(() => slice('factor', dtype, []));
   const scale = context.scales ? slice('scale', dtype, []) : undefined;
   const step = addBatchStep(body, params, data, {
@@ -720,16 +737,22 @@ export function buildEpochGraph(params: EpochGraphParams): { graph: onnx.IGraphP
   const lossParts: string[] = [];
   const weightParts: string[] = [];
   let lossSumNegated = false;
-  // The row order as GatherND's indices, [rows, 1] int64 (see addGatherRows); fed as int32, cheaper to build in JS.
-  const rowIndices = g.op('Unsqueeze', [g.op('Cast', [EPOCH_INPUTS.order], { to: attr.int(onnxDataType('int64')) }), g.int64s([-1], 'last_axis')]);
+  // Gathering per epoch: the row order as GatherND's indices, [rows, 1] int64 (see addGatherRows); it is fed as
+  // int32, cheaper to build in JS.
+  const rowIndices =
+    (params.rowGathering ?? 'batch') === 'epoch'
+      ? g.op('Unsqueeze', [g.op('Cast', [EPOCH_INPUTS.order], { to: attr.int(onnxDataType('int64')) }), g.int64s([-1], 'last_axis')])
+      : undefined;
   if (batches.full > 0) {
     const fullRows = batches.full * batchSize;
-    const order = g.op('Reshape', [
-      batches.rest > 0 ? g.op('Slice', [rowIndices, g.int64s([0], 'start'), g.int64s([fullRows], 'full_rows')]) : rowIndices,
-      g.int64s([batches.full, batchSize, 1], 'batches_shape'),
-    ]);
+    const indices = rowIndices
+      ? g.op('Reshape', [
+          batches.rest > 0 ? g.op('Slice', [rowIndices, g.int64s([0], 'start'), g.int64s([fullRows], 'full_rows')]) : rowIndices,
+          g.int64s([batches.full, batchSize, 1], 'batches_shape'),
+        ])
+      : undefined;
     const full = addFullBatches(g, params, {
-      order,
+      indices,
       identity,
       factors: stepFactors.map(fullPart),
       scales: rowCounts ? fullPart(rowCounts.reciprocals) : undefined,
@@ -741,8 +764,9 @@ export function buildEpochGraph(params: EpochGraphParams): { graph: onnx.IGraphP
     lossSumNegated = full.lossSumNegated;
   }
   if (batches.rest > 0) {
-    const order = g.op('Slice', [rowIndices, g.int64s([batches.full * batchSize], 'rest_start'), g.int64s([rows], 'rows')]);
-    const last = addBatchStep(g, params, addRowsData(g, params, order, identity), {
+    const restOf = (vector: string): string => g.op('Slice', [vector, g.int64s([batches.full * batchSize], 'rest_start'), g.int64s([rows], 'rows')]);
+    const pick: RowPick = rowIndices ? { indices: restOf(rowIndices) } : { rows: restOf(EPOCH_INPUTS.order) };
+    const last = addBatchStep(g, params, addRowsData(g, params, pick, identity), {
       ...current,
       factors: stepFactors.map(restPart),
       ones: onesConstant(g, dtype, batches.rest),
