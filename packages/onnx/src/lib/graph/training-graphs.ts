@@ -54,7 +54,7 @@ interface LossResult {
 
 /**
  * What the epoch graph computes once per epoch (or more cheaply) for each batch's loss and
- * gradients, so that the Loop body does not: each the same values as the body's own nodes.
+ * gradients, so that the per-batch step does not: each the same values as the step's own nodes.
  */
 export interface BatchPrecomputed {
   /** The batch's ones [b] (a `Slice` of the epoch's; else Shape + ConstantOfShape per batch). */
@@ -203,7 +203,7 @@ export function optimizerStateNames(optimizer: OptimizerConfig, parameter: strin
 
 /**
  * The scalars of Adam's update that depend only on the step number t, for a tensor of step
- * numbers (an epoch's worth at once, outside the Loop, so the batch body only gathers them):
+ * numbers (an epoch's worth at once, before the batches, which take them as Scan inputs):
  * stepSize = lr·(1−β₁)·√(1−β₂ᵗ) / ((1−β₁ᵗ)·√(1−β₂)) and epsilon = ε·√(1−β₂ᵗ) / √(1−β₂).
  * SGD has none.
  */
@@ -224,7 +224,7 @@ export function addStepFactors(g: GraphBuilder, params: { dtype: FloatType; opti
  * One optimizer step on a (flat) parameter vector, equal to PyTorch's update up to rounding:
  * SGD: v ← μv + g, p ← p − lr·v. Adam: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
  * p ← p − (lr / (1−β₁ᵗ))·m / (√v / √(1−β₂ᵗ) + ε).
- * Adam is rearranged to need 10 elementwise ops instead of 13 (each op is a node the Loop
+ * Adam is rearranged to need 10 elementwise ops instead of 13 (each op is a node the epoch
  * runs per batch): the state holds m̃ = m/(1−β₁) and ṽ = v/(1−β₂), so m̃ ← β₁m̃ + g and
  * ṽ ← β₂ṽ + g², and every bias correction moves into the two scalars of `addStepFactors`
  * (`factors`, for this step): p ← p − stepSize·m̃ / (√ṽ + epsilon).
@@ -374,7 +374,7 @@ function elementCount(dims: readonly number[]): number {
 type FlatLayout = { dims: number[]; transposed: boolean }[];
 
 /**
- * How the epoch Loop stores each parameter in its flat vector: its shape there, and whether
+ * How the epoch's batches carry each parameter in their flat vector: its shape there, and whether
  * a weight is kept transposed ([out, in], PyTorch's layout). A weight is transposed when its
  * layer narrows (out < in): its gradient is then Gᵀ·x, an [out, in] Gemm output wider than
  * [in, out], and MLAS vectorizes over output columns (the 128→10 layer of the throughput
@@ -417,7 +417,7 @@ export function addUnflatten(g: GraphBuilder, flat: string, shapes: readonly { d
   return pieces.map((piece, index) => (shapes[index]!.dims.length === 1 ? piece : g.op('Reshape', [piece, g.int64s(shapes[index]!.dims, 'shape')])));
 }
 
-/** Per-tensor inputs (parameters or one kind of state) → one flat vector in the Loop's layout. */
+/** Per-tensor inputs (parameters or one kind of state) → one flat vector in the batches' layout. */
 function addToFlatLayout(g: GraphBuilder, tensors: readonly string[], layout: FlatLayout): string {
   return addFlatten(
     g,
@@ -426,7 +426,7 @@ function addToFlatLayout(g: GraphBuilder, tensors: readonly string[], layout: Fl
   );
 }
 
-/** A flat vector in the Loop's layout → the per-tensor outputs `names`, in the parameters' own shapes. */
+/** A flat vector in the batches' layout → the per-tensor outputs `names`, in the parameters' own shapes. */
 function addFromFlatLayout(g: GraphBuilder, flat: string, layout: FlatLayout, names: readonly string[]): void {
   addUnflatten(g, flat, layout).forEach((piece, index) => g.opTo(names[index]!, layout[index]!.transposed ? 'Transpose' : 'Identity', [piece]));
 }
@@ -455,13 +455,13 @@ function addEpochSteps(g: GraphBuilder, dtype: FloatType, stepOut: string): stri
 }
 
 /**
- * How the Loop body gets its mini-batch's rows of the shuffled epoch. `epoch`: the rows are
- * gathered in shuffled order once per epoch, before the Loop, and each batch is a contiguous
- * Slice of that copy (one Gather of the whole epoch instead of three per batch, and feature
- * groups cast and concatenated once; ~12% less CPU per epoch of the throughput benchmark), at
- * the cost of holding the epoch's features, targets and weights a second time while it runs.
- * `batch`: each batch gathers its rows from the inputs (no copy of the split). Same values,
- * same order: the same trained bits either way.
+ * How each mini-batch gets its rows of the shuffled epoch. `epoch`: the rows are gathered in
+ * shuffled order once per epoch, before the batches, stacked [batches, batch size, …], and each
+ * batch is a view of its slice (one gather of the whole epoch instead of three per batch, and
+ * feature groups cast and concatenated once; ~12% less CPU per epoch of the throughput
+ * benchmark when it replaced per-batch gathers), at the cost of holding the epoch's features
+ * and targets a second time while it runs. `batch`: each batch gathers its rows from the inputs
+ * (no copy of the split). Same values, same order: the same trained bits either way.
  */
 export type RowGathering = 'epoch' | 'batch';
 
