@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { journalRuns } from './journal-runs';
-import { appendRunJournal, runJournalPath } from './run-journal';
+import { appendRunJournal, claimRunJournal, releaseRunJournalClaim, runJournalPath } from './run-journal';
 import { RunStore } from './run-store';
 import { testRun } from './test-run';
 
@@ -57,6 +57,20 @@ describe('the run journal', () => {
     writeFileSync(claim, runs.map((run) => `${JSON.stringify({ format: 1, run })}\n`).join(''));
     expect(await readBack()).toEqual({ hashes: ['a', 'b'], warnings: [] });
     expect(existsSync(claim)).toBe(false);
+  });
+
+  it("loses no run appended while a fold claims the journal between the append's open and its write", async () => {
+    appendRunJournal(storePath, [testRun({ taskHash: 'before' })]);
+    let claimed: string[] = [];
+    appendRunJournal(storePath, [testRun({ taskHash: 'racing' })], () => {
+      // A fold that claims, reads and deletes the journal after this append opened it.
+      claimed = claimRunJournal(storePath).flatMap((claim) => {
+        releaseRunJournalClaim(claim);
+        return claim.lines.filter(Boolean);
+      });
+    });
+    expect(claimed).toHaveLength(1);
+    expect((await readBack()).hashes).toEqual(['racing']);
   });
 
   it('leaves the claim of a process that still runs (it is folding it now)', async () => {

@@ -1,5 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 // Light (node builtins and core's light part only): the plugin appends to the journal in Nx's
 // process after every command that restored a stage, so nothing here may load zod or SQLite.
@@ -27,12 +40,39 @@ export function runJournalPath(storePath: string): string {
   return `${storePath}.journal`;
 }
 
-/** Appends runs to the journal of the SQLite store at `storePath` (creating its folder), in one write. */
-export function appendRunJournal(storePath: string, runs: readonly RunRecord[]): void {
+/**
+ * Appends runs to the journal of the SQLite store at `storePath` (creating its folder), in one
+ * write. A fold may claim the journal between this open and this write, and delete the claim
+ * before the write is read: so once written, the file written to must still be the journal, or
+ * the lines go to the journal again (a run folded twice is stored once). `afterOpen` lets a test
+ * claim the journal at that moment.
+ */
+export function appendRunJournal(storePath: string, runs: readonly RunRecord[], afterOpen?: () => void): void {
   if (runs.length === 0) return;
   const path = runJournalPath(storePath);
   mkdirSync(dirname(path), { recursive: true });
-  appendFileSync(path, runs.map((run) => `${JSON.stringify({ format: RUN_JOURNAL_FORMAT, run })}\n`).join(''), { mode: 0o600 });
+  const lines = Buffer.from(runs.map((run) => `${JSON.stringify({ format: RUN_JOURNAL_FORMAT, run })}\n`).join(''));
+  for (let attempt = 1; ; attempt++) {
+    const fd = openSync(path, 'a', 0o600);
+    let written: number;
+    try {
+      if (attempt === 1) afterOpen?.();
+      for (let offset = 0; offset < lines.length; offset += writeSync(fd, lines, offset));
+      written = fstatSync(fd).ino;
+    } finally {
+      closeSync(fd);
+    }
+    if (written === inodeOf(path)) return;
+    if (attempt === 5) throw new Error(`${path} was claimed five times while runs were appended to it`);
+  }
+}
+
+function inodeOf(path: string): number | undefined {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return undefined;
+  }
 }
 
 /** True when the store has journaled runs (or an abandoned claim) waiting to be folded in. */
