@@ -14,13 +14,16 @@ describe('isProcessAlive', () => {
   });
 
   it.runIf(process.platform === 'linux')('treats a zombie (killed, never reaped, as under a PID 1 that does not reap) as gone', async () => {
-    // sh starts a short child, prints its pid, then becomes `sleep`, which never reaps it.
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // sh starts a short child, prints its pid, then becomes `sleep`, which never reaps it. The child
+    // outlives the exec by a second (had it ended first, sh could have reaped it), and the wait for it
+    // to end allows ten (a loaded machine).
+    const parent = spawn('sh', ['-c', 'sleep 1 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const [line] = (await once(parent.stdout!, 'data')) as [Buffer];
       const zombie = Number(line.toString().trim());
+      expect(isProcessAlive(zombie)).toBe(true);
       let gone = false;
-      for (let i = 0; i < 50 && !gone; i++) {
+      for (let i = 0; i < 500 && !gone; i++) {
         await new Promise((resolve) => setTimeout(resolve, 20));
         gone = !isProcessAlive(zombie);
       }
