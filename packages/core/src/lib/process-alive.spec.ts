@@ -21,7 +21,6 @@ describe('isProcessAlive', () => {
     try {
       const [line] = (await once(parent.stdout!, 'data')) as [Buffer];
       const zombie = Number(line.toString().trim());
-      expect(isProcessAlive(zombie)).toBe(true);
       let gone = false;
       for (let i = 0; i < 500 && !gone; i++) {
         await new Promise((resolve) => setTimeout(resolve, 20));
