@@ -50,6 +50,9 @@ describe('a stage kind from another package (real nx CLI)', () => {
           ['feature-select', 'cache'],
         ]),
       );
+      // Only files outside its chain are uncommitted (the test's Nx cache and run store): the restore
+      // is clean, its chain found through the registered kind (not the whole tree's state).
+      expect(runs.filter((entry) => entry.origin === 'cache').map((entry) => entry.gitDirty)).toEqual([false]);
     } finally {
       await store.close();
     }

@@ -132,7 +132,7 @@ function nxVersion(): string | null {
 }
 
 /** A registered kind module: where it resolves and the size and mtime of every file of its package (its code may change without its name changing). */
-function kindModuleSignature(workspaceRoot: string, module: string): unknown {
+export function kindModuleSignature(workspaceRoot: string, module: string): unknown {
   let path: string;
   try {
     const request = module.startsWith('.') || isAbsolute(module) ? resolve(workspaceRoot, module) : module;

@@ -117,11 +117,17 @@ async function stageChainPathspecs(
     workspaceRoot,
     keyParts: [pluginKeyParts(workspaceRoot, options, normalizeOptions(options).kinds), sorted],
     compute: async () => {
-      const [{ loadStage }, provenance] = await Promise.all([import('../stage-file/load-stage.ts'), import('./stage-provenance.ts')]);
+      const [{ loadStage }, { stageKindRegistry }, provenance] = await Promise.all([
+        import('../stage-file/load-stage.ts'),
+        import('../stage-file/stage-kinds.ts'),
+        import('./stage-provenance.ts'),
+      ]);
+      // The workspace's kinds, the registered ones (nx.json) included.
+      const registry = stageKindRegistry(workspaceRoot, normalizeOptions(options).kinds);
       const chains: Record<string, string[] | null> = {};
       for (const stageFile of sorted) {
         try {
-          chains[stageFile] = provenance.stageChainPathspecs(workspaceRoot, loadStage(workspaceRoot, stageFile));
+          chains[stageFile] = provenance.stageChainPathspecs(workspaceRoot, loadStage(workspaceRoot, stageFile, registry));
         } catch {
           chains[stageFile] = null;
         }

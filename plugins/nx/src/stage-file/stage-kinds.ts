@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { type AnyStageKind, ConfigError, isStageKind, requireModule } from '@reproml/core';
 import { stageKinds as coreKinds } from '@reproml/core/kinds';
 import { stageKinds as dataKinds } from '@reproml/data/kinds';
@@ -7,6 +7,7 @@ import { stageKinds as driftKinds } from '@reproml/drift/kinds';
 import { stageKinds as hubKinds } from '@reproml/hub/kinds';
 import { stageKinds as onnxKinds } from '@reproml/onnx/kinds';
 import { stageKinds as preprocessKinds } from '@reproml/preprocess/kinds';
+import { kindModuleSignature } from '../plugin/graph-cache';
 
 /** A stage kind with the package that exports it (its code is one of the kind's hashed inputs). */
 export interface RegisteredKind {
@@ -38,27 +39,34 @@ const BUILTIN_KINDS: readonly { module: string; packageName: string; kinds: read
   { module: '@reproml/drift/kinds', packageName: '@reproml/drift', kinds: driftKinds },
 ];
 
-const registries = new Map<string, StageKindRegistry>();
+const registries = new Map<string, { signatures: string; registry: StageKindRegistry }>();
 
 /**
  * Every stage kind of a workspace: the built-ins, then the kinds of each module named in the
  * plugin's `kinds` option (nx.json), resolved from the workspace root. Memoized per workspace
- * and module list: modules do not change while a process runs.
+ * and module list while the registered modules' package files keep their sizes and mtimes: a
+ * long-lived process (the Nx daemon's plugin worker) loads an edited kind again.
  */
 export function stageKindRegistry(workspaceRoot: string, kindModules: readonly string[] = []): StageKindRegistry {
   const key = JSON.stringify([workspaceRoot, kindModules]);
-  let registry = registries.get(key);
-  if (!registry) {
-    const entries: RegisteredKind[] = [];
-    for (const builtin of BUILTIN_KINDS) {
-      const packageDir = realpathSync(dirname(require.resolve(`${builtin.packageName}/package.json`)));
-      for (const kind of builtin.kinds) entries.push({ kind, module: builtin.module, packageName: builtin.packageName, packageDir });
-    }
-    for (const module of kindModules) entries.push(...loadKindModule(workspaceRoot, module));
-    registry = createRegistry(entries);
-    registries.set(key, registry);
+  const signatures = JSON.stringify(kindModules.map((module) => kindModuleSignature(workspaceRoot, module)));
+  const memo = registries.get(key);
+  if (memo?.signatures === signatures) return memo.registry;
+  if (memo) for (const entry of memo.registry.kinds) if (kindModules.includes(entry.module)) forgetModulesUnder(entry.packageDir);
+  const entries: RegisteredKind[] = [];
+  for (const builtin of BUILTIN_KINDS) {
+    const packageDir = realpathSync(dirname(require.resolve(`${builtin.packageName}/package.json`)));
+    for (const kind of builtin.kinds) entries.push({ kind, module: builtin.module, packageName: builtin.packageName, packageDir });
   }
+  for (const module of kindModules) entries.push(...loadKindModule(workspaceRoot, module));
+  const registry = createRegistry(entries);
+  registries.set(key, { signatures, registry });
   return registry;
+}
+
+/** Drops a package's modules from Node's module cache, so the next require reads them again. */
+function forgetModulesUnder(packageDir: string): void {
+  for (const id of Object.keys(require.cache)) if (id.startsWith(`${packageDir}${sep}`)) delete require.cache[id];
 }
 
 function createRegistry(entries: RegisteredKind[]): StageKindRegistry {
