@@ -67,6 +67,7 @@ export function appendRunJournal(storePath: string, runs: readonly RunRecord[], 
   }
 }
 
+/** The file's inode number, or undefined when there is no file (a link is followed). */
 function inodeOf(path: string): number | undefined {
   try {
     return statSync(path).ino;
@@ -78,7 +79,7 @@ function inodeOf(path: string): number | undefined {
 /** True when the store has journaled runs (or an abandoned claim) waiting to be folded in. */
 export function runJournalPending(storePath: string): boolean {
   const path = runJournalPath(storePath);
-  return fileExists(path) || abandonedClaims(path).length > 0;
+  return inodeOf(path) !== undefined || abandonedClaims(path).length > 0;
 }
 
 /** A journal this process claimed: its lines, and what to call once they are recorded. */
@@ -168,14 +169,5 @@ function isRegularFileOrMissing(path: string): boolean {
     return lstatSync(path).isFile();
   } catch {
     return true;
-  }
-}
-
-function fileExists(path: string): boolean {
-  try {
-    statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }
